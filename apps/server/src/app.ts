@@ -1,0 +1,71 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import websocket from '@fastify/websocket';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Config } from './config.js';
+import './types.js';
+import errors from './plugins/errors.js';
+import infra from './plugins/infra.js';
+import security from './plugins/security.js';
+import docs from './plugins/docs.js';
+import auditPlugin from './audit/audit.plugin.js';
+import authPlugin from './auth/auth.plugin.js';
+import tasksPlugin from './tasks/tasks.plugin.js';
+import authRoutes from './auth/auth.routes.js';
+import usersRoutes from './users/users.routes.js';
+import hostsRoutes from './hosts/hosts.routes.js';
+import auditRoutes from './audit/audit.routes.js';
+import tasksRoutes from './tasks/tasks.routes.js';
+import wsRoutes from './realtime/ws.routes.js';
+import web from './web/web.plugin.js';
+import { createFirstAdmin } from './users/users.service.js';
+
+export interface BuildOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+/**
+ * Builds the whole Mirador server without listening, so tests run the real thing in-process.
+ * The database must already be migrated (see server.ts / migrateDatabase).
+ */
+export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ?? { level: config.logLevel },
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: 'all', coerceTypes: 'array', useDefaults: true } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Infrastructure, then services, then routes: each layer only uses what is below it.
+  await app.register(errors);
+  await app.register(infra, { config });
+  await app.register(security);
+  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  await app.register(docs);
+  await app.register(auditPlugin);
+  await app.register(authPlugin);
+  await app.register(tasksPlugin);
+
+  await app.register(
+    async (api) => {
+      api.get('/health', { config: { public: true }, schema: { hide: true } }, async () => ({ ok: true }));
+      await api.register(authRoutes);
+      await api.register(usersRoutes);
+      await api.register(hostsRoutes);
+      await api.register(auditRoutes);
+      await api.register(tasksRoutes);
+      await api.register(wsRoutes);
+    },
+    { prefix: '/api' },
+  );
+  await app.register(web, { webDir: config.webDir });
+
+  if (config.bootstrapAdmin) {
+    const { username, password } = config.bootstrapAdmin;
+    const created = await createFirstAdmin(app.db, username, password);
+    if (created) {
+      app.log.info({ username }, 'created the first admin from MIRADOR_ADMIN_USER');
+      await app.audit.append({ actor: { type: 'system', id: null, name: 'mirador' }, action: 'auth.setup', target: { type: 'user', id: created.id, name: username }, params: { username, via: 'environment' }, result: 'ok' });
+    }
+  }
+  return app;
+}

@@ -1,0 +1,17 @@
+const SECRET_KEY = /pass(word|phrase)?|secret|private.?key|token|credential|authorization|cookie/i;
+export const REDACTED = '[redacted]';
+
+/** Copies request parameters for the audit log with every secret-looking value replaced. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 6) return '[…]';
+  if (Array.isArray(value)) return value.slice(0, 50).map((v) => redact(v, depth + 1));
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      out[k] = SECRET_KEY.test(k) ? REDACTED : redact(v, depth + 1);
+    }
+    return out;
+  }
+  if (typeof value === 'string' && value.length > 2000) return value.slice(0, 2000) + '…';
+  return value;
+}

@@ -1,0 +1,165 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import {
+  ApiToken, ChangePasswordBody, CreatedToken, CreateTokenBody, LoginBody, Me, SessionInfo, SetupBody, SetupStatus,
+  errorResponses,
+} from '@mirador/contract';
+import { SESSION_COOKIE } from '../plugins/security.js';
+import { badRequest, conflict, notFound, tooManyRequests, unauthorized } from '../lib/http-errors.js';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
+import { toMe } from './auth.service.js';
+import { createFirstAdmin } from '../users/users.service.js';
+
+const HandleParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+function tokenDto(t: { id: string; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null; expiresAt: Date | null; revokedAt: Date | null }): ApiToken {
+  return {
+    id: t.id,
+    name: t.name,
+    prefix: t.prefix,
+    createdAt: t.createdAt.toISOString(),
+    lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+    expiresAt: t.expiresAt?.toISOString() ?? null,
+    revoked: Boolean(t.revokedAt),
+  };
+}
+
+export default async function authRoutes(fastify: FastifyInstance) {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+
+  async function startSession(req: FastifyRequest, reply: FastifyReply, userId: string) {
+    const { secret, maxAgeSeconds } = await app.auth.createSession(userId, { ip: req.ip, userAgent: req.headers['user-agent'] ?? null });
+    reply.setCookie(SESSION_COOKIE, secret, {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'strict',
+      secure: req.protocol === 'https',
+      maxAge: maxAgeSeconds,
+    });
+  }
+
+  app.get('/setup', {
+    config: { public: true },
+    schema: { tags: ['auth'], summary: 'Whether the first admin still has to be created', response: { 200: SetupStatus } },
+  }, async () => ({ needsSetup: (await app.db.user.count()) === 0, version: app.config.version }));
+
+  app.post('/setup', {
+    config: { public: true, audit: { action: 'auth.setup', targetType: 'user' } },
+    schema: { tags: ['auth'], summary: 'Create the first admin (only while no user exists)', body: SetupBody, response: { 201: Me, ...errorResponses } },
+  }, async (req, reply) => {
+    req.auditParams = { username: req.body.username };
+    const user = await createFirstAdmin(app.db, req.body.username, req.body.password);
+    if (!user) throw conflict('Mirador is already set up: log in instead');
+    req.auditActor = { type: 'user', id: user.id, name: user.username };
+    req.auditTarget = { type: 'user', id: user.id, name: user.username };
+    await startSession(req, reply, user.id);
+    return reply.status(201).send({ id: user.id, username: user.username, role: 'admin', authVia: 'session' });
+  });
+
+  app.post('/auth/login', {
+    config: { public: true, audit: { action: 'auth.login', targetType: 'user' } },
+    schema: { tags: ['auth'], summary: 'Log in; sets the session cookie', body: LoginBody, response: { 200: Me, ...errorResponses } },
+  }, async (req, reply) => {
+    const { username, password } = req.body;
+    req.auditParams = { username };
+    req.auditActor = { type: 'anonymous', id: null, name: username };
+    const { perUser, perIp } = app.loginLimits;
+    const userKey = username.toLowerCase();
+    const wait = Math.max(perUser.retryAfter(userKey), perIp.retryAfter(req.ip));
+    if (wait > 0) {
+      reply.header('retry-after', String(wait));
+      throw tooManyRequests(`Too many failed logins; try again in ${Math.ceil(wait / 60)} minute(s)`);
+    }
+    const user = await app.db.user.findUnique({ where: { username } });
+    const valid = user ? await verifyPassword(user.passwordHash, password) : (await burnPasswordCheck(password), false);
+    if (!user || !valid || user.disabled) {
+      perUser.fail(userKey);
+      perIp.fail(req.ip);
+      // One message for all three cases, so the answer does not reveal which usernames exist.
+      throw unauthorized(user?.disabled && valid ? 'This account is disabled' : 'Wrong username or password');
+    }
+    perUser.reset(userKey);
+    req.auditActor = { type: 'user', id: user.id, name: user.username };
+    req.auditTarget = { type: 'user', id: user.id, name: user.username };
+    await startSession(req, reply, user.id);
+    return { id: user.id, username: user.username, role: user.role as Me['role'], authVia: 'session' as const };
+  });
+
+  app.post('/auth/logout', {
+    config: { public: true, audit: { action: 'auth.logout' } },
+    schema: { tags: ['auth'], summary: 'End this session', response: { 204: Type.Null() } },
+  }, async (req, reply) => {
+    const secret = req.cookies[SESSION_COOKIE];
+    if (secret) await app.auth.revokeSessionBySecret(secret);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.status(204).send(null);
+  });
+
+  app.get('/auth/me', {
+    schema: { tags: ['auth'], summary: 'Who am I', response: { 200: Me, ...errorResponses } },
+  }, async (req) => toMe(req.identity!));
+
+  app.post('/auth/password', {
+    config: { role: 'viewer', audit: { action: 'auth.password.change', targetType: 'user' } },
+    schema: { tags: ['auth'], summary: 'Change my password (ends my other sessions)', body: ChangePasswordBody, response: { 204: Type.Null(), ...errorResponses } },
+  }, async (req, reply) => {
+    const me = req.identity!.user;
+    req.auditTarget = { type: 'user', id: me.id, name: me.username };
+    const user = await app.db.user.findUniqueOrThrow({ where: { id: me.id } });
+    if (!(await verifyPassword(user.passwordHash, req.body.currentPassword))) {
+      throw badRequest('The current password is wrong', 'currentPassword');
+    }
+    await app.db.user.update({ where: { id: me.id }, data: { passwordHash: await hashPassword(req.body.newPassword) } });
+    await app.db.session.updateMany({
+      where: { userId: me.id, revokedAt: null, NOT: { id: req.identity!.sessionId ?? '' } },
+      data: { revokedAt: new Date() },
+    });
+    return reply.status(204).send(null);
+  });
+
+  app.get('/auth/sessions', {
+    schema: { tags: ['auth'], summary: 'My active sessions', response: { 200: Type.Array(SessionInfo), ...errorResponses } },
+  }, async (req) => app.auth.listSessions(req.identity!.user.id, req.identity!.sessionId));
+
+  app.delete('/auth/sessions/:id', {
+    config: { role: 'viewer', audit: { action: 'auth.session.revoke', targetType: 'session' } },
+    schema: { tags: ['auth'], summary: 'Revoke one of my sessions', params: HandleParams, response: { 204: Type.Null(), ...errorResponses } },
+  }, async (req, reply) => {
+    if (!(await app.auth.revokeSessionByHandle(req.identity!.user.id, req.params.id))) throw notFound('Session');
+    return reply.status(204).send(null);
+  });
+
+  app.get('/auth/tokens', {
+    schema: { tags: ['auth'], summary: 'My API tokens', response: { 200: Type.Array(ApiToken), ...errorResponses } },
+  }, async (req) => {
+    const rows = await app.db.apiToken.findMany({ where: { userId: req.identity!.user.id }, orderBy: { createdAt: 'desc' } });
+    return rows.map(tokenDto);
+  });
+
+  app.post('/auth/tokens', {
+    config: { role: 'viewer', audit: { action: 'auth.token.create', targetType: 'token' } },
+    schema: {
+      tags: ['auth'],
+      summary: 'Create a personal API token (its secret is shown only in this answer)',
+      body: CreateTokenBody,
+      response: { 201: CreatedToken, ...errorResponses },
+    },
+  }, async (req, reply) => {
+    if (req.identity!.via === 'token') throw badRequest('Create tokens from a logged-in session, not with another token');
+    const { row, secret } = await app.auth.createToken(req.identity!.user.id, req.body.name, req.body.expiresInDays);
+    req.auditTarget = { type: 'token', id: row.id, name: row.name };
+    return reply.status(201).send({ token: tokenDto(row), secret });
+  });
+
+  app.delete('/auth/tokens/:id', {
+    config: { role: 'viewer', audit: { action: 'auth.token.revoke', targetType: 'token' } },
+    schema: { tags: ['auth'], summary: 'Revoke one of my API tokens', params: HandleParams, response: { 204: Type.Null(), ...errorResponses } },
+  }, async (req, reply) => {
+    const t = await app.db.apiToken.findFirst({ where: { id: req.params.id, userId: req.identity!.user.id } });
+    if (!t) throw notFound('Token');
+    req.auditTarget = { type: 'token', id: t.id, name: t.name };
+    await app.db.apiToken.update({ where: { id: t.id }, data: { revokedAt: t.revokedAt ?? new Date() } });
+    return reply.status(204).send(null);
+  });
+}

@@ -1,0 +1,24 @@
+import fp from 'fastify-plugin';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+
+/** OpenAPI document built from the same TypeBox schemas that validate requests; UI at /api/docs. */
+export default fp(
+  async function docs(app: FastifyInstance) {
+    await app.register(swagger, {
+      openapi: {
+        info: { title: 'Mirador API', version: app.config.version, description: 'Virtual machines over SSH and Docker containers, one inventory, one audit log.' },
+        components: {
+          securitySchemes: {
+            session: { type: 'apiKey', in: 'cookie', name: 'mirador_session' },
+            token: { type: 'http', scheme: 'bearer', description: 'Personal API token (mir_…)' },
+          },
+        },
+        security: [{ session: [] }, { token: [] }],
+      },
+    });
+    await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true, uiConfig: { docExpansion: 'list' } });
+  },
+  { name: 'docs', dependencies: ['infra'] },
+);

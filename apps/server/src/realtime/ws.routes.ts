@@ -1,0 +1,73 @@
+import type { FastifyInstance } from 'fastify';
+import type { WebSocket } from 'ws';
+import { Compile } from 'typebox/compile';
+import { ClientMessage, type ServerMessage } from '@mirador/contract';
+import { roleAtLeast, toMe } from '../auth/auth.service.js';
+import type { Identity } from '../types.js';
+
+const checkClientMessage = Compile(ClientMessage);
+const MAX_SUBSCRIPTIONS = 100;
+/** A client this far behind is too slow to keep up; dropping it protects the server's memory. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+function mayRead(identity: Identity, topic: string): boolean {
+  if (topic === 'audit') return roleAtLeast(identity.user.role, 'admin');
+  return true;
+}
+
+/**
+ * One websocket per browser tab. Authentication happened in the auth plugin's onRequest
+ * hook (cookie or token, same as REST); here the client picks topics to follow.
+ */
+export default async function wsRoutes(app: FastifyInstance) {
+  const sockets = new Set<WebSocket>();
+  app.addHook('preClose', async () => {
+    for (const s of sockets) s.close(1001, 'Mirador is shutting down');
+  });
+
+  app.get('/ws', { websocket: true, schema: { tags: ['realtime'], summary: 'Realtime messages (websocket; see ServerMessage in the contract)' } }, (socket, req) => {
+    const identity = req.identity!;
+    const subscriptions = new Map<string, () => void>();
+    sockets.add(socket);
+
+    const send = (msg: ServerMessage) => {
+      if (socket.readyState !== socket.OPEN) return;
+      if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+        socket.close(1013, 'Too far behind; reconnect');
+        return;
+      }
+      socket.send(JSON.stringify(msg));
+    };
+
+    // Listeners are attached before any await so early messages are not lost.
+    socket.on('message', (raw) => {
+      let msg: unknown;
+      try {
+        msg = JSON.parse(raw.toString());
+      } catch {
+        return send({ type: 'error', message: 'Messages must be JSON' });
+      }
+      if (!checkClientMessage.Check(msg)) return send({ type: 'error', message: 'Unknown or malformed message' });
+      if (msg.type === 'ping') return send({ type: 'pong', ...(msg.id !== undefined ? { id: msg.id } : {}) });
+      if (msg.type === 'unsubscribe') {
+        subscriptions.get(msg.topic)?.();
+        subscriptions.delete(msg.topic);
+        return send({ type: 'unsubscribed', topic: msg.topic });
+      }
+      if (!mayRead(identity, msg.topic)) return send({ type: 'error', topic: msg.topic, message: 'Your role may not follow this topic' });
+      if (subscriptions.has(msg.topic)) return send({ type: 'subscribed', topic: msg.topic });
+      if (subscriptions.size >= MAX_SUBSCRIPTIONS) return send({ type: 'error', topic: msg.topic, message: 'Too many subscriptions' });
+      subscriptions.set(msg.topic, app.bus.subscribe(msg.topic, send));
+      send({ type: 'subscribed', topic: msg.topic });
+    });
+
+    socket.on('close', () => {
+      for (const off of subscriptions.values()) off();
+      subscriptions.clear();
+      sockets.delete(socket);
+    });
+    socket.on('error', () => socket.terminate());
+
+    send({ type: 'hello', user: toMe(identity) });
+  });
+}

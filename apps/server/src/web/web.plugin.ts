@@ -1,0 +1,39 @@
+import fp from 'fastify-plugin';
+import fastifyStatic from '@fastify/static';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+
+/**
+ * Serves the built UI on the API's origin. Client-side routes (/hosts/…) fall back to
+ * index.html; anything under /api/ keeps its JSON 404.
+ */
+export default fp(
+  async function web(app: FastifyInstance, opts: { webDir: string | null }) {
+    const dir = opts.webDir;
+    const hasUi = Boolean(dir && existsSync(join(dir, 'index.html')));
+    if (hasUi) {
+      await app.register(fastifyStatic, {
+        root: dir!,
+        prefix: '/',
+        wildcard: false,
+        index: ['index.html'],
+        setHeaders(reply, path) {
+          // Hashed build assets never change; the HTML must always be revalidated.
+          reply.header('cache-control', path.includes('/_app/immutable/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+        },
+      });
+    } else {
+      app.log.warn({ webDir: dir }, 'no built UI found; serving the API only (run the build first)');
+    }
+
+    app.setNotFoundHandler((req, reply) => {
+      const path = req.url.split('?')[0]!;
+      if (hasUi && (req.method === 'GET' || req.method === 'HEAD') && !path.startsWith('/api/') && path !== '/api') {
+        return reply.header('cache-control', 'no-cache').sendFile('index.html');
+      }
+      return reply.status(404).send({ statusCode: 404, error: 'Not Found', code: 'not_found', message: `No such endpoint: ${req.method} ${path}` });
+    });
+  },
+  { name: 'web' },
+);
