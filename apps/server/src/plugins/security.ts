@@ -10,7 +10,8 @@ export function sameOrigin(req: FastifyRequest): boolean {
   const source = req.headers.origin ?? req.headers.referer;
   if (!source || source === 'null') return false;
   try {
-    return new URL(source).host === req.host;
+    // Through URL on both sides so default ports (":80", ":443") compare equal.
+    return new URL(source).host === new URL(`${req.protocol}://${req.host}`).host;
   } catch {
     return false;
   }

@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import { migrateDatabase } from '../../src/db/migrate.js';
+
+export const ORIGIN = 'http://mirador.test';
+const REPO = resolve(import.meta.dirname, '../../../..');
+
+export interface TestApp {
+  app: FastifyInstance;
+  config: Config;
+  dataDir: string;
+  /** inject() with this origin's Host/Origin headers and an optional session cookie. */
+  call(opts: InjectOptions & { cookie?: string; token?: string }): Promise<LightMyRequestResponse>;
+  /** Creates the first admin through the API and returns its session cookie. */
+  setupAdmin(username?: string, password?: string): Promise<string>;
+  login(username: string, password: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A real Mirador (same plugins, real SQLite file, migrations applied) in a temp data dir. */
+export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'mirador-test-'));
+  const config: Config = {
+    ...loadConfig({ MIRADOR_DATA_DIR: dataDir, MIRADOR_WEB_DIR: '' }, REPO),
+    dockerSocket: join(dataDir, 'no-docker.sock'),
+    ...overrides,
+  };
+  await migrateDatabase({ dbPath: join(dataDir, 'mirador.db'), migrationsDir: config.migrationsDir });
+  const app = await buildApp(config, { logger: false });
+  await app.ready();
+
+  const call: TestApp['call'] = ({ cookie, token, headers, ...opts }) =>
+    app.inject({
+      ...opts,
+      headers: {
+        host: 'mirador.test',
+        origin: ORIGIN,
+        ...(cookie ? { cookie } : {}),
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...headers,
+      },
+    });
+
+  const cookieOf = (res: LightMyRequestResponse) => {
+    const c = res.cookies.find((x) => x.name === 'mirador_session');
+    if (!c) throw new Error(`no session cookie (HTTP ${res.statusCode}: ${res.body})`);
+    return `mirador_session=${c.value}`;
+  };
+
+  return {
+    app,
+    config,
+    dataDir,
+    call,
+    async setupAdmin(username = 'admin', password = 'correct horse battery') {
+      return cookieOf(await call({ method: 'POST', url: '/api/setup', payload: { username, password } }));
+    },
+    async login(username, password) {
+      return cookieOf(await call({ method: 'POST', url: '/api/auth/login', payload: { username, password } }));
+    },
+    async close() {
+      await app.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}

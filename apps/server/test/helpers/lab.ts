@@ -1,0 +1,24 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export interface Lab {
+  dockerSocket: string;
+  libvirtUri: string;
+  ssh: { host: string; port: number; user: string; privateKeyPath: string; publicKeyPath: string; hostKeyFingerprint: string };
+  sshImpostor: { port: number; hostKeyFingerprint: string };
+  dockerImage: string;
+  storagePool: string;
+  libvirtNetwork: string | null;
+}
+
+const LAB_FILE = resolve(import.meta.dirname, '../../../../.lab/lab.json');
+
+/** The test lab is a hard requirement: a missing lab fails the suite, it never skips it. */
+export function readLab(): Lab {
+  if (!existsSync(LAB_FILE)) {
+    throw new Error(`The test lab is not up (${LAB_FILE} is missing). Run: bash scripts/lab.sh up`);
+  }
+  return JSON.parse(readFileSync(LAB_FILE, 'utf8')) as Lab;
+}
+
+export const labPrivateKey = (lab: Lab) => readFileSync(lab.ssh.privateKeyPath, 'utf8');
