@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every test: type checks, unit and integration tests (real dockerd, libvirtd and sshd
+# from the lab), and browser tests in Debian's Chromium. Exits non-zero on any failure.
+source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+
+say "Bringing up the test lab (dockerd, libvirtd, sshd, test images)"
+bash scripts/lab.sh up
+
+install_and_build
+
+say "Type checking"
+pnpm_ -r --workspace-concurrency=1 run typecheck
+
+say "Unit and integration tests"
+pnpm_ exec vitest run
+
+say "Browser tests (Playwright, Debian Chromium)"
+pnpm_ --filter @mirador/e2e test
+
+say "All tests passed"
