@@ -14,6 +14,8 @@ export interface Config {
   sessionTtlHours: number;
   sessionIdleHours: number;
   trustProxy: boolean;
+  /** How often every host's connection is re-checked in the background; 0 turns it off. */
+  hostCheckIntervalSeconds: number;
   logLevel: string;
   bootstrapAdmin: { username: string; password: string } | null;
   /** Test hook for tests that need to tell a fresh install from an upgraded one. */
@@ -44,6 +46,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.
     sessionTtlHours: int(env.MIRADOR_SESSION_TTL_HOURS, 24 * 7, 'MIRADOR_SESSION_TTL_HOURS'),
     sessionIdleHours: int(env.MIRADOR_SESSION_IDLE_HOURS, 24, 'MIRADOR_SESSION_IDLE_HOURS'),
     trustProxy: env.MIRADOR_TRUST_PROXY === '1' || env.MIRADOR_TRUST_PROXY === 'true',
+    hostCheckIntervalSeconds: env.MIRADOR_HOST_CHECK_SECONDS === '0' ? 0 : int(env.MIRADOR_HOST_CHECK_SECONDS, 300, 'MIRADOR_HOST_CHECK_SECONDS'),
     logLevel: env.MIRADOR_LOG_LEVEL ?? 'info',
     bootstrapAdmin: admin,
     version: env.MIRADOR_VERSION ?? '0.1.0',

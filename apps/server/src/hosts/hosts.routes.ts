@@ -3,11 +3,17 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { CreateHostBody, Host, HostListQuery, HostTestResult, IdParams, UpdateHostBody, errorResponses } from '@mirador/contract';
 import { createHostsService } from './hosts.service.js';
+import { startHostMonitor } from './host-monitor.js';
 
 export default async function hostsRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const hosts = createHostsService({ db: app.db, secrets: app.secrets, bus: app.bus });
   const tags = ['hosts'];
+
+  if (app.config.hostCheckIntervalSeconds > 0) {
+    const monitor = startHostMonitor({ hosts, intervalMs: app.config.hostCheckIntervalSeconds * 1000, log: app.log });
+    app.addHook('onClose', async () => monitor.stop());
+  }
 
   app.addHook('onReady', async () => {
     const local = await hosts.ensureLocalEndpoint(app.config.dockerSocket);

@@ -147,4 +147,18 @@ describe('hosts inventory against the real lab sshd', () => {
       await t2.close();
     }
   });
+
+  it('keeps host status current in the background without anyone clicking Test', async () => {
+    const t3 = await startTestApp({ hostCheckIntervalSeconds: 1 });
+    try {
+      const c = await t3.setupAdmin();
+      const created = (await t3.call({ method: 'POST', url: '/api/hosts', cookie: c, payload: { name: 'watched', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) } })).json();
+      expect(created.status).toBe('unknown');
+      await expect
+        .poll(async () => (await t3.call({ method: 'GET', url: `/api/hosts/${created.id}`, cookie: c })).json().status, { timeout: 20_000, interval: 500 })
+        .toBe('online');
+    } finally {
+      await t3.close();
+    }
+  });
 });
