@@ -10,6 +10,9 @@ import docs from './plugins/docs.js';
 import auditPlugin from './audit/audit.plugin.js';
 import authPlugin from './auth/auth.plugin.js';
 import tasksPlugin from './tasks/tasks.plugin.js';
+import connectionsPlugin from './connections/connections.plugin.js';
+import vmsPlugin from './vms/vms.plugin.js';
+import vmsRoutes from './vms/vms.routes.js';
 import authRoutes from './auth/auth.routes.js';
 import usersRoutes from './users/users.routes.js';
 import hostsRoutes from './hosts/hosts.routes.js';
@@ -44,6 +47,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(auditPlugin);
   await app.register(authPlugin);
   await app.register(tasksPlugin);
+  await app.register(connectionsPlugin);
+  await app.register(vmsPlugin);
 
   await app.register(
     async (api) => {
@@ -53,6 +58,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await api.register(hostsRoutes);
       await api.register(auditRoutes);
       await api.register(tasksRoutes);
+      await api.register(vmsRoutes);
       await api.register(wsRoutes);
     },
     { prefix: '/api' },

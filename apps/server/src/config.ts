@@ -14,6 +14,8 @@ export interface Config {
   sessionTtlHours: number;
   sessionIdleHours: number;
   trustProxy: boolean;
+  /** Load every host's VM inventory at start-up, so the first page is already warm. */
+  warmInventories: boolean;
   /** How often every host's connection is re-checked in the background; 0 turns it off. */
   hostCheckIntervalSeconds: number;
   logLevel: string;
@@ -46,6 +48,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.
     sessionTtlHours: int(env.MIRADOR_SESSION_TTL_HOURS, 24 * 7, 'MIRADOR_SESSION_TTL_HOURS'),
     sessionIdleHours: int(env.MIRADOR_SESSION_IDLE_HOURS, 24, 'MIRADOR_SESSION_IDLE_HOURS'),
     trustProxy: env.MIRADOR_TRUST_PROXY === '1' || env.MIRADOR_TRUST_PROXY === 'true',
+    warmInventories: env.MIRADOR_WARM_INVENTORIES !== '0',
     hostCheckIntervalSeconds: env.MIRADOR_HOST_CHECK_SECONDS === '0' ? 0 : int(env.MIRADOR_HOST_CHECK_SECONDS, 300, 'MIRADOR_HOST_CHECK_SECONDS'),
     logLevel: env.MIRADOR_LOG_LEVEL ?? 'info',
     bootstrapAdmin: admin,

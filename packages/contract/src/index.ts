@@ -6,3 +6,4 @@ export * from './hosts.js';
 export * from './audit.js';
 export * from './tasks.js';
 export * from './realtime.js';
+export * from './vms.js';

@@ -49,6 +49,11 @@ export default fp(
           ...(err.extra.field ? { field: err.extra.field } : {}),
         });
       }
+      // Thrown by @mirador/libvirt for input that must never reach virsh; its message is for people.
+      if (err.name === 'LibvirtValidationError') {
+        const field = (err as unknown as { field: string }).field;
+        return reply.status(400).send({ statusCode: 400, error: 'Bad Request', code: 'invalid_input', message: err.message, field });
+      }
       if (err.validation && err.validation.length > 0) {
         const { field, message } = describeValidation(err.validation[0] as AjvIssue, err.validationContext);
         return reply.status(400).send({ statusCode: 400, error: 'Bad Request', code: 'invalid_input', message, field });

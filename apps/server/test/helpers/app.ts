@@ -25,7 +25,7 @@ export interface TestApp {
 export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
   const dataDir = mkdtempSync(join(tmpdir(), 'mirador-test-'));
   const config: Config = {
-    ...loadConfig({ MIRADOR_DATA_DIR: dataDir, MIRADOR_WEB_DIR: '', MIRADOR_HOST_CHECK_SECONDS: '0' }, REPO),
+    ...loadConfig({ MIRADOR_DATA_DIR: dataDir, MIRADOR_WEB_DIR: '', MIRADOR_HOST_CHECK_SECONDS: '0', MIRADOR_WARM_INVENTORIES: '0' }, REPO),
     dockerSocket: join(dataDir, 'no-docker.sock'),
     ...overrides,
   };

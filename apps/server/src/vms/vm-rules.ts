@@ -1,0 +1,26 @@
+import type { VmAction, VmState } from '@mirador/contract';
+
+/** Which states each action makes sense in, and what to tell someone who asks at the wrong time. */
+const ALLOWED: Record<VmAction, VmState[]> = {
+  start: ['shut off', 'crashed'],
+  shutdown: ['running'],
+  reboot: ['running'],
+  destroy: ['running', 'paused', 'in shutdown', 'crashed', 'pmsuspended'],
+  suspend: ['running'],
+  resume: ['paused'],
+};
+
+const HINT: Record<VmAction, string> = {
+  start: 'it is already running (or paused: resume it instead)',
+  shutdown: 'only a running VM can be shut down',
+  reboot: 'only a running VM can be rebooted',
+  destroy: 'it is not running',
+  suspend: 'only a running VM can be suspended',
+  resume: 'only a paused VM can be resumed',
+};
+
+/** null when allowed; otherwise a sentence for the 409 answer. */
+export function refusal(action: VmAction, name: string, state: VmState): string | null {
+  if (state === 'unknown' || ALLOWED[action].includes(state)) return null;
+  return `Cannot ${action} "${name}": it is ${state}; ${HINT[action]}`;
+}

@@ -1,0 +1,300 @@
+import type { CreateVmBody, CreateVmPreview, Task, VmAction, VmActionResult, VmCommands, VmDetail, VmList, VmListQuery, VmSummary } from '@mirador/contract';
+import { VM_ACTIONS } from '@mirador/contract';
+import {
+  autostartArgv, buildDomainXml, capabilitiesArgv, commandLineOf, defineArgv, destroyArgv, parseCapabilities, rebootArgv,
+  resumeArgv, shutdownArgv, startArgv, suspendArgv, undefineArgv, virtInstallArgv, volCreateAsArgv, volDeleteArgv,
+  type DomainSpec, type VirtInstallSpec,
+} from '@mirador/libvirt';
+import type { PrismaClient } from '../db/client.js';
+import type { EventBus } from '../realtime/bus.js';
+import type { ConnectionPool } from '../connections/connection-pool.js';
+import type { TaskManager } from '../tasks/task-manager.js';
+import { HttpError, badRequest, conflict, notFound } from '../lib/http-errors.js';
+import { HostInventory } from './host-inventory.js';
+import { refusal } from './vm-rules.js';
+import { runVirsh } from './virsh.js';
+
+const ACTION_ARGV: Record<VmAction, (uri: string, name: string) => string[]> = {
+  start: startArgv, shutdown: shutdownArgv, reboot: rebootArgv, destroy: destroyArgv, suspend: suspendArgv, resume: resumeArgv,
+};
+
+/** How long a list waits for a host that has not loaded yet before answering without it. */
+const FIRST_LOAD_WAIT_MS = 15_000;
+
+export function createVmsService(deps: {
+  db: PrismaClient;
+  bus: EventBus;
+  connections: ConnectionPool;
+  tasks: TaskManager;
+  log: { warn(obj: unknown, msg: string): void; info(obj: unknown, msg: string): void };
+}) {
+  const { db, bus, connections, tasks, log } = deps;
+  const inventories = new Map<string, HostInventory>();
+
+  const listener = {
+    updated: (vm: VmSummary) => bus.publish({ type: 'vm.updated', topic: 'vms', vm }),
+    removed: (hostId: string, name: string) => bus.publish({ type: 'vm.removed', topic: 'vms', hostId, name }),
+  };
+
+  async function inventory(hostId: string): Promise<HostInventory> {
+    const existing = inventories.get(hostId);
+    if (existing) return existing;
+    const h = await db.host.findUnique({ where: { id: hostId } });
+    if (!h) throw notFound('Host');
+    if (!h.libvirtUri) throw badRequest(`Host "${h.name}" has no libvirt connection configured`, 'libvirtUri');
+    const again = inventories.get(hostId);
+    if (again) return again;
+    const inv = new HostInventory({ id: h.id, name: h.name, libvirtUri: h.libvirtUri }, () => connections.runner(h.id), listener, log);
+    inventories.set(hostId, inv);
+    return inv;
+  }
+
+  function forget(hostId: string) {
+    const inv = inventories.get(hostId);
+    if (!inv) return;
+    inventories.delete(hostId);
+    inv.close();
+    for (const name of inv.vms.keys()) listener.removed(hostId, name);
+  }
+
+  // Host edits change where libvirt is reached; a removed host takes its VMs off the list.
+  const offHosts = bus.subscribe('hosts', (msg) => {
+    if (msg.type === 'host.removed') forget(msg.id);
+    if (msg.type === 'host.updated') {
+      const inv = inventories.get(msg.host.id);
+      if (!inv) return;
+      if (msg.host.libvirtUri !== inv.host.libvirtUri) forget(msg.host.id);
+      else if (msg.host.name !== inv.host.name) inv.host.name = msg.host.name;
+      // Back online after a drop: the event stream restarts itself and reloads.
+    }
+  });
+
+  async function loaded(hostId: string): Promise<HostInventory> {
+    const inv = await inventory(hostId);
+    await inv.ensureLoaded();
+    return inv;
+  }
+
+  async function vmOf(hostId: string, name: string) {
+    const inv = await loaded(hostId);
+    const vm = inv.vms.get(name);
+    if (!vm) throw notFound(`VM "${name}"`);
+    return { inv, vm, uri: inv.host.libvirtUri };
+  }
+
+  return {
+    /** Starts loading every libvirt host in the background, so the first list is already warm. */
+    async warmUp() {
+      const hosts = await db.host.findMany({ where: { NOT: { libvirtUri: null } } });
+      for (const h of hosts) void inventory(h.id).then((inv) => inv.ensureLoaded()).catch((err) => log.warn({ err, host: h.name }, 'VM inventory load failed'));
+    },
+
+    async list(q: VmListQuery): Promise<VmList> {
+      const hosts = await db.host.findMany({ where: { NOT: { libvirtUri: null }, ...(q.hostId ? { id: q.hostId } : {}) }, orderBy: { name: 'asc' } });
+      if (q.hostId && hosts.length === 0) throw notFound('Host');
+      const invs = await Promise.all(hosts.map((h) => inventory(h.id)));
+      await Promise.all(
+        invs.map((inv) =>
+          inv.loadedAt ? null : Promise.race([inv.ensureLoaded().catch(() => {}), new Promise((r) => setTimeout(r, FIRST_LOAD_WAIT_MS).unref())]),
+        ),
+      );
+      const needle = q.q?.toLowerCase();
+      const items = invs
+        .flatMap((inv) => [...inv.vms.values()])
+        .filter((vm) => (!q.state || vm.state === q.state) && (!needle || vm.name.toLowerCase().includes(needle)))
+        .sort((a, b) => a.hostName.localeCompare(b.hostName) || a.name.localeCompare(b.name));
+      return {
+        items,
+        hosts: invs.map((inv) => ({
+          hostId: inv.host.id,
+          hostName: inv.host.name,
+          ok: Boolean(inv.loadedAt) && !inv.error,
+          error: inv.error ?? (inv.loadedAt ? null : 'Still loading'),
+          loadedAt: inv.loadedAt?.toISOString() ?? null,
+        })),
+      };
+    },
+
+    async detail(hostId: string, name: string): Promise<VmDetail> {
+      const { inv, vm } = await vmOf(hostId, name);
+      return { ...vm, xml: inv.xml.get(name) ?? '' };
+    },
+
+    async commands(hostId: string, name: string): Promise<VmCommands> {
+      const { uri } = await vmOf(hostId, name);
+      const out: VmCommands = {};
+      for (const a of VM_ACTIONS) out[a] = commandLineOf(ACTION_ARGV[a](uri, name));
+      out.delete = commandLineOf(undefineArgv(uri, name, { nvram: true, snapshotsMetadata: true, managedSave: true }));
+      out.autostartOn = commandLineOf(autostartArgv(uri, name, true));
+      out.autostartOff = commandLineOf(autostartArgv(uri, name, false));
+      out.console = commandLineOf(['virsh', '-c', uri, 'console', name]);
+      return out;
+    },
+
+    async action(hostId: string, name: string, action: VmAction): Promise<VmActionResult> {
+      const { inv, vm, uri } = await vmOf(hostId, name);
+      const why = refusal(action, name, vm.state);
+      if (why) throw conflict(why);
+      const argv = ACTION_ARGV[action](uri, name);
+      await runVirsh(await connections.runner(hostId), argv);
+      await inv.refreshOne(name);
+      return { vm: inv.vms.get(name) ?? vm, command: commandLineOf(argv) };
+    },
+
+    async setAutostart(hostId: string, name: string, enabled: boolean): Promise<VmActionResult> {
+      const { inv, vm, uri } = await vmOf(hostId, name);
+      if (!vm.persistent) throw conflict(`"${name}" is transient: only defined VMs can autostart`);
+      const argv = autostartArgv(uri, name, enabled);
+      await runVirsh(await connections.runner(hostId), argv);
+      await inv.refreshOne(name);
+      return { vm: inv.vms.get(name) ?? vm, command: commandLineOf(argv) };
+    },
+
+    /** Undefines a VM (NVRAM, snapshot metadata and managed save included) and optionally its disks. */
+    async remove(hostId: string, name: string, opts: { removeStorage: boolean; force: boolean }) {
+      const { inv, vm, uri } = await vmOf(hostId, name);
+      const runner = await connections.runner(hostId);
+      const commands: string[] = [];
+      if (vm.state !== 'shut off' && vm.state !== 'crashed') {
+        if (!opts.force) throw conflict(`"${name}" is ${vm.state}: shut it down first, or delete with force to power it off`);
+        const argv = destroyArgv(uri, name);
+        commands.push(commandLineOf(argv));
+        await runVirsh(runner, argv).catch((err) => {
+          if (!/not running/i.test((err as Error).message)) throw err;
+        });
+      }
+      const warnings: string[] = [];
+      if (vm.persistent) {
+        const argv = undefineArgv(uri, name, { nvram: true, snapshotsMetadata: true, managedSave: true });
+        commands.push(commandLineOf(argv));
+        await runVirsh(runner, argv);
+      }
+      if (opts.removeStorage) {
+        for (const disk of vm.disks.filter((d) => d.device === 'disk')) {
+          const argv = disk.pool && disk.volume ? volDeleteArgv(uri, disk.pool, disk.volume) : disk.source ? ['virsh', '-c', uri, 'vol-delete', disk.source] : null;
+          if (!argv) continue;
+          commands.push(commandLineOf(argv));
+          try {
+            await runVirsh(runner, argv);
+          } catch (err) {
+            warnings.push(`${disk.target}: ${(err as Error).message} (left in place)`);
+          }
+        }
+      }
+      await inv.refreshOne(name).catch(() => {});
+      return { commands, warnings };
+    },
+
+    /** What a create request will do, without doing it (the dialog shows this before confirming). */
+    async preview(hostId: string, body: CreateVmBody): Promise<CreateVmPreview & { spec: DomainSpec; uri: string }> {
+      const inv = await inventory(hostId);
+      const uri = inv.host.libvirtUri;
+      let domainType: 'kvm' | 'qemu' = body.domainType === 'kvm' || body.domainType === 'qemu' ? body.domainType : 'qemu';
+      if ((body.domainType ?? 'auto') === 'auto') {
+        const caps = parseCapabilities(await runVirsh(await connections.runner(hostId), capabilitiesArgv(uri)));
+        domainType = caps.guests.some((g) => g.domainTypes?.includes('kvm')) ? 'kvm' : 'qemu';
+      }
+      const diskFormat = body.disk.kind === 'new' ? (body.disk.format ?? 'qcow2') : undefined;
+      const newVolume = body.disk.kind === 'new' ? `${body.name}.${diskFormat === 'raw' ? 'img' : 'qcow2'}` : null;
+      const spec: DomainSpec = {
+        name: body.name,
+        memoryMiB: body.memoryMiB,
+        vcpus: body.vcpus,
+        domainType,
+        osinfoId: body.osinfoId?.includes('/') ? body.osinfoId : undefined,
+        boot:
+          body.install.kind === 'kernel'
+            ? { kind: 'kernel', kernel: body.install.kernel, initrd: body.install.initrd, cmdline: body.install.cmdline }
+            : body.install.kind === 'cdrom' ? { kind: 'cdrom' } : { kind: 'disk' },
+        disks:
+          body.disk.kind === 'new' ? [{ kind: 'volume', pool: body.disk.pool, volume: newVolume!, format: diskFormat }]
+          : body.disk.kind === 'volume' ? [{ kind: 'volume', pool: body.disk.pool, volume: body.disk.volume }]
+          : body.disk.kind === 'path' ? [{ kind: 'file', path: body.disk.path }]
+          : [],
+        cdrom: body.install.kind === 'cdrom' ? { path: body.install.iso } : undefined,
+        network: body.network.kind === 'none' ? null : { kind: body.network.kind, name: body.network.name },
+        serialConsole: true,
+        graphics: 'none',
+      };
+      if (body.install.kind === 'import' && spec.disks.length === 0) throw badRequest('Importing needs a disk to boot from', 'disk');
+      const viSpec: VirtInstallSpec = {
+        name: body.name,
+        memoryMiB: body.memoryMiB,
+        vcpus: body.vcpus,
+        virtType: domainType,
+        osinfoId: body.osinfoId,
+        source:
+          body.install.kind === 'kernel' ? { kind: 'kernel', kernel: body.install.kernel, initrd: body.install.initrd, cmdline: body.install.cmdline }
+          : body.install.kind === 'cdrom' ? { kind: 'cdrom', path: body.install.iso }
+          : body.install.kind === 'location' ? { kind: 'location', url: body.install.url, extraArgs: body.install.extraArgs }
+          : { kind: 'import' },
+        disks:
+          body.disk.kind === 'new' ? [{ kind: 'new', pool: body.disk.pool, sizeGiB: body.disk.sizeGiB, format: diskFormat }]
+          : body.disk.kind === 'volume' ? [{ kind: 'volume', pool: body.disk.pool, volume: body.disk.volume }]
+          : body.disk.kind === 'path' ? [{ kind: 'file', path: body.disk.path }]
+          : [],
+        network: spec.network,
+        graphics: 'none',
+      };
+      return { command: commandLineOf(virtInstallArgv(uri, viSpec)), xml: buildDomainXml(spec), spec, uri };
+    },
+
+    /** Creates a VM as a task: volume, definition, start — undoing the volume if a later step fails. */
+    async create(hostId: string, body: CreateVmBody, user: { id: string; name: string }): Promise<Task> {
+      const inv = await loaded(hostId);
+      if (inv.vms.has(body.name)) throw conflict(`A VM named "${body.name}" already exists on ${inv.host.name}`, 'name');
+      const { xml, spec, uri, command } = await this.preview(hostId, body);
+      if (body.install.kind === 'location') {
+        throw new HttpError(501, 'Network installs (--location) need virt-install on the host; this Mirador version creates VMs from XML only. Use an ISO, an existing disk or kernel boot.', { field: 'install' });
+      }
+      const runner = await connections.runner(hostId);
+      return tasks.start({
+        type: 'vm.create',
+        target: { type: 'vm', id: body.name, name: body.name, hostId },
+        user,
+        cancellable: false,
+        params: { ...body, command },
+        run: async (ctx) => {
+          ctx.log(`Equivalent command: ${command}`);
+          let createdVolume: string[] | null = null;
+          try {
+            if (body.disk.kind === 'new') {
+              ctx.progress(0.1, 'Creating the disk volume');
+              const argv = volCreateAsArgv(uri, { pool: body.disk.pool, name: (spec.disks[0] as { volume: string }).volume, sizeGiB: body.disk.sizeGiB, format: body.disk.format ?? 'qcow2' });
+              ctx.log(commandLineOf(argv));
+              await runVirsh(runner, argv, { timeoutMs: 300_000 });
+              createdVolume = volDeleteArgv(uri, body.disk.pool, (spec.disks[0] as { volume: string }).volume);
+            }
+            ctx.progress(0.4, 'Defining the VM');
+            const defArgv = defineArgv(uri);
+            ctx.log(`${commandLineOf(defArgv)} < ${body.name}.xml`);
+            await runVirsh(runner, defArgv, { stdin: xml });
+          } catch (err) {
+            if (createdVolume) {
+              ctx.log('Removing the volume created for the failed VM', 'warn');
+              await runVirsh(runner, createdVolume).catch((e) => ctx.log(`Could not remove it: ${(e as Error).message}`, 'error'));
+            }
+            throw err;
+          }
+          if (body.start ?? true) {
+            ctx.progress(0.7, 'Starting the VM');
+            const argv = startArgv(uri, body.name);
+            ctx.log(commandLineOf(argv));
+            await runVirsh(runner, argv);
+          }
+          ctx.progress(0.9, 'Reading back the VM');
+          await inv.refreshOne(body.name);
+          return `VM "${body.name}" created${body.start ?? true ? ' and started' : ''}`;
+        },
+      });
+    },
+
+    close() {
+      offHosts();
+      for (const inv of inventories.values()) inv.close();
+      inventories.clear();
+    },
+  };
+}
+
+export type VmsService = ReturnType<typeof createVmsService>;
