@@ -39,6 +39,7 @@ PACKAGES=(
 	openssh-server openssh-client busybox-static linux-image-cloud-amd64 kmod
 	cpio chromium fonts-liberation iproute2 procps dnsmasq-base iptables
 	netcat-openbsd dmidecode ca-certificates util-linux python3 cgroupfs-mount
+	virtinst libosinfo-bin
 )
 
 # Callers (test runners, CI) may hand us a thin PATH or point docker elsewhere;

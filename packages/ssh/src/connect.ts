@@ -16,6 +16,19 @@ export interface SshTarget {
   expectedFingerprint?: string | null;
   readyTimeoutMs?: number;
   keepaliveIntervalMs?: number;
+  /** Unanswered keepalives before the connection is declared dead (default 3). */
+  keepaliveCountMax?: number;
+}
+
+/** Optional low-level hooks (diagnostics, and for owners of long-lived connections). */
+export interface ConnectHooks {
+  /**
+   * Called with the ssh2 Client before it connects, so listeners ('close', 'error') are attached
+   * before anything can happen. Handshake failures are still reported through the returned promise.
+   */
+  onClient?: (client: SshClient) => void;
+  /** ssh2's debug output (protocol trace; never contains key material). */
+  debug?: (message: string) => void;
 }
 
 export interface PresentedHostKey {
@@ -32,13 +45,14 @@ export interface SshConnection {
  * Opens an authenticated SSH connection, refusing it when the server's host key does not
  * match the pinned fingerprint — before any credential is sent.
  */
-export function connectSsh(target: SshTarget): Promise<SshConnection> {
+export function connectSsh(target: SshTarget, hooks: ConnectHooks = {}): Promise<SshConnection> {
   const where = `${target.username}@${target.host}:${target.port}`;
   if (!target.privateKey && !target.password) {
     return Promise.reject(new SshError('no_credentials', `No key or password stored for ${where}`));
   }
   return new Promise((resolve, reject) => {
     const client = new Client();
+    hooks.onClient?.(client);
     let presented: PresentedHostKey | null = null;
     let mismatch = false;
     let settled = false;
@@ -80,7 +94,8 @@ export function connectSsh(target: SshTarget): Promise<SshConnection> {
         tryKeyboard: false,
         readyTimeout: target.readyTimeoutMs ?? 10_000,
         keepaliveInterval: target.keepaliveIntervalMs ?? 15_000,
-        keepaliveCountMax: 3,
+        keepaliveCountMax: target.keepaliveCountMax ?? 3,
+        debug: hooks.debug,
         hostVerifier: (key: Buffer) => {
           presented = { fingerprint: fingerprintSha256(key), algorithm: keyAlgorithm(key) };
           if (target.expectedFingerprint && target.expectedFingerprint !== presented.fingerprint) {

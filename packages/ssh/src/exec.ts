@@ -1,4 +1,5 @@
 import type { SshClient } from './connect.js';
+import { closeChannel, signalChannel } from './channel-signal.js';
 import { toCommandLine } from './quote.js';
 
 export interface ExecResult {
@@ -31,8 +32,9 @@ export function execArgv(client: SshClient, argv: readonly string[], opts: ExecO
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
-        stream.signal('KILL');
-        stream.close();
+        // stdin is already at EOF, where ssh2's stream.signal() is a silent no-op: see signalChannel.
+        signalChannel(stream, 'KILL');
+        closeChannel(stream);
       }, timeoutMs);
       stream.on('data', (d: Buffer) => {
         if (outLen < max) out.push(d);

@@ -8,12 +8,12 @@ import { notFound } from '../lib/http-errors.js';
 interface Entry {
   runner: CommandRunner;
   signature: string;
+  fingerprint: string | null;
   offState: () => void;
 }
 
-/** What decides whether an existing connection is still the right one for a host row. */
-const signatureOf = (h: HostRow) =>
-  JSON.stringify([h.kind, h.address, h.port, h.username, h.secretEnc, h.hostKeyFingerprint]);
+/** What decides whether an existing connection is still the right one for a host row (the pin is handled apart). */
+const signatureOf = (h: HostRow) => JSON.stringify([h.kind, h.address, h.port, h.username, h.secretEnc]);
 
 const STATUS: Partial<Record<ConnectionState, string>> = { online: 'online', offline: 'offline', error: 'error' };
 
@@ -58,6 +58,8 @@ export function createConnectionPool(deps: {
       expectedFingerprint: h.hostKeyFingerprint,
       maxConcurrent: 8,
       onHostKeyPinned: async (key) => {
+        const e = entries.get(h.id);
+        if (e) e.fingerprint = key.fingerprint;
         const updated = await db.host.update({
           where: { id: h.id },
           data: { hostKeyFingerprint: key.fingerprint, hostKeyAlgorithm: key.algorithm, hostKeyPinnedAt: new Date() },
@@ -83,7 +85,13 @@ export function createConnectionPool(deps: {
       const e = entries.get(msg.host.id);
       if (!e) return;
       void db.host.findUnique({ where: { id: msg.host.id } }).then((row) => {
-        if (row && signatureOf(row) !== e.signature && entries.get(row.id) === e) void drop(row.id);
+        if (!row || entries.get(row.id) !== e) return;
+        if (signatureOf(row) !== e.signature) return void drop(row.id);
+        if (row.hostKeyFingerprint !== e.fingerprint && e.runner instanceof SshHostConnection) {
+          // Pinned by this very connection (no-op), or forgotten by an admin (reconnects and re-pins).
+          e.fingerprint = row.hostKeyFingerprint;
+          e.runner.updateTarget({ expectedFingerprint: row.hostKeyFingerprint });
+        }
       });
     }
   });
@@ -102,7 +110,7 @@ export function createConnectionPool(deps: {
         void recordState(hostId, state, detail).catch((err) => log.warn({ err }, 'could not record host state'));
       };
       runner.on('state', onState);
-      entries.set(hostId, { runner, signature: signatureOf(h), offState: () => runner.off('state', onState) });
+      entries.set(hostId, { runner, signature: signatureOf(h), fingerprint: h.hostKeyFingerprint, offState: () => runner.off('state', onState) });
       return runner;
     },
     state(hostId: string): ConnectionState | null {

@@ -1,4 +1,8 @@
-import { SshError, type CommandRunner, type ExecResult } from '@mirador/ssh';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalRunner, SshError, type CommandRunner, type ExecResult } from '@mirador/ssh';
+import { XML_FROM_STDIN } from '@mirador/libvirt';
 import { HttpError } from '../lib/http-errors.js';
 
 /** A virsh failure with libvirt's own message ("error: Requested operation is not valid: …"). */
@@ -14,15 +18,18 @@ function libvirtMessage(res: ExecResult): string {
   return msg.replace(/^error:\s*/i, '') || `virsh exited with code ${res.code}`;
 }
 
-/** Runs virsh argv on a host and returns stdout; failures become errors people can read. */
-export async function runVirsh(runner: CommandRunner, argv: readonly string[], opts: { timeoutMs?: number; stdin?: string } = {}): Promise<string> {
-  let res: ExecResult;
+async function execOnHost(runner: CommandRunner, argv: readonly string[], opts: { timeoutMs: number; stdin?: string }): Promise<ExecResult> {
   try {
-    res = await runner.exec(argv, { timeoutMs: opts.timeoutMs ?? 60_000, stdin: opts.stdin });
+    return await runner.exec(argv, opts);
   } catch (err) {
     if (err instanceof SshError) throw new HttpError(502, `The host is not reachable: ${err.message}`, { code: err.code });
     throw err;
   }
+}
+
+/** Runs virsh argv on a host and returns stdout; failures become errors people can read. */
+export async function runVirsh(runner: CommandRunner, argv: readonly string[], opts: { timeoutMs?: number; stdin?: string } = {}): Promise<string> {
+  const res = await execOnHost(runner, argv, { timeoutMs: opts.timeoutMs ?? 60_000, stdin: opts.stdin });
   if (res.timedOut) throw new HttpError(504, `virsh did not answer within ${Math.round((opts.timeoutMs ?? 60_000) / 1000)} s`, { code: 'timeout' });
   if (res.code === 127) throw new HttpError(502, 'virsh is not installed on this host (install libvirt-clients)', { code: 'libvirt_missing' });
   if (res.code !== 0) throw new VirshError(libvirtMessage(res), res.stderr);
@@ -46,7 +53,7 @@ export async function virshBatch(runner: CommandRunner, uri: string, commands: r
     for (const token of cmd) if (!SCRIPT_TOKEN.test(token)) throw new Error(`Refusing unsafe virsh token ${JSON.stringify(token)}`);
   }
   const script = commands.map((c) => c.join(' ')).join(`; echo ${SPLIT_MARKER}; `);
-  const res = await runner.exec(['virsh', '-c', uri, script], { timeoutMs });
+  const res = await execOnHost(runner, ['virsh', '-c', uri, script], { timeoutMs });
   if (res.timedOut) throw new HttpError(504, 'virsh did not answer in time', { code: 'timeout' });
   if (res.code === 127) throw new HttpError(502, 'virsh is not installed on this host (install libvirt-clients)', { code: 'libvirt_missing' });
   const parts = res.stdout.split(`${SPLIT_MARKER}\n`);
@@ -55,4 +62,21 @@ export async function virshBatch(runner: CommandRunner, uri: string, commands: r
     throw new VirshError(libvirtMessage(res), res.stderr, 502);
   }
   return parts;
+}
+
+/**
+ * Runs a virsh command that reads XML from a file argument. Over SSH the XML travels on stdin
+ * (`/dev/stdin` is a pipe there); a local child's stdin is a socket that virsh cannot open by
+ * path, so locally the XML goes through a private temp file instead.
+ */
+export async function runVirshWithXml(runner: CommandRunner, argvFor: (file: string) => string[], xml: string): Promise<string> {
+  if (!(runner instanceof LocalRunner)) return runVirsh(runner, argvFor(XML_FROM_STDIN), { stdin: xml });
+  const dir = await mkdtemp(join(tmpdir(), 'mirador-xml-'));
+  try {
+    const file = join(dir, 'domain.xml');
+    await writeFile(file, xml, { mode: 0o600 });
+    return await runVirsh(runner, argvFor(file));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

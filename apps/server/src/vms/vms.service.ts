@@ -2,7 +2,7 @@ import type { CreateVmBody, CreateVmPreview, Task, VmAction, VmActionResult, VmC
 import { VM_ACTIONS } from '@mirador/contract';
 import {
   autostartArgv, buildDomainXml, capabilitiesArgv, commandLineOf, defineArgv, destroyArgv, parseCapabilities, rebootArgv,
-  resumeArgv, shutdownArgv, startArgv, suspendArgv, undefineArgv, virtInstallArgv, volCreateAsArgv, volDeleteArgv,
+  resumeArgv, shutdownArgv, startArgv, suspendArgv, undefineArgv, virtInstallArgv, volCreateAsArgv, volDeleteArgv, volDeleteByPathArgv,
   type DomainSpec, type VirtInstallSpec,
 } from '@mirador/libvirt';
 import type { PrismaClient } from '../db/client.js';
@@ -12,7 +12,7 @@ import type { TaskManager } from '../tasks/task-manager.js';
 import { HttpError, badRequest, conflict, notFound } from '../lib/http-errors.js';
 import { HostInventory } from './host-inventory.js';
 import { refusal } from './vm-rules.js';
-import { runVirsh } from './virsh.js';
+import { runVirsh, runVirshWithXml } from './virsh.js';
 
 const ACTION_ARGV: Record<VmAction, (uri: string, name: string) => string[]> = {
   start: startArgv, shutdown: shutdownArgv, reboot: rebootArgv, destroy: destroyArgv, suspend: suspendArgv, resume: resumeArgv,
@@ -171,7 +171,7 @@ export function createVmsService(deps: {
       }
       if (opts.removeStorage) {
         for (const disk of vm.disks.filter((d) => d.device === 'disk')) {
-          const argv = disk.pool && disk.volume ? volDeleteArgv(uri, disk.pool, disk.volume) : disk.source ? ['virsh', '-c', uri, 'vol-delete', disk.source] : null;
+          const argv = disk.pool && disk.volume ? volDeleteArgv(uri, disk.pool, disk.volume) : disk.source ? volDeleteByPathArgv(uri, disk.source) : null;
           if (!argv) continue;
           commands.push(commandLineOf(argv));
           try {
@@ -268,7 +268,7 @@ export function createVmsService(deps: {
             ctx.progress(0.4, 'Defining the VM');
             const defArgv = defineArgv(uri);
             ctx.log(`${commandLineOf(defArgv)} < ${body.name}.xml`);
-            await runVirsh(runner, defArgv, { stdin: xml });
+            await runVirshWithXml(runner, (file) => defineArgv(uri, file), xml);
           } catch (err) {
             if (createdVolume) {
               ctx.log('Removing the volume created for the failed VM', 'warn');

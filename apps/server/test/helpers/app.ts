@@ -30,7 +30,8 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
     ...overrides,
   };
   await migrateDatabase({ dbPath: join(dataDir, 'mirador.db'), migrationsDir: config.migrationsDir });
-  const app = await buildApp(config, { logger: false });
+  // MIRADOR_TEST_LOG=debug shows the server's log while a test runs.
+  const app = await buildApp(config, { logger: process.env.MIRADOR_TEST_LOG ? { level: process.env.MIRADOR_TEST_LOG } : false });
   await app.ready();
 
   const call: TestApp['call'] = ({ cookie, token, headers, ...opts }) =>

@@ -1,0 +1,144 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../helpers/app.js';
+import { labPrivateKey, readLab, type Lab } from '../helpers/lab.js';
+import { wsConnect } from '../helpers/ws-client.js';
+
+type Msg = { type: string; [k: string]: any };
+/** virsh on the lab host directly (not through Mirador), with libvirt's message on failure. */
+function virsh(...args: string[]): string {
+  try {
+    return execFileSync('virsh', ['-c', 'qemu:///system', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    throw new Error(`virsh ${args.join(' ')} failed: ${(err as { stderr?: string }).stderr ?? err}`);
+  }
+}
+
+describe('virtual machines on the lab libvirt over SSH', () => {
+  let t: TestApp;
+  let admin: string;
+  let lab: Lab & { vmKit: { kernel: string; initrd: string } };
+  let hostId: string;
+  let base: string;
+  const name = `mirador-test-${randomBytes(3).toString('hex')}`;
+
+  beforeAll(async () => {
+    lab = readLab() as typeof lab;
+    t = await startTestApp();
+    admin = await t.setupAdmin();
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    base = `127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+    const res = await t.call({ method: 'POST', url: '/api/hosts', cookie: admin, payload: { name: 'lab', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) } });
+    hostId = res.json().id;
+  });
+  afterAll(async () => {
+    try {
+      virsh('destroy', name);
+    } catch {}
+    try {
+      virsh('undefine', name, '--nvram');
+    } catch {}
+    try {
+      virsh('vol-delete', '--pool', lab.storagePool, `${name}.qcow2`);
+    } catch {}
+    await t?.close();
+  });
+
+  it('refuses hostile names before anything runs on the host', async () => {
+    for (const bad of ['x; rm -rf /', '$(reboot)', '../x', '<a>&', '-x']) {
+      const res = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms`, cookie: admin, payload: { name: bad, memoryMiB: 128, vcpus: 1, disk: { kind: 'none' }, install: { kind: 'import' }, network: { kind: 'none' } } });
+      expect(res.statusCode, bad).toBe(400);
+      expect(res.json().field).toBe('name');
+      const action = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms/${encodeURIComponent(bad)}/start`, cookie: admin });
+      expect([400, 404], bad).toContain(action.statusCode);
+    }
+    const hostilePath = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms`, cookie: admin, payload: { name: 'ok', memoryMiB: 128, vcpus: 1, disk: { kind: 'path', path: '/var/lib/../../etc/shadow' }, install: { kind: 'import' }, network: { kind: 'none' } } });
+    expect(hostilePath.statusCode).toBe(400);
+    expect((await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms`, cookie: admin, payload: { name: 'ok', memoryMiB: 10 ** 9, vcpus: 1, disk: { kind: 'none' }, install: { kind: 'import' }, network: { kind: 'none' } } })).statusCode).toBe(400);
+  });
+
+  it('creates a VM by direct kernel boot as a task with a new disk, and shows it running', async () => {
+    const body = {
+      name, memoryMiB: 128, vcpus: 1, domainType: 'qemu',
+      disk: { kind: 'new', pool: lab.storagePool, sizeGiB: 1 },
+      install: { kind: 'kernel', kernel: lab.vmKit.kernel, initrd: lab.vmKit.initrd, cmdline: 'console=ttyS0' },
+      network: lab.libvirtNetwork ? { kind: 'network', name: lab.libvirtNetwork } : { kind: 'none' },
+    };
+    const preview = (await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms/preview`, cookie: admin, payload: body })).json();
+    expect(preview.command).toMatch(new RegExp(`^virt-install --connect qemu:///system --name ${name} `));
+    expect(preview.xml).toContain(`<name>${name}</name>`);
+
+    const res = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms`, cookie: admin, payload: body });
+    expect(res.statusCode, res.body).toBe(202);
+    const task = res.json();
+    await expect.poll(async () => (await t.call({ method: 'GET', url: `/api/tasks/${task.id}`, cookie: admin })).json().status, { timeout: 60_000, interval: 300 }).not.toBe('running');
+    const detail = (await t.call({ method: 'GET', url: `/api/tasks/${task.id}`, cookie: admin })).json();
+    expect(detail.status, detail.error).toBe('ok');
+    expect(detail.log.map((l: { line: string }) => l.line).join('\n')).toContain('vol-create-as');
+
+    const list = (await t.call({ method: 'GET', url: '/api/vms', cookie: admin })).json();
+    const vm = list.items.find((v: { name: string }) => v.name === name);
+    expect(vm).toMatchObject({ hostId, hostName: 'lab', state: 'running', vcpus: 1, memoryMiB: 128, persistent: true, hasSerialConsole: true });
+    expect(vm.disks[0]).toMatchObject({ device: 'disk', target: 'vda' });
+    expect(virsh('domstate', name).trim()).toBe('running');
+
+    const full = (await t.call({ method: 'GET', url: `/api/hosts/${hostId}/vms/${name}`, cookie: admin })).json();
+    expect(full.xml).toContain("<domain type='qemu'");
+  });
+
+  it('suspends and resumes, refusing actions the state does not allow', async () => {
+    const suspend = (await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms/${name}/suspend`, cookie: admin })).json();
+    expect(suspend.vm.state).toBe('paused');
+    expect(suspend.command).toBe(`virsh -c qemu:///system suspend ${name}`);
+    const wrong = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms/${name}/shutdown`, cookie: admin });
+    expect(wrong.statusCode).toBe(409);
+    expect(wrong.json().message).toMatch(/paused/);
+    expect((await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms/${name}/resume`, cookie: admin })).json().vm.state).toBe('running');
+    const audit = (await t.call({ method: 'GET', url: `/api/audit?action=vm.action&targetId=${name}`, cookie: admin })).json();
+    expect(audit.items.map((e: { result: string; target: { name: string } }) => `${e.target.name}:${e.result}`)).toEqual([`${name}:ok`, `${name}:error`, `${name}:ok`]);
+  });
+
+  it('pushes changes made directly on the host to websocket clients within a second', async () => {
+    const c = await wsConnect<Msg>(`ws://${base}/api/ws`, admin);
+    c.send({ type: 'subscribe', topic: 'vms' });
+    await c.waitFor((m) => m.type === 'subscribed');
+    const started = Date.now();
+    virsh('suspend', name);
+    const paused = await c.waitFor((m) => m.type === 'vm.updated' && m.vm.name === name && m.vm.state === 'paused', 3000);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(paused.vm.hostId).toBe(hostId);
+    virsh('resume', name);
+    await c.waitFor((m) => m.type === 'vm.updated' && m.vm.name === name && m.vm.state === 'running' && m !== paused, 3000);
+
+    const transient = `${name}-t`;
+    const xml = `<domain type='qemu'><name>${transient}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type><kernel>${lab.vmKit.kernel}</kernel><initrd>${lab.vmKit.initrd}</initrd><cmdline>console=ttyS0</cmdline></os><devices><serial type='pty'/></devices></domain>`;
+    const file = join(mkdtempSync(join(tmpdir(), 'mirador-vm-')), 'transient.xml');
+    writeFileSync(file, xml);
+    virsh('create', file);
+    await c.waitFor((m) => m.type === 'vm.updated' && m.vm.name === transient && m.vm.state === 'running', 3000);
+    virsh('destroy', transient);
+    await c.waitFor((m) => m.type === 'vm.removed' && m.name === transient, 3000);
+    c.close();
+  });
+
+  it('shows the virsh command of every action (teaching aid)', async () => {
+    const cmds = (await t.call({ method: 'GET', url: `/api/hosts/${hostId}/vms/${name}/commands`, cookie: admin })).json();
+    expect(cmds.destroy).toBe(`virsh -c qemu:///system destroy ${name}`);
+    expect(cmds.delete).toContain(`undefine ${name}`);
+  });
+
+  it('refuses to delete a running VM without force, then destroys and deletes it with its storage', async () => {
+    expect((await t.call({ method: 'DELETE', url: `/api/hosts/${hostId}/vms/${name}`, cookie: admin })).statusCode).toBe(409);
+    const res = await t.call({ method: 'DELETE', url: `/api/hosts/${hostId}/vms/${name}?force=true&removeStorage=true`, cookie: admin });
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().warnings).toEqual([]);
+    expect(() => virsh('dominfo', name)).toThrow();
+    expect(virsh('vol-list', '--pool', lab.storagePool)).not.toContain(`${name}.qcow2`);
+    const list = (await t.call({ method: 'GET', url: '/api/vms', cookie: admin })).json();
+    expect(list.items.find((v: { name: string }) => v.name === name)).toBeUndefined();
+  });
+});

@@ -1,0 +1,738 @@
+import { EventEmitter } from 'node:events';
+import type { ClientChannel } from 'ssh2';
+import { closeChannel, signalChannel } from './channel-signal.js';
+import { connectSsh, type PresentedHostKey, type SshClient, type SshTarget } from './connect.js';
+import { SshError, classifySshError, type SshErrorCode } from './errors.js';
+import type { ExecResult } from './exec.js';
+import { toCommandLine } from './quote.js';
+import {
+  BaseProcessChannel,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  KILL_GRACE_MS,
+  OutputBuffer,
+  Semaphore,
+  abortReason,
+  sshSignalName,
+  type CommandRunner,
+  type ConnectionState,
+  type ProcessChannel,
+  type RunExecOptions,
+  type RunnerLoad,
+  type SpawnOptions,
+  type StateDetail,
+  type StateListener,
+} from './runner.js';
+
+export interface BackoffOptions {
+  minMs: number;
+  maxMs: number;
+}
+
+export interface SshHostConnectionOptions extends SshTarget {
+  /** Concurrent `exec`s on the connection; more wait in a FIFO queue. Default 8. */
+  maxConcurrent?: number;
+  /**
+   * Concurrent `spawn`ed channels (consoles, event streams); more are refused. Default 16.
+   * sshd's MaxSessions (default 10) must be ≥ maxConcurrent + maxChannels, or opening a channel
+   * beyond it fails with an SshError saying so.
+   */
+  maxChannels?: number;
+  /** Default `exec` timeout, queue time included. Default 30 s. */
+  defaultTimeoutMs?: number;
+  /** Reconnect delays: minMs doubling up to maxMs, with jitter (each delay is 50–100 % of that). Default 1 s..30 s. */
+  backoff?: BackoffOptions;
+  /** SSH keepalive period. Default 5 s. */
+  keepaliveIntervalMs?: number;
+  /**
+   * Unanswered keepalives tolerated: a peer that stops answering is declared dead after
+   * keepaliveCountMax to keepaliveCountMax + 1 intervals. Default 2 (→ within 10–15 s).
+   */
+  keepaliveCountMax?: number;
+  /**
+   * Trust on first use: with no `expectedFingerprint`, called with the key of the first connection
+   * that authenticates; once it resolves, that key is required from then on. If it throws, the
+   * connection is dropped (state 'error') and retried.
+   */
+  onHostKeyPinned?: (key: PresentedHostKey) => void | Promise<void>;
+  /**
+   * Wrap each `exec` as `timeout -s KILL <remaining budget + 0.5 s> argv…` (coreutils/busybox) so a timed-out
+   * command really dies on the host, also when the connection dropped meanwhile. Needed because
+   * sshd refuses "signal" requests for root logins (no privilege separation after a root login), so
+   * the KILL we send on timeout only works for non-root users. Default true; turn off for hosts
+   * without `timeout(1)`.
+   */
+  remoteTimeout?: boolean;
+  /** ssh2 protocol trace, for diagnostics. */
+  debug?: (message: string) => void;
+}
+
+const TARGET_KEYS = [
+  'host',
+  'port',
+  'username',
+  'privateKey',
+  'passphrase',
+  'password',
+  'expectedFingerprint',
+  'readyTimeoutMs',
+  'keepaliveIntervalMs',
+  'keepaliveCountMax',
+] as const satisfies readonly (keyof SshTarget)[];
+
+/** Failures an admin has to fix: retried at the slowest pace only. */
+const SLOW_RETRY: ReadonlySet<SshErrorCode> = new Set(['host_key_mismatch', 'auth_failed', 'no_credentials']);
+
+function stateFor(code: SshErrorCode): ConnectionState {
+  return code === 'unreachable' || code === 'timeout' ? 'offline' : 'error';
+}
+
+/** One authenticated ssh2 client and what runs on it. */
+interface Live {
+  client: SshClient;
+  hostKey: PresentedHostKey | null;
+  /** Failure hooks of exec jobs holding a channel (or about to). */
+  jobs: Set<(err: SshError) => void>;
+  channels: Set<SshProcessChannel>;
+  dead: boolean;
+  lastError: unknown;
+}
+
+/**
+ * One persistent, shared, self-healing SSH connection to a host. Every `exec`/`spawn` is a channel
+ * on the same ssh2 Client; see README.md for the behaviour contract.
+ */
+export class SshHostConnection extends EventEmitter implements CommandRunner {
+  private target: SshTarget;
+  private readonly maxChannels: number;
+  private readonly defaultTimeoutMs: number;
+  private readonly backoff: BackoffOptions;
+  private readonly onHostKeyPinned?: (key: PresentedHostKey) => void | Promise<void>;
+  private readonly debug?: (message: string) => void;
+  private readonly remoteTimeout: boolean;
+  private readonly slots: Semaphore;
+
+  private _state: ConnectionState = 'idle';
+  private _detail: StateDetail = {};
+  private live: Live | null = null;
+  /** The client of the attempt in flight (destroyed by close()). */
+  private connecting: Live | null = null;
+  private attempt: Promise<Live> | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private failures = 0;
+  private targetVersion = 0;
+  private lastError: SshError | null = null;
+  private closed = false;
+  private closing: Promise<void> | null = null;
+  private pendingChannels = 0;
+  private connects = 0;
+
+  constructor(opts: SshHostConnectionOptions) {
+    super();
+    const { maxConcurrent, maxChannels, defaultTimeoutMs, backoff, onHostKeyPinned, debug, remoteTimeout, ...target } = opts;
+    this.remoteTimeout = remoteTimeout ?? true;
+    this.target = {
+      ...target,
+      keepaliveIntervalMs: target.keepaliveIntervalMs ?? 5_000,
+      keepaliveCountMax: target.keepaliveCountMax ?? 2,
+    };
+    this.slots = new Semaphore(maxConcurrent ?? 8);
+    this.maxChannels = maxChannels ?? 16;
+    this.defaultTimeoutMs = defaultTimeoutMs ?? 30_000;
+    this.backoff = backoff ?? { minMs: 1_000, maxMs: 30_000 };
+    if (!(this.backoff.minMs > 0 && this.backoff.maxMs >= this.backoff.minMs)) throw new Error('backoff needs 0 < minMs <= maxMs');
+    this.onHostKeyPinned = onHostKeyPinned;
+    this.debug = debug;
+  }
+
+  get state(): ConnectionState {
+    return this._state;
+  }
+
+  /** Why the connection is in its state (message/code of the last failure; empty when online). */
+  get stateDetail(): StateDetail {
+    return this._detail;
+  }
+
+  /** The key presented by the current connection (null when not connected). */
+  get hostKey(): PresentedHostKey | null {
+    return this.live?.hostKey ?? null;
+  }
+
+  /** The pinned fingerprint in force (the configured one, or the one pinned on first use). */
+  get expectedFingerprint(): string | null {
+    return this.target.expectedFingerprint ?? null;
+  }
+
+  /** How many SSH connections were established so far (1 + reconnects). */
+  get connectCount(): number {
+    return this.connects;
+  }
+
+  get load(): RunnerLoad {
+    return { running: this.slots.running, queued: this.slots.queued, channels: this.live?.channels.size ?? 0 };
+  }
+
+  get where(): string {
+    return `${this.target.username}@${this.target.host}:${this.target.port}`;
+  }
+
+  override on(event: 'state', fn: StateListener): this;
+  override on(event: string | symbol, fn: (...args: any[]) => void): this;
+  override on(event: string | symbol, fn: (...args: any[]) => void): this {
+    return super.on(event, fn);
+  }
+
+  override off(event: 'state', fn: StateListener): this;
+  override off(event: string | symbol, fn: (...args: any[]) => void): this;
+  override off(event: string | symbol, fn: (...args: any[]) => void): this {
+    return super.off(event, fn);
+  }
+
+  /**
+   * Connects now (otherwise the first exec/spawn does). Resolves once online; rejects with the
+   * SshError of this attempt (the connection keeps retrying in the background).
+   */
+  async connect(): Promise<void> {
+    if (this.closed) throw this.closedError();
+    if (this.live) return;
+    this.failures = 0;
+    await this.startAttempt(false);
+  }
+
+  /**
+   * Changes how to reach or trust the host without recreating the object (new key, new pin, new
+   * address). A changed address or a pin the current connection does not satisfy reconnects at
+   * once (running commands fail with 'unreachable'); changed credentials are used by the next
+   * connection. A host in 'offline'/'error' is retried at once.
+   */
+  updateTarget(partial: Partial<SshTarget>): void {
+    if (this.closed) return;
+    const before = this.target;
+    const changed = (k: keyof SshTarget) => k in partial && (partial[k] ?? null) !== (before[k] ?? null);
+    if (!TARGET_KEYS.some(changed)) return;
+    this.target = { ...before, ...partial };
+    this.targetVersion++;
+    const live = this.live;
+    if (live) {
+      const pin = this.target.expectedFingerprint;
+      const addressChanged = changed('host') || changed('port') || changed('username');
+      const pinBroken = changed('expectedFingerprint') && (!pin || pin !== live.hostKey?.fingerprint);
+      if (addressChanged || pinBroken) this.reconnectNow('its connection settings changed');
+      return;
+    }
+    // An attempt in flight notices the new version and starts over with the new target.
+    if (this.attempt) return;
+    if (this._state === 'offline' || this._state === 'error') {
+      this.failures = 0;
+      this.startAttempt(false).catch(() => {});
+    }
+  }
+
+  exec(argv: readonly string[], opts: RunExecOptions = {}): Promise<ExecResult> {
+    let command: string;
+    try {
+      command = toCommandLine(argv);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (this.closed) return Promise.reject(this.closedError());
+    const signal = opts.signal;
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
+    const max = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+    const where = this.where;
+    const deadline = Date.now() + timeoutMs;
+    /** What is sent: argv, bounded on the host by the remaining budget plus 0.5 s (see remoteTimeout). */
+    const wire = () => {
+      if (!this.remoteTimeout) return command;
+      const secs = Math.max(1, (deadline - Date.now()) / 1000 + 0.5).toFixed(1);
+      return toCommandLine(['timeout', '-s', 'KILL', secs, ...argv]);
+    };
+
+    return new Promise<ExecResult>((resolve, reject) => {
+      // queued → connecting → opening → running; `settled` = the caller has its answer,
+      // `finished` = the slot is free and nothing is left to clean up. They differ while a killed
+      // command's channel closes.
+      let phase: 'queued' | 'connecting' | 'opening' | 'running' = 'queued';
+      let settled = false;
+      let finished = false;
+      let release: (() => void) | null = null;
+      let live: Live | null = null;
+      let stream: ClientChannel | null = null;
+      let timedOut = false;
+      const out = new OutputBuffer(max);
+      const errOut = new OutputBuffer(max);
+
+      const resolveWith = (code: number | null, sig: string | null) => {
+        if (settled) return;
+        settled = true;
+        resolve({ code, signal: sig, stdout: out.toString(), stderr: errOut.toString(), timedOut });
+      };
+      const rejectWith = (err: unknown) => {
+        if (settled) return;
+        settled = true;
+        reject(err);
+      };
+      const finish = () => {
+        if (finished) return;
+        finished = true;
+        if (timer) clearTimeout(timer);
+        timer = null;
+        signal?.removeEventListener('abort', onAbort);
+        live?.jobs.delete(onDrop);
+        release?.();
+        release = null;
+      };
+      const onDrop = (err: SshError) => {
+        finish();
+        rejectWith(new SshError(err.code, `${err.message} (while running \`${command}\`; it may have run partly)`, err.details));
+      };
+      /**
+       * Kills a started command. The caller is answered at once; the slot stays taken until the
+       * channel closes (the host confirms), or at most a grace period.
+       */
+      const kill = () => {
+        signalChannel(stream!, 'KILL');
+        closeChannel(stream!);
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(() => {
+          timer = null;
+          finish();
+        }, KILL_GRACE_MS);
+      };
+      const onTimeout = () => {
+        timer = null;
+        if (phase === 'queued' || phase === 'connecting') {
+          const why =
+            phase === 'queued'
+              ? `${this.slots.running} commands running and ${this.slots.queued} waiting (limit ${this.slots.limit})`
+              : `still connecting`;
+          const err = new SshError('timeout', `\`${command}\` did not start within ${timeoutMs} ms on ${where}: ${why}; it was not run`);
+          slot.cancel(err);
+          finish();
+          rejectWith(err);
+        } else if (phase === 'opening') {
+          // Sent but not confirmed: report it like a killed command; the channel is closed when it opens.
+          timedOut = true;
+          resolveWith(null, 'KILL');
+        } else {
+          timedOut = true;
+          kill();
+          resolveWith(null, 'KILL');
+        }
+      };
+      function onAbort() {
+        const reason = abortReason(signal!);
+        if (phase === 'queued' || phase === 'connecting') {
+          slot.cancel(reason);
+          finish();
+        } else if (phase === 'running') kill();
+        rejectWith(reason);
+      }
+      let timer: NodeJS.Timeout | null = setTimeout(onTimeout, timeoutMs);
+      signal?.addEventListener('abort', onAbort, { once: true });
+
+      const slot = this.slots.acquire();
+      slot.promise.then(
+        async (rel) => {
+          if (finished) return rel();
+          release = rel;
+          phase = 'connecting';
+          let got: Live;
+          try {
+            got = await this.ready();
+          } catch (err) {
+            finish();
+            rejectWith(err);
+            return;
+          }
+          if (finished) return;
+          if (got.dead) {
+            finish();
+            rejectWith(new SshError('unreachable', `Lost the connection to ${where}`));
+            return;
+          }
+          live = got;
+          live.jobs.add(onDrop);
+          phase = 'opening';
+          try {
+            got.client.exec(wire(), (err, ch) => {
+              if (err) {
+                finish();
+                rejectWith(this.channelError(err, got));
+                return;
+              }
+              stream = ch;
+              ch.on('error', () => {});
+              if (settled || finished) {
+                // Timed out or aborted while the channel was opening.
+                signalChannel(ch, 'KILL');
+                closeChannel(ch);
+                finish();
+                return;
+              }
+              phase = 'running';
+              ch.on('data', (d: Buffer) => out.push(d));
+              ch.stderr.on('data', (d: Buffer) => errOut.push(d));
+              ch.on('close', (code: number | null | undefined, sig: string | null | undefined) => {
+                afterStderr(ch, () => {
+                  finish();
+                  resolveWith(code ?? null, sig ?? null);
+                });
+              });
+              if (opts.stdin !== undefined) ch.end(opts.stdin);
+              else ch.end();
+            });
+          } catch (err) {
+            finish();
+            rejectWith(got.dead ? new SshError('unreachable', `Lost the connection to ${where}`) : classifySshError(err, where));
+          }
+        },
+        (err) => {
+          finish();
+          rejectWith(err);
+        },
+      );
+    });
+  }
+
+  async spawn(argv: readonly string[], opts: SpawnOptions = {}): Promise<ProcessChannel> {
+    const command = toCommandLine(argv);
+    if (this.closed) throw this.closedError();
+    const open = (this.live?.channels.size ?? 0) + this.pendingChannels;
+    if (open >= this.maxChannels) {
+      throw new SshError('ssh_error', `Too many open channels to ${this.where} (limit ${this.maxChannels}): close a console first`);
+    }
+    this.pendingChannels++;
+    try {
+      const live = await this.ready();
+      if (live.dead) throw new SshError('unreachable', `Lost the connection to ${this.where}`);
+      const pty = opts.pty;
+      const stream = await new Promise<ClientChannel>((resolve, reject) => {
+        try {
+          const execOpts = pty ? { pty: { cols: pty.cols, rows: pty.rows, term: pty.term ?? 'xterm-256color' } } : {};
+          live.client.exec(command, execOpts, (err, ch) => (err ? reject(this.channelError(err, live)) : resolve(ch)));
+        } catch (err) {
+          reject(live.dead ? new SshError('unreachable', `Lost the connection to ${this.where}`) : classifySshError(err, this.where));
+        }
+      });
+      if (this.closed || live.dead) {
+        closeChannel(stream);
+        throw this.closed ? this.closedError() : new SshError('unreachable', `Lost the connection to ${this.where}`);
+      }
+      const channel = new SshProcessChannel(stream, Boolean(pty), () => live.channels.delete(channel));
+      live.channels.add(channel);
+      return channel;
+    } finally {
+      this.pendingChannels--;
+    }
+  }
+
+  close(): Promise<void> {
+    if (this.closing) return this.closing;
+    this.closed = true;
+    this.clearRetry();
+    const err = this.closedError();
+    this.slots.flush(err);
+    const live = this.live;
+    this.live = null;
+    const connecting = this.connecting;
+    this.setState('closed', {});
+    this.closing = (async () => {
+      const waits: Promise<void>[] = [];
+      if (live) {
+        this.failAll(live, err);
+        waits.push(endClient(live.client));
+      }
+      if (connecting) waits.push(endClient(connecting.client, true));
+      if (this.attempt) waits.push(this.attempt.then(() => {}, () => {}));
+      await Promise.all(waits);
+    })();
+    return this.closing;
+  }
+
+  // ---------------------------------------------------------------- internals --
+
+  private closedError(): SshError {
+    return new SshError('unreachable', `The connection to ${this.where} was closed`);
+  }
+
+  private setState(state: ConnectionState, detail: StateDetail = {}): void {
+    const changed = state !== this._state || detail.code !== this._detail.code;
+    this._state = state;
+    this._detail = detail;
+    if (!changed) return;
+    for (const fn of this.listeners('state') as StateListener[]) {
+      try {
+        fn(state, detail);
+      } catch (err) {
+        // A listener bug must not break the connection's bookkeeping.
+        process.emitWarning(`SshHostConnection 'state' listener threw: ${(err as Error)?.stack ?? String(err)}`);
+      }
+    }
+  }
+
+  /** The live connection; waits for a first/explicit attempt; fails fast while offline/error. */
+  private ready(): Promise<Live> {
+    if (this.closed) return Promise.reject(this.closedError());
+    if (this.live) return Promise.resolve(this.live);
+    if ((this._state === 'offline' || this._state === 'error') && this.lastError) {
+      const e = this.lastError;
+      return Promise.reject(new SshError(e.code, e.message, e.details));
+    }
+    return this.startAttempt(false);
+  }
+
+  /**
+   * Starts (or joins) a connection attempt. Background retries do not announce 'connecting', so an
+   * offline host does not flap offline→connecting→offline on every retry.
+   */
+  private startAttempt(background: boolean): Promise<Live> {
+    if (this.attempt) return this.attempt;
+    this.clearRetry();
+    const p = this.runAttempt(background).finally(() => {
+      if (this.attempt === p) this.attempt = null;
+    });
+    this.attempt = p;
+    p.catch(() => {}); // failures are reported through 'state' and to whoever awaits
+    return p;
+  }
+
+  private async runAttempt(background: boolean): Promise<Live> {
+    for (;;) {
+      if (this.closed) throw this.closedError();
+      const version = this.targetVersion;
+      const target = { ...this.target };
+      if (!background) this.setState('connecting', {});
+      let live: Live | null = null;
+      try {
+        live = await this.open(target);
+        this.checkCurrent(version);
+        if (!target.expectedFingerprint && live.hostKey) {
+          try {
+            await this.onHostKeyPinned?.(live.hostKey);
+          } catch (err) {
+            throw new SshError(
+              'ssh_error',
+              `Could not pin the host key of ${this.where} (${live.hostKey.fingerprint}): ${(err as Error)?.message ?? String(err)}`,
+            );
+          }
+          this.checkCurrent(version);
+          this.target = { ...this.target, expectedFingerprint: live.hostKey.fingerprint };
+        }
+        if (live.dead) throw new SshError('unreachable', `The connection to ${this.where} closed right after login`);
+        this.live = live;
+        this.connects++;
+        this.failures = 0;
+        this.lastError = null;
+        this.setState('online', {});
+        return live;
+      } catch (err) {
+        if (live && this.live !== live) void endClient(live.client);
+        if (this.closed) throw this.closedError();
+        if (version !== this.targetVersion) continue; // settings changed meanwhile: try the new ones now
+        const e = classifySshError(err, this.where);
+        this.failures++;
+        this.lastError = e;
+        this.setState(stateFor(e.code), { code: e.code, message: e.message });
+        this.scheduleRetry(e.code);
+        throw e;
+      }
+    }
+  }
+
+  private checkCurrent(version: number): void {
+    if (this.closed) throw this.closedError();
+    if (version !== this.targetVersion) throw new Error('connection settings changed during the attempt');
+  }
+
+  private async open(target: SshTarget): Promise<Live> {
+    const live: Live = { client: null!, hostKey: null, jobs: new Set(), channels: new Set(), dead: false, lastError: null };
+    try {
+      const conn = await connectSsh(target, {
+        debug: this.debug,
+        onClient: (client) => {
+          live.client = client;
+          this.connecting = live;
+          // Never let an ssh2 'error' crash the process; remember it to explain a drop.
+          client.on('error', (err: unknown) => {
+            live.lastError = err;
+          });
+          client.on('close', () => {
+            live.dead = true;
+            if (this.live === live) this.onDrop(live);
+          });
+        },
+      });
+      live.hostKey = conn.hostKey;
+      return live;
+    } finally {
+      if (this.connecting === live) this.connecting = null;
+    }
+  }
+
+  private onDrop(live: Live): void {
+    if (this.live !== live) return;
+    this.live = null;
+    const cause = live.lastError as (Error & { level?: string }) | null;
+    const why =
+      cause?.level === 'client-timeout'
+        ? `no answer to ${this.target.keepaliveCountMax! + 1} keepalives sent every ${this.target.keepaliveIntervalMs! / 1000} s`
+        : cause?.message
+          ? cause.message
+          : 'the connection was closed';
+    const err = new SshError('unreachable', `Lost the connection to ${this.where}: ${why}`);
+    this.failAll(live, err);
+    if (this.closed) return;
+    this.lastError = err;
+    this.failures = 0;
+    this.setState('offline', { code: err.code, message: err.message });
+    this.scheduleRetry(err.code);
+  }
+
+  /** Fails every job and ends every channel of a connection that is gone (or being replaced). */
+  private failAll(live: Live, err: SshError): void {
+    live.dead = true;
+    for (const fail of [...live.jobs]) fail(err);
+    live.jobs.clear();
+    for (const ch of [...live.channels]) ch.connectionLost();
+    live.channels.clear();
+  }
+
+  private reconnectNow(reason: string): void {
+    const live = this.live;
+    if (!live) return;
+    this.live = null;
+    this.failAll(live, new SshError('unreachable', `Reconnecting to ${this.where}: ${reason}`));
+    void endClient(live.client);
+    this.failures = 0;
+    this.startAttempt(false).catch(() => {});
+  }
+
+  private scheduleRetry(code: SshErrorCode): void {
+    if (this.closed) return;
+    this.clearRetry();
+    const { minMs, maxMs } = this.backoff;
+    const base = SLOW_RETRY.has(code) ? maxMs : Math.min(maxMs, minMs * 2 ** Math.min(Math.max(this.failures - 1, 0), 30));
+    const delay = base / 2 + (Math.random() * base) / 2;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (!this.closed && !this.live) this.startAttempt(true).catch(() => {});
+    }, delay);
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private channelError(err: Error, live: Live): SshError {
+    if (live.dead) return new SshError('unreachable', `Lost the connection to ${this.where}`);
+    const hint = /open failure|open failed|prohibited/i.test(err.message)
+      ? ' — the host refused another session; sshd MaxSessions must be at least maxConcurrent + maxChannels'
+      : '';
+    return new SshError('ssh_error', `Could not start a command on ${this.where}: ${err.message}${hint}`);
+  }
+}
+
+/** Calls `done` once the channel's stderr has been fully delivered too. */
+function afterStderr(ch: ClientChannel, done: () => void): void {
+  const stderr = ch.stderr;
+  if (stderr.readableEnded || stderr.destroyed) return done();
+  let called = false;
+  const once = () => {
+    if (called) return;
+    called = true;
+    done();
+  };
+  stderr.once('end', once);
+  stderr.once('close', once);
+}
+
+/** Ends a client and waits (briefly) for its socket to close. */
+function endClient(client: SshClient, hard = false): Promise<void> {
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout | null = null;
+    const done = () => {
+      if (timer) clearTimeout(timer);
+      client.removeListener('close', done);
+      resolve();
+    };
+    client.once('close', done);
+    // A client that never connected (or is already closed) emits no 'close': don't wait for it.
+    const sock = (client as unknown as { _sock?: { destroyed?: boolean } })._sock;
+    if (!sock || sock.destroyed) return done();
+    timer = setTimeout(() => {
+      timer = null;
+      client.destroy();
+      done();
+    }, 1_000);
+    try {
+      if (hard) client.destroy();
+      else client.end();
+    } catch {
+      done();
+    }
+  });
+}
+
+class SshProcessChannel extends BaseProcessChannel {
+  constructor(
+    private readonly stream: ClientChannel,
+    pty: boolean,
+    private readonly onEnd: () => void,
+  ) {
+    super(pty);
+    stream.on('error', () => {});
+    // Output flows from the next turn of the event loop, so the caller can attach listeners
+    // after awaiting spawn() (ssh2 buffers meanwhile, with flow control).
+    setImmediate(() => this.attach());
+  }
+
+  private attach(): void {
+    if (this.exited) return;
+    const s = this.stream;
+    s.on('data', (d: Buffer) => this.emit('data', d));
+    s.stderr.on('data', (d: Buffer) => this.emit('stderr', d));
+    s.on('close', (code: number | null | undefined, sig: string | null | undefined) => {
+      afterStderr(s, () => this.end(code ?? null, sig ?? null));
+    });
+  }
+
+  write(data: string | Buffer): void {
+    if (this.exited) return;
+    try {
+      this.stream.write(data);
+    } catch {
+      /* the channel is closing */
+    }
+  }
+
+  resize(cols: number, rows: number): void {
+    if (!this.pty || this.exited) return;
+    try {
+      this.stream.setWindow(rows, cols, 0, 0);
+    } catch {
+      /* the channel is closing */
+    }
+  }
+
+  kill(signal = 'TERM'): void {
+    if (this.exited) return;
+    const name = sshSignalName(signal);
+    signalChannel(this.stream, name);
+    closeChannel(this.stream);
+    this.armGrace(() => this.end(null, name));
+  }
+
+  /** The connection is gone: the process is unreachable from here on. */
+  connectionLost(): void {
+    this.end(null, null);
+  }
+
+  private end(code: number | null, signal: string | null): void {
+    if (this.exited) return;
+    this.onEnd();
+    this.finish(code, signal);
+  }
+}
