@@ -486,6 +486,9 @@ AllowStreamLocalForwarding yes
 StreamLocalBindUnlink yes
 MaxSessions 50
 MaxStartups 100
+# Debian's bash sources ~/.bashrc for every ssh command when SHLVL<2; a heavy .bashrc (pyenv,
+# cargo) on a test machine would add seconds to each command Mirador runs.
+SetEnv SHLVL=1
 PrintMotd no
 LogLevel VERBOSE
 Subsystem sftp internal-sftp

@@ -13,6 +13,7 @@ import tasksPlugin from './tasks/tasks.plugin.js';
 import connectionsPlugin from './connections/connections.plugin.js';
 import vmsPlugin from './vms/vms.plugin.js';
 import vmsRoutes from './vms/vms.routes.js';
+import consoleRoutes from './vms/console.routes.js';
 import authRoutes from './auth/auth.routes.js';
 import usersRoutes from './users/users.routes.js';
 import hostsRoutes from './hosts/hosts.routes.js';
@@ -59,6 +60,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await api.register(auditRoutes);
       await api.register(tasksRoutes);
       await api.register(vmsRoutes);
+      await api.register(consoleRoutes);
       await api.register(wsRoutes);
     },
     { prefix: '/api' },

@@ -11,6 +11,7 @@ import type { ConnectionPool } from '../connections/connection-pool.js';
 import type { TaskManager } from '../tasks/task-manager.js';
 import { HttpError, badRequest, conflict, notFound } from '../lib/http-errors.js';
 import { HostInventory } from './host-inventory.js';
+import { ConsoleBroker } from './console-broker.js';
 import { refusal } from './vm-rules.js';
 import { runVirsh, runVirshWithXml } from './virsh.js';
 
@@ -30,9 +31,13 @@ export function createVmsService(deps: {
 }) {
   const { db, bus, connections, tasks, log } = deps;
   const inventories = new Map<string, HostInventory>();
+  const consoles = new ConsoleBroker();
 
   const listener = {
-    updated: (vm: VmSummary) => bus.publish({ type: 'vm.updated', topic: 'vms', vm }),
+    updated: (vm: VmSummary) => {
+      bus.publish({ type: 'vm.updated', topic: 'vms', vm });
+      if (vm.state === 'running') consoles.poke(vm.hostId, vm.name);
+    },
     removed: (hostId: string, name: string) => bus.publish({ type: 'vm.removed', topic: 'vms', hostId, name }),
   };
 
@@ -289,7 +294,21 @@ export function createVmsService(deps: {
       });
     },
 
+    /** The shared console session of a VM (created on first viewer). */
+    async consoleSession(hostId: string, name: string) {
+      const { inv, uri } = await vmOf(hostId, name);
+      return consoles.session({
+        hostId,
+        name,
+        uri,
+        runner: () => connections.runner(hostId),
+        isRunning: () => inv.vms.get(name)?.state === 'running',
+        hasSerialConsole: () => inv.vms.get(name)?.hasSerialConsole ?? false,
+      });
+    },
+
     close() {
+      consoles.closeAll();
       offHosts();
       for (const inv of inventories.values()) inv.close();
       inventories.clear();

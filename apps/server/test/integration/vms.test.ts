@@ -18,7 +18,8 @@ function virsh(...args: string[]): string {
   }
 }
 
-describe('virtual machines on the lab libvirt over SSH', () => {
+// TCG guests on a 2-core CI machine boot slowly: generous timeouts; speed is measured by the benchmark.
+describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, () => {
   let t: TestApp;
   let admin: string;
   let lab: Lab & { vmKit: { kernel: string; initrd: string } };
@@ -75,7 +76,7 @@ describe('virtual machines on the lab libvirt over SSH', () => {
     const res = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms`, cookie: admin, payload: body });
     expect(res.statusCode, res.body).toBe(202);
     const task = res.json();
-    await expect.poll(async () => (await t.call({ method: 'GET', url: `/api/tasks/${task.id}`, cookie: admin })).json().status, { timeout: 60_000, interval: 300 }).not.toBe('running');
+    await expect.poll(async () => (await t.call({ method: 'GET', url: `/api/tasks/${task.id}`, cookie: admin })).json().status, { timeout: 150_000, interval: 300 }).not.toBe('running');
     const detail = (await t.call({ method: 'GET', url: `/api/tasks/${task.id}`, cookie: admin })).json();
     expect(detail.status, detail.error).toBe('ok');
     expect(detail.log.map((l: { line: string }) => l.line).join('\n')).toContain('vol-create-as');
@@ -108,20 +109,87 @@ describe('virtual machines on the lab libvirt over SSH', () => {
     await c.waitFor((m) => m.type === 'subscribed');
     const started = Date.now();
     virsh('suspend', name);
-    const paused = await c.waitFor((m) => m.type === 'vm.updated' && m.vm.name === name && m.vm.state === 'paused', 3000);
-    expect(Date.now() - started).toBeLessThan(1500);
+    const paused = await c.waitFor((m) => m.type === 'vm.updated' && m.vm.name === name && m.vm.state === 'paused', 10_000);
+    // The target is well under a second (see the benchmark); the bound here only catches polling.
+    expect(Date.now() - started).toBeLessThan(2500);
     expect(paused.vm.hostId).toBe(hostId);
     virsh('resume', name);
-    await c.waitFor((m) => m.type === 'vm.updated' && m.vm.name === name && m.vm.state === 'running' && m !== paused, 3000);
+    await c.waitFor((m) => m.type === 'vm.updated' && m.vm.name === name && m.vm.state === 'running' && m !== paused, 10_000);
 
     const transient = `${name}-t`;
     const xml = `<domain type='qemu'><name>${transient}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type><kernel>${lab.vmKit.kernel}</kernel><initrd>${lab.vmKit.initrd}</initrd><cmdline>console=ttyS0</cmdline></os><devices><serial type='pty'/></devices></domain>`;
     const file = join(mkdtempSync(join(tmpdir(), 'mirador-vm-')), 'transient.xml');
     writeFileSync(file, xml);
     virsh('create', file);
-    await c.waitFor((m) => m.type === 'vm.updated' && m.vm.name === transient && m.vm.state === 'running', 3000);
+    await c.waitFor((m) => m.type === 'vm.updated' && m.vm.name === transient && m.vm.state === 'running', 20_000);
     virsh('destroy', transient);
-    await c.waitFor((m) => m.type === 'vm.removed' && m.name === transient, 3000);
+    await c.waitFor((m) => m.type === 'vm.removed' && m.name === transient, 20_000);
+    c.close();
+  });
+
+  it('shares one serial console between viewers: typing, replay for late joiners, read-only viewers', async () => {
+    const url = `ws://${base}/api/hosts/${hostId}/vms/${name}/console`;
+    await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username: 'olga', password: 'operator-pass', role: 'operator' } });
+    await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username: 'vic', password: 'viewer-pass', role: 'viewer' } });
+    const operator = await t.login('olga', 'operator-pass');
+    const viewerCookie = await t.login('vic', 'viewer-pass');
+
+    const a = await wsConnect<Msg>(url, admin);
+    await a.waitFor((m) => m.type === 'status' && m.state === 'attached', 60_000);
+    const text = () => a.messages.filter((m) => m.type === 'output').map((m) => m.data).join('');
+    // The guest may still be booting: wait for its prompt.
+    for (let i = 0; i < 60 && !text().includes('lab-vm#'); i++) {
+      a.send({ type: 'input', data: '\r' });
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    expect(text()).toContain('lab-vm#');
+
+    const b = await wsConnect<Msg>(url, operator);
+    const v = await wsConnect<Msg>(url, viewerCookie);
+    const vStatus = await v.waitFor((m) => m.type === 'status');
+    expect(vStatus.readOnly).toBe(true);
+    // Late joiners get the scrollback.
+    await expect.poll(() => b.messages.filter((m) => m.type === 'output').map((m) => m.data).join('').includes('lab-vm#'), { timeout: 10_000 }).toBe(true);
+
+    b.send({ type: 'input', data: 'echo $((6*7))\r' });
+    // Output arrives in arbitrary chunks: look at each viewer's whole transcript.
+    const transcript = (c: typeof a) => c.messages.filter((m) => m.type === 'output').map((m) => m.data).join('');
+    for (const c of [a, b, v]) await expect.poll(() => /\r?\n42\r?\n/.test(transcript(c)), { timeout: 60_000, interval: 200 }).toBe(true);
+
+    v.send({ type: 'input', data: 'echo refused\r' });
+    expect((await v.waitFor((m) => m.type === 'error')).message).toMatch(/Read-only/);
+
+    for (const c of [a, b, v]) c.close();
+    await new Promise((r) => setTimeout(r, 300));
+    const audit = (await t.call({ method: 'GET', url: `/api/audit?action=vm.console.&targetId=${name}&limit=20`, cookie: admin })).json();
+    const actions = audit.items.map((e: { action: string; actor: { name: string } }) => `${e.action}:${e.actor.name}`);
+    expect(actions).toEqual(expect.arrayContaining(['vm.console.open:admin', 'vm.console.open:olga', 'vm.console.open:vic', 'vm.console.close:vic']));
+  });
+
+  it('says clearly when a VM has no console to attach to', async () => {
+    const c = await wsConnect<Msg>(`ws://${base}/api/hosts/${hostId}/vms/no-such-vm/console`, admin);
+    expect((await c.waitFor((m) => m.type === 'error')).message).toMatch(/not found/);
+    await expect(wsConnect<Msg>(`ws://${base}/api/hosts/${hostId}/vms/${encodeURIComponent('$(reboot)')}/console`, admin)).rejects.toThrow(/400/);
+  });
+
+  it('comes back by itself after the SSH connection drops', async () => {
+    const c = await wsConnect<Msg>(`ws://${base}/api/ws`, admin);
+    c.send({ type: 'subscribe', topic: 'hosts' });
+    await c.waitFor((m) => m.type === 'subscribed');
+    // Kill the sshd processes serving Mirador's connection (children of the lab's sshd listener).
+    const master = execFileSync('pgrep', ['-f', `sshd.*${lab.ssh.port}`], { encoding: 'utf8' }).trim().split('\n');
+    for (const pid of master) {
+      for (const child of execFileSync('pgrep', ['-P', pid], { encoding: 'utf8' }).trim().split('\n').filter(Boolean)) {
+        try {
+          process.kill(Number(child), 'SIGKILL');
+        } catch {}
+      }
+    }
+    await c.waitFor((m) => m.type === 'host.updated' && m.host.id === hostId && m.host.status === 'offline', 30_000);
+    await c.waitFor((m) => m.type === 'host.updated' && m.host.id === hostId && m.host.status === 'online', 60_000);
+    const res = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms/${name}/suspend`, cookie: admin });
+    expect(res.statusCode, res.body).toBe(200);
+    await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms/${name}/resume`, cookie: admin });
     c.close();
   });
 
