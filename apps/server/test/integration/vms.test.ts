@@ -91,6 +91,18 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
     expect(full.xml).toContain("<domain type='qemu'");
   });
 
+  it('shows inventories from two hosts side by side (the second on libvirt\'s test driver)', async () => {
+    const fake = (await t.call({ method: 'POST', url: '/api/hosts', cookie: admin, payload: { name: 'fake', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab), libvirtUri: 'test:///default' } })).json();
+    const list = (await t.call({ method: 'GET', url: '/api/vms', cookie: admin })).json();
+    expect(list.hosts.map((h: { hostName: string; ok: boolean }) => `${h.hostName}:${h.ok}`).sort()).toEqual(['fake:true', 'lab:true']);
+    const byHost = new Map<string, string[]>();
+    for (const vm of list.items) byHost.set(vm.hostName, [...(byHost.get(vm.hostName) ?? []), vm.name]);
+    expect(byHost.get('fake')).toEqual(['test']);
+    expect(byHost.get('lab')).toContain(name);
+    const only = (await t.call({ method: 'GET', url: `/api/hosts/${fake.id}/vms`, cookie: admin })).json();
+    expect(only.items.map((v: { name: string; state: string }) => `${v.name}:${v.state}`)).toEqual(['test:running']);
+  });
+
   it('suspends and resumes, refusing actions the state does not allow', async () => {
     const suspend = (await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms/${name}/suspend`, cookie: admin })).json();
     expect(suspend.vm.state).toBe('paused');
