@@ -117,6 +117,14 @@ export function processesMatching(pattern: string): string[] {
   }
 }
 
+/** Pids whose full command line is exactly `cmdline` (for markers unique to this test process). */
+export function pidsOf(cmdline: string): number[] {
+  return processesMatching(cmdline)
+    .map((l) => /^(\d+) (.*)$/.exec(l))
+    .filter((m): m is RegExpExecArray => m !== null && m[2] === cmdline)
+    .map((m) => Number(m[1]));
+}
+
 export async function waitFor(what: string | (() => string), cond: () => boolean, timeoutMs: number, stepMs = 25): Promise<number> {
   const t0 = Date.now();
   while (!cond()) {
