@@ -14,6 +14,7 @@ import connectionsPlugin from './connections/connections.plugin.js';
 import vmsPlugin from './vms/vms.plugin.js';
 import vmsRoutes from './vms/vms.routes.js';
 import consoleRoutes from './vms/console.routes.js';
+import vmStatsRoutes from './vms/stats.routes.js';
 import authRoutes from './auth/auth.routes.js';
 import usersRoutes from './users/users.routes.js';
 import hostsRoutes from './hosts/hosts.routes.js';
@@ -61,6 +62,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await api.register(tasksRoutes);
       await api.register(vmsRoutes);
       await api.register(consoleRoutes);
+      await api.register(vmStatsRoutes);
       await api.register(wsRoutes);
     },
     { prefix: '/api' },

@@ -26,7 +26,8 @@ export class HostInventory {
   readonly xml = new Map<string, string>();
   loadedAt: Date | null = null;
   error: string | null = null;
-  private loading: Promise<void> | null = null;
+  lastAttemptAt = 0;
+  private loadingPromise: Promise<void> | null = null;
   private events: ProcessChannel | null = null;
   private eventRetry: NodeJS.Timeout | null = null;
   private eventFailures = 0;
@@ -47,11 +48,16 @@ export class HostInventory {
   }
 
   refresh(): Promise<void> {
-    this.loading ??= this.load().finally(() => (this.loading = null));
-    return this.loading;
+    this.loadingPromise ??= this.load().finally(() => (this.loadingPromise = null));
+    return this.loadingPromise;
+  }
+
+  get loading(): boolean {
+    return this.loadingPromise !== null;
   }
 
   private async load() {
+    this.lastAttemptAt = Date.now();
     const uri = this.host.libvirtUri;
     try {
       const runner = await this.getRunner();

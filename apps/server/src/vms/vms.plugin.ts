@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { createVmsService, type VmsService } from './vms.service.js';
+import { createStatsCollector } from './stats-collector.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -12,6 +13,23 @@ export default fp(
   async function vmsPlugin(app: FastifyInstance) {
     const vms = createVmsService({ db: app.db, bus: app.bus, connections: app.connections, tasks: app.tasks, log: app.log });
     app.decorate('vms', vms);
+    // One domstats per host per interval feeds live charts and the stored history.
+    const vmStats = createStatsCollector({
+      db: app.db,
+      bus: app.bus,
+      log: app.log,
+      runnerFor: (hostId) => app.connections.runner(hostId),
+      hosts: async () =>
+        (await app.db.host.findMany({ where: { NOT: { libvirtUri: null } }, select: { id: true, libvirtUri: true } })).map((h) => ({
+          id: h.id,
+          libvirtUri: h.libvirtUri!,
+        })),
+    });
+    app.decorate('vmStats', vmStats);
+    app.addHook('onReady', async () => {
+      if (app.config.warmInventories) vmStats.start();
+    });
+    app.addHook('preClose', async () => vmStats.stop());
     app.addHook('onReady', async () => {
       if (app.config.warmInventories) await vms.warmUp();
     });

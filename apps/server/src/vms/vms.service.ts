@@ -21,6 +21,7 @@ const ACTION_ARGV: Record<VmAction, (uri: string, name: string) => string[]> = {
 
 /** How long a list waits for a host that has not loaded yet before answering without it. */
 const FIRST_LOAD_WAIT_MS = 15_000;
+const RETRY_FAILED_MS = 15_000;
 
 export function createVmsService(deps: {
   db: PrismaClient;
@@ -99,9 +100,12 @@ export function createVmsService(deps: {
       if (q.hostId && hosts.length === 0) throw notFound('Host');
       const invs = await Promise.all(hosts.map((h) => inventory(h.id)));
       await Promise.all(
-        invs.map((inv) =>
-          inv.loadedAt ? null : Promise.race([inv.ensureLoaded().catch(() => {}), new Promise((r) => setTimeout(r, FIRST_LOAD_WAIT_MS).unref())]),
-        ),
+        invs.map((inv) => {
+          if (inv.loadedAt) return null;
+          // A host that just failed is retried in the background; the list does not wait for it again.
+          if (inv.error && Date.now() - inv.lastAttemptAt < RETRY_FAILED_MS) return null;
+          return Promise.race([inv.ensureLoaded().catch(() => {}), new Promise((r) => setTimeout(r, FIRST_LOAD_WAIT_MS).unref())]);
+        }),
       );
       const needle = q.q?.toLowerCase();
       const items = invs

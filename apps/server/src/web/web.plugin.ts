@@ -29,7 +29,8 @@ export default fp(
 
     app.setNotFoundHandler((req, reply) => {
       const path = req.url.split('?')[0]!;
-      if (hasUi && (req.method === 'GET' || req.method === 'HEAD') && !path.startsWith('/api/') && path !== '/api') {
+      // Missing build assets must stay 404s: an HTML answer for a .js file breaks the page confusingly.
+      if (hasUi && (req.method === 'GET' || req.method === 'HEAD') && !path.startsWith('/api/') && path !== '/api' && !path.startsWith('/_app/')) {
         return reply.header('cache-control', 'no-cache').sendFile('index.html');
       }
       return reply.status(404).send({ statusCode: 404, error: 'Not Found', code: 'not_found', message: `No such endpoint: ${req.method} ${path}` });

@@ -1,0 +1,159 @@
+/**
+ * VM benchmark (issue: "Benchmark — a script, not a test; print figures").
+ *   bash scripts/bench.sh vms
+ * Needs the lab (bash scripts/lab.sh up). Prints:
+ *  - GET /api/vms p50/p99 with 500 test-driver domains + the lab's VMs, against the floor of
+ *    `virsh list --all` over the same SSH connection;
+ *  - time from `virsh destroy` on the host to the change reaching a websocket client;
+ *  - console keystroke echo round trip through Mirador vs a direct `virsh console` over SSH.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { SshHostConnection } from '@mirador/ssh';
+import { consoleArgv, withCLocale } from '@mirador/libvirt';
+import { startTestApp } from '../test/helpers/app.js';
+import { labPrivateKey, readLab } from '../test/helpers/lab.js';
+import { wsConnect } from '../test/helpers/ws-client.js';
+
+type Msg = { type: string; [k: string]: any };
+const lab = readLab() as ReturnType<typeof readLab> & { vmKit: { kernel: string; initrd: string } };
+const DOMAINS = Number(process.env.BENCH_DOMAINS ?? 500);
+
+function pct(samples: number[], p: number) {
+  const s = [...samples].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+function report(label: string, samples: number[]) {
+  console.log(`${label.padEnd(58)} n=${String(samples.length).padStart(3)}  p50 ${fmt(pct(samples, 50)).padStart(10)}  p99 ${fmt(pct(samples, 99)).padStart(10)}`);
+}
+
+function testDriverXml(n: number): string {
+  const doms = Array.from({ length: n }, (_, i) => {
+    return `<domain type='test'><name>bench-${String(i).padStart(4, '0')}</name><memory unit='MiB'>256</memory><vcpu>1</vcpu><os><type>hvm</type></os>` +
+      `<devices><disk type='file' device='disk'><source file='/guest/bench-${i}.img'/><target dev='vda' bus='virtio'/></disk>` +
+      `<interface type='network'><source network='default'/><mac address='52:54:00:${[i >> 8, i & 255, 1].map((x) => x.toString(16).padStart(2, '0')).join(':')}'/></interface>` +
+      `<serial type='pty'/></devices></domain>`;
+  });
+  return `<node><cpu><mode>fixed</mode><model>Penryn</model></cpu>${doms.join('')}<network><name>default</name><bridge name='virbr0'/></network></node>`;
+}
+
+async function main() {
+  const file = `/tmp/mirador-bench-${DOMAINS}.xml`;
+  writeFileSync(file, testDriverXml(DOMAINS));
+  const t = await startTestApp();
+  try {
+    const admin = await t.setupAdmin();
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const base = `127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+    const key = labPrivateKey(lab);
+    const addHost = async (name: string, libvirtUri: string) =>
+      (await t.call({ method: 'POST', url: '/api/hosts', cookie: admin, payload: { name, address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: key, libvirtUri } })).json();
+    const fake = await addHost('fake', `test://${file}`);
+    const real = await addHost('lab', 'qemu:///system');
+
+    console.log(`\n== Inventory: ${DOMAINS} test-driver domains + the lab's VMs ==`);
+    let t0 = performance.now();
+    const first = (await t.call({ method: 'GET', url: '/api/vms', cookie: admin })).json();
+    console.log(`first load (cold, two hosts, batched dumpxml)`.padEnd(58), fmt(performance.now() - t0), `— ${first.items.length} VMs`);
+    const listSamples: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      t0 = performance.now();
+      const res = await fetch(`http://${base}/api/vms`, { headers: { cookie: admin } });
+      await res.arrayBuffer();
+      listSamples.push(performance.now() - t0);
+    }
+    report('GET /api/vms over HTTP (warm inventory)', listSamples);
+    const runner = await t.app.connections.runner(fake.id);
+    const floor: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      t0 = performance.now();
+      await runner.exec(['virsh', '-c', `test://${file}`, 'list', '--all']);
+      floor.push(performance.now() - t0);
+    }
+    report('floor: virsh list --all over the same SSH connection', floor);
+
+    console.log('\n== virsh destroy on the host → websocket client ==');
+    const ws = await wsConnect<Msg>(`ws://${base}/api/ws`, admin);
+    ws.send({ type: 'subscribe', topic: 'vms' });
+    await ws.waitFor((m) => m.type === 'subscribed');
+    await t.call({ method: 'GET', url: `/api/hosts/${real.id}/vms`, cookie: admin });
+    const latency: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const name = `mirador-test-bench-${randomBytes(2).toString('hex')}`;
+      const xml = `<domain type='qemu'><name>${name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type><kernel>${lab.vmKit.kernel}</kernel><initrd>${lab.vmKit.initrd}</initrd><cmdline>console=ttyS0</cmdline></os><devices><serial type='pty'/></devices></domain>`;
+      const path = `/tmp/${name}.xml`;
+      writeFileSync(path, xml);
+      execFileSync('virsh', ['-c', 'qemu:///system', 'create', path], { stdio: 'ignore' });
+      await ws.waitFor((m) => m.type === 'vm.updated' && m.vm.name === name, 20_000);
+      t0 = performance.now();
+      execFileSync('virsh', ['-c', 'qemu:///system', 'destroy', name], { stdio: 'ignore' });
+      const virshDone = performance.now();
+      await ws.waitFor((m) => (m.type === 'vm.removed' && m.name === name) || (m.type === 'vm.updated' && m.vm.name === name && m.vm.state === 'shut off'), 20_000);
+      latency.push(performance.now() - t0);
+      if (i === 0) console.log(`(virsh destroy itself took ${fmt(virshDone - t0)})`);
+    }
+    report('destroy → websocket message (includes virsh destroy)', latency);
+    ws.close();
+
+    console.log('\n== Console keystroke echo round trip ==');
+    const name = `mirador-test-bench-con-${randomBytes(2).toString('hex')}`;
+    writeFileSync(`/tmp/${name}.xml`, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type><kernel>${lab.vmKit.kernel}</kernel><initrd>${lab.vmKit.initrd}</initrd><cmdline>console=ttyS0</cmdline></os><devices><serial type='pty'/><console type='pty'/></devices></domain>`);
+    execFileSync('virsh', ['-c', 'qemu:///system', 'create', `/tmp/${name}.xml`], { stdio: 'ignore' });
+    try {
+      await t.call({ method: 'GET', url: `/api/hosts/${real.id}/vms`, cookie: admin });
+      const con = await wsConnect<Msg>(`ws://${base}/api/hosts/${real.id}/vms/${name}/console`, admin);
+      await con.waitFor((m) => m.type === 'status' && m.state === 'attached', 60_000);
+      const out = () => con.messages.filter((m) => m.type === 'output').map((m) => m.data).join('');
+      for (let i = 0; i < 90 && !out().includes('lab-vm#'); i++) {
+        con.send({ type: 'input', data: '\r' });
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      const viaMirador: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const ch = String.fromCharCode(97 + (i % 26));
+        const before = con.messages.length;
+        t0 = performance.now();
+        con.send({ type: 'input', data: ch });
+        await con.waitFor((m) => con.messages.indexOf(m) >= before && m.type === 'output' && String(m.data).includes(ch), 10_000);
+        viaMirador.push(performance.now() - t0);
+      }
+      con.send({ type: 'input', data: '\x15' }); // ^U clears the typed line
+      con.close();
+      report('through Mirador (websocket → shared console)', viaMirador);
+
+      await new Promise((r) => setTimeout(r, 16_000)); // let Mirador's idle console close (one stream per VM)
+      const direct = new SshHostConnection({ host: lab.ssh.host, port: lab.ssh.port, username: lab.ssh.user, privateKey: key });
+      const chan = await direct.spawn(withCLocale(consoleArgv('qemu:///system', name)), { pty: { cols: 80, rows: 24 } });
+      let text = '';
+      chan.on('data', (d: Buffer) => (text += d.toString()));
+      await new Promise((r) => setTimeout(r, 1000));
+      const viaSsh: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const ch = String.fromCharCode(97 + (i % 26));
+        const start = text.length;
+        t0 = performance.now();
+        chan.write(ch);
+        while (!text.slice(start).includes(ch)) await new Promise((r) => setImmediate(r));
+        viaSsh.push(performance.now() - t0);
+      }
+      chan.kill('KILL');
+      await direct.close();
+      report('direct virsh console over SSH', viaSsh);
+    } finally {
+      execFileSync('virsh', ['-c', 'qemu:///system', 'destroy', name], { stdio: 'ignore' });
+    }
+  } finally {
+    await t.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
