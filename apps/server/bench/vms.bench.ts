@@ -49,8 +49,11 @@ async function main() {
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const base = `127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
     const key = labPrivateKey(lab);
-    const addHost = async (name: string, libvirtUri: string) =>
-      (await t.call({ method: 'POST', url: '/api/hosts', cookie: admin, payload: { name, address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: key, libvirtUri } })).json();
+    const addHost = async (name: string, libvirtUri: string) => {
+      const h = (await t.call({ method: 'POST', url: '/api/hosts', cookie: admin, payload: { name, address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: key, libvirtUri } })).json();
+      await t.call({ method: 'POST', url: `/api/hosts/${h.id}/test`, cookie: admin });
+      return h;
+    };
     const fake = await addHost('fake', `test://${file}`);
     const real = await addHost('lab', 'qemu:///system');
 

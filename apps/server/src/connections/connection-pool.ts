@@ -3,7 +3,7 @@ import type { PrismaClient } from '../db/client.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { EventBus } from '../realtime/bus.js';
 import { toHostDto, type HostRow } from '../hosts/host.dto.js';
-import { notFound } from '../lib/http-errors.js';
+import { conflict, notFound } from '../lib/http-errors.js';
 
 interface Entry {
   runner: CommandRunner;
@@ -57,16 +57,6 @@ export function createConnectionPool(deps: {
       password: secret.password,
       expectedFingerprint: h.hostKeyFingerprint,
       maxConcurrent: 8,
-      onHostKeyPinned: async (key) => {
-        const e = entries.get(h.id);
-        if (e) e.fingerprint = key.fingerprint;
-        const updated = await db.host.update({
-          where: { id: h.id },
-          data: { hostKeyFingerprint: key.fingerprint, hostKeyAlgorithm: key.algorithm, hostKeyPinnedAt: new Date() },
-        });
-        log.info({ host: h.name, fingerprint: key.fingerprint }, 'pinned SSH host key on first use');
-        bus.publish({ type: 'host.updated', topic: 'hosts', host: toHostDto(updated) });
-      },
     });
   }
 
@@ -87,10 +77,9 @@ export function createConnectionPool(deps: {
       void db.host.findUnique({ where: { id: msg.host.id } }).then((row) => {
         if (!row || entries.get(row.id) !== e) return;
         if (signatureOf(row) !== e.signature) return void drop(row.id);
-        if (row.hostKeyFingerprint !== e.fingerprint && e.runner instanceof SshHostConnection) {
-          // Pinned by this very connection (no-op), or forgotten by an admin (reconnects and re-pins).
-          e.fingerprint = row.hostKeyFingerprint;
-          e.runner.updateTarget({ expectedFingerprint: row.hostKeyFingerprint });
+        if (row.hostKeyFingerprint !== e.fingerprint) {
+          // Forgotten or re-pinned by a person: the next use connects against the new pin.
+          void drop(row.id);
         }
       });
     }
@@ -103,6 +92,10 @@ export function createConnectionPool(deps: {
       if (existing) return existing.runner;
       const h = await db.host.findUnique({ where: { id: hostId } });
       if (!h) throw notFound('Host');
+      if (h.kind !== 'local' && !h.hostKeyFingerprint) {
+        // Only the connection test pins a host key, with the fingerprint in front of a person.
+        throw conflict(`Host "${h.name}" has no accepted SSH host key yet: test its connection first`);
+      }
       const again = entries.get(hostId);
       if (again) return again.runner;
       const runner = create(h);

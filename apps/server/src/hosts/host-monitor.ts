@@ -1,4 +1,5 @@
 import type { HostsService } from './hosts.service.js';
+import { readyForBackground } from './host-trust.js';
 
 /**
  * Re-tests every host now and then so the inventory's status reflects reality even when
@@ -14,7 +15,7 @@ export function startHostMonitor(deps: {
   let stopped = false;
 
   async function runOnce() {
-    const all = (await deps.hosts.list()).filter((h) => h.hasSecret || h.kind === 'local');
+    const all = (await deps.hosts.list()).filter((h) => readyForBackground(h) && (h.hasSecret || h.kind === 'local'));
     const queue = [...all];
     const worker = async () => {
       for (let h = queue.shift(); h && !stopped; h = queue.shift()) {

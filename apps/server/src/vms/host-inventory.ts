@@ -32,7 +32,7 @@ export class HostInventory {
   private eventRetry: NodeJS.Timeout | null = null;
   private eventFailures = 0;
   private closed = false;
-  private pendingRefresh = new Map<string, Promise<void>>();
+  private pendingRefresh = new Map<string, { current: Promise<void>; again?: Promise<void> }>();
 
   constructor(
     public host: InventoryHost,
@@ -103,13 +103,29 @@ export class HostInventory {
     }
   }
 
-  /** Re-reads one domain (after an event or an action). */
+  /**
+   * Re-reads one domain (after an event or an action). A request that arrives while a read is
+   * in flight schedules one more read: the in-flight one may have sampled the state too early.
+   */
   refreshOne(name: string): Promise<void> {
-    const running = this.pendingRefresh.get(name);
-    if (running) return running;
-    const p = this.loadOne(name).finally(() => this.pendingRefresh.delete(name));
-    this.pendingRefresh.set(name, p);
-    return p;
+    const entry = this.pendingRefresh.get(name);
+    if (entry) {
+      entry.again ??= entry.current.then(
+        () => this.runRefresh(name),
+        () => this.runRefresh(name),
+      );
+      return entry.again;
+    }
+    return this.runRefresh(name);
+  }
+
+  private runRefresh(name: string): Promise<void> {
+    const entry: { current: Promise<void>; again?: Promise<void> } = { current: Promise.resolve() };
+    entry.current = this.loadOne(name).finally(() => {
+      if (this.pendingRefresh.get(name) === entry) this.pendingRefresh.delete(name);
+    });
+    this.pendingRefresh.set(name, entry);
+    return entry.current;
   }
 
   private async loadOne(name: string) {

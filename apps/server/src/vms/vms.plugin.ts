@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { createVmsService, type VmsService } from './vms.service.js';
 import { createStatsCollector } from './stats-collector.js';
+import { READY_FOR_BACKGROUND } from '../hosts/host-trust.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -20,7 +21,7 @@ export default fp(
       log: app.log,
       runnerFor: (hostId) => app.connections.runner(hostId),
       hosts: async () =>
-        (await app.db.host.findMany({ where: { NOT: { libvirtUri: null } }, select: { id: true, libvirtUri: true } })).map((h) => ({
+        (await app.db.host.findMany({ where: { NOT: { libvirtUri: null }, ...READY_FOR_BACKGROUND }, select: { id: true, libvirtUri: true } })).map((h) => ({
           id: h.id,
           libvirtUri: h.libvirtUri!,
         })),

@@ -13,6 +13,7 @@ import { HttpError, badRequest, conflict, notFound } from '../lib/http-errors.js
 import { HostInventory } from './host-inventory.js';
 import { ConsoleBroker } from './console-broker.js';
 import { refusal } from './vm-rules.js';
+import { READY_FOR_BACKGROUND } from '../hosts/host-trust.js';
 import { runVirsh, runVirshWithXml } from './virsh.js';
 
 const ACTION_ARGV: Record<VmAction, (uri: string, name: string) => string[]> = {
@@ -71,6 +72,8 @@ export function createVmsService(deps: {
       if (!inv) return;
       if (msg.host.libvirtUri !== inv.host.libvirtUri) forget(msg.host.id);
       else if (msg.host.name !== inv.host.name) inv.host.name = msg.host.name;
+      // A host that just got its key accepted (or came back) is worth asking again right away.
+      if (!inv.loadedAt && msg.host.hostKey) inv.lastAttemptAt = 0;
       // Back online after a drop: the event stream restarts itself and reloads.
     }
   });
@@ -91,7 +94,7 @@ export function createVmsService(deps: {
   return {
     /** Starts loading every libvirt host in the background, so the first list is already warm. */
     async warmUp() {
-      const hosts = await db.host.findMany({ where: { NOT: { libvirtUri: null } } });
+      const hosts = await db.host.findMany({ where: { NOT: { libvirtUri: null }, ...READY_FOR_BACKGROUND } });
       for (const h of hosts) void inventory(h.id).then((inv) => inv.ensureLoaded()).catch((err) => log.warn({ err, host: h.name }, 'VM inventory load failed'));
     },
 

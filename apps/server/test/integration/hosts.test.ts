@@ -148,12 +148,18 @@ describe('hosts inventory against the real lab sshd', () => {
     }
   });
 
-  it('keeps host status current in the background without anyone clicking Test', async () => {
+  it('keeps host status current in the background, once a person has accepted the host key', async () => {
     const t3 = await startTestApp({ hostCheckIntervalSeconds: 1 });
     try {
       const c = await t3.setupAdmin();
       const created = (await t3.call({ method: 'POST', url: '/api/hosts', cookie: c, payload: { name: 'watched', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) } })).json();
-      expect(created.status).toBe('unknown');
+      // Not yet tested by anyone: background checks leave it alone (no silent key pinning).
+      await new Promise((r) => setTimeout(r, 3000));
+      const untouched = (await t3.call({ method: 'GET', url: `/api/hosts/${created.id}`, cookie: c })).json();
+      expect(untouched).toMatchObject({ status: 'unknown', hostKey: null });
+
+      await t3.call({ method: 'POST', url: `/api/hosts/${created.id}/test`, cookie: c });
+      await t3.app.db.host.update({ where: { id: created.id }, data: { status: 'unknown' } });
       await expect
         .poll(async () => (await t3.call({ method: 'GET', url: `/api/hosts/${created.id}`, cookie: c })).json().status, { timeout: 20_000, interval: 500 })
         .toBe('online');

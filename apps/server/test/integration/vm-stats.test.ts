@@ -56,6 +56,7 @@ describe('live VM stats from the lab libvirt over SSH', () => {
     const res = await t.call({ method: 'POST', url: '/api/hosts', cookie: admin, payload: { name: 'lab', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) } });
     expect(res.statusCode, res.body).toBe(201);
     hostId = res.json().id;
+    expect((await t.call({ method: 'POST', url: `/api/hosts/${hostId}/test`, cookie: admin })).json().ok).toBe(true);
 
     const created = await t.call({
       method: 'POST', url: `/api/hosts/${hostId}/vms`, cookie: admin,

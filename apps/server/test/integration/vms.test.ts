@@ -35,6 +35,8 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
     base = `127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
     const res = await t.call({ method: 'POST', url: '/api/hosts', cookie: admin, payload: { name: 'lab', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) } });
     hostId = res.json().id;
+    // Accept the host key the way a person does: by testing the connection.
+    expect((await t.call({ method: 'POST', url: `/api/hosts/${hostId}/test`, cookie: admin })).json().ok).toBe(true);
   });
   afterAll(async () => {
     try {
@@ -93,6 +95,9 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
 
   it('shows inventories from two hosts side by side (the second on libvirt\'s test driver)', async () => {
     const fake = (await t.call({ method: 'POST', url: '/api/hosts', cookie: admin, payload: { name: 'fake', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab), libvirtUri: 'test:///default' } })).json();
+    const untested = (await t.call({ method: 'GET', url: `/api/hosts/${fake.id}/vms`, cookie: admin })).json();
+    expect(untested.hosts[0].error).toMatch(/test its connection first/);
+    await t.call({ method: 'POST', url: `/api/hosts/${fake.id}/test`, cookie: admin });
     const list = (await t.call({ method: 'GET', url: '/api/vms', cookie: admin })).json();
     expect(list.hosts.map((h: { hostName: string; ok: boolean }) => `${h.hostName}:${h.ok}`).sort()).toEqual(['fake:true', 'lab:true']);
     const byHost = new Map<string, string[]>();
@@ -147,7 +152,9 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
     const viewerCookie = await t.login('vic', 'viewer-pass');
 
     const a = await wsConnect<Msg>(url, admin);
-    await a.waitFor((m) => m.type === 'status' && m.state === 'attached', 60_000);
+    await a.waitFor((m) => m.type === 'status' && m.state === 'attached', 60_000).catch((err) => {
+      throw new Error(`${err.message}; console said: ${JSON.stringify(a.messages.slice(-5))}`);
+    });
     const text = () => a.messages.filter((m) => m.type === 'output').map((m) => m.data).join('');
     // The guest may still be booting: wait for its prompt.
     for (let i = 0; i < 60 && !text().includes('lab-vm#'); i++) {
