@@ -7,7 +7,8 @@
  *  - time from `virsh destroy` on the host to the change reaching a websocket client;
  *  - console keystroke echo round trip through Mirador vs a direct `virsh console` over SSH.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -18,6 +19,8 @@ import { labPrivateKey, readLab } from '../test/helpers/lab.js';
 import { wsConnect } from '../test/helpers/ws-client.js';
 
 type Msg = { type: string; [k: string]: any };
+// Never block the event loop while measuring: the server under test runs in this process.
+const virshAsync = (...args: string[]) => promisify(execFile)('virsh', ['-c', 'qemu:///system', ...args]);
 const lab = readLab() as ReturnType<typeof readLab> & { vmKit: { kernel: string; initrd: string } };
 const DOMAINS = Number(process.env.BENCH_DOMAINS ?? 500);
 
@@ -84,29 +87,37 @@ async function main() {
     await ws.waitFor((m) => m.type === 'subscribed');
     await t.call({ method: 'GET', url: `/api/hosts/${real.id}/vms`, cookie: admin });
     const latency: number[] = [];
+    const virshOnly: number[] = [];
     for (let i = 0; i < 5; i++) {
       const name = `mirador-test-bench-${randomBytes(2).toString('hex')}`;
       const xml = `<domain type='qemu'><name>${name}</name><memory unit='MiB'>64</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type><kernel>${lab.vmKit.kernel}</kernel><initrd>${lab.vmKit.initrd}</initrd><cmdline>console=ttyS0</cmdline></os><devices><serial type='pty'/></devices></domain>`;
       const path = `/tmp/${name}.xml`;
       writeFileSync(path, xml);
-      execFileSync('virsh', ['-c', 'qemu:///system', 'create', path], { stdio: 'ignore' });
+      await virshAsync('create', path);
       await ws.waitFor((m) => m.type === 'vm.updated' && m.vm.name === name, 20_000);
       t0 = performance.now();
-      execFileSync('virsh', ['-c', 'qemu:///system', 'destroy', name], { stdio: 'ignore' });
-      const virshDone = performance.now();
+      let virshDone = 0;
+      const destroyed = virshAsync('destroy', name).then(() => (virshDone = performance.now()));
       await ws.waitFor((m) => (m.type === 'vm.removed' && m.name === name) || (m.type === 'vm.updated' && m.vm.name === name && m.vm.state === 'shut off'), 20_000);
-      latency.push(performance.now() - t0);
-      if (i === 0) console.log(`(virsh destroy itself took ${fmt(virshDone - t0)})`);
+      const seen = performance.now();
+      await destroyed;
+      latency.push(seen - t0);
+      virshOnly.push(virshDone - t0);
     }
-    report('destroy → websocket message (includes virsh destroy)', latency);
+    report('virsh destroy started → websocket client has the change', latency);
+    report('(for scale: the virsh destroy command itself returns after)', virshOnly);
     ws.close();
 
     console.log('\n== Console keystroke echo round trip ==');
     const name = `mirador-test-bench-con-${randomBytes(2).toString('hex')}`;
     writeFileSync(`/tmp/${name}.xml`, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type><kernel>${lab.vmKit.kernel}</kernel><initrd>${lab.vmKit.initrd}</initrd><cmdline>console=ttyS0</cmdline></os><devices><serial type='pty'/><console type='pty'/></devices></domain>`);
-    execFileSync('virsh', ['-c', 'qemu:///system', 'create', `/tmp/${name}.xml`], { stdio: 'ignore' });
+    const watch = await wsConnect<Msg>(`ws://${base}/api/ws`, admin);
+    watch.send({ type: 'subscribe', topic: 'vms' });
+    await watch.waitFor((m) => m.type === 'subscribed');
+    await virshAsync('create', `/tmp/${name}.xml`);
     try {
-      await t.call({ method: 'GET', url: `/api/hosts/${real.id}/vms`, cookie: admin });
+      await watch.waitFor((m) => m.type === 'vm.updated' && m.vm.name === name && m.vm.state === 'running', 20_000);
+      watch.close();
       const con = await wsConnect<Msg>(`ws://${base}/api/hosts/${real.id}/vms/${name}/console`, admin);
       await con.waitFor((m) => m.type === 'status' && m.state === 'attached', 60_000);
       const out = () => con.messages.filter((m) => m.type === 'output').map((m) => m.data).join('');
