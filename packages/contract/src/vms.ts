@@ -80,6 +80,20 @@ export const VmAction = Type.Union([
 export type VmAction = Static<typeof VmAction>;
 export const VM_ACTIONS: readonly VmAction[] = ['start', 'shutdown', 'reboot', 'destroy', 'suspend', 'resume'];
 
+/** The states in which each action is accepted: the server enforces it (409), the UI offers only these. */
+export const VM_ACTION_STATES: Readonly<Record<VmAction, readonly VmState[]>> = {
+  start: ['shut off', 'crashed'],
+  shutdown: ['running'],
+  reboot: ['running'],
+  destroy: ['running', 'paused', 'in shutdown', 'crashed', 'pmsuspended'],
+  suspend: ['running'],
+  resume: ['paused'],
+};
+
+/** An unknown state allows everything: libvirt has the last word then. */
+export const vmActionAllowed = (action: VmAction, state: VmState): boolean =>
+  state === 'unknown' || VM_ACTION_STATES[action].includes(state);
+
 /** What a lifecycle call did, with the command line a student could type instead. */
 export const VmActionResult = Type.Object({ vm: VmSummary, command: Type.String() });
 export type VmActionResult = Static<typeof VmActionResult>;

@@ -1,14 +1,4 @@
-import type { VmAction, VmState } from '@mirador/contract';
-
-/** Which states each action makes sense in, and what to tell someone who asks at the wrong time. */
-const ALLOWED: Record<VmAction, VmState[]> = {
-  start: ['shut off', 'crashed'],
-  shutdown: ['running'],
-  reboot: ['running'],
-  destroy: ['running', 'paused', 'in shutdown', 'crashed', 'pmsuspended'],
-  suspend: ['running'],
-  resume: ['paused'],
-};
+import { vmActionAllowed, type VmAction, type VmState } from '@mirador/contract';
 
 const HINT: Record<VmAction, string> = {
   start: 'it is already running (or paused: resume it instead)',
@@ -21,6 +11,6 @@ const HINT: Record<VmAction, string> = {
 
 /** null when allowed; otherwise a sentence for the 409 answer. */
 export function refusal(action: VmAction, name: string, state: VmState): string | null {
-  if (state === 'unknown' || ALLOWED[action].includes(state)) return null;
+  if (vmActionAllowed(action, state)) return null;
   return `Cannot ${action} "${name}": it is ${state}; ${HINT[action]}`;
 }

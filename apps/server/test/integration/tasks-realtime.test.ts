@@ -1,37 +1,10 @@
-import WebSocket from 'ws';
 import type { ServerMessage } from '@mirador/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { wsConnect } from '../helpers/ws-client.js';
 
-/** A websocket client that collects every message and can wait for one matching a predicate. */
-async function connect(url: string, cookie: string | null, origin = url.replace(/^ws/, 'http').replace(/\/api\/ws$/, '')) {
-  const ws = new WebSocket(url, { headers: { origin, ...(cookie ? { cookie } : {}) } });
-  const messages: ServerMessage[] = [];
-  const waiters: { pred: (m: ServerMessage) => boolean; resolve: (m: ServerMessage) => void }[] = [];
-  ws.on('message', (raw) => {
-    const m = JSON.parse(raw.toString()) as ServerMessage;
-    messages.push(m);
-    for (const w of [...waiters]) if (w.pred(m)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(m));
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
-    ws.once('error', reject);
-  });
-  return {
-    ws,
-    messages,
-    send: (m: unknown) => ws.send(JSON.stringify(m)),
-    waitFor<T extends ServerMessage>(pred: (m: ServerMessage) => boolean, timeoutMs = 5000): Promise<T> {
-      const found = messages.find(pred);
-      if (found) return Promise.resolve(found as T);
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('timed out waiting for a websocket message')), timeoutMs);
-        waiters.push({ pred, resolve: (m) => (clearTimeout(timer), resolve(m as T)) });
-      });
-    },
-  };
-}
+type Msg = ServerMessage;
+const connect = (url: string, cookie: string | null, origin?: string) => wsConnect<Msg>(url, cookie, origin);
 
 describe('tasks and realtime', () => {
   let t: TestApp;
