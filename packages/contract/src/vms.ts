@@ -189,3 +189,33 @@ export const ConsoleServerMessage = Type.Union([
   Type.Object({ type: Type.Literal('error'), message: Type.String() }),
 ]);
 export type ConsoleServerMessage = Static<typeof ConsoleServerMessage>;
+
+/** What the create dialog offers: the host's storage pools, libvirt networks and known OS variants. */
+export const StoragePool = Type.Object({
+  name: Type.String(),
+  type: Type.String(),
+  active: Type.Boolean(),
+  capacityBytes: Type.Union([Type.Number(), Type.Null()]),
+  availableBytes: Type.Union([Type.Number(), Type.Null()]),
+  targetPath: Type.Union([Type.String(), Type.Null()]),
+});
+export type StoragePool = Static<typeof StoragePool>;
+
+export const LibvirtNetwork = Type.Object({
+  name: Type.String(),
+  active: Type.Boolean(),
+  bridge: Type.Union([Type.String(), Type.Null()]),
+  forwardMode: Type.Union([Type.String(), Type.Null()]),
+});
+export type LibvirtNetwork = Static<typeof LibvirtNetwork>;
+
+export const OsVariant = Type.Object({ shortId: Type.String(), name: Type.String(), id: Type.Union([Type.String(), Type.Null()]) });
+export type OsVariant = Static<typeof OsVariant>;
+
+export const HostVirtResources = Type.Object({
+  pools: Type.Array(StoragePool),
+  networks: Type.Array(LibvirtNetwork),
+  osVariants: Type.Array(OsVariant),
+  kvm: Type.Boolean(),
+});
+export type HostVirtResources = Static<typeof HostVirtResources>;

@@ -110,7 +110,8 @@ export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox;
     async update(id: string, body: UpdateHostBody): Promise<Host> {
       const current = await row(id);
       if (current.kind === 'local') {
-        const allowed = new Set(['name', 'tags', 'notes']);
+        // The local engine can also reach this machine's libvirt (through the local process runner).
+        const allowed = new Set(['name', 'tags', 'notes', 'libvirtUri']);
         const bad = Object.keys(body).find((k) => !allowed.has(k));
         if (bad) throw badRequest(`${bad} cannot be changed on the local endpoint`, bad);
       }

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import {
-  AutostartBody, CreateVmBody, CreateVmPreview, DeleteVmQuery, HostIdParams, Task, VmAction, VmActionResult, VmCommands, VmDetail,
+  AutostartBody, CreateVmBody, HostVirtResources, CreateVmPreview, DeleteVmQuery, HostIdParams, Task, VmAction, VmActionResult, VmCommands, VmDetail,
   VmList, VmListQuery, VmParams, errorResponses,
 } from '@mirador/contract';
 
@@ -25,6 +25,10 @@ export default async function vmsRoutes(fastify: FastifyInstance) {
   app.get('/hosts/:hostId/vms', {
     schema: { tags, summary: "One host's VMs", params: HostIdParams, querystring: VmListQuery, response: { 200: VmList, ...errorResponses } },
   }, async (req) => vms.list({ ...req.query, hostId: req.params.hostId }));
+
+  app.get('/hosts/:hostId/virt-resources', {
+    schema: { tags, summary: "The host's storage pools, libvirt networks and OS variants (for creating VMs)", params: HostIdParams, response: { 200: HostVirtResources, ...errorResponses } },
+  }, async (req) => vms.resources(req.params.hostId));
 
   app.get('/hosts/:hostId/vms/:name', {
     schema: { tags, summary: 'One VM with its domain XML', params: VmParams, response: { 200: VmDetail, ...errorResponses } },

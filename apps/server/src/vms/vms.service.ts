@@ -13,6 +13,7 @@ import { HttpError, badRequest, conflict, notFound } from '../lib/http-errors.js
 import { HostInventory } from './host-inventory.js';
 import { ConsoleBroker } from './console-broker.js';
 import { refusal } from './vm-rules.js';
+import { readVirtResources } from './virt-resources.js';
 import { READY_FOR_BACKGROUND } from '../hosts/host-trust.js';
 import { runVirsh, runVirshWithXml } from './virsh.js';
 
@@ -125,6 +126,11 @@ export function createVmsService(deps: {
           loadedAt: inv.loadedAt?.toISOString() ?? null,
         })),
       };
+    },
+
+    async resources(hostId: string) {
+      const inv = await inventory(hostId);
+      return readVirtResources(await connections.runner(hostId), inv.host.libvirtUri);
     },
 
     async detail(hostId: string, name: string): Promise<VmDetail> {

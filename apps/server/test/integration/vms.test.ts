@@ -64,6 +64,15 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
     expect((await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms`, cookie: admin, payload: { name: 'ok', memoryMiB: 10 ** 9, vcpus: 1, disk: { kind: 'none' }, install: { kind: 'import' }, network: { kind: 'none' } } })).statusCode).toBe(400);
   });
 
+  it("lists the host's pools, networks and OS variants for the create dialog", async () => {
+    const r = (await t.call({ method: 'GET', url: `/api/hosts/${hostId}/virt-resources`, cookie: admin })).json();
+    expect(r.pools).toContainEqual(expect.objectContaining({ name: lab.storagePool, active: true, type: 'dir' }));
+    if (lab.libvirtNetwork) expect(r.networks).toContainEqual(expect.objectContaining({ name: lab.libvirtNetwork, active: true }));
+    expect(r.osVariants.length).toBeGreaterThan(10);
+    expect(r.osVariants.find((o: { shortId: string }) => o.shortId.startsWith('debian'))).toBeTruthy();
+    expect(typeof r.kvm).toBe('boolean');
+  });
+
   it('creates a VM by direct kernel boot as a task with a new disk, and shows it running', async () => {
     const body = {
       name, memoryMiB: 128, vcpus: 1, domainType: 'qemu',
@@ -106,6 +115,21 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
     expect(byHost.get('lab')).toContain(name);
     const only = (await t.call({ method: 'GET', url: `/api/hosts/${fake.id}/vms`, cookie: admin })).json();
     expect(only.items.map((v: { name: string; state: string }) => `${v.name}:${v.state}`)).toEqual(['test:running']);
+  });
+
+  it('reaches the local libvirt through a local process on the "local" host', async () => {
+    const t2 = await startTestApp({ dockerSocket: lab.dockerSocket });
+    try {
+      const c = await t2.setupAdmin();
+      const local = (await t2.call({ method: 'GET', url: '/api/hosts', cookie: c })).json().find((h: { kind: string }) => h.kind === 'local');
+      const patched = await t2.call({ method: 'PATCH', url: `/api/hosts/${local.id}`, cookie: c, payload: { libvirtUri: 'qemu:///system' } });
+      expect(patched.statusCode, patched.body).toBe(200);
+      const list = (await t2.call({ method: 'GET', url: `/api/hosts/${local.id}/vms`, cookie: c })).json();
+      expect(list.hosts[0]).toMatchObject({ hostName: 'local', ok: true });
+      expect(list.items.map((v: { name: string }) => v.name)).toContain(name);
+    } finally {
+      await t2.close();
+    }
   });
 
   it('suspends and resumes, refusing actions the state does not allow', async () => {
