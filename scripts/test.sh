@@ -11,10 +11,15 @@ install_and_build
 say "Type checking"
 pnpm_ -r --workspace-concurrency=1 run typecheck
 
+REPORTS="$ROOT/test-results"
+mkdir -p "$REPORTS"
+rm -f "$REPORTS/vitest.json" "$REPORTS/playwright.json"
+
 say "Unit and integration tests"
-pnpm_ exec vitest run
+pnpm_ exec vitest run --reporter=default --reporter=json --outputFile.json="$REPORTS/vitest.json"
 
 say "Browser tests (Playwright, Debian Chromium)"
-pnpm_ --filter @mirador/e2e test
+PLAYWRIGHT_JSON_OUTPUT_NAME="$REPORTS/playwright.json" pnpm_ --filter @mirador/e2e exec playwright test --reporter=list,json
 
-say "All tests passed"
+say "Summary"
+node scripts/test-summary.mjs "$REPORTS/vitest.json" "$REPORTS/playwright.json"
