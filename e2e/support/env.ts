@@ -17,6 +17,10 @@ export interface LabInfo {
   };
   /** A second sshd with a different host key (for host-key-mismatch tests). */
   sshImpostor?: { port: number; hostKeyFingerprint: string };
+  /** libvirt URI of the lab's own daemon (for out-of-band cleanup with virsh). */
+  libvirtUri?: string;
+  /** A tiny bootable guest: kernel + initrd that drop to a root shell on the serial console. */
+  vmKit?: { kernel: string; initrd: string; cmdline: string; domainType: string; prompt: string; banner: string };
   [key: string]: unknown;
 }
 
@@ -53,3 +57,15 @@ export function readLabPrivateKey(lab: LabInfo): string {
 
 /** Name of the host the host spec adds and later specs reuse. */
 export const LAB_HOST_NAME = 'lab-ssh';
+
+/** The lab's VM kit; missing → hard failure (the VM spec must really boot a guest). */
+export function readVmKit(lab: LabInfo): NonNullable<LabInfo['vmKit']> {
+  const kit = lab.vmKit;
+  if (!kit?.kernel || !kit.initrd || !kit.prompt) {
+    throw new Error(`E2E LAB INVALID: ${LAB_JSON} lacks vmKit.{kernel,initrd,prompt} — re-run: bash scripts/lab.sh up`);
+  }
+  return kit;
+}
+
+/** VMs the e2e suite creates start with this, so cleanup can find leftovers of failed runs. */
+export const E2E_VM_PREFIX = 'mirador-test-e2e-';

@@ -62,3 +62,34 @@ export function elapsed(from: string | null, to: string | null, now = Date.now()
   const b = to ? new Date(to).getTime() : now;
   return Math.max(0, b - a);
 }
+
+const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
+
+/** A number in the UI's locale, with at most `digits` decimals. */
+export function formatNumber(n: number, digits = 1): string {
+  return new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(n);
+}
+
+/** Bytes with a binary unit: 0 B, 512 B, 1.5 KiB, 12 MiB, 3.2 GiB. */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '—';
+  let v = Math.max(0, bytes);
+  let i = 0;
+  while (v >= 1024 && i < BINARY_UNITS.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${formatNumber(v, i === 0 || v >= 100 ? 0 : 1)} ${BINARY_UNITS[i]}`;
+}
+
+/** Bytes per second: 0 B/s, 12 KiB/s, 1.4 MiB/s. */
+export function formatRate(bps: number | null | undefined): string {
+  if (bps === null || bps === undefined || !Number.isFinite(bps)) return '—';
+  return `${formatBytes(bps)}/s`;
+}
+
+/** A memory size given in MiB: 128 MiB, 2 GiB, 1.5 GiB. */
+export function formatMiB(mib: number | null | undefined): string {
+  if (mib === null || mib === undefined || !Number.isFinite(mib)) return '—';
+  return formatBytes(mib * 1024 * 1024);
+}

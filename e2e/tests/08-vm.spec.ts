@@ -1,0 +1,142 @@
+import { execFileSync } from 'node:child_process';
+import { expect, test, type Page } from '@playwright/test';
+import { loginViaApi } from '../support/auth';
+import { E2E_VM_PREFIX, LAB_HOST_NAME, readLab, readVmKit } from '../support/env';
+
+const lab = readLab(); // throws when the lab is missing: never skip
+const kit = readVmKit(lab);
+const LIBVIRT_URI = lab.libvirtUri ?? 'qemu:///system';
+const VM = `${E2E_VM_PREFIX}${Math.random().toString(36).slice(2, 8)}`;
+
+/** virsh against the lab's daemon directly (not through Mirador): for cleanup only. */
+function virsh(...args: string[]): string {
+  try {
+    return execFileSync('virsh', ['-q', '-c', LIBVIRT_URI, ...args], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch {
+    return '';
+  }
+}
+
+// Whatever happened in the test, leave no e2e guest behind (this run's or a crashed earlier run's).
+test.afterAll(() => {
+  const leftovers = virsh('list', '--all', '--name')
+    .split('\n')
+    .map((s) => s.trim())
+    .filter((n) => n.startsWith(E2E_VM_PREFIX));
+  for (const name of leftovers) {
+    virsh('destroy', name);
+    if (!virsh('undefine', name, '--nvram')) virsh('undefine', name);
+  }
+});
+
+/** The text xterm.js renders (its DOM renderer keeps one element per row). */
+async function terminalText(page: Page): Promise<string> {
+  return (await page.locator('.xterm-rows').innerText()).replace(/\u00a0/g, ' ');
+}
+
+test('create a VM by kernel boot, use its serial console, then force it off and delete it', async ({ page }) => {
+  test.setTimeout(600_000);
+  await loginViaApi(page);
+
+  // The lab host added by 03-host.spec.ts (libvirt qemu:///system over SSH).
+  const hostsRes = await page.request.get('/api/hosts');
+  expect(hostsRes.status()).toBe(200);
+  const host = ((await hostsRes.json()) as { id: string; name: string; libvirtUri: string | null }[]).find((h) => h.name === LAB_HOST_NAME);
+  expect(host, `host ${LAB_HOST_NAME} exists`).toBeTruthy();
+  expect(host!.libvirtUri).not.toBeNull();
+
+  // List → create form.
+  await page.goto('/vms');
+  await expect(page.getByRole('heading', { level: 1, name: 'Virtual machines' })).toBeVisible();
+  await expect(page.getByText('Live updates on')).toBeVisible({ timeout: 30_000 });
+  await page.getByRole('link', { name: 'Create VM' }).first().click();
+  await expect(page).toHaveURL(/\/vms\/new/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Create a virtual machine' })).toBeVisible();
+
+  await page.getByLabel('Host', { exact: true }).selectOption(host!.id);
+  await page.getByLabel('Name', { exact: true }).fill(VM);
+  await page.getByLabel('Memory (MiB)').fill('128');
+  await page.getByLabel('vCPUs').fill('1');
+  await page.getByLabel('Domain type').selectOption('qemu');
+  await page.getByRole('radio', { name: /Kernel boot/ }).check();
+  await page.getByLabel('Kernel', { exact: true }).fill(kit.kernel);
+  await page.getByLabel('Initrd', { exact: true }).fill(kit.initrd);
+  await expect(page.getByLabel('Kernel command line', { exact: true })).toHaveValue('console=ttyS0'); // prefilled
+  await page.getByLabel('Kernel command line', { exact: true }).fill(kit.cmdline || 'console=ttyS0');
+  await page.getByRole('radio', { name: /No disk/ }).check();
+  await page.getByRole('radio', { name: /No network/ }).check();
+  await expect(page.getByLabel('Start the VM after creating it')).toBeChecked();
+
+  // Review: the virt-install line and the XML, before anything runs.
+  await page.getByRole('button', { name: 'Review' }).click();
+  const command = page.locator('#vm-preview-command');
+  await expect(command).toContainText('virt-install', { timeout: 30_000 });
+  await expect(command).toContainText(`--name ${VM}`);
+  await expect(command).toContainText('--memory 128');
+  await expect(command).toContainText(`kernel=${kit.kernel}`);
+  await expect(command).toContainText('--virt-type qemu');
+  await page.getByText('Domain XML').click();
+  await expect(page.getByText(`<name>${VM}</name>`)).toBeVisible();
+
+  // Create: the task's live progress, then a link to the VM.
+  await page.getByRole('button', { name: 'Create VM' }).click();
+  await expect(page.getByRole('heading', { name: `Creating ${VM}` })).toBeVisible({ timeout: 30_000 });
+  await expect(page.getByRole('link', { name: `Open ${VM}` })).toBeVisible({ timeout: 120_000 });
+  await expect(page.getByText('Succeeded', { exact: true })).toBeVisible();
+
+  // It shows up running in the list (pushed over the websocket).
+  await page.getByRole('link', { name: 'All VMs' }).click();
+  await expect(page).toHaveURL(/\/vms$/);
+  const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: VM, exact: true }) });
+  await expect(row.getByText('Running', { exact: true })).toBeVisible({ timeout: 60_000 });
+
+  // Its page → Console: wait for the guest's shell prompt (TCG boots slowly on a busy machine).
+  await row.getByRole('link', { name: VM, exact: true }).click();
+  await expect(page.getByRole('heading', { level: 1, name: VM })).toBeVisible();
+  await page.getByRole('tab', { name: 'Console' }).click();
+  await expect(page).toHaveURL(/tab=console/);
+  const status = page.getByTestId('console-status');
+  await expect(status.getByText('Attached', { exact: true })).toBeVisible({ timeout: 60_000 });
+  await expect(status.getByText(/\d+ viewers?/)).toBeVisible();
+
+  const terminal = page.getByTestId('terminal');
+  await terminal.click();
+  const deadline = Date.now() + 240_000;
+  let booted = false;
+  while (Date.now() < deadline) {
+    if ((await terminalText(page)).includes(kit.prompt)) {
+      booted = true;
+      break;
+    }
+    await terminal.click();
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(3000);
+  }
+  expect(booted, `the guest prompt "${kit.prompt}" appeared on the console; got:\n${await terminalText(page)}`).toBe(true);
+
+  await terminal.click();
+  await page.keyboard.type('echo $((6*7))');
+  await page.keyboard.press('Enter');
+  await expect.poll(async () => /(^|\n)42\s*(\n|$)/.test(await terminalText(page)), { timeout: 30_000 }).toBe(true);
+
+  // Force off, through the confirm dialog that teaches the virsh command.
+  await page.getByRole('button', { name: 'Force off', exact: true }).click();
+  const off = page.getByRole('alertdialog', { name: `Force off ${VM}?` });
+  await expect(off).toBeVisible();
+  await expect(off.getByText('Equivalent command')).toBeVisible();
+  await expect(off.locator('pre')).toContainText(`destroy ${VM}`);
+  await off.getByRole('button', { name: 'Force off', exact: true }).click();
+  await expect(off).toBeHidden({ timeout: 60_000 });
+  await expect(page.getByTestId('vm-state').getByText('Shut off')).toBeVisible({ timeout: 60_000 });
+
+  // Delete it.
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  const del = page.getByRole('alertdialog', { name: `Delete ${VM}?` });
+  await expect(del).toBeVisible();
+  await expect(del.locator('pre')).toContainText(`undefine`);
+  await del.getByRole('button', { name: 'Delete VM' }).click();
+  await expect(page).toHaveURL(/\/vms$/, { timeout: 60_000 });
+  await expect(page.getByText(`VM ${VM} deleted.`)).toBeVisible();
+  await expect(page.getByRole('link', { name: VM, exact: true })).toHaveCount(0);
+  expect(virsh('dominfo', VM), 'libvirt no longer knows the VM').toBe('');
+});
