@@ -109,6 +109,8 @@ export const VmHostStatus = Type.Object({
   hostId: Type.String(),
   hostName: Type.String(),
   ok: Type.Boolean(),
+  /** True while the first inventory of this host is still being read. */
+  loading: Type.Boolean(),
   error: Type.Union([Type.String(), Type.Null()]),
   loadedAt: Type.Union([Timestamp, Type.Null()]),
 });

@@ -23,6 +23,11 @@ const REATTACH_MS = 1500;
 const IDLE_CLOSE_MS = 15_000;
 /** Ctrl+] is virsh console's escape: typed by one viewer it would cut the stream for everyone. */
 const ESCAPE = /\x1d/g;
+/** virsh prints this once it really holds the console; keys sent before it would be lost. */
+const READY_BANNER = /Escape character is/;
+/** A warning virsh prints on hosts without polkit; it is noise in a shared console. */
+const POLKIT_NOISE = /Authorization not available\. Check if polkit service is running[^\n]*\n?/g;
+const MAX_PENDING_INPUT = 4096;
 
 /**
  * One `virsh console` stream per VM (libvirt allows one per device), fanned out to every viewer.
@@ -40,6 +45,8 @@ export class ConsoleSession {
   private closed = false;
   private size = { cols: 80, rows: 24 };
   private lastStatus: ConsoleServerMessage | null = null;
+  private ready = false;
+  private pendingInput = '';
 
   constructor(private readonly target: ConsoleTarget, private readonly onEmpty: () => void) {}
 
@@ -67,9 +74,12 @@ export class ConsoleSession {
   }
 
   input(viewer: ConsoleViewer, data: string) {
-    if (!viewer.canWrite || !this.channel) return;
+    if (!viewer.canWrite) return;
     const clean = data.replace(ESCAPE, '');
-    if (clean) this.channel.write(clean);
+    if (!clean) return;
+    // Keys typed while virsh is still connecting are kept and sent once it holds the console.
+    if (this.channel && this.ready) this.channel.write(clean);
+    else this.pendingInput = (this.pendingInput + clean).slice(-MAX_PENDING_INPUT);
   }
 
   resize(viewer: ConsoleViewer, cols: number, rows: number) {
@@ -100,19 +110,41 @@ export class ConsoleSession {
       const ch = await runner.spawn(withCLocale(consoleArgv(this.target.uri, this.target.name)), { pty: { ...this.size, term: 'xterm-256color' } });
       if (this.closed) return ch.kill('KILL');
       this.channel = ch;
+      this.ready = false;
       let stderr = '';
-      ch.on('data', (chunk: Buffer) => this.output(this.decoder.write(chunk)));
+      let banner = '';
+      const markReady = () => {
+        if (this.ready || this.channel !== ch) return;
+        this.ready = true;
+        this.broadcastStatus('attached', 'Connected to the serial console');
+        // A fresh prompt for whoever just arrived, then whatever was typed while connecting.
+        ch.write('\r' + this.pendingInput);
+        this.pendingInput = '';
+      };
+      const fallback = setTimeout(markReady, 3000);
+      fallback.unref();
+      ch.on('data', (chunk: Buffer) => {
+        const text = this.decoder.write(chunk);
+        if (!this.ready) {
+          banner = (banner + text).slice(-200);
+          if (READY_BANNER.test(banner)) {
+            clearTimeout(fallback);
+            markReady();
+          }
+        }
+        this.output(text);
+      });
       ch.on('stderr', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
       ch.on('exit', () => {
+        clearTimeout(fallback);
         this.channel = null;
+        this.ready = false;
         if (this.closed) return;
         const why = stderr.trim().replace(/^error:\s*/i, '');
         this.broadcastStatus('waiting', why ? `Console detached: ${why}` : 'Console detached; re-attaching when the VM is running');
         this.retryLater();
       });
-      this.broadcastStatus('attached', 'Connected to the serial console');
-      // A fresh prompt for whoever just arrived; harmless for a guest that isn't at a shell.
-      ch.write('\r');
+      this.broadcastStatus('waiting', 'Connecting to the serial console');
     } catch (err) {
       this.broadcastStatus('waiting', `Could not open the console: ${(err as Error).message}`);
       this.retryLater();
@@ -130,7 +162,8 @@ export class ConsoleSession {
     this.timer.unref();
   }
 
-  private output(text: string) {
+  private output(raw: string) {
+    const text = raw.replace(POLKIT_NOISE, '');
     if (!text) return;
     // virsh's own banner is noise once the console is shared; the status line says the same.
     this.replay = (this.replay + text).slice(-REPLAY_BYTES);

@@ -122,7 +122,8 @@ export function createVmsService(deps: {
           hostId: inv.host.id,
           hostName: inv.host.name,
           ok: Boolean(inv.loadedAt) && !inv.error,
-          error: inv.error ?? (inv.loadedAt ? null : 'Still loading'),
+          loading: !inv.loadedAt && !inv.error,
+          error: inv.error,
           loadedAt: inv.loadedAt?.toISOString() ?? null,
         })),
       };
@@ -205,7 +206,8 @@ export function createVmsService(deps: {
 
     /** What a create request will do, without doing it (the dialog shows this before confirming). */
     async preview(hostId: string, body: CreateVmBody): Promise<CreateVmPreview & { spec: DomainSpec; uri: string }> {
-      const inv = await inventory(hostId);
+      const inv = await loaded(hostId);
+      if (inv.vms.has(body.name)) throw conflict(`A VM named "${body.name}" already exists on ${inv.host.name}`, 'name');
       const uri = inv.host.libvirtUri;
       let domainType: 'kvm' | 'qemu' = body.domainType === 'kvm' || body.domainType === 'qemu' ? body.domainType : 'qemu';
       if ((body.domainType ?? 'auto') === 'auto') {
@@ -260,7 +262,6 @@ export function createVmsService(deps: {
     /** Creates a VM as a task: volume, definition, start — undoing the volume if a later step fails. */
     async create(hostId: string, body: CreateVmBody, user: { id: string; name: string }): Promise<Task> {
       const inv = await loaded(hostId);
-      if (inv.vms.has(body.name)) throw conflict(`A VM named "${body.name}" already exists on ${inv.host.name}`, 'name');
       const { xml, spec, uri, command } = await this.preview(hostId, body);
       if (body.install.kind === 'location') {
         throw new HttpError(501, 'Network installs (--location) need virt-install on the host; this Mirador version creates VMs from XML only. Use an ISO, an existing disk or kernel boot.', { field: 'install' });

@@ -3,7 +3,7 @@
  * Types come from @mirador/contract; nothing here talks to the API.
  */
 import type { VmAction, VmCommands, VmState, VmSummary } from '@mirador/contract';
-import { VM_ACTIONS } from '@mirador/contract';
+import { VM_ACTIONS, vmActionAllowed } from '@mirador/contract';
 import { api } from '$lib/api';
 import type { Tone } from '$lib/components/StatusBadge.svelte';
 import type { IconName } from '$lib/components/Icon.svelte';
@@ -17,19 +17,8 @@ export interface ActionRequest {
 
 export const VM_STATES: readonly VmState[] = ['running', 'paused', 'shut off', 'crashed', 'pmsuspended', 'in shutdown', 'unknown'];
 
-/** The states in which the server accepts each action (it checks again and answers 409 otherwise). */
-const ALLOWED: Record<VmAction, readonly VmState[]> = {
-  start: ['shut off', 'crashed'],
-  shutdown: ['running'],
-  reboot: ['running'],
-  destroy: ['running', 'paused', 'in shutdown', 'crashed', 'pmsuspended'],
-  suspend: ['running'],
-  resume: ['paused'],
-};
-
-/** Actions that make sense in `state`, in a stable display order. Unknown state: offer everything. */
 export function allowedActions(state: VmState): VmAction[] {
-  return VM_ACTIONS.filter((a) => state === 'unknown' || ALLOWED[a].includes(state));
+  return VM_ACTIONS.filter((a) => vmActionAllowed(a, state));
 }
 
 export function vmKey(vm: Pick<VmSummary, 'hostId' | 'name'>): string {
