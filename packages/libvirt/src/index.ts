@@ -120,3 +120,4 @@ export {
   buildDomainXml,
   virtioDiskTarget,
 } from './build-domain.js';
+export { parseDomifaddr } from './parse-domifaddr.js';

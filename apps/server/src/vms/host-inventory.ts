@@ -1,6 +1,6 @@
 import type { VmState, VmSummary } from '@mirador/contract';
 import type { CommandRunner, ProcessChannel } from '@mirador/ssh';
-import { VirshEventStream, eventArgv, parseDomainXml, parseDomstatsRaw, parseNameList, stateAfterLifecycle, withCLocale, type VirshEvent } from '@mirador/libvirt';
+import { VirshEventStream, eventArgv, parseDomainXml, parseDomifaddr, parseDomstatsRaw, parseNameList, stateAfterLifecycle, withCLocale, type VirshEvent } from '@mirador/libvirt';
 import { virshBatch } from './virsh.js';
 import { stateFromNumber, toVmSummary } from './vm.dto.js';
 
@@ -73,10 +73,14 @@ export class HostInventory {
       const pers = new Set(parseNameList(persistent!));
       const states = parseDomstatsRaw(stats!);
       const xmls = new Map<string, string>();
+      const addresses = new Map<string, Map<string, string>>();
       for (let i = 0; i < names.length; i += DUMPXML_CHUNK) {
         const chunk = names.slice(i, i + DUMPXML_CHUNK);
-        const out = await virshBatch(runner, uri, chunk.map((n) => ['dumpxml', n]));
-        chunk.forEach((n, j) => out[j]?.trim() && xmls.set(n, out[j]!));
+        const out = await virshBatch(runner, uri, chunk.flatMap((n) => [['dumpxml', n], ['domifaddr', n, '--source', 'lease']]));
+        chunk.forEach((n, j) => {
+          if (out[2 * j]?.trim()) xmls.set(n, out[2 * j]!);
+          addresses.set(n, parseDomifaddr(out[2 * j + 1] ?? ''));
+        });
       }
       const seen = new Set<string>();
       for (const [name, xml] of xmls) {
@@ -86,6 +90,7 @@ export class HostInventory {
             state: stateFromNumber(states.get(name)?.['state.state']),
             autostart: auto.has(name),
             persistent: pers.has(name),
+            ips: addresses.get(name),
           });
           seen.add(name);
           this.xml.set(name, xml);
@@ -131,11 +136,13 @@ export class HostInventory {
   private async loadOne(name: string) {
     const runner = await this.getRunner();
     const uri = this.host.libvirtUri;
-    const [xml, stats, autostart, persistent] = await virshBatch(runner, uri, [
+    const [xml, stats, autostart, persistent, addrs] = await virshBatch(runner, uri, [
       ['dumpxml', name],
       ['domstats', '--raw', '--state', name],
       ['list', '--all', '--autostart', '--name'],
       ['list', '--all', '--persistent', '--name'],
+      // Addresses from the libvirt network's DHCP leases; empty (and an error line) when not running.
+      ['domifaddr', name, '--source', 'lease'],
     ]);
     if (!xml?.trim()) {
       this.drop(name);
@@ -148,8 +155,16 @@ export class HostInventory {
         state: stateFromNumber(parseDomstatsRaw(stats!).get(name)?.['state.state']),
         autostart: parseNameList(autostart!).includes(name),
         persistent: parseNameList(persistent!).includes(name),
+        ips: parseDomifaddr(addrs ?? ''),
       }),
     );
+  }
+
+  /** Guests get their DHCP lease after booting, without any libvirt event: look again now and then. */
+  refreshMissingAddresses() {
+    for (const vm of this.vms.values()) {
+      if (vm.state === 'running' && vm.nics.some((n) => n.type === 'network' && !n.ip)) void this.refreshOne(vm.name).catch(() => {});
+    }
   }
 
   /** Applies what an event says at once (so browsers see it within a second), then re-reads details. */

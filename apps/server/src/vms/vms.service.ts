@@ -35,6 +35,10 @@ export function createVmsService(deps: {
   const { db, bus, connections, tasks, log } = deps;
   const inventories = new Map<string, HostInventory>();
   const consoles = new ConsoleBroker();
+  const addressTimer = setInterval(() => {
+    for (const inv of inventories.values()) if (inv.loadedAt) inv.refreshMissingAddresses();
+  }, 20_000);
+  addressTimer.unref();
 
   const listener = {
     updated: (vm: VmSummary) => {
@@ -322,6 +326,7 @@ export function createVmsService(deps: {
     },
 
     close() {
+      clearInterval(addressTimer);
       consoles.closeAll();
       offHosts();
       for (const inv of inventories.values()) inv.close();

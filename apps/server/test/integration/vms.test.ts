@@ -168,6 +168,13 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
     c.close();
   });
 
+  it("shows the guest's IP address once it has a DHCP lease", async () => {
+    if (!lab.libvirtNetwork) throw new Error('The lab has no libvirt network: this test needs one');
+    await expect
+      .poll(async () => (await t.call({ method: 'GET', url: `/api/hosts/${hostId}/vms/${name}`, cookie: admin })).json().nics[0]?.ip, { timeout: 120_000, interval: 2000 })
+      .toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+  });
+
   it('shares one serial console between viewers: typing, replay for late joiners, read-only viewers', async () => {
     const url = `ws://${base}/api/hosts/${hostId}/vms/${name}/console`;
     await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username: 'olga', password: 'operator-pass', role: 'operator' } });
