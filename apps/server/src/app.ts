@@ -37,7 +37,9 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     logger: opts.logger ?? { level: config.logLevel },
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: 'all', coerceTypes: 'array', useDefaults: true } },
+    // removeAdditional 'all' would strip fields while Ajv tries each branch of a union (anyOf),
+    // breaking every union member after the first; handlers pick the fields they use instead.
+    ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Infrastructure, then services, then routes: each layer only uses what is below it.

@@ -9,7 +9,7 @@ import type { PrismaClient } from '../db/client.js';
 import type { EventBus } from '../realtime/bus.js';
 import type { ConnectionPool } from '../connections/connection-pool.js';
 import type { TaskManager } from '../tasks/task-manager.js';
-import { HttpError, badRequest, conflict, notFound } from '../lib/http-errors.js';
+import { badRequest, conflict, notFound } from '../lib/http-errors.js';
 import { HostInventory } from './host-inventory.js';
 import { ConsoleBroker } from './console-broker.js';
 import { refusal } from './vm-rules.js';
@@ -209,7 +209,7 @@ export function createVmsService(deps: {
     },
 
     /** What a create request will do, without doing it (the dialog shows this before confirming). */
-    async preview(hostId: string, body: CreateVmBody): Promise<CreateVmPreview & { spec: DomainSpec; uri: string }> {
+    async preview(hostId: string, body: CreateVmBody): Promise<CreateVmPreview & { spec: DomainSpec; uri: string; virtInstall: string[] }> {
       const inv = await loaded(hostId);
       if (inv.vms.has(body.name)) throw conflict(`A VM named "${body.name}" already exists on ${inv.host.name}`, 'name');
       const uri = inv.host.libvirtUri;
@@ -260,17 +260,18 @@ export function createVmsService(deps: {
         network: spec.network,
         graphics: 'none',
       };
-      return { command: commandLineOf(virtInstallArgv(uri, viSpec)), xml: buildDomainXml(spec), spec, uri };
+      const virtInstall = virtInstallArgv(uri, viSpec);
+      // For network installs virt-install writes the definition itself, from the installer it fetches.
+      const xml = body.install.kind === 'location' ? '<!-- virt-install builds this VM\'s XML during a network install -->' : buildDomainXml(spec);
+      return { command: commandLineOf(virtInstall), xml, spec, uri, virtInstall };
     },
 
     /** Creates a VM as a task: volume, definition, start — undoing the volume if a later step fails. */
     async create(hostId: string, body: CreateVmBody, user: { id: string; name: string }): Promise<Task> {
       const inv = await loaded(hostId);
-      const { xml, spec, uri, command } = await this.preview(hostId, body);
-      if (body.install.kind === 'location') {
-        throw new HttpError(501, 'Network installs (--location) need virt-install on the host; this Mirador version creates VMs from XML only. Use an ISO, an existing disk or kernel boot.', { field: 'install' });
-      }
+      const { xml, spec, uri, command, virtInstall } = await this.preview(hostId, body);
       const runner = await connections.runner(hostId);
+      if (body.install.kind === 'location') return this.createWithVirtInstall(hostId, body, virtInstall, user);
       return tasks.start({
         type: 'vm.create',
         target: { type: 'vm', id: body.name, name: body.name, hostId },
@@ -308,6 +309,39 @@ export function createVmsService(deps: {
           ctx.progress(0.9, 'Reading back the VM');
           await inv.refreshOne(body.name);
           return `VM "${body.name}" created${body.start ?? true ? ' and started' : ''}`;
+        },
+      });
+    },
+
+    /**
+     * Network installs fetch kernel and installer from the tree at --location: that is what
+     * virt-install does, so on hosts that have it Mirador runs exactly the command it shows.
+     */
+    async createWithVirtInstall(hostId: string, body: CreateVmBody, argv: string[], user: { id: string; name: string }): Promise<Task> {
+      const inv = await loaded(hostId);
+      const runner = await connections.runner(hostId);
+      const probe = await runner.exec(['virt-install', '--version'], { timeoutMs: 30_000 }).catch(() => null);
+      if (!probe || probe.code !== 0) {
+        throw badRequest(`Network installs need virt-install on ${inv.host.name} (package virtinst); use an ISO, a disk or kernel boot instead`, 'install');
+      }
+      return tasks.start({
+        type: 'vm.create',
+        target: { type: 'vm', id: body.name, name: body.name, hostId },
+        user,
+        cancellable: false,
+        params: { ...body, command: commandLineOf(argv) },
+        run: async (ctx) => {
+          ctx.log(commandLineOf(argv));
+          ctx.progress(null, 'virt-install is fetching the installer and defining the VM');
+          const res = await runner.exec(argv, { timeoutMs: 30 * 60_000 });
+          for (const line of `${res.stdout}\n${res.stderr}`.split('\n').map((l) => l.trim()).filter(Boolean)) ctx.log(line, res.code === 0 ? 'info' : 'error');
+          if (res.timedOut) throw new Error('virt-install did not finish within 30 minutes');
+          if (res.code !== 0) {
+            const why = res.stderr.split('\n').map((l) => l.trim()).filter((l) => /^ERROR/i.test(l)).join(' ') || `virt-install exited with ${res.code}`;
+            throw new Error(why.replace(/^ERROR\s*/i, ''));
+          }
+          await inv.refreshOne(body.name);
+          return `VM "${body.name}" created; the installer is running (open its console)`;
         },
       });
     },

@@ -102,6 +102,21 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
     expect(full.xml).toContain("<domain type='qemu'");
   });
 
+  it('runs network installs through virt-install and reports its failure readably', async () => {
+    const bad = `${name}-net`;
+    const res = await t.call({
+      method: 'POST', url: `/api/hosts/${hostId}/vms`, cookie: admin,
+      payload: { name: bad, memoryMiB: 256, vcpus: 1, domainType: 'qemu', disk: { kind: 'none' }, install: { kind: 'location', url: 'http://127.0.0.1:9/debian/dists/bookworm/main/installer-amd64/', extraArgs: 'console=ttyS0' }, network: { kind: 'none' } },
+    });
+    expect(res.statusCode, res.body).toBe(202);
+    const id = res.json().id;
+    await expect.poll(async () => (await t.call({ method: 'GET', url: `/api/tasks/${id}`, cookie: admin })).json().status, { timeout: 120_000, interval: 500 }).toBe('error');
+    const task = (await t.call({ method: 'GET', url: `/api/tasks/${id}`, cookie: admin })).json();
+    expect(task.log[0].line).toMatch(/^virt-install --connect qemu:\/\/\/system --name /);
+    expect(task.error.length).toBeGreaterThan(10);
+    expect(() => virsh('dominfo', bad)).toThrow();
+  });
+
   it('shows inventories from two hosts side by side (the second on libvirt\'s test driver)', async () => {
     const fake = (await t.call({ method: 'POST', url: '/api/hosts', cookie: admin, payload: { name: 'fake', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab), libvirtUri: 'test:///default' } })).json();
     const untested = (await t.call({ method: 'GET', url: `/api/hosts/${fake.id}/vms`, cookie: admin })).json();
