@@ -3,7 +3,7 @@ import { Host } from './hosts.js';
 import { Task, TaskLogLine } from './tasks.js';
 import { AuditEntry } from './audit.js';
 import { Me } from './auth.js';
-import { VmStatsPoint, VmSummary } from './vms.js';
+import { MemorySource, VmStatsPoint, VmSummary } from './vms.js';
 
 /**
  * One websocket per browser tab (`GET /api/ws`). The client subscribes to topics;
@@ -37,7 +37,7 @@ export const ServerMessage = Type.Union([
     type: Type.Literal('vm.stats'),
     topic: Type.String(),
     hostId: Type.String(),
-    stats: Type.Array(Type.Object({ name: Type.String(), point: VmStatsPoint })),
+    stats: Type.Array(Type.Object({ name: Type.String(), point: VmStatsPoint, memorySource: Type.Optional(MemorySource) })),
   }),
 ]);
 export type ServerMessage = Static<typeof ServerMessage>;

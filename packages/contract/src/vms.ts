@@ -175,7 +175,19 @@ export const VmStatsPoint = Type.Object({
 });
 export type VmStatsPoint = Static<typeof VmStatsPoint>;
 
-export const VmStatsHistory = Type.Object({ name: Type.String(), hostId: Type.String(), points: Type.Array(VmStatsPoint) });
+/**
+ * Where "memory used" comes from: 'guest' is the guest's own report (balloon driver); 'rss' is the
+ * QEMU process on the host (includes QEMU's overhead, so it sits near the total); 'none' unknown.
+ */
+export const MemorySource = Type.Union([Type.Literal('guest'), Type.Literal('rss'), Type.Literal('none')]);
+export type MemorySource = Static<typeof MemorySource>;
+
+export const VmStatsHistory = Type.Object({
+  name: Type.String(),
+  hostId: Type.String(),
+  points: Type.Array(VmStatsPoint),
+  memorySource: Type.Optional(MemorySource),
+});
 export type VmStatsHistory = Static<typeof VmStatsHistory>;
 
 /** Messages on the console websocket (`/api/hosts/:hostId/vms/:name/console`). */

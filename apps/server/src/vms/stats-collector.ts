@@ -1,4 +1,4 @@
-import type { VmStatsPoint } from '@mirador/contract';
+import type { MemorySource, VmStatsPoint } from '@mirador/contract';
 import type { CommandRunner } from '@mirador/ssh';
 import { computeVmRates, domstatsArgv, parseDomstatsRaw, withCLocale, type DomainStats } from '@mirador/libvirt';
 import type { PrismaClient } from '../db/client.js';
@@ -150,6 +150,7 @@ export interface StatsCollectorDeps {
 interface VmSeries {
   ring: PointRing;
   pending: Averager;
+  memorySource?: MemorySource;
 }
 
 interface HostState {
@@ -164,7 +165,7 @@ interface HostState {
   ok: boolean | null;
 }
 
-export type VmStatsEntry = { name: string; point: VmStatsPoint };
+export type VmStatsEntry = { name: string; point: VmStatsPoint; memorySource?: MemorySource };
 
 const PRUNE_EVERY_MS = 3_600_000;
 const MIN_WAIT_MS = 20;
@@ -274,8 +275,9 @@ export function createStatsCollector(deps: StatsCollectorDeps) {
       const s = seriesOf(h, name);
       s.ring.push(p);
       s.pending.add(p);
+      s.memorySource = r.memorySource;
       latest.set(name, p);
-      out.push({ name, point: toPoint(p) });
+      out.push({ name, point: toPoint(p), memorySource: r.memorySource });
     }
     for (const name of [...h.prev.keys()]) if (!domains.has(name)) h.prev.delete(name);
     h.latest = latest;
@@ -432,6 +434,11 @@ export function createStatsCollector(deps: StatsCollectorDeps) {
     },
 
     /** The latest point of every VM that was running at the last successful sample of this host. */
+    /** How the VM's "memory used" is measured, as of its latest sample. */
+    memorySource(hostId: string, name: string): MemorySource | undefined {
+      return states.get(hostId)?.series.get(name)?.memorySource;
+    },
+
     latest(hostId: string): Map<string, VmStatsPoint> {
       const out = new Map<string, VmStatsPoint>();
       for (const [name, p] of states.get(hostId)?.latest ?? []) out.set(name, toPoint(p));

@@ -36,7 +36,7 @@ export default async function vmStatsRoutes(fastify: FastifyInstance) {
   }, async (req) => {
     const { hostId, name } = req.params;
     await assertHost(hostId);
-    return { hostId, name, points: await stats().history(hostId, name, req.query.minutes ?? 60) };
+    return { hostId, name, points: await stats().history(hostId, name, req.query.minutes ?? 60), memorySource: stats().memorySource(hostId, name) };
   });
 
   app.get('/hosts/:hostId/vm-stats', {

@@ -155,6 +155,9 @@ describe('live VM stats from the lab libvirt over SSH', () => {
     for (const argv of execs) expect(argv).toEqual(['env', 'LC_ALL=C', 'virsh', '-c', lab.libvirtUri, 'domstats', '--raw', '--list-active']);
     expect(messages.length).toBeLessThanOrEqual(execs.length);
     expect(collector.latest(hostId).get(name)).toMatchObject({ memoryTotalKiB: 128 * 1024 });
+    // The lab guest has no balloon driver: "used" is QEMU's RSS, and the API says so.
+    expect((mine as { memorySource?: string }).memorySource).toBe('rss');
+    expect(collector.memorySource(hostId, name)).toBe('rss');
 
     // The retention pass at start removed the two-day-old row.
     await expect.poll(() => t.app.db.vmStat.count({ where: { hostId, vmName: name, at: oldAt } }), { timeout: 10_000 }).toBe(0);

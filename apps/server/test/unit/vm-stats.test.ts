@@ -182,7 +182,7 @@ describe('stats collector (fake runner, fake clock, in-memory DB)', () => {
     expect(got).toHaveLength(1);
     expect(got[0]).toEqual({
       type: 'vm.stats', topic: 'vm-stats:h1', hostId: 'h1',
-      stats: [{ name: capture.vmName, point: expect.objectContaining({ at: new Date(s.clock.t).toISOString(), cpuPercent: 50, memoryTotalKiB: 131072 }) }],
+      stats: [{ name: capture.vmName, memorySource: 'rss', point: expect.objectContaining({ at: new Date(s.clock.t).toISOString(), cpuPercent: 50, memoryTotalKiB: 131072 }) }],
     });
   });
 

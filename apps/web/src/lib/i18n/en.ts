@@ -418,6 +418,7 @@ export const en = {
   'vms.mon.cpu': 'CPU',
   'vms.mon.memTitle': 'Memory',
   'vms.mon.memUsed': 'used',
+  'vms.mon.memUsedRss': 'used by the QEMU process (the guest reports no usage)',
   'vms.mon.memTotal': 'total',
   'vms.mon.diskTitle': 'Disk I/O',
   'vms.mon.read': 'read',

@@ -417,6 +417,7 @@ export const es: Messages = {
   'vms.mon.cpu': 'CPU',
   'vms.mon.memTitle': 'Memoria',
   'vms.mon.memUsed': 'usada',
+  'vms.mon.memUsedRss': 'usada por el proceso QEMU (el invitado no informa su uso)',
   'vms.mon.memTotal': 'total',
   'vms.mon.diskTitle': 'E/S de disco',
   'vms.mon.read': 'lectura',
