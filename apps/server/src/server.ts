@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from './config.js';
 import { buildApp } from './app.js';
@@ -6,6 +7,8 @@ import { migrateDatabase } from './db/migrate.js';
 /** Starts Mirador: migrate the database, build the app, listen, and close cleanly on signals. */
 async function main() {
   const config = loadConfig();
+  // The database holds hashed credentials and encrypted secrets: keep the directory private.
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const { applied } = await migrateDatabase({ dbPath: join(config.dataDir, 'mirador.db'), migrationsDir: config.migrationsDir });
   const app = await buildApp(config);
   if (applied.length) app.log.info({ applied }, 'database migrations applied');
