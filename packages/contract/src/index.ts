@@ -7,3 +7,6 @@ export * from './audit.js';
 export * from './tasks.js';
 export * from './realtime.js';
 export * from './vms.js';
+export * from './docker.js';
+export * from './containers.js';
+export * from './docker-resources.js';

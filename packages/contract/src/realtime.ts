@@ -4,14 +4,20 @@ import { Task, TaskLogLine } from './tasks.js';
 import { AuditEntry } from './audit.js';
 import { Me } from './auth.js';
 import { MemorySource, VmStatsPoint, VmSummary } from './vms.js';
+import { ContainerStatsPoint, ContainerSummary, FleetStatsEntry } from './containers.js';
+import { DockerResourceKind } from './docker.js';
+import { LayerProgress } from './docker-resources.js';
 
 /**
  * One websocket per browser tab (`GET /api/ws`). The client subscribes to topics;
  * the server pushes typed messages. Topics: `hosts`, `tasks`, `task:<id>`, `audit` (admin only),
- * `vms` (every VM change on every host), `vm-stats:<hostId>` (live stats of that host's VMs).
+ * `vms` (every VM change on every host), `vm-stats:<hostId>` (live stats of that host's VMs),
+ * `docker` (container changes and "re-read images/volumes/networks" hints on every engine),
+ * `container-stats:<hostId>:<container>` (one container's live stats; the stream runs while someone
+ * watches), `docker-fleet` (CPU/memory of every running container on every engine, every 2 s).
  */
-export const TOPIC_PATTERN = '^(hosts|tasks|audit|vms|task:[A-Za-z0-9_-]{1,64}|vm-stats:[A-Za-z0-9_-]{1,64})$';
-export const Topic = Type.String({ pattern: TOPIC_PATTERN, maxLength: 80 });
+export const TOPIC_PATTERN = '^(hosts|tasks|audit|vms|task:[A-Za-z0-9_-]{1,64}|vm-stats:[A-Za-z0-9_-]{1,64}|docker|docker-fleet|container-stats:[A-Za-z0-9_-]{1,64}:[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127})$';
+export const Topic = Type.String({ pattern: TOPIC_PATTERN, maxLength: 220 });
 
 export const ClientMessage = Type.Union([
   Type.Object({ type: Type.Literal('subscribe'), topic: Topic }),
@@ -39,6 +45,14 @@ export const ServerMessage = Type.Union([
     hostId: Type.String(),
     stats: Type.Array(Type.Object({ name: Type.String(), point: VmStatsPoint, memorySource: Type.Optional(MemorySource) })),
   }),
+  Type.Object({ type: Type.Literal('container.updated'), topic: Type.Literal('docker'), container: ContainerSummary }),
+  Type.Object({ type: Type.Literal('container.removed'), topic: Type.Literal('docker'), hostId: Type.String(), id: Type.String(), name: Type.String() }),
+  /** Images, volumes, networks or the engine itself changed: lists re-read the (already updated) inventory. */
+  Type.Object({ type: Type.Literal('docker.changed'), topic: Type.Literal('docker'), hostId: Type.String(), kind: DockerResourceKind }),
+  Type.Object({ type: Type.Literal('container.stats'), topic: Type.String(), hostId: Type.String(), id: Type.String(), point: ContainerStatsPoint }),
+  Type.Object({ type: Type.Literal('fleet.stats'), topic: Type.Literal('docker-fleet'), items: Type.Array(FleetStatsEntry) }),
+  /** Per-layer progress of an image pull or push task (on `task:<id>`). */
+  Type.Object({ type: Type.Literal('task.layers'), topic: Type.String(), taskId: Type.String(), layers: Type.Array(LayerProgress) }),
 ]);
 export type ServerMessage = Static<typeof ServerMessage>;
 export type ServerMessageType = ServerMessage['type'];
