@@ -2,7 +2,12 @@
  * English dictionary — the reference: `es.ts` must have exactly these keys (checked by svelte-check).
  * Keys are flat and dotted; `{name}` marks a parameter.
  */
+import { enContainers } from './en.containers';
+import { enDocker } from './en.docker';
+
 export const en = {
+  ...enContainers,
+  ...enDocker,
   // Common
   'common.loading': 'Loading…',
   'common.cancel': 'Cancel',

@@ -1,7 +1,11 @@
 /** Spanish dictionary. Typed as `Messages`: a missing or extra key is a type error. */
 import type { Messages } from './en';
+import { esContainers } from './es.containers';
+import { esDocker } from './es.docker';
 
 export const es: Messages = {
+  ...esContainers,
+  ...esDocker,
   // Común
   'common.loading': 'Cargando…',
   'common.cancel': 'Cancelar',
