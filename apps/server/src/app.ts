@@ -15,6 +15,12 @@ import vmsPlugin from './vms/vms.plugin.js';
 import vmsRoutes from './vms/vms.routes.js';
 import consoleRoutes from './vms/console.routes.js';
 import vmStatsRoutes from './vms/stats.routes.js';
+import dockerPlugin from './docker/docker.plugin.js';
+import engineRoutes from './docker/engine.routes.js';
+import containersRoutes from './docker/containers.routes.js';
+import containerStreamRoutes from './docker/terminal.routes.js';
+import imagesRoutes from './docker/images.routes.js';
+import dockerResourcesRoutes from './docker/resources.routes.js';
 import authRoutes from './auth/auth.routes.js';
 import usersRoutes from './users/users.routes.js';
 import hostsRoutes from './hosts/hosts.routes.js';
@@ -53,6 +59,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(tasksPlugin);
   await app.register(connectionsPlugin);
   await app.register(vmsPlugin);
+  await app.register(dockerPlugin);
 
   await app.register(
     async (api) => {
@@ -65,6 +72,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await api.register(vmsRoutes);
       await api.register(consoleRoutes);
       await api.register(vmStatsRoutes);
+      await api.register(engineRoutes);
+      await api.register(containersRoutes);
+      await api.register(containerStreamRoutes);
+      await api.register(imagesRoutes);
+      await api.register(dockerResourcesRoutes);
       await api.register(wsRoutes);
     },
     { prefix: '/api' },

@@ -235,6 +235,11 @@ export const ContainerDetail = Type.Object({
   inspect: Type.Unknown(),
   /** `docker run` that would recreate it. */
   runCommand: Type.String(),
+  /**
+   * Settings it has that the create body cannot express (DNS, ulimits, extra networks…): a recreate
+   * would drop them, so the UI says so before anyone recreates.
+   */
+  droppedSettings: Type.Array(Type.String()),
 });
 export type ContainerDetail = Static<typeof ContainerDetail>;
 

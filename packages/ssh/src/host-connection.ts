@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import type { Duplex } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import { closeChannel, signalChannel } from './channel-signal.js';
 import { connectSsh, type PresentedHostKey, type SshClient, type SshTarget } from './connect.js';
@@ -426,6 +427,30 @@ export class SshHostConnection extends EventEmitter implements CommandRunner {
     } finally {
       this.pendingChannels--;
     }
+  }
+
+  /**
+   * A byte stream to a Unix socket on the host through sshd's streamlocal forwarding (the Docker
+   * socket, typically). Rides the same pinned, authenticated connection as every command, so no
+   * second trust decision and no `docker` CLI is needed on the host. Streams end when it drops.
+   */
+  async openStreamLocal(socketPath: string): Promise<Duplex> {
+    if (this.closed) throw this.closedError();
+    const live = await this.ready();
+    if (live.dead) throw new SshError('unreachable', `Lost the connection to ${this.where}`);
+    return new Promise<Duplex>((resolve, reject) => {
+      try {
+        live.client.openssh_forwardOutStreamLocal(socketPath, (err, stream) => {
+          if (err) {
+            const hint = /prohibited|denied|open failed/i.test(err.message) ? ' (sshd must allow AllowStreamLocalForwarding and the login must be able to open the socket)' : '';
+            return reject(new SshError('ssh_error', `Could not open ${socketPath} on ${this.where}: ${err.message}${hint}`));
+          }
+          resolve(stream);
+        });
+      } catch (err) {
+        reject(live.dead ? new SshError('unreachable', `Lost the connection to ${this.where}`) : classifySshError(err, this.where));
+      }
+    });
   }
 
   close(): Promise<void> {

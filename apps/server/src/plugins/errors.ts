@@ -49,8 +49,8 @@ export default fp(
           ...(err.extra.field ? { field: err.extra.field } : {}),
         });
       }
-      // Thrown by @mirador/libvirt for input that must never reach virsh; its message is for people.
-      if (err.name === 'LibvirtValidationError') {
+      // Thrown by @mirador/libvirt / @mirador/docker for input that must never reach virsh or the engine.
+      if (err.name === 'LibvirtValidationError' || err.name === 'DockerValidationError') {
         const field = (err as unknown as { field: string }).field;
         return reply.status(400).send({ statusCode: 400, error: 'Bad Request', code: 'invalid_input', message: err.message, field });
       }

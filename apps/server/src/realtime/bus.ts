@@ -12,10 +12,25 @@ export interface EventBus {
   publish(msg: TopicMessage): void;
   subscribe(topic: string, listener: Listener): () => void;
   listenerCount(topic: string): number;
+  /**
+   * Told when a topic gains its first listener or loses its last one, so on-demand sources
+   * (per-container stats) run only while someone watches.
+   */
+  onActivity(fn: (topic: string, active: boolean) => void): () => void;
 }
 
 export function createEventBus(onListenerError: (err: unknown) => void = () => {}): EventBus {
   const topics = new Map<string, Set<Listener>>();
+  const watchers = new Set<(topic: string, active: boolean) => void>();
+  const tell = (topic: string, active: boolean) => {
+    for (const w of [...watchers]) {
+      try {
+        w(topic, active);
+      } catch (err) {
+        onListenerError(err);
+      }
+    }
+  };
   return {
     publish(msg) {
       const listeners = topics.get(msg.topic);
@@ -30,15 +45,27 @@ export function createEventBus(onListenerError: (err: unknown) => void = () => {
     },
     subscribe(topic, listener) {
       let set = topics.get(topic);
+      const first = !set;
       if (!set) topics.set(topic, (set = new Set()));
       set.add(listener);
+      if (first) tell(topic, true);
+      let done = false;
       return () => {
+        if (done) return;
+        done = true;
         set!.delete(listener);
-        if (set!.size === 0) topics.delete(topic);
+        if (set!.size === 0 && topics.get(topic) === set) {
+          topics.delete(topic);
+          tell(topic, false);
+        }
       };
     },
     listenerCount(topic) {
       return topics.get(topic)?.size ?? 0;
+    },
+    onActivity(fn) {
+      watchers.add(fn);
+      return () => watchers.delete(fn);
     },
   };
 }

@@ -6,6 +6,8 @@ import { newId } from '../lib/ids.js';
 import { badRequest, conflict, notFound } from '../lib/http-errors.js';
 
 export interface TaskContext {
+  /** The task's id, for operations that publish their own detail on `task:<id>`. */
+  taskId: string;
   signal: AbortSignal;
   /** 0..1, or null when the operation cannot tell how far it is. */
   progress(fraction: number | null, message?: string): void;
@@ -134,6 +136,7 @@ export function createTaskManager(deps: { db: PrismaClient; bus: EventBus; audit
       const l: Live = { task: fromRow(row), log: [], controller: new AbortController(), done: Promise.resolve(), dirty: false };
       live.set(l.task.id, l);
       const ctx: TaskContext = {
+        taskId: l.task.id,
         signal: l.controller.signal,
         progress(fraction, message) {
           l.task.progress = fraction === null ? null : Math.min(1, Math.max(0, fraction));

@@ -1,0 +1,238 @@
+import type { Readable } from 'node:stream';
+import type { ContainerStatsPoint, FleetStatsEntry } from '@mirador/contract';
+import { computeStatsPoint } from '@mirador/docker';
+import type { EventBus } from '../realtime/bus.js';
+import type { DockerInventory } from './docker-inventory.js';
+import type { EnginePool } from './engine-pool.js';
+import { engineError, engineMessage } from './docker-errors.js';
+
+type Log = { info(obj: unknown, msg: string): void; warn(obj: unknown, msg: string): void };
+
+const TOPIC_PREFIX = 'container-stats:';
+export const FLEET_TOPIC = 'docker-fleet';
+const FLEET_INTERVAL_MS = 2_000;
+
+/** One engine stats stream for one container, shared by every viewer (and the fleet view). */
+interface Source {
+  hostId: string;
+  id: string;
+  /** Topics fed by this source (a container can be watched by name and by ID). */
+  topics: Set<string>;
+  fleet: boolean;
+  stream: Readable | null;
+  latest: ContainerStatsPoint | null;
+  stopped: boolean;
+}
+
+/**
+ * Container stats on demand: a source opens when its first viewer subscribes (directly or via the
+ * fleet view) and closes when the last one leaves, so idle containers cost nothing.
+ */
+export function createContainerStats(deps: { engines: EnginePool; inventory: DockerInventory; bus: EventBus; log: Log }) {
+  const { engines, inventory, bus, log } = deps;
+  const sources = new Map<string, Source>();
+  let fleetTimer: NodeJS.Timeout | null = null;
+  let offFleetFollow: (() => void) | null = null;
+
+  const keyOf = (hostId: string, id: string) => `${hostId}/${id}`;
+
+  async function open(src: Source) {
+    try {
+      const { docker } = await engines.engine(src.hostId);
+      const stream = (await docker.getContainer(src.id).stats({ stream: true })) as unknown as Readable;
+      if (src.stopped) return void stream.destroy();
+      src.stream = stream;
+      let carry = '';
+      stream.on('data', (chunk: Buffer) => {
+        carry += chunk.toString('utf8');
+        let nl: number;
+        while ((nl = carry.indexOf('\n')) >= 0) {
+          const line = carry.slice(0, nl).trim();
+          carry = carry.slice(nl + 1);
+          if (!line) continue;
+          try {
+            const point = computeStatsPoint(JSON.parse(line));
+            src.latest = point;
+            for (const topic of src.topics) bus.publish({ type: 'container.stats', topic, hostId: src.hostId, id: src.id, point });
+          } catch (err) {
+            log.warn({ err }, 'unreadable stats sample');
+          }
+        }
+      });
+      // The engine ends the stream when the container stops; a later start re-opens on demand.
+      stream.on('end', () => release(src, true));
+      stream.on('error', () => release(src, true));
+    } catch (err) {
+      log.warn({ err: engineMessage(err), id: src.id }, 'could not open container stats');
+      release(src, true);
+    }
+  }
+
+  function acquire(hostId: string, id: string): Source {
+    const key = keyOf(hostId, id);
+    let src = sources.get(key);
+    if (!src) {
+      src = { hostId, id, topics: new Set(), fleet: false, stream: null, latest: null, stopped: false };
+      sources.set(key, src);
+      void open(src);
+    }
+    return src;
+  }
+
+  function release(src: Source, force = false) {
+    if (!force && (src.topics.size > 0 || src.fleet)) return;
+    src.stopped = true;
+    src.stream?.destroy();
+    src.stream = null;
+    if (sources.get(keyOf(src.hostId, src.id)) === src) sources.delete(keyOf(src.hostId, src.id));
+    // Still watched (the stream ended because the container stopped): re-open when it runs again.
+    if (force && (src.topics.size > 0 || src.fleet)) pending.set(keyOf(src.hostId, src.id), { topics: src.topics, fleet: src.fleet, hostId: src.hostId, id: src.id });
+  }
+
+  /** Watchers of containers that are not running right now, re-attached on their next start. */
+  const pending = new Map<string, { hostId: string; id: string; topics: Set<string>; fleet: boolean }>();
+  const offDocker = bus.subscribe('docker', (msg) => {
+    if (msg.type === 'container.removed') {
+      const key = keyOf(msg.hostId, msg.id);
+      pending.delete(key);
+      const src = sources.get(key);
+      if (src) release(src, true);
+      pending.delete(key);
+    }
+    if (msg.type !== 'container.updated') return;
+    const c = msg.container;
+    const key = keyOf(c.hostId, c.id);
+    if (c.state !== 'running') return;
+    const wait = pending.get(key);
+    if (wait) {
+      pending.delete(key);
+      const src = acquire(c.hostId, c.id);
+      for (const t of wait.topics) src.topics.add(t);
+      src.fleet = src.fleet || wait.fleet;
+    } else if (fleetTimer && !sources.has(key)) {
+      acquire(c.hostId, c.id).fleet = true;
+    }
+  });
+
+  async function watchTopic(topic: string, active: boolean) {
+    const rest = topic.slice(TOPIC_PREFIX.length);
+    const sep = rest.indexOf(':');
+    const hostId = rest.slice(0, sep);
+    const ref = rest.slice(sep + 1);
+    try {
+      const view = await inventory.viewOf(hostId);
+      const c = inventory.findContainer(view, ref);
+      if (!c) return;
+      const key = keyOf(hostId, c.id);
+      if (active) {
+        if (bus.listenerCount(topic) === 0) return; // left again while we looked it up
+        if (c.state !== 'running') {
+          const w = pending.get(key) ?? { hostId, id: c.id, topics: new Set<string>(), fleet: false };
+          w.topics.add(topic);
+          pending.set(key, w);
+          return;
+        }
+        acquire(hostId, c.id).topics.add(topic);
+      } else {
+        const w = pending.get(key);
+        w?.topics.delete(topic);
+        if (w && w.topics.size === 0 && !w.fleet) pending.delete(key);
+        const src = sources.get(key);
+        if (src) {
+          src.topics.delete(topic);
+          release(src);
+        }
+      }
+    } catch (err) {
+      log.warn({ err: engineMessage(err), topic }, 'could not follow container stats');
+    }
+  }
+
+  async function startFleet() {
+    if (fleetTimer) return;
+    fleetTimer = setInterval(publishFleet, FLEET_INTERVAL_MS);
+    for (const view of await inventory.all(5_000)) {
+      for (const c of inventory.containers(view)) if (c.state === 'running') acquire(c.hostId, c.id).fleet = true;
+    }
+  }
+
+  function stopFleet() {
+    if (fleetTimer) clearInterval(fleetTimer);
+    fleetTimer = null;
+    for (const src of [...sources.values()]) {
+      src.fleet = false;
+      release(src);
+    }
+    for (const [k, w] of pending) {
+      w.fleet = false;
+      if (w.topics.size === 0) pending.delete(k);
+    }
+  }
+
+  async function snapshot(): Promise<FleetStatsEntry[]> {
+    const items: FleetStatsEntry[] = [];
+    for (const src of sources.values()) {
+      if (!src.latest) continue;
+      const view = await inventory.viewOf(src.hostId).catch(() => null);
+      const c = view ? inventory.findContainer(view, src.id) : null;
+      if (!c) continue;
+      items.push({ hostId: c.hostId, hostName: c.hostName, id: c.id, name: c.name, image: c.image, point: src.latest });
+    }
+    return items.sort((a, b) => b.point.cpuPercent - a.point.cpuPercent);
+  }
+
+  function publishFleet() {
+    void snapshot().then((items) => bus.publish({ type: 'fleet.stats', topic: FLEET_TOPIC, items }));
+  }
+
+  const offActivity = bus.onActivity((topic, active) => {
+    if (topic.startsWith(TOPIC_PREFIX)) void watchTopic(topic, active);
+    else if (topic === FLEET_TOPIC) void (active ? startFleet() : stopFleet());
+  });
+  offFleetFollow = () => {
+    offActivity();
+    offDocker();
+  };
+
+  return {
+    /** One sample, without a stream (REST). */
+    async sample(hostId: string, ref: string): Promise<ContainerStatsPoint> {
+      const view = await inventory.viewOf(hostId);
+      const c = inventory.findContainer(view, ref);
+      const id = c?.id ?? ref;
+      const live = sources.get(keyOf(hostId, id))?.latest;
+      if (live) return live;
+      const engine = await engines.engine(hostId);
+      try {
+        const raw = await engine.docker.getContainer(id).stats({ stream: false });
+        return computeStatsPoint(raw);
+      } catch (err) {
+        throw engineError(err, engine.host.name);
+      }
+    },
+    /** The fleet view's first paint: starts the fleet sources if nobody watches yet, waits a moment for samples. */
+    async fleetSnapshot(): Promise<{ items: FleetStatsEntry[] }> {
+      if (!fleetTimer) {
+        // Nobody watches: take a look for this request, then let the sources go.
+        await startFleet();
+        await new Promise((r) => setTimeout(r, 2_500));
+        const items = await snapshot();
+        if (bus.listenerCount(FLEET_TOPIC) === 0) stopFleet();
+        return { items };
+      }
+      return { items: await snapshot() };
+    },
+    /** For tests and the benchmark: how many engine streams are open. */
+    openSources(): number {
+      return sources.size;
+    },
+    close() {
+      offFleetFollow?.();
+      stopFleet();
+      for (const src of [...sources.values()]) release(src, true);
+      pending.clear();
+    },
+  };
+}
+
+export type ContainerStats = ReturnType<typeof createContainerStats>;

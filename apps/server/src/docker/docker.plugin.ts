@@ -1,0 +1,66 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { createEnginePool, type EnginePool } from './engine-pool.js';
+import { createDockerInventory, type DockerInventory } from './docker-inventory.js';
+import { createDockerPolicies, type DockerPolicies } from './docker-policy.js';
+import { createRegistries, type Registries } from './registries.service.js';
+import { createContainersService, type ContainersService } from './containers.service.js';
+import { createContainerStats, type ContainerStats } from './container-stats.js';
+import { createImagesService, type ImagesService } from './images.service.js';
+import { createVolumesService, type VolumesService } from './volumes.service.js';
+import { createNetworksService, type NetworksService } from './networks.service.js';
+
+export interface DockerServices {
+  engines: EnginePool;
+  inventory: DockerInventory;
+  policies: DockerPolicies;
+  registries: Registries;
+  containers: ContainersService;
+  stats: ContainerStats;
+  images: ImagesService;
+  volumes: VolumesService;
+  networks: NetworksService;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    docker: DockerServices;
+  }
+}
+
+/** Docker engines (local socket or over a host's SSH connection) and everything served from them. */
+export default fp(
+  async function dockerPlugin(app: FastifyInstance) {
+    const engines = createEnginePool({ db: app.db, connections: app.connections, localSocket: app.config.dockerSocket });
+    const inventory = createDockerInventory({ engines, bus: app.bus, log: app.log });
+    const policies = createDockerPolicies(app.db);
+    const registries = createRegistries(app.db, app.secrets);
+    const containers = createContainersService({ engines, inventory, policies, registries, connections: app.connections, log: app.log });
+    const stats = createContainerStats({ engines, inventory, bus: app.bus, log: app.log });
+    const images = createImagesService({ engines, inventory, registries, tasks: app.tasks, bus: app.bus });
+    const volumes = createVolumesService({ engines, inventory, policies });
+    const networks = createNetworksService({ engines, inventory });
+    app.decorate('docker', { engines, inventory, policies, registries, containers, stats, images, volumes, networks });
+
+    // Hosts gaining, losing or changing their engine: the warm inventory follows.
+    const offHosts = app.bus.subscribe('hosts', (msg) => {
+      if (msg.type === 'host.removed') {
+        engines.forget(msg.id);
+        inventory.forget(msg.id);
+        void policies.forget(msg.id);
+      } else if (msg.type === 'host.updated') {
+        engines.forget(msg.host.id);
+        void inventory.sync().catch((err) => app.log.warn({ err }, 'docker inventory sync failed'));
+      }
+    });
+    app.addHook('onReady', async () => {
+      if (app.config.warmInventories) await inventory.warmUp();
+    });
+    app.addHook('preClose', async () => {
+      offHosts();
+      stats.close();
+      await inventory.close();
+    });
+  },
+  { name: 'docker', dependencies: ['infra', 'connections', 'tasks'] },
+);

@@ -1,0 +1,283 @@
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import type { BuildImageQuery, ImageDetail, ImageSummary, ImportImageQuery, PruneResult, RemoveImageResult, Task } from '@mirador/contract';
+import { LayerProgressTracker, dockerCommands, imageRegistry, parseImageRef, shortId, validateImageOrId } from '@mirador/docker';
+import type { EventBus } from '../realtime/bus.js';
+import type { TaskContext, TaskManager } from '../tasks/task-manager.js';
+import { HttpError, badRequest } from '../lib/http-errors.js';
+import type { DockerInventory } from './docker-inventory.js';
+import { engineError, engineMessage, onEngine } from './docker-errors.js';
+import type { Engine, EnginePool } from './engine-pool.js';
+import type { Registries } from './registries.service.js';
+import { toImageSummary } from './mappers.js';
+
+type User = { id: string; name: string };
+const LAYER_PUBLISH_MS = 250;
+
+/**
+ * Feeds a pull/push JSON stream into the task: per-layer progress on `task:<id>` (throttled),
+ * overall progress and status lines in the task itself. Rejects with the engine's error.
+ */
+function followLayers(engine: Engine, stream: Readable, ctx: TaskContext, bus: EventBus): Promise<void> {
+  const tracker = new LayerProgressTracker();
+  let last = 0;
+  let lastStatus: string | null = null;
+  const publish = (force = false) => {
+    const now = Date.now();
+    if (!force && now - last < LAYER_PUBLISH_MS) return;
+    last = now;
+    bus.publish({ type: 'task.layers', topic: `task:${ctx.taskId}`, taskId: ctx.taskId, layers: tracker.layers() });
+    ctx.progress(tracker.fraction(), tracker.lastStatus() ?? undefined);
+  };
+  const onAbort = () => stream.destroy(new Error('Cancelled'));
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  return new Promise<void>((resolve, reject) => {
+    engine.docker.modem.followProgress(
+      stream,
+      (err: Error | null) => {
+        ctx.signal.removeEventListener('abort', onAbort);
+        publish(true);
+        const failed = tracker.error();
+        if (err || failed) return reject(new Error(failed ?? engineMessage(err)));
+        resolve();
+      },
+      (evt: { status?: string; id?: string; progressDetail?: unknown; error?: string; aux?: unknown }) => {
+        tracker.update(evt);
+        // Layer chatter goes to the layer bars; status lines without a layer go to the log.
+        if (evt.status && !evt.id && evt.status !== lastStatus) ctx.log(evt.status);
+        else if (evt.status && evt.id && /complete|exists|pushed|mounted from/i.test(evt.status)) ctx.log(`${evt.id}: ${evt.status}`);
+        if (evt.status) lastStatus = evt.status;
+        publish();
+      },
+    );
+  });
+}
+
+/** Build output: `stream` lines are the Dockerfile steps' output; `Step n/m` gives progress. */
+function followBuild(engine: Engine, stream: Readable, ctx: TaskContext): Promise<string | null> {
+  let imageId: string | null = null;
+  const onAbort = () => stream.destroy(new Error('Cancelled'));
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  return new Promise((resolve, reject) => {
+    let error: string | null = null;
+    engine.docker.modem.followProgress(
+      stream,
+      (err: Error | null) => {
+        ctx.signal.removeEventListener('abort', onAbort);
+        if (err || error) return reject(new Error(error ?? engineMessage(err)));
+        resolve(imageId);
+      },
+      (evt: { stream?: string; error?: string; errorDetail?: { message?: string }; aux?: { ID?: string }; status?: string }) => {
+        if (evt.error) {
+          error = evt.errorDetail?.message ?? evt.error;
+          ctx.log(error, 'error');
+        }
+        if (evt.aux?.ID) imageId = evt.aux.ID;
+        if (evt.status) ctx.log(evt.status);
+        for (const line of (evt.stream ?? '').split('\n')) {
+          const l = line.trimEnd();
+          if (!l) continue;
+          ctx.log(l);
+          const step = /^Step (\d+)\/(\d+)/.exec(l);
+          if (step) ctx.progress(Number(step[1]) / Number(step[2]), l);
+        }
+      },
+    );
+  });
+}
+
+export function createImagesService(deps: { engines: EnginePool; inventory: DockerInventory; registries: Registries; tasks: TaskManager; bus: EventBus }) {
+  const { engines, inventory, registries, tasks, bus } = deps;
+
+  async function resolveImage(hostId: string, ref: string) {
+    validateImageOrId(ref, 'image');
+    const engine = await engines.engine(hostId);
+    const info = await onEngine(engine.host.name, () => engine.docker.getImage(ref).inspect());
+    return { engine, info };
+  }
+
+  return {
+    async list(hostId: string): Promise<ImageSummary[]> {
+      return inventory.images(await inventory.viewOf(hostId));
+    },
+
+    async detail(hostId: string, ref: string): Promise<ImageDetail> {
+      const { engine, info } = await resolveImage(hostId, ref);
+      const history = await onEngine(engine.host.name, () => engine.docker.getImage(info.Id).history());
+      const view = await inventory.viewOf(hostId);
+      const summary =
+        inventory.images(view).find((i) => i.id === info.Id) ??
+        toImageSummary(hostId, { Id: info.Id, RepoTags: info.RepoTags, RepoDigests: info.RepoDigests, Size: info.Size, Created: Math.floor(new Date(info.Created).getTime() / 1000), Labels: info.Config?.Labels ?? {} } as never, []);
+      return {
+        image: summary,
+        history: (history as Array<{ Id: string; Created: number; CreatedBy: string; Size: number; Comment: string; Tags: string[] | null }>).map((h) => ({
+          id: h.Id,
+          createdAt: new Date(h.Created * 1000).toISOString(),
+          createdBy: h.CreatedBy,
+          sizeBytes: h.Size,
+          comment: h.Comment ?? '',
+          tags: h.Tags ?? [],
+        })),
+        layers: info.RootFS?.Layers ?? [],
+        inspect: info,
+      };
+    },
+
+    async pull(hostId: string, image: string, registryId: string | undefined, user: User | null): Promise<Task> {
+      const ref = parseImageRef(image);
+      const engine = await engines.engine(hostId);
+      const auth = await registries.authFor(imageRegistry(image), registryId);
+      return tasks.start({
+        type: 'image.pull',
+        target: { type: 'image', id: ref.normalized, name: ref.normalized, hostId },
+        user,
+        cancellable: true,
+        params: { image: ref.normalized, registryId: registryId ?? null, command: dockerCommands.pull(ref.normalized) },
+        run: async (ctx) => {
+          ctx.log(`Equivalent command: ${dockerCommands.pull(ref.normalized)}`);
+          const stream = await onEngine(engine.host.name, () => engine.docker.pull(ref.normalized, auth ? { authconfig: auth } : {}));
+          await followLayers(engine, stream as Readable, ctx, bus);
+          await inventory.refreshKind(hostId, 'image').catch(() => {});
+          return `Pulled ${ref.normalized} on ${engine.host.name}`;
+        },
+      });
+    },
+
+    async tag(hostId: string, ref: string, target: string) {
+      const t = parseImageRef(target, 'target');
+      if (t.digest) throw badRequest('target: a tag cannot contain a digest (@sha256:…)', 'target');
+      const { engine, info } = await resolveImage(hostId, ref);
+      const repo = t.normalized.slice(0, t.normalized.lastIndexOf(':'));
+      const tag = t.normalized.slice(t.normalized.lastIndexOf(':') + 1);
+      await onEngine(engine.host.name, () => engine.docker.getImage(info.Id).tag({ repo, tag }));
+      await inventory.refreshKind(hostId, 'image');
+      return { command: dockerCommands.tag(ref, t.normalized) };
+    },
+
+    async push(hostId: string, ref: string, registryId: string | undefined, user: User | null): Promise<Task> {
+      const r = parseImageRef(ref);
+      const engine = await engines.engine(hostId);
+      await onEngine(engine.host.name, () => engine.docker.getImage(r.normalized).inspect());
+      const auth = await registries.authFor(imageRegistry(ref), registryId);
+      return tasks.start({
+        type: 'image.push',
+        target: { type: 'image', id: r.normalized, name: r.normalized, hostId },
+        user,
+        cancellable: true,
+        params: { image: r.normalized, registryId: registryId ?? null, command: dockerCommands.push(r.normalized) },
+        run: async (ctx) => {
+          ctx.log(`Equivalent command: ${dockerCommands.push(r.normalized)}`);
+          const tag = r.digest ? undefined : (r.tag ?? 'latest');
+          const stream = await onEngine(engine.host.name, () => engine.docker.getImage(r.normalized).push({ ...(tag ? { tag } : {}), ...(auth ? { authconfig: auth } : {}) } as Record<string, unknown>) as Promise<NodeJS.ReadableStream>);
+          await followLayers(engine, stream as unknown as Readable, ctx, bus);
+          return `Pushed ${r.normalized}`;
+        },
+      });
+    },
+
+    async remove(hostId: string, ref: string, force: boolean): Promise<RemoveImageResult> {
+      validateImageOrId(ref, 'image');
+      const engine = await engines.engine(hostId);
+      const out = (await onEngine(engine.host.name, () => engine.docker.getImage(ref).remove({ force }))) as Array<{ Untagged?: string; Deleted?: string }>;
+      await inventory.refreshKind(hostId, 'image').catch(() => {});
+      return {
+        untagged: out.filter((o) => o.Untagged).map((o) => o.Untagged!),
+        deleted: out.filter((o) => o.Deleted).map((o) => o.Deleted!),
+        command: dockerCommands.rmi(ref, force),
+      };
+    },
+
+    /** What `docker image prune [-a]` would delete: unused dangling images (or every unused one). */
+    async prunePreview(hostId: string, all: boolean): Promise<PruneResult> {
+      const images = inventory.images(await inventory.viewOf(hostId));
+      const doomed = images.filter((i) => i.containers.length === 0 && (all || i.dangling));
+      return {
+        items: doomed.map((i) => ({ id: i.id, name: i.tags[0] ?? `<none> ${shortId(i.id)}`, sizeBytes: i.sizeBytes })),
+        reclaimedBytes: doomed.reduce((s, i) => s + i.sizeBytes, 0),
+        command: dockerCommands.imagePrune(all),
+      };
+    },
+
+    async prune(hostId: string, all: boolean): Promise<PruneResult> {
+      const engine = await engines.engine(hostId);
+      const before = inventory.images(await inventory.viewOf(hostId));
+      const r = await onEngine(engine.host.name, () => engine.docker.pruneImages({ filters: { dangling: [all ? 'false' : 'true'] } }));
+      await inventory.refreshKind(hostId, 'image').catch(() => {});
+      const deleted = new Set((r.ImagesDeleted ?? []).map((d) => d.Deleted).filter(Boolean));
+      const items = before.filter((i) => deleted.has(i.id)).map((i) => ({ id: i.id, name: i.tags[0] ?? `<none> ${shortId(i.id)}`, sizeBytes: i.sizeBytes }));
+      return { items, reclaimedBytes: r.SpaceReclaimed ?? 0, command: dockerCommands.imagePrune(all) };
+    },
+
+    /** `contextFile` is a tarball on disk (a lone Dockerfile was wrapped by the route); removed afterwards. */
+    async build(hostId: string, q: BuildImageQuery, contextFile: string, user: User | null): Promise<Task> {
+      const t = parseImageRef(q.tag, 'tag');
+      const engine = await engines.engine(hostId);
+      const command = dockerCommands.build(t.normalized, { dockerfile: q.dockerfile, pull: q.pull, noCache: q.noCache, context: true });
+      return tasks.start({
+        type: 'image.build',
+        target: { type: 'image', id: t.normalized, name: t.normalized, hostId },
+        user,
+        cancellable: true,
+        params: { ...q, command },
+        run: async (ctx) => {
+          try {
+            ctx.log(`Equivalent command: ${command}`);
+            const stream = await onEngine(engine.host.name, () =>
+              engine.docker.buildImage(createReadStream(contextFile), { t: t.normalized, dockerfile: q.dockerfile ?? 'Dockerfile', pull: q.pull ? 'true' : undefined, nocache: q.noCache ?? false, rm: true } as Record<string, unknown>) as Promise<NodeJS.ReadableStream>,
+            );
+            const id = await followBuild(engine, stream as unknown as Readable, ctx);
+            await inventory.refreshKind(hostId, 'image').catch(() => {});
+            return `Built ${t.normalized}${id ? ` (${shortId(id)})` : ''}`;
+          } finally {
+            await rm(contextFile, { force: true });
+          }
+        },
+      });
+    },
+
+    /** `docker load` of a save archive, or `docker import` of a root filesystem tarball. */
+    async importArchive(hostId: string, q: ImportImageQuery, file: string): Promise<{ loaded: string[]; command: string }> {
+      const engine = await engines.engine(hostId);
+      const format = q.format ?? 'load';
+      try {
+        if (format === 'rootfs') {
+          if (!q.tag) throw badRequest('tag: importing a root filesystem needs a name for the image (e.g. lab/base:1)', 'tag');
+          const t = parseImageRef(q.tag, 'tag');
+          const repo = t.normalized.slice(0, t.normalized.lastIndexOf(':'));
+          const tag = t.normalized.slice(t.normalized.lastIndexOf(':') + 1);
+          const stream = await onEngine(engine.host.name, () => engine.docker.importImage(createReadStream(file), { repo, tag }));
+          const out = await collectJson(engine, stream as unknown as Readable);
+          await inventory.refreshKind(hostId, 'image').catch(() => {});
+          return { loaded: [t.normalized, ...out.filter((o) => typeof o.status === 'string' && o.status.startsWith('sha256:')).map((o) => o.status as string)], command: dockerCommands.import(t.normalized) };
+        }
+        const stream = await onEngine(engine.host.name, () => engine.docker.loadImage(createReadStream(file), { quiet: true }) as Promise<NodeJS.ReadableStream>);
+        const out = await collectJson(engine, stream as unknown as Readable);
+        await inventory.refreshKind(hostId, 'image').catch(() => {});
+        const loaded = out.flatMap((o) => (typeof o.stream === 'string' ? [...o.stream.matchAll(/Loaded image(?: ID)?: (\S+)/g)].map((m) => m[1]!) : []));
+        return { loaded, command: dockerCommands.load() };
+      } finally {
+        await rm(file, { force: true });
+      }
+    },
+
+    async exportImage(hostId: string, ref: string): Promise<{ stream: Readable; name: string; command: string }> {
+      const { engine, info } = await resolveImage(hostId, ref);
+      const stream = await onEngine(engine.host.name, () => engine.docker.getImage(/^(sha256:)?[0-9a-f]+$/.test(ref) ? info.Id : ref).get());
+      return { stream: stream as unknown as Readable, name: ref, command: dockerCommands.save(ref) };
+    },
+  };
+}
+
+async function collectJson(engine: Engine, stream: Readable): Promise<Array<Record<string, unknown>>> {
+  return new Promise((resolve, reject) =>
+    engine.docker.modem.followProgress(stream, (err: Error | null, out: Array<Record<string, unknown>>) => {
+      const failed = out?.find((o) => o.error);
+      if (err) return reject(engineError(err, engine.host.name));
+      if (failed) return reject(new HttpError(400, String((failed.errorDetail as { message?: string } | undefined)?.message ?? failed.error), { code: 'engine_rejected' }));
+      resolve(out ?? []);
+    }),
+  );
+}
+
+export type ImagesService = ReturnType<typeof createImagesService>;

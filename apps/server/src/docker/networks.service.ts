@@ -1,0 +1,102 @@
+import type { CreateNetworkBody, NetworkDetail, NetworkSummary } from '@mirador/contract';
+import { dockerCommands, validateContainerRef, validateNetworkName } from '@mirador/docker';
+import { HttpError, badRequest } from '../lib/http-errors.js';
+import type { DockerInventory } from './docker-inventory.js';
+import { onEngine } from './docker-errors.js';
+import type { EnginePool } from './engine-pool.js';
+import { BUILTIN_NETWORKS } from './mappers.js';
+
+const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
+const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+const octetsOk = (m: RegExpExecArray) => m.slice(1, 5).every((o) => Number(o) <= 255);
+
+function checkAddressing(body: CreateNetworkBody) {
+  if (body.subnet) {
+    const m = IPV4_CIDR.exec(body.subnet);
+    if (!m || !octetsOk(m) || Number(m[5]) > 30 || Number(m[5]) < 8) throw badRequest(`subnet: "${body.subnet}" is not an IPv4 network in CIDR form between /8 and /30 (e.g. 172.30.0.0/24)`, 'subnet');
+  }
+  if (body.gateway) {
+    const m = IPV4.exec(body.gateway);
+    if (!m || !octetsOk(m)) throw badRequest(`gateway: "${body.gateway}" is not an IPv4 address`, 'gateway');
+    if (!body.subnet) throw badRequest('gateway: a gateway needs a subnet', 'gateway');
+  }
+}
+
+export function createNetworksService(deps: { engines: EnginePool; inventory: DockerInventory }) {
+  const { engines, inventory } = deps;
+
+  async function find(hostId: string, ref: string): Promise<NetworkSummary> {
+    const view = await inventory.viewOf(hostId);
+    const all = inventory.networks(view);
+    const found = all.find((n) => n.name === ref || n.id === ref) ?? (ref.length >= 4 ? all.filter((n) => n.id.startsWith(ref)) : []).at(0);
+    if (found) return found;
+    throw new HttpError(404, `No network "${ref}" on ${view.host.name}`, { code: 'not_found' });
+  }
+
+  return {
+    async list(hostId: string): Promise<NetworkSummary[]> {
+      return inventory.networks(await inventory.viewOf(hostId));
+    },
+    async detail(hostId: string, ref: string): Promise<NetworkDetail> {
+      const n = await find(hostId, ref);
+      const { docker, host } = await engines.engine(hostId);
+      const inspect = await onEngine(host.name, () => docker.getNetwork(n.id).inspect());
+      return { network: n, inspect };
+    },
+    async create(hostId: string, body: CreateNetworkBody): Promise<NetworkSummary> {
+      validateNetworkName(body.name);
+      checkAddressing(body);
+      const { docker, host } = await engines.engine(hostId);
+      const options: Record<string, string> = {};
+      if (body.icc === false) options['com.docker.network.bridge.enable_icc'] = 'false';
+      await onEngine(host.name, () =>
+        docker.createNetwork({
+          Name: body.name,
+          Driver: body.driver ?? 'bridge',
+          Internal: body.internal ?? false,
+          Attachable: body.attachable ?? false,
+          CheckDuplicate: true,
+          Options: options,
+          Labels: body.labels ?? {},
+          ...(body.subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: body.subnet, ...(body.gateway ? { Gateway: body.gateway } : {}) }] } } : {}),
+        }),
+      );
+      await inventory.refreshKind(hostId, 'network');
+      return find(hostId, body.name);
+    },
+    async remove(hostId: string, ref: string) {
+      const n = await find(hostId, ref);
+      if (BUILTIN_NETWORKS.has(n.name)) throw new HttpError(409, `"${n.name}" is one of the engine's own networks and cannot be removed`, { code: 'conflict' });
+      const { docker, host } = await engines.engine(hostId);
+      await onEngine(host.name, () => docker.getNetwork(n.id).remove());
+      await inventory.refreshKind(hostId, 'network').catch(() => {});
+      return { command: dockerCommands.networkRm(n.name) };
+    },
+    async connect(hostId: string, ref: string, container: string, aliases: string[] | undefined) {
+      validateContainerRef(container, 'container');
+      const n = await find(hostId, ref);
+      if (aliases?.length && BUILTIN_NETWORKS.has(n.name)) throw badRequest('aliases: network aliases only work on user-defined networks', 'aliases');
+      const { docker, host } = await engines.engine(hostId);
+      await onEngine(host.name, () => docker.getNetwork(n.id).connect({ Container: container, ...(aliases?.length ? { EndpointConfig: { Aliases: aliases } } : {}) }));
+      await settle(hostId, container);
+      return { network: await find(hostId, n.id), command: dockerCommands.networkConnect(n.name, container, aliases ?? []) };
+    },
+    async disconnect(hostId: string, ref: string, container: string, force: boolean) {
+      validateContainerRef(container, 'container');
+      const n = await find(hostId, ref);
+      const { docker, host } = await engines.engine(hostId);
+      await onEngine(host.name, () => docker.getNetwork(n.id).disconnect({ Container: container, Force: force }));
+      await settle(hostId, container);
+      return { network: await find(hostId, n.id), command: dockerCommands.networkDisconnect(n.name, container, force) };
+    },
+  };
+
+  /** Membership is read from the containers' side: refresh that container before answering. */
+  async function settle(hostId: string, container: string) {
+    const view = await inventory.viewOf(hostId);
+    const c = inventory.findContainer(view, container);
+    if (c) await inventory.refreshContainer(hostId, c.id).catch(() => null);
+  }
+}
+
+export type NetworksService = ReturnType<typeof createNetworksService>;

@@ -1,0 +1,66 @@
+import type { CreateVolumeBody, PruneResult, VolumeDetail, VolumeSummary } from '@mirador/contract';
+import { checkVolumePolicy, dockerCommands, validateVolumeName } from '@mirador/docker';
+import { HttpError, forbidden } from '../lib/http-errors.js';
+import type { DockerPolicies } from './docker-policy.js';
+import type { DockerInventory } from './docker-inventory.js';
+import { onEngine } from './docker-errors.js';
+import type { EnginePool } from './engine-pool.js';
+import { toVolumeSummary } from './mappers.js';
+
+export function createVolumesService(deps: { engines: EnginePool; inventory: DockerInventory; policies: DockerPolicies }) {
+  const { engines, inventory, policies } = deps;
+
+  async function summary(hostId: string, name: string): Promise<VolumeSummary> {
+    const view = await inventory.viewOf(hostId);
+    const found = inventory.volumes(view).find((v) => v.name === name);
+    if (found) return found;
+    const { docker, host } = await engines.engine(hostId);
+    return toVolumeSummary(hostId, await onEngine(host.name, () => docker.getVolume(name).inspect()), []);
+  }
+
+  return {
+    async list(hostId: string): Promise<VolumeSummary[]> {
+      return inventory.volumes(await inventory.viewOf(hostId));
+    },
+    async detail(hostId: string, name: string): Promise<VolumeDetail> {
+      validateVolumeName(name);
+      const { docker, host } = await engines.engine(hostId);
+      const inspect = await onEngine(host.name, () => docker.getVolume(name).inspect());
+      return { volume: await summary(hostId, name), inspect };
+    },
+    async create(hostId: string, body: CreateVolumeBody, caller: { isAdmin: boolean }): Promise<VolumeSummary> {
+      validateVolumeName(body.name);
+      const { docker, host } = await engines.engine(hostId);
+      // `local` volumes with `o=bind,device=/…` are bind mounts in disguise: same rules as binds.
+      const { refusals } = checkVolumePolicy(body, await policies.get(hostId), { isAdmin: caller.isAdmin, dockerSocketPaths: [host.socketPath] });
+      if (refusals.length) throw forbidden(`Not allowed on ${host.name} without an administrator: ${refusals.join('; ')}`);
+      // The engine silently returns an existing volume of that name; a person creating one expects to be told.
+      const exists = await docker.getVolume(body.name).inspect().then(() => true, () => false);
+      if (exists) throw new HttpError(409, `A volume named "${body.name}" exists already on ${host.name}`, { code: 'conflict', field: 'name' });
+      await onEngine(host.name, () => docker.createVolume({ Name: body.name, Driver: body.driver ?? 'local', DriverOpts: body.driverOpts ?? {}, Labels: body.labels ?? {} }));
+      await inventory.refreshKind(hostId, 'volume');
+      return summary(hostId, body.name);
+    },
+    async remove(hostId: string, name: string, force: boolean) {
+      validateVolumeName(name);
+      const { docker, host } = await engines.engine(hostId);
+      await onEngine(host.name, () => docker.getVolume(name).remove({ force }));
+      await inventory.refreshKind(hostId, 'volume').catch(() => {});
+      return { command: dockerCommands.volumeRm(name, force) };
+    },
+    /** Unused volumes (`docker volume prune` only removes anonymous ones on engines ≥ 23 unless `--all`). */
+    async prunePreview(hostId: string): Promise<PruneResult> {
+      const volumes = inventory.volumes(await inventory.viewOf(hostId));
+      const doomed = volumes.filter((v) => v.containers.length === 0 && v.anonymous);
+      return { items: doomed.map((v) => ({ id: v.name, name: v.name, sizeBytes: 0 })), reclaimedBytes: 0, command: dockerCommands.volumePrune() };
+    },
+    async prune(hostId: string): Promise<PruneResult> {
+      const { docker, host } = await engines.engine(hostId);
+      const r = await onEngine(host.name, () => docker.pruneVolumes());
+      await inventory.refreshKind(hostId, 'volume').catch(() => {});
+      return { items: (r.VolumesDeleted ?? []).map((n) => ({ id: n, name: n, sizeBytes: 0 })), reclaimedBytes: r.SpaceReclaimed ?? 0, command: dockerCommands.volumePrune() };
+    },
+  };
+}
+
+export type VolumesService = ReturnType<typeof createVolumesService>;

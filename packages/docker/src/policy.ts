@@ -1,0 +1,125 @@
+import type { CreateContainerBody, CreateVolumeBody, DockerPolicy } from '@mirador/contract';
+import { show } from './errors.js';
+import { isPathAtOrUnder, validateHostPath } from './paths.js';
+
+/**
+ * Engine sockets: whoever can reach one controls the engine, hence the host. The parents are listed
+ * because binding a directory hands over everything below it; `/var/run` is usually a symlink to
+ * `/run`, but not everywhere. The containerd socket is as powerful as Docker's.
+ */
+export const DOCKER_SOCKET_PATHS: readonly string[] = [
+  '/var/run/docker.sock',
+  '/run/docker.sock',
+  '/run/containerd/containerd.sock',
+  '/var/run/containerd/containerd.sock',
+];
+
+export interface PolicyOptions {
+  isAdmin: boolean;
+  /** Further engine sockets of this host (e.g. a rootless engine's `/run/user/1000/docker.sock`). */
+  dockerSocketPaths?: string[];
+}
+
+export interface PolicyResult {
+  /** Why a non-admin may not create this container (always empty for admins). */
+  refusals: string[];
+  /** Risks worth saying out loud, for admins too. */
+  warnings: string[];
+}
+
+function normalizedOrNull(p: string): string | null {
+  try {
+    return validateHostPath(p);
+  } catch {
+    return null;
+  }
+}
+
+/** The socket this bind would expose (the source is the socket or one of its parent directories), if any. */
+function exposedSocket(source: string, sockets: readonly string[]): string | undefined {
+  return sockets.find((sock) => source !== '/' && isPathAtOrUnder(sock, source));
+}
+
+/**
+ * What an engine's policy says about a create body. Admins are never refused but get the same
+ * warnings. For non-admins, binding `/` or an engine socket (or a directory holding one) is refused
+ * whatever the allow-list says. Paths are compared as written (normalized, segment by segment):
+ * a symlink under an allowed directory is not resolved here.
+ */
+export function checkPolicy(body: CreateContainerBody, policy: DockerPolicy, opts: PolicyOptions): PolicyResult {
+  const refusals: string[] = [];
+  const warnings: string[] = [];
+  const refuse = (msg: string): void => {
+    if (!opts.isAdmin) refusals.push(msg);
+  };
+  const needsAdmin = 'needs an administrator (this engine\'s policy does not allow it)';
+  const sockets = [...DOCKER_SOCKET_PATHS, ...(opts.dockerSocketPaths ?? [])].map((s) => normalizedOrNull(s) ?? s);
+
+  if (body.privileged) {
+    warnings.push('privileged: privileged mode gives the container root on the host (all devices, all capabilities, no confinement).');
+    if (!policy.allowPrivileged) refuse(`privileged: privileged mode ${needsAdmin}.`);
+  }
+  if (body.pidHost) {
+    warnings.push('pidHost: sharing the host\'s process namespace lets the container see and signal every process on the host.');
+    if (!policy.allowHostNamespaces) refuse(`pidHost: sharing the host's process namespace (--pid host) ${needsAdmin}.`);
+  }
+  if (body.network === 'host') {
+    warnings.push('network: the host network gives the container the host\'s interfaces and ports, including services bound to localhost.');
+    if (!policy.allowHostNamespaces) refuse(`network: using the host's network namespace (--network host) ${needsAdmin}.`);
+  }
+  (body.devices ?? []).forEach((d, i) => {
+    if (!policy.allowDevices) refuse(`devices[${i}]: giving the container the host device ${show(d.split(':')[0])} ${needsAdmin}.`);
+  });
+
+  const allowedCaps = new Set(policy.allowedCapAdd.map((c) => c.toUpperCase().replace(/^CAP_/, '')));
+  (body.capAdd ?? []).forEach((c, i) => {
+    const cap = c.toUpperCase().replace(/^CAP_/, '');
+    if (cap === 'ALL' || cap === 'SYS_ADMIN') {
+      warnings.push(`capAdd[${i}]: ${cap === 'ALL' ? 'adding every capability' : 'SYS_ADMIN'} gives the container close to root on the host.`);
+    }
+    if (cap === 'ALL') refuse(`capAdd[${i}]: adding every capability (ALL) needs an administrator.`);
+    else if (!allowedCaps.has(cap)) refuse(`capAdd[${i}]: adding the capability ${cap} ${needsAdmin}.`);
+  });
+
+  const allowList = policy.bindMountAllowList.map(normalizedOrNull).filter((p): p is string => p !== null);
+  (body.mounts ?? []).forEach((m, i) => {
+    if (m.type !== 'bind') return;
+    const field = `mounts[${i}].source`;
+    const source = normalizedOrNull(m.source);
+    if (source === null) {
+      refuse(`${field}: ${show(m.source)} is not a clean absolute host path, so it cannot be checked against the allowed directories.`);
+      return;
+    }
+    const socket = exposedSocket(source, sockets);
+    if (source === '/') {
+      warnings.push(`${field}: binding "/" gives the container the host's whole file system${m.readOnly ? ' (read-only, but secrets included)' : ''}.`);
+      refuse(`${field}: binding "/" into a container needs an administrator.`);
+    } else if (socket !== undefined) {
+      warnings.push(`${field}: binding ${show(source)} exposes the engine socket ${show(socket)}; access to it equals root on the host.`);
+      refuse(`${field}: binding ${show(source)} exposes the engine socket ${show(socket)} and needs an administrator.`);
+    } else if (!allowList.some((base) => isPathAtOrUnder(source, base))) {
+      const where = allowList.length ? `only under ${allowList.map((p) => show(p)).join(', ')}` : 'nowhere on this engine';
+      refuse(`${field}: binding ${show(source)} needs an administrator; non-administrators may bind host directories ${where}.`);
+    }
+  });
+  return { refusals, warnings };
+}
+
+/**
+ * Volume creation can mount host paths too (`local` driver, `-o type=none -o o=bind -o device=/`)
+ * or block devices: the same rules as bind mounts apply to `device` for non-admins.
+ */
+export function checkVolumePolicy(body: CreateVolumeBody, policy: DockerPolicy, opts: PolicyOptions): PolicyResult {
+  const opt = body.driverOpts ?? {};
+  const device = opt.device;
+  if (device === undefined || !device.startsWith('/')) return { refusals: [], warnings: [] };
+  const isBind = /(^|,)r?bind(,|$)/.test(opt.o ?? '') || opt.type === 'none';
+  if (isBind) {
+    const r = checkPolicy({ image: 'x', mounts: [{ type: 'bind', source: device, target: '/x' }] }, policy, opts);
+    const rename = (s: string): string => s.replace(/^mounts\[0\]\.source/, 'driverOpts.device');
+    return { refusals: r.refusals.map(rename), warnings: r.warnings.map(rename) };
+  }
+  const refusals = opts.isAdmin || policy.allowDevices ? [] : [`driverOpts.device: a volume on the host device ${show(device)} needs an administrator (this engine's policy does not allow devices).`];
+  return { refusals, warnings: [] };
+}
+
