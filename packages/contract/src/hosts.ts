@@ -71,6 +71,9 @@ export const Host = Type.Object({
 });
 export type Host = Static<typeof Host>;
 
+/** An absolute path without `..` segments or shell metacharacters. */
+export const DockerSocketPath = Type.String({ pattern: '^/(?!.*(?:^|/)\\.\\.(?:/|$))[A-Za-z0-9._+@%=:,/-]{0,4095}$', maxLength: 4096 });
+
 export const CreateHostBody = Type.Object({
   name: HostName,
   address: HostAddress,
@@ -84,6 +87,8 @@ export const CreateHostBody = Type.Object({
   notes: Type.Optional(Type.String({ maxLength: 4000 })),
   libvirtUri: Type.Optional(Type.Union([LibvirtUri, Type.Null()])),
   dockerMode: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('ssh')])),
+  /** The engine's socket on the host (default /var/run/docker.sock; rootless: /run/user/<uid>/docker.sock). */
+  dockerSocket: Type.Optional(Type.Union([DockerSocketPath, Type.Null()])),
 });
 export type CreateHostBody = Static<typeof CreateHostBody>;
 
@@ -102,6 +107,7 @@ export const UpdateHostBody = Type.Object(
     notes: Type.Optional(Type.String({ maxLength: 4000 })),
     libvirtUri: Type.Optional(Type.Union([LibvirtUri, Type.Null()])),
     dockerMode: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('ssh')])),
+    dockerSocket: Type.Optional(Type.Union([DockerSocketPath, Type.Null()])),
   },
   { minProperties: 1 },
 );

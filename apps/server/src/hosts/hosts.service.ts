@@ -101,6 +101,7 @@ export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox;
           notes: body.notes ?? '',
           libvirtUri: body.libvirtUri === undefined ? 'qemu:///system' : body.libvirtUri,
           dockerMode: body.dockerMode ?? 'none',
+          dockerSocket: body.dockerSocket ?? null,
         },
       });
       publish(h);
@@ -133,6 +134,7 @@ export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox;
           ...(body.notes !== undefined ? { notes: body.notes } : {}),
           ...(body.libvirtUri !== undefined ? { libvirtUri: body.libvirtUri } : {}),
           ...(body.dockerMode !== undefined ? { dockerMode: body.dockerMode } : {}),
+          ...(body.dockerSocket !== undefined ? { dockerSocket: body.dockerSocket } : {}),
           ...cred,
           // The pinned host key is kept on purpose: moving a host to another address must not
           // silently trust whatever answers there. An admin forgets the key explicitly.
