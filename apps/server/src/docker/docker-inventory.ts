@@ -25,6 +25,9 @@ interface EngineView {
   retry: NodeJS.Timeout | null;
   failures: number;
   pendingContainers: Map<string, NodeJS.Timeout>;
+  /** Refreshes are numbered when they start; a slow older one must not overwrite a newer answer. */
+  refreshSeq: number;
+  appliedSeq: Map<string, number>;
   pendingKinds: Map<DockerResourceKind, NodeJS.Timeout>;
   closed: boolean;
 }
@@ -95,8 +98,16 @@ export function createDockerInventory(deps: { engines: EnginePool; bus: EventBus
   }
 
   async function refreshContainer(view: EngineView, id: string) {
+    const seq = ++view.refreshSeq;
     const { docker } = await engines.engine(view.host.id);
     const [entry] = await docker.listContainers({ all: true, filters: { id: [id] } });
+    let startedAt: string | null = view.containers.get(id)?.startedAt ?? null;
+    if (entry?.State === 'running') {
+      const known = view.containers.get(id);
+      if (!known || known.state !== 'running' || !startedAt) startedAt = await docker.getContainer(id).inspect().then(startedAtOf, () => null);
+    }
+    if (seq < (view.appliedSeq.get(id) ?? 0)) return;
+    view.appliedSeq.set(id, seq);
     const previous = view.containers.get(id);
     if (!entry) {
       if (previous) {
@@ -104,10 +115,6 @@ export function createDockerInventory(deps: { engines: EnginePool; bus: EventBus
         bus.publish({ type: 'container.removed', topic: 'docker', hostId: view.host.id, id, name: previous.name });
       }
       return;
-    }
-    let startedAt: string | null = previous?.startedAt ?? null;
-    if (entry.State === 'running' && (!previous || previous.state !== 'running' || !startedAt)) {
-      startedAt = await docker.getContainer(id).inspect().then(startedAtOf, () => null);
     }
     recordIps(view, entry);
     const summary = toContainerSummary(view.host, entry, startedAt);
@@ -250,6 +257,8 @@ export function createDockerInventory(deps: { engines: EnginePool; bus: EventBus
       retry: null,
       failures: 0,
       pendingContainers: new Map(),
+      refreshSeq: 0,
+      appliedSeq: new Map(),
       pendingKinds: new Map(),
       closed: false,
     };

@@ -108,6 +108,35 @@ describe('Docker over SSH', () => {
     }
   });
 
+  it('comes back by itself after the SSH connection drops, events flowing again', async () => {
+    const ws = await wsConnect<{ type: string; container?: { name: string; state: string } }>(`ws://${base}/api/ws`, admin);
+    try {
+      ws.send({ type: 'subscribe', topic: 'docker' });
+      await ws.waitFor((m) => m.type === 'subscribed');
+      // Kill the sshd processes serving Mirador's connection (children of the lab's sshd listener).
+      for (const pid of execFileSync('pgrep', ['-f', `sshd.*${lab.ssh.port}`], { encoding: 'utf8' }).trim().split('\n')) {
+        for (const child of execFileSync('pgrep', ['-P', pid], { encoding: 'utf8' }).trim().split('\n').filter(Boolean)) {
+          try {
+            process.kill(Number(child), 'SIGKILL');
+          } catch {
+            /* gone already */
+          }
+        }
+      }
+      const engineState = async () => (await t.call({ method: 'GET', url: '/api/docker/engines', cookie: admin })).json<DockerEngineList>().items[0]!.state;
+      let state = await engineState();
+      for (let i = 0; i < 30 && state === 'ok'; i++) state = (await new Promise((r) => setTimeout(r, 100)), await engineState());
+      expect(state).toBe('error');
+      for (let i = 0; i < 120 && state !== 'ok'; i++) state = (await new Promise((r) => setTimeout(r, 500)), await engineState());
+      expect(state).toBe('ok');
+      docker('pause', `${RUN}-web`);
+      await ws.waitFor((m) => m.type === 'container.updated' && m.container?.name === `${RUN}-web` && m.container.state === 'paused', 10_000);
+      docker('unpause', `${RUN}-web`);
+    } finally {
+      ws.close();
+    }
+  });
+
   it('stops and removes over SSH', async () => {
     const stop = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/containers/${RUN}-web/stop`, cookie: admin, payload: { timeout: 0 } });
     expect(stop.statusCode, stop.body).toBe(200);
