@@ -12,6 +12,8 @@ COPY apps/server/package.json apps/server/
 COPY apps/web/package.json apps/web/
 COPY packages/contract/package.json packages/contract/
 COPY packages/ssh/package.json packages/ssh/
+COPY packages/libvirt/package.json packages/libvirt/
+COPY packages/docker/package.json packages/docker/
 COPY e2e/package.json e2e/
 RUN pnpm install --frozen-lockfile
 COPY . .
