@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { Compile } from 'typebox/compile';
 import { ContainerParams, ExecQuery, LogsQuery, TerminalClientMessage, type LogsServerMessage, type TerminalServerMessage } from '@mirador/contract';
-import { DockerLogDemuxer, dockerCommands, splitTimestamp } from '@mirador/docker';
+import { DockerLogDemuxer, dockerCommands, splitTimestamp, validateUser } from '@mirador/docker';
 import { roleAtLeast } from '../auth/auth.service.js';
 import { actorOf } from '../audit/audit.plugin.js';
 import { engineMessage } from './docker-errors.js';
@@ -132,6 +132,7 @@ export default async function containerStreamRoutes(app: FastifyInstance) {
       try {
         if (mode === 'exec' && !canWrite) throw new Error('Your role may not open a shell in a container (operators and admins can)');
         argv = mode === 'exec' ? parseExecCommand(q.cmd) : [];
+        if (q.user) validateUser(q.user, 'user');
         const { engine, id, name } = await app.docker.containers.resolve(hostId, ref);
         target.id = id;
         target.name = name;
