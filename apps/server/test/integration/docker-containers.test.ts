@@ -259,6 +259,64 @@ describe('containers on the local engine', () => {
     expect(docker('ps', '-a', '--filter', `name=${RUN}-re`, '--format', '{{.Names}}')).toBe(`${RUN}-re`);
   });
 
+  it('attaches to the main process of an interactive container; a viewer watches read-only', async () => {
+    const res = await run({ image: lab.dockerImage, name: `${RUN}-it`, command: ['sh'], tty: true });
+    expect(res.statusCode, res.body).toBe(201);
+    type Msg = { type: string; data?: string; readOnly?: boolean; message?: string; command?: string };
+    const ws = await wsConnect<Msg>(`ws://${base}/api/hosts/${hostId}/containers/${RUN}-it/attach?cols=80&rows=24`, admin);
+    await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username: 'vera', password: 'viewer-pass', role: 'viewer' } });
+    const vera = await t.login('vera', 'viewer-pass');
+    const watcher = await wsConnect<Msg>(`ws://${base}/api/hosts/${hostId}/containers/${RUN}-it/attach`, vera);
+    try {
+      ws.ws.on('message', (raw) => {
+        const m = JSON.parse(raw.toString()) as Msg;
+        if (m.type === 'output' && m.data?.includes('\x1b[6n')) ws.send({ type: 'input', data: '\x1b[1;3R' });
+      });
+      const ready = await ws.waitFor((m) => m.type === 'ready', 10_000);
+      expect(ready).toMatchObject({ readOnly: false, command: `docker attach ${RUN}-it` });
+      expect((await watcher.waitFor((m) => m.type === 'ready', 10_000)).readOnly).toBe(true);
+      await new Promise((r) => setTimeout(r, 300));
+      ws.send({ type: 'input', data: 'echo $((6*7))\r' });
+      const screen = (c: typeof ws) => c.messages.filter((m) => m.type === 'output').map((m) => m.data).join('');
+      await ws.waitFor(() => screen(ws).includes('42\r\n'), 10_000);
+      // The viewer sees the same output and may not type.
+      await watcher.waitFor(() => screen(watcher).includes('42'), 10_000);
+      watcher.send({ type: 'input', data: 'exit\r' });
+      expect((await watcher.waitFor((m) => m.type === 'error', 5_000)).message).toMatch(/read-only/i);
+      // A viewer may not open a shell at all.
+      const shell = await wsConnect<Msg>(`ws://${base}/api/hosts/${hostId}/containers/${RUN}-it/exec`, vera);
+      expect((await shell.waitFor((m) => m.type === 'error', 5_000)).message).toMatch(/role/);
+      shell.close();
+    } finally {
+      ws.close();
+      watcher.close();
+    }
+    const audit = (await t.call({ method: 'GET', url: '/api/audit?action=container.attach.open', cookie: admin })).json<{ items: unknown[] }>();
+    expect(audit.items.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('kills with a chosen signal and reports fleet-wide stats', async () => {
+    const res = await run({ image: lab.dockerImage, name: `${RUN}-sig`, command: ['sh', '-c', 'trap "echo got-hup" HUP; while true; do sleep 0.1; done'] });
+    expect(res.statusCode, res.body).toBe(201);
+    const hup = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/containers/${RUN}-sig/kill`, cookie: admin, payload: { signal: 'SIGHUP' } });
+    expect(hup.statusCode, hup.body).toBe(200);
+    expect(hup.json().command).toBe(`docker kill -s SIGHUP ${RUN}-sig`);
+    let logs = '';
+    for (let i = 0; i < 30 && !logs.includes('got-hup'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      logs = (await t.call({ method: 'GET', url: `/api/hosts/${hostId}/containers/${RUN}-sig/logs`, cookie: admin })).body;
+    }
+    expect(logs).toContain('got-hup');
+    const fleet = await t.call({ method: 'GET', url: '/api/docker/fleet-stats', cookie: admin });
+    expect(fleet.statusCode).toBe(200);
+    const mine = fleet.json<{ items: Array<{ name: string; point: { memoryBytes: number } }> }>().items.find((i) => i.name === `${RUN}-sig`);
+    expect(mine?.point.memoryBytes).toBeGreaterThan(0);
+    // Nobody watches the fleet view: its engine streams are closed again.
+    expect(t.app.docker.stats.openSources()).toBe(0);
+    const bad = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/containers/${RUN}-sig/kill`, cookie: admin, payload: { signal: 'SIGTERM; reboot' } });
+    expect(bad.statusCode).toBe(400);
+  });
+
   it('shows processes (top)', async () => {
     const res = await run({ image: lab.dockerImage, name: `${RUN}-top`, command: ['sleep', '601'] });
     expect(res.statusCode, res.body).toBe(201);
