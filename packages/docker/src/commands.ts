@@ -133,9 +133,10 @@ export const dockerCommands = {
    * With a build context (a tarball; `dockerfile` is the path inside it, or `context: true`):
    * `docker build -t x -f Dockerfile .`. A lone Dockerfile (no context): `docker build -t x - < Dockerfile`.
    */
-  build(tag: string, opts: { dockerfile?: string; pull?: boolean; noCache?: boolean; context?: boolean } = {}): string {
+  build(tag: string, opts: { dockerfile?: string; pull?: boolean; noCache?: boolean; context?: boolean; forceRm?: boolean } = {}): string {
     parseImageRef(tag, 'tag');
     const argv = ['docker', 'build', '-t', tag];
+    if (opts.forceRm) argv.push('--force-rm');
     if (opts.pull) argv.push('--pull');
     if (opts.noCache) argv.push('--no-cache');
     const withContext = opts.context ?? opts.dockerfile !== undefined;

@@ -22,6 +22,19 @@ const userOf = (req: FastifyRequest) => ({ id: req.identity!.user.id, name: req.
 function targetImage(req: FastifyRequest, hostId: string, image: string) {
   req.auditTarget = { type: 'image', id: image, name: image, hostId };
 }
+/**
+ * Upload routes: the body is a stream (or a Dockerfile), never audit material. Left to the default
+ * ({params, query, body}), the audit plugin would serialize the request stream with its buffered
+ * bytes, one key per byte: megabytes per record, and seconds of blocked event loop.
+ */
+async function auditUpload(req: FastifyRequest) {
+  const body = req.body;
+  req.auditParams = {
+    query: req.query,
+    upload: typeof body === 'string' ? 'Dockerfile' : (req.headers['content-type'] ?? null),
+    ...(typeof body === 'string' ? { dockerfile: body } : {}),
+  };
+}
 
 export default async function imagesRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -80,6 +93,8 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
   app.post('/hosts/:hostId/images/build', {
     config: { audit: { action: 'image.build', targetType: 'image' } },
     bodyLimit: UPLOAD_LIMIT,
+    // Before validation, so refused uploads are audited without their body too.
+    preValidation: auditUpload,
     schema: { tags, summary: 'Build from a Dockerfile (text/plain) or a context tarball (application/x-tar); output in the task log', params: DockerHostParams, querystring: BuildImageQuery, response: { 202: Task, ...errorResponses } },
   }, async (req, reply) => {
     targetImage(req, req.params.hostId, req.query.tag);
@@ -94,6 +109,7 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
   app.post('/hosts/:hostId/images/import', {
     config: { audit: { action: 'image.import', targetType: 'image' } },
     bodyLimit: UPLOAD_LIMIT,
+    preValidation: auditUpload,
     schema: { tags, summary: 'Load a `docker save` archive (format=load) or import a root filesystem tarball (format=rootfs&tag=…)', params: DockerHostParams, querystring: ImportImageQuery, response: { 200: Type.Object({ loaded: Type.Array(Type.String()), command: Type.String() }), ...errorResponses } },
   }, async (req) => {
     targetImage(req, req.params.hostId, req.query.tag ?? '(archive)');

@@ -9,7 +9,7 @@ import { HttpError, badRequest } from '../lib/http-errors.js';
 import type { DockerInventory } from './docker-inventory.js';
 import { engineError, engineMessage, onEngine } from './docker-errors.js';
 import type { Engine, EnginePool } from './engine-pool.js';
-import type { Registries } from './registries.service.js';
+import type { Registries, RegistryAuth } from './registries.service.js';
 import { toImageSummary } from './mappers.js';
 
 type User = { id: string; name: string };
@@ -52,6 +52,22 @@ function followLayers(engine: Engine, stream: Readable, ctx: TaskContext, bus: E
       },
     );
   });
+}
+
+const AUTH_REFUSED = /no basic auth credentials|unauthorized|authentication required|denied: requested access|pull access denied|access to the resource is denied/i;
+
+/**
+ * The engine's words for a registry refusal ("no basic auth credentials", "unauthorized:
+ * authentication required") name neither the registry nor where the credentials came from.
+ */
+function explainRegistryFailure(err: unknown, registry: string, auth: RegistryAuth | undefined): unknown {
+  const said = err instanceof Error ? err.message : String(err);
+  if (!AUTH_REFUSED.test(said)) return err;
+  return new Error(
+    auth
+      ? `${registry} refused the credentials stored in Mirador (registry user "${auth.username}"); the registry said: ${said}`
+      : `No credentials are stored in Mirador for ${registry} (add them under Registries); the registry said: ${said}`,
+  );
 }
 
 /** Build output: `stream` lines are the Dockerfile steps' output; `Step n/m` gives progress. */
@@ -127,7 +143,8 @@ export function createImagesService(deps: { engines: EnginePool; inventory: Dock
     async pull(hostId: string, image: string, registryId: string | undefined, user: User | null): Promise<Task> {
       const ref = parseImageRef(image);
       const engine = await engines.engine(hostId);
-      const auth = await registries.authFor(imageRegistry(image), registryId);
+      const registry = imageRegistry(image);
+      const auth = await registries.authFor(registry, registryId);
       return tasks.start({
         type: 'image.pull',
         target: { type: 'image', id: ref.normalized, name: ref.normalized, hostId },
@@ -136,8 +153,12 @@ export function createImagesService(deps: { engines: EnginePool; inventory: Dock
         params: { image: ref.normalized, registryId: registryId ?? null, command: dockerCommands.pull(ref.normalized) },
         run: async (ctx) => {
           ctx.log(`Equivalent command: ${dockerCommands.pull(ref.normalized)}`);
-          const stream = await onEngine(engine.host.name, () => engine.docker.pull(ref.normalized, auth ? { authconfig: auth } : {}));
-          await followLayers(engine, stream as Readable, ctx, bus);
+          try {
+            const stream = await onEngine(engine.host.name, () => engine.docker.pull(ref.normalized, auth ? { authconfig: auth } : {}));
+            await followLayers(engine, stream as Readable, ctx, bus);
+          } catch (err) {
+            throw explainRegistryFailure(err, registry, auth);
+          }
           await inventory.refreshKind(hostId, 'image').catch(() => {});
           return `Pulled ${ref.normalized} on ${engine.host.name}`;
         },
@@ -159,7 +180,8 @@ export function createImagesService(deps: { engines: EnginePool; inventory: Dock
       const r = parseImageRef(ref);
       const engine = await engines.engine(hostId);
       await onEngine(engine.host.name, () => engine.docker.getImage(r.normalized).inspect());
-      const auth = await registries.authFor(imageRegistry(ref), registryId);
+      const registry = imageRegistry(ref);
+      const auth = await registries.authFor(registry, registryId);
       return tasks.start({
         type: 'image.push',
         target: { type: 'image', id: r.normalized, name: r.normalized, hostId },
@@ -169,8 +191,12 @@ export function createImagesService(deps: { engines: EnginePool; inventory: Dock
         run: async (ctx) => {
           ctx.log(`Equivalent command: ${dockerCommands.push(r.normalized)}`);
           const tag = r.digest ? undefined : (r.tag ?? 'latest');
-          const stream = await onEngine(engine.host.name, () => engine.docker.getImage(r.normalized).push({ ...(tag ? { tag } : {}), ...(auth ? { authconfig: auth } : {}) } as Record<string, unknown>) as Promise<NodeJS.ReadableStream>);
-          await followLayers(engine, stream as unknown as Readable, ctx, bus);
+          try {
+            const stream = await onEngine(engine.host.name, () => engine.docker.getImage(r.normalized).push({ ...(tag ? { tag } : {}), ...(auth ? { authconfig: auth } : {}) } as Record<string, unknown>) as Promise<NodeJS.ReadableStream>);
+            await followLayers(engine, stream as unknown as Readable, ctx, bus);
+          } catch (err) {
+            throw explainRegistryFailure(err, registry, auth);
+          }
           return `Pushed ${r.normalized}`;
         },
       });
@@ -213,7 +239,7 @@ export function createImagesService(deps: { engines: EnginePool; inventory: Dock
     async build(hostId: string, q: BuildImageQuery, contextFile: string, user: User | null): Promise<Task> {
       const t = parseImageRef(q.tag, 'tag');
       const engine = await engines.engine(hostId);
-      const command = dockerCommands.build(t.normalized, { dockerfile: q.dockerfile, pull: q.pull, noCache: q.noCache, context: true });
+      const command = dockerCommands.build(t.normalized, { dockerfile: q.dockerfile, pull: q.pull, noCache: q.noCache, context: true, forceRm: true });
       return tasks.start({
         type: 'image.build',
         target: { type: 'image', id: t.normalized, name: t.normalized, hostId },
@@ -224,7 +250,7 @@ export function createImagesService(deps: { engines: EnginePool; inventory: Dock
           try {
             ctx.log(`Equivalent command: ${command}`);
             const stream = await onEngine(engine.host.name, () =>
-              engine.docker.buildImage(createReadStream(contextFile), { t: t.normalized, dockerfile: q.dockerfile ?? 'Dockerfile', pull: q.pull ? 'true' : undefined, nocache: q.noCache ?? false, rm: true } as Record<string, unknown>) as Promise<NodeJS.ReadableStream>,
+              engine.docker.buildImage(createReadStream(contextFile), { t: t.normalized, dockerfile: q.dockerfile ?? 'Dockerfile', pull: q.pull ? 'true' : undefined, nocache: q.noCache ?? false, rm: true, forcerm: true } as Record<string, unknown>) as Promise<NodeJS.ReadableStream>,
             );
             const id = await followBuild(engine, stream as unknown as Readable, ctx);
             await inventory.refreshKind(hostId, 'image').catch(() => {});

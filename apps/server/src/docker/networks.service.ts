@@ -91,11 +91,19 @@ export function createNetworksService(deps: { engines: EnginePool; inventory: Do
     },
   };
 
-  /** Membership is read from the containers' side: refresh that container before answering. */
+  /**
+   * Membership is read from the containers' side: refresh that container before answering. One the
+   * inventory has not seen yet (created outside Mirador a moment ago, its events still on the way)
+   * is looked up on the engine, or the answer would leave it out.
+   */
   async function settle(hostId: string, container: string) {
     const view = await inventory.viewOf(hostId);
-    const c = inventory.findContainer(view, container);
-    if (c) await inventory.refreshContainer(hostId, c.id).catch(() => null);
+    let id = inventory.findContainer(view, container)?.id;
+    if (!id) {
+      const { docker } = await engines.engine(hostId);
+      id = await docker.getContainer(container).inspect().then((i) => i.Id, () => undefined);
+    }
+    if (id) await inventory.refreshContainer(hostId, id).catch(() => null);
   }
 }
 

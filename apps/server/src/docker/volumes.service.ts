@@ -3,7 +3,7 @@ import { checkVolumePolicy, dockerCommands, validateVolumeName } from '@mirador/
 import { HttpError, forbidden } from '../lib/http-errors.js';
 import type { DockerPolicies } from './docker-policy.js';
 import type { DockerInventory } from './docker-inventory.js';
-import { onEngine } from './docker-errors.js';
+import { engineError, onEngine } from './docker-errors.js';
 import type { EnginePool } from './engine-pool.js';
 import { toVolumeSummary } from './mappers.js';
 
@@ -48,17 +48,38 @@ export function createVolumesService(deps: { engines: EnginePool; inventory: Doc
       await inventory.refreshKind(hostId, 'volume').catch(() => {});
       return { command: dockerCommands.volumeRm(name, force) };
     },
-    /** Unused volumes (`docker volume prune` only removes anonymous ones on engines ≥ 23 unless `--all`). */
+    /** Unused anonymous volumes (what `docker volume prune` removes on engines ≥ 23 without `--all`). */
     async prunePreview(hostId: string): Promise<PruneResult> {
       const volumes = inventory.volumes(await inventory.viewOf(hostId));
       const doomed = volumes.filter((v) => v.containers.length === 0 && v.anonymous);
       return { items: doomed.map((v) => ({ id: v.name, name: v.name, sizeBytes: 0 })), reclaimedBytes: 0, command: dockerCommands.volumePrune() };
     },
+    /**
+     * Removes what the preview lists, one volume at a time. Not the engine's prune: before engine 23
+     * (API 1.42) it deletes every unused volume, named ones included, and no filter narrows it to
+     * anonymous ones. A volume a container took meanwhile is refused by the engine and kept.
+     */
     async prune(hostId: string): Promise<PruneResult> {
       const { docker, host } = await engines.engine(hostId);
-      const r = await onEngine(host.name, () => docker.pruneVolumes());
-      await inventory.refreshKind(hostId, 'volume').catch(() => {});
-      return { items: (r.VolumesDeleted ?? []).map((n) => ({ id: n, name: n, sizeBytes: 0 })), reclaimedBytes: r.SpaceReclaimed ?? 0, command: dockerCommands.volumePrune() };
+      await inventory.refreshKind(hostId, 'volume');
+      const volumes = inventory.volumes(await inventory.viewOf(hostId));
+      const doomed = volumes.filter((v) => v.containers.length === 0 && v.anonymous);
+      const items: PruneResult['items'] = [];
+      try {
+        for (const v of doomed) {
+          try {
+            await docker.getVolume(v.name).remove();
+            items.push({ id: v.name, name: v.name, sizeBytes: 0 });
+          } catch (err) {
+            const status = (err as { statusCode?: number }).statusCode;
+            if (status === 404 || status === 409) continue; // gone already, or in use after all
+            throw engineError(err, host.name);
+          }
+        }
+      } finally {
+        await inventory.refreshKind(hostId, 'volume').catch(() => {});
+      }
+      return { items, reclaimedBytes: 0, command: dockerCommands.volumePrune() };
     },
   };
 }

@@ -9,6 +9,8 @@ export interface Lab {
   dockerImage: string;
   storagePool: string;
   libvirtNetwork: string | null;
+  /** A distribution registry with htpasswd auth (plain HTTP on loopback, which docker allows). */
+  registry: { address: string; username: string; password: string };
 }
 
 const LAB_FILE = resolve(import.meta.dirname, '../../../../.lab/lab.json');

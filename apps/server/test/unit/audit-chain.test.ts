@@ -33,3 +33,13 @@ describe('redaction', () => {
     expect(out).toEqual({ name: 'lab', privateKey: REDACTED, auth: { password: REDACTED, passphrase: REDACTED, user: 'root' }, list: [{ token: REDACTED }] });
   });
 });
+
+describe('redaction of raw bodies', () => {
+  it('summarises bytes and streams instead of copying them key by key', async () => {
+    const { Readable } = await import('node:stream');
+    expect(redact({ body: Buffer.alloc(5000) })).toEqual({ body: '[5000 bytes]' });
+    expect(redact({ body: Readable.from(['x']) })).toEqual({ body: '[stream]' });
+    const wide = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [String(i), i]));
+    expect(redact(wide)).toBe('[object with 500 keys]');
+  });
+});
