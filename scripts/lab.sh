@@ -19,6 +19,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 LAB=$ROOT/.lab
+# The lab's daemons are recognised by the config paths on their command lines: use the physical
+# path, so a checkout whose .lab is a symlink to another's shares that lab instead of fighting it.
+mkdir -p "$LAB" && LAB=$(cd "$LAB" && pwd -P)
 LOGS=$LAB/logs
 PIDS=$LAB/pids
 SSH_DIR=$LAB/ssh
