@@ -102,6 +102,7 @@ export const enContainers = {
 
   'containers.edit.button': 'Edit & recreate',
   'containers.edit.hint': 'Change its settings: the container is recreated (its volumes are kept).',
+  'containers.edit.dropped': 'This container has settings the form cannot express; recreating it will not carry them over:',
   'containers.edit.title': 'Edit {name}',
   'containers.edit.subtitle': 'Docker cannot change most settings of an existing container: saving recreates it with the new ones.',
   'containers.new.title': 'Run a container',

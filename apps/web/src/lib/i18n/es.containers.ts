@@ -104,6 +104,7 @@ export const esContainers: Record<keyof typeof enContainers, string> = {
 
   'containers.edit.button': 'Editar y recrear',
   'containers.edit.hint': 'Cambiar su configuración: el contenedor se recrea (sus volúmenes se conservan).',
+  'containers.edit.dropped': 'Este contenedor tiene ajustes que el formulario no puede expresar; al recrearlo no se conservarán:',
   'containers.edit.title': 'Editar {name}',
   'containers.edit.subtitle': 'Docker no puede cambiar la mayoría de ajustes de un contenedor existente: al guardar se recrea con los nuevos.',
   'containers.new.title': 'Ejecutar un contenedor',
