@@ -62,7 +62,7 @@ test('create an isolated network and a volume from the UI, see images, then remo
   await expect(page.getByRole('row', { name: new RegExp(outside) })).toHaveCount(0, { timeout: 10_000 });
 
   await row.getByRole('button', { name: `Remove network ${NETWORK}` }).click();
-  await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Remove', exact: true }).click();
   await expect(page.getByRole('row', { name: new RegExp(NETWORK) })).toHaveCount(0, { timeout: 15_000 });
   expect(docker('network', 'ls', '-q', '--filter', `name=${NETWORK}`)).toBe('');
 
@@ -75,7 +75,7 @@ test('create an isolated network and a volume from the UI, see images, then remo
   await expect(vrow).toBeVisible({ timeout: 15_000 });
   expect(docker('volume', 'inspect', '-f', '{{.Name}}', VOLUME)).toBe(VOLUME);
   await vrow.getByRole('button', { name: `Remove volume ${VOLUME}` }).click();
-  await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+  await page.getByRole('alertdialog').getByRole('button', { name: 'Remove', exact: true }).click();
   await expect(page.getByRole('row', { name: new RegExp(VOLUME) })).toHaveCount(0, { timeout: 15_000 });
 
   // Images: the lab's busybox image is listed; its detail page shows its history.
