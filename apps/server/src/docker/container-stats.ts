@@ -5,6 +5,7 @@ import type { EventBus } from '../realtime/bus.js';
 import type { DockerInventory } from './docker-inventory.js';
 import type { EnginePool } from './engine-pool.js';
 import { engineError, engineMessage } from './docker-errors.js';
+import { onJsonLines } from './json-lines.js';
 
 type Log = { info(obj: unknown, msg: string): void; warn(obj: unknown, msg: string): void };
 
@@ -42,23 +43,15 @@ export function createContainerStats(deps: { engines: EnginePool; inventory: Doc
       const stream = (await docker.getContainer(src.id).stats({ stream: true })) as unknown as Readable;
       if (src.stopped) return void stream.destroy();
       src.stream = stream;
-      let carry = '';
-      stream.on('data', (chunk: Buffer) => {
-        carry += chunk.toString('utf8');
-        let nl: number;
-        while ((nl = carry.indexOf('\n')) >= 0) {
-          const line = carry.slice(0, nl).trim();
-          carry = carry.slice(nl + 1);
-          if (!line) continue;
-          try {
-            const point = computeStatsPoint(JSON.parse(line));
-            src.latest = point;
-            for (const topic of src.topics) bus.publish({ type: 'container.stats', topic, hostId: src.hostId, id: src.id, point });
-          } catch (err) {
-            log.warn({ err }, 'unreadable stats sample');
-          }
-        }
-      });
+      onJsonLines(
+        stream,
+        (raw) => {
+          const point = computeStatsPoint(raw);
+          src.latest = point;
+          for (const topic of src.topics) bus.publish({ type: 'container.stats', topic, hostId: src.hostId, id: src.id, point });
+        },
+        (_line, err) => log.warn({ err }, 'unreadable stats sample'),
+      );
       // The engine ends the stream when the container stops; a later start re-opens on demand.
       stream.on('end', () => release(src, true));
       stream.on('error', () => release(src, true));

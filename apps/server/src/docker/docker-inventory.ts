@@ -3,6 +3,7 @@ import type { ContainerSummary, DockerResourceKind, EngineStatus, ImageSummary, 
 import type { EventBus } from '../realtime/bus.js';
 import type { EngineHost, EnginePool } from './engine-pool.js';
 import { engineMessage } from './docker-errors.js';
+import { onJsonLines } from './json-lines.js';
 import { startedAtOf, toContainerSummary, toImageSummary, toNetworkSummary, toVolumeSummary } from './mappers.js';
 
 type Log = { info(obj: unknown, msg: string): void; warn(obj: unknown, msg: string): void };
@@ -173,21 +174,7 @@ export function createDockerInventory(deps: { engines: EnginePool; bus: EventBus
     const { docker } = await engines.engine(view.host.id);
     const stream = (await docker.getEvents({ filters: { type: EVENT_TYPES } })) as unknown as NodeJS.ReadableStream & { destroy?: () => void };
     view.events = stream;
-    let carry = '';
-    stream.on('data', (chunk: Buffer) => {
-      carry += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = carry.indexOf('\n')) >= 0) {
-        const line = carry.slice(0, nl).trim();
-        carry = carry.slice(nl + 1);
-        if (!line) continue;
-        try {
-          onEvent(view, JSON.parse(line));
-        } catch (err) {
-          log.warn({ err, line: line.slice(0, 200) }, 'unreadable docker event');
-        }
-      }
-    });
+    onJsonLines(stream, (evt) => onEvent(view, evt), (line, err) => log.warn({ err, line: line.slice(0, 200) }, 'unreadable docker event'));
     const lost = (why: string) => {
       if (view.events !== stream) return;
       view.events = null;

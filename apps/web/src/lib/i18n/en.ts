@@ -224,6 +224,7 @@ export const en = {
   'hosts.form.libvirtUri': 'libvirt URI',
   'hosts.form.libvirtUriHint': 'Leave empty if this host runs no libvirt.',
   'hosts.form.localExplain': 'This is Mirador’s own Docker endpoint (the local socket). Only its name, tags and notes can be changed.',
+  'hosts.dockerEngineLink': 'Engine details and policy',
   'hosts.form.dockerMode': 'Docker',
   'hosts.form.dockerSsh': 'Docker over SSH',
   'hosts.form.dockerNone': 'Do not use Docker',

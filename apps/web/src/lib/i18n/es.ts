@@ -222,6 +222,7 @@ export const es: Messages = {
   'hosts.form.libvirtUri': 'URI de libvirt',
   'hosts.form.libvirtUriHint': 'Déjalo vacío si este servidor no tiene libvirt.',
   'hosts.form.localExplain': 'Es el propio endpoint de Docker de Mirador (el socket local). Solo se pueden cambiar el nombre, las etiquetas y las notas.',
+  'hosts.dockerEngineLink': 'Detalles y política del motor',
   'hosts.form.dockerMode': 'Docker',
   'hosts.form.dockerSsh': 'Docker por SSH',
   'hosts.form.dockerNone': 'No usar Docker',
