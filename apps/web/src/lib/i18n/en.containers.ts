@@ -265,6 +265,8 @@ export const enContainers = {
   'containers.form.submitRun': 'Run container',
   'containers.form.submitCreate': 'Create container',
   'containers.form.submitRecreate': 'Recreate container',
+  'containers.form.pulling': 'Pulling {image} (it is not on this engine yet)',
+  'containers.form.pullFailed': 'The image could not be pulled.',
   'containers.form.busyPull': 'Creating… the image is pulled first if it is missing.',
   'containers.form.created': 'Container {name} created.',
   'containers.form.recreated': 'Container {name} recreated.',

@@ -267,6 +267,8 @@ export const esContainers: Record<keyof typeof enContainers, string> = {
   'containers.form.submitRun': 'Ejecutar contenedor',
   'containers.form.submitCreate': 'Crear contenedor',
   'containers.form.submitRecreate': 'Recrear contenedor',
+  'containers.form.pulling': 'Descargando {image} (aún no está en este motor)',
+  'containers.form.pullFailed': 'No se pudo descargar la imagen.',
   'containers.form.busyPull': 'Creando… si falta la imagen, primero se descarga.',
   'containers.form.created': 'Contenedor {name} creado.',
   'containers.form.recreated': 'Contenedor {name} recreado.',
