@@ -226,6 +226,13 @@ export function createDockerInventory(deps: { engines: EnginePool; bus: EventBus
     const existing = views.get(host.id);
     if (existing && existing.host.socketPath === host.socketPath && existing.host.transport === host.transport) {
       existing.host = host; // renamed hosts keep their view
+      if (existing.state === 'error' && existing.retry && !existing.events) {
+        // The host changed (a key was just accepted, credentials fixed): try now, not after the backoff.
+        clearTimeout(existing.retry);
+        existing.retry = null;
+        existing.failures = 0;
+        void connect(existing);
+      }
       return existing;
     }
     if (existing) stop(existing);
@@ -265,6 +272,11 @@ export function createDockerInventory(deps: { engines: EnginePool; bus: EventBus
     views.delete(view.host.id);
   }
 
+  function dropMissing(hosts: EngineHost[]) {
+    const ids = new Set(hosts.map((h) => h.id));
+    for (const v of [...views.values()]) if (!ids.has(v.host.id)) stop(v);
+  }
+
   /** The view of one engine, loading it the first time (waits at most `waitMs` for the first load). */
   async function viewOf(hostId: string, waitMs = 15_000): Promise<EngineView> {
     let view = views.get(hostId);
@@ -287,14 +299,16 @@ export function createDockerInventory(deps: { engines: EnginePool; bus: EventBus
   }
 
   return {
+    /** Every engine of the inventory loaded and followed (engines that went away are dropped). */
     async warmUp() {
-      for (const host of await engines.hosts()) ensure(host);
+      const hosts = await engines.hosts();
+      dropMissing(hosts);
+      for (const h of hosts) ensure(h);
     },
-    /** Follows inventory edits: a host gaining, losing or changing its engine. */
+    /** Follows inventory edits for the engines already loaded: a host losing or changing its engine. */
     async sync() {
       const hosts = await engines.hosts();
-      const ids = new Set(hosts.map((h) => h.id));
-      for (const v of [...views.values()]) if (!ids.has(v.host.id)) stop(v);
+      dropMissing(hosts);
       for (const h of hosts) if (views.has(h.id)) ensure(h);
     },
     forget(hostId: string) {

@@ -50,7 +50,9 @@ export default fp(
         void policies.forget(msg.id);
       } else if (msg.type === 'host.updated') {
         engines.forget(msg.host.id);
-        void inventory.sync().catch((err) => app.log.warn({ err }, 'docker inventory sync failed'));
+        // Warm mode also picks up engines that appear later (a new host, the local endpoint added at start).
+        const follow = app.config.warmInventories ? inventory.warmUp() : inventory.sync();
+        void follow.catch((err) => app.log.warn({ err }, 'docker inventory sync failed'));
       }
     });
     app.addHook('onReady', async () => {
