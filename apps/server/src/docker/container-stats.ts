@@ -12,6 +12,8 @@ type Log = { info(obj: unknown, msg: string): void; warn(obj: unknown, msg: stri
 const TOPIC_PREFIX = 'container-stats:';
 export const FLEET_TOPIC = 'docker-fleet';
 const FLEET_INTERVAL_MS = 2_000;
+/** How soon a watched container whose stream ended is looked at again. */
+const RESUME_CHECK_MS = 2_000;
 
 /** One engine stats stream for one container, shared by every viewer (and the fleet view). */
 interface Source {
@@ -34,6 +36,7 @@ export function createContainerStats(deps: { engines: EnginePool; inventory: Doc
   const sources = new Map<string, Source>();
   let fleetTimer: NodeJS.Timeout | null = null;
   let offFleetFollow: (() => void) | null = null;
+  let closed = false;
 
   const keyOf = (hostId: string, id: string) => `${hostId}/${id}`;
 
@@ -79,7 +82,30 @@ export function createContainerStats(deps: { engines: EnginePool; inventory: Doc
     src.stream = null;
     if (sources.get(keyOf(src.hostId, src.id)) === src) sources.delete(keyOf(src.hostId, src.id));
     // Still watched (the stream ended because the container stopped): re-open when it runs again.
-    if (force && (src.topics.size > 0 || src.fleet)) pending.set(keyOf(src.hostId, src.id), { topics: src.topics, fleet: src.fleet, hostId: src.hostId, id: src.id });
+    if (force && (src.topics.size > 0 || src.fleet)) {
+      const key = keyOf(src.hostId, src.id);
+      pending.set(key, { topics: src.topics, fleet: src.fleet, hostId: src.hostId, id: src.id });
+      // The stream may also have ended with the container still running (engine restart, SSH drop):
+      // no start event will come, so look again shortly.
+      setTimeout(() => void resumeIfRunning(key), RESUME_CHECK_MS).unref();
+    }
+  }
+
+  async function resumeIfRunning(key: string) {
+    const wait = pending.get(key);
+    if (!wait || closed) return;
+    const view = await inventory.viewOf(wait.hostId, 2_000).catch(() => null);
+    const c = view ? inventory.findContainer(view, wait.id) : null;
+    if (!c) return void pending.delete(key);
+    if (c.state !== 'running' || view!.state !== 'ok') {
+      // Stopped: its next start re-attaches. Engine down: keep looking until it is back.
+      if (view!.state !== 'ok') setTimeout(() => void resumeIfRunning(key), RESUME_CHECK_MS * 2).unref();
+      return;
+    }
+    pending.delete(key);
+    const src = acquire(wait.hostId, wait.id);
+    for (const t of wait.topics) src.topics.add(t);
+    src.fleet = src.fleet || wait.fleet;
   }
 
   /** Watchers of containers that are not running right now, re-attached on their next start. */
@@ -220,6 +246,7 @@ export function createContainerStats(deps: { engines: EnginePool; inventory: Doc
       return sources.size;
     },
     close() {
+      closed = true;
       offFleetFollow?.();
       stopFleet();
       for (const src of [...sources.values()]) release(src, true);

@@ -155,7 +155,8 @@ export function createContainersService(deps: {
     resolve,
 
     async list(hostId: string | null, q: ContainerListQuery): Promise<ContainerList> {
-      const views = hostId ? [await inventory.viewOf(hostId)] : await inventory.all();
+      // Fleet-wide: an engine that is slow to answer shows as 'loading' rather than holding up the others.
+      const views = hostId ? [await inventory.viewOf(hostId)] : await inventory.all(5_000);
       const items = views.flatMap((v) => inventory.containers(v)).filter((c) => matches(c, q));
       items.sort((a, b) => a.hostName.localeCompare(b.hostName) || a.name.localeCompare(b.name));
       return { items, engines: views.map((v) => inventory.statusOf(v)) };

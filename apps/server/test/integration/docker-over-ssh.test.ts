@@ -113,6 +113,10 @@ describe('Docker over SSH', () => {
     try {
       ws.send({ type: 'subscribe', topic: 'docker' });
       await ws.waitFor((m) => m.type === 'subscribed');
+      // Someone watches the container's stats across the drop: they must resume by themselves.
+      const statsTopic = `container-stats:${hostId}:${RUN}-web`;
+      ws.send({ type: 'subscribe', topic: statsTopic });
+      await ws.waitFor((m) => m.type === 'container.stats', 15_000);
       // Kill the sshd processes serving Mirador's connection (children of the lab's sshd listener).
       for (const pid of execFileSync('pgrep', ['-f', `sshd.*${lab.ssh.port}`], { encoding: 'utf8' }).trim().split('\n')) {
         for (const child of execFileSync('pgrep', ['-P', pid], { encoding: 'utf8' }).trim().split('\n').filter(Boolean)) {
@@ -129,6 +133,9 @@ describe('Docker over SSH', () => {
       expect(state).toBe('error');
       for (let i = 0; i < 120 && state !== 'ok'; i++) state = (await new Promise((r) => setTimeout(r, 500)), await engineState());
       expect(state).toBe('ok');
+      const seen = ws.messages.length;
+      await ws.waitFor((m) => m.type === 'container.stats' && ws.messages.indexOf(m) >= seen, 20_000);
+      ws.send({ type: 'unsubscribe', topic: statsTopic });
       docker('pause', `${RUN}-web`);
       await ws.waitFor((m) => m.type === 'container.updated' && m.container?.name === `${RUN}-web` && m.container.state === 'paused', 10_000);
       docker('unpause', `${RUN}-web`);
