@@ -15,6 +15,7 @@ import { engineError, engineMessage, onEngine } from './docker-errors.js';
 import type { Engine, EnginePool } from './engine-pool.js';
 import type { DockerPolicies } from './docker-policy.js';
 import type { Registries } from './registries.service.js';
+import { explainRegistryFailure } from './registry-errors.js';
 
 export interface Caller {
   isAdmin: boolean;
@@ -120,7 +121,8 @@ export function createContainersService(deps: {
           else resolve();
         }),
       );
-    } catch (err) {
+    } catch (failure) {
+      const err = explainRegistryFailure(failure, imageRegistry(image), auth);
       const why = engineMessage(err);
       // "Not there" is the user's to fix (a typo, a private image); an unreachable registry is not.
       const notThere = /not found|manifest unknown|pull access denied|does not exist|repository .* not found/i.test(why);

@@ -10,6 +10,7 @@ import type { DockerInventory } from './docker-inventory.js';
 import { engineError, engineMessage, onEngine } from './docker-errors.js';
 import type { Engine, EnginePool } from './engine-pool.js';
 import type { Registries, RegistryAuth } from './registries.service.js';
+import { explainRegistryFailure } from './registry-errors.js';
 import { toImageSummary } from './mappers.js';
 
 type User = { id: string; name: string };
@@ -52,22 +53,6 @@ function followLayers(engine: Engine, stream: Readable, ctx: TaskContext, bus: E
       },
     );
   });
-}
-
-const AUTH_REFUSED = /no basic auth credentials|unauthorized|authentication required|denied: requested access|pull access denied|access to the resource is denied/i;
-
-/**
- * The engine's words for a registry refusal ("no basic auth credentials", "unauthorized:
- * authentication required") name neither the registry nor where the credentials came from.
- */
-function explainRegistryFailure(err: unknown, registry: string, auth: RegistryAuth | undefined): unknown {
-  const said = err instanceof Error ? err.message : String(err);
-  if (!AUTH_REFUSED.test(said)) return err;
-  return new Error(
-    auth
-      ? `${registry} refused the credentials stored in Mirador (registry user "${auth.username}"); the registry said: ${said}`
-      : `No credentials are stored in Mirador for ${registry} (add them under Registries); the registry said: ${said}`,
-  );
 }
 
 /** Build output: `stream` lines are the Dockerfile steps' output; `Step n/m` gives progress. */
@@ -113,6 +98,41 @@ export function createImagesService(deps: { engines: EnginePool; inventory: Dock
     return { engine, info };
   }
 
+  /**
+   * Pull and push differ only in the engine call: both resolve credentials, run as a cancellable task
+   * with per-layer progress, explain registry failures and re-read the image list.
+   */
+  async function transfer(
+    kind: 'pull' | 'push',
+    engine: Engine,
+    image: string,
+    registry: string,
+    registryId: string | undefined,
+    user: User | null,
+    open: (auth: RegistryAuth | undefined) => Promise<NodeJS.ReadableStream>,
+  ): Promise<Task> {
+    const auth = await registries.authFor(registry, registryId);
+    const command = kind === 'pull' ? dockerCommands.pull(image) : dockerCommands.push(image);
+    return tasks.start({
+      type: `image.${kind}`,
+      target: { type: 'image', id: image, name: image, hostId: engine.host.id },
+      user,
+      cancellable: true,
+      params: { image, registryId: registryId ?? null, command },
+      run: async (ctx) => {
+        ctx.log(`Equivalent command: ${command}`);
+        try {
+          const stream = await onEngine(engine.host.name, () => open(auth));
+          await followLayers(engine, stream as unknown as Readable, ctx, bus);
+        } catch (err) {
+          throw explainRegistryFailure(err, registry, auth);
+        }
+        await inventory.refreshKind(engine.host.id, 'image').catch(() => {});
+        return kind === 'pull' ? `Pulled ${image} on ${engine.host.name}` : `Pushed ${image}`;
+      },
+    });
+  }
+
   return {
     async list(hostId: string): Promise<ImageSummary[]> {
       return inventory.images(await inventory.viewOf(hostId));
@@ -143,26 +163,9 @@ export function createImagesService(deps: { engines: EnginePool; inventory: Dock
     async pull(hostId: string, image: string, registryId: string | undefined, user: User | null): Promise<Task> {
       const ref = parseImageRef(image);
       const engine = await engines.engine(hostId);
-      const registry = imageRegistry(image);
-      const auth = await registries.authFor(registry, registryId);
-      return tasks.start({
-        type: 'image.pull',
-        target: { type: 'image', id: ref.normalized, name: ref.normalized, hostId },
-        user,
-        cancellable: true,
-        params: { image: ref.normalized, registryId: registryId ?? null, command: dockerCommands.pull(ref.normalized) },
-        run: async (ctx) => {
-          ctx.log(`Equivalent command: ${dockerCommands.pull(ref.normalized)}`);
-          try {
-            const stream = await onEngine(engine.host.name, () => engine.docker.pull(ref.normalized, auth ? { authconfig: auth } : {}));
-            await followLayers(engine, stream as Readable, ctx, bus);
-          } catch (err) {
-            throw explainRegistryFailure(err, registry, auth);
-          }
-          await inventory.refreshKind(hostId, 'image').catch(() => {});
-          return `Pulled ${ref.normalized} on ${engine.host.name}`;
-        },
-      });
+      return transfer('pull', engine, ref.normalized, imageRegistry(image), registryId, user, (auth) =>
+        engine.docker.pull(ref.normalized, auth ? { authconfig: auth } : {}) as Promise<NodeJS.ReadableStream>,
+      );
     },
 
     async tag(hostId: string, ref: string, target: string) {
@@ -180,26 +183,10 @@ export function createImagesService(deps: { engines: EnginePool; inventory: Dock
       const r = parseImageRef(ref);
       const engine = await engines.engine(hostId);
       await onEngine(engine.host.name, () => engine.docker.getImage(r.normalized).inspect());
-      const registry = imageRegistry(ref);
-      const auth = await registries.authFor(registry, registryId);
-      return tasks.start({
-        type: 'image.push',
-        target: { type: 'image', id: r.normalized, name: r.normalized, hostId },
-        user,
-        cancellable: true,
-        params: { image: r.normalized, registryId: registryId ?? null, command: dockerCommands.push(r.normalized) },
-        run: async (ctx) => {
-          ctx.log(`Equivalent command: ${dockerCommands.push(r.normalized)}`);
-          const tag = r.digest ? undefined : (r.tag ?? 'latest');
-          try {
-            const stream = await onEngine(engine.host.name, () => engine.docker.getImage(r.normalized).push({ ...(tag ? { tag } : {}), ...(auth ? { authconfig: auth } : {}) } as Record<string, unknown>) as Promise<NodeJS.ReadableStream>);
-            await followLayers(engine, stream as unknown as Readable, ctx, bus);
-          } catch (err) {
-            throw explainRegistryFailure(err, registry, auth);
-          }
-          return `Pushed ${r.normalized}`;
-        },
-      });
+      const tag = r.digest ? undefined : (r.tag ?? 'latest');
+      return transfer('push', engine, r.normalized, imageRegistry(ref), registryId, user, (auth) =>
+        engine.docker.getImage(r.normalized).push({ ...(tag ? { tag } : {}), ...(auth ? { authconfig: auth } : {}) } as Record<string, unknown>) as Promise<NodeJS.ReadableStream>,
+      );
     },
 
     async remove(hostId: string, ref: string, force: boolean): Promise<RemoveImageResult> {
