@@ -198,6 +198,11 @@ describe('containers on the local engine', () => {
       expect(Math.max(...samples)).toBeGreaterThan(20);
       expect(Math.max(...samples)).toBeLessThan(80);
       expect(t.app.docker.stats.openSources()).toBe(1);
+      // The REST sample is the live one while a stream runs.
+      const one = await t.call({ method: 'GET', url: `/api/hosts/${hostId}/containers/${RUN}-busy/stats`, cookie: admin });
+      expect(one.statusCode, one.body).toBe(200);
+      expect(one.json().onlineCpus).toBeGreaterThanOrEqual(1);
+      expect(one.json().memoryLimitBytes).toBeGreaterThan(0);
       ws.send({ type: 'unsubscribe', topic });
       await ws.waitFor((m) => m.type === 'unsubscribed');
       await new Promise((r) => setTimeout(r, 300));
