@@ -29,6 +29,7 @@ import tasksRoutes from './tasks/tasks.routes.js';
 import wsRoutes from './realtime/ws.routes.js';
 import web from './web/web.plugin.js';
 import { createFirstAdmin } from './users/users.service.js';
+import { strictBodyValidators } from './http/validators.js';
 
 export interface BuildOptions {
   logger?: FastifyServerOptions['logger'];
@@ -46,6 +47,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     // removeAdditional 'all' would strip fields while Ajv tries each branch of a union (anyOf),
     // breaking every union member after the first; handlers pick the fields they use instead.
     ajv: { customOptions: { removeAdditional: true, coerceTypes: 'array', useDefaults: true } },
+    schemaController: { compilersFactory: { buildValidator: strictBodyValidators } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // Infrastructure, then services, then routes: each layer only uses what is below it.

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createAuditService, type Actor, type AuditService } from './audit.service.js';
+import { judgePath } from '../http/canonical-path.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -40,8 +41,12 @@ export default fp(
     app.decorateRequest('auditFailure', null);
 
     app.addHook('onSend', async (req, reply, payload) => {
-      if (!MUTATING.has(req.method) || !req.url.startsWith('/api/')) return payload;
-      const spec = req.routeOptions.config?.audit;
+      if (!MUTATING.has(req.method)) return payload;
+      // The same path judgement as routing and auth: canonical API paths are audited, and so is every
+      // mutation refused for a non-canonical path (an attempt worth a record, wherever it aimed).
+      const verdict = judgePath(req.url);
+      if (verdict.ok && !verdict.isApi) return payload;
+      const spec = verdict.ok ? req.routeOptions.config?.audit : undefined;
       if (spec === false) return payload;
       const params = req.params as Record<string, string> | undefined;
       const ok = reply.statusCode < 400 && !req.auditFailure;
@@ -49,7 +54,7 @@ export default fp(
         await app.audit.append({
           actor: actorOf(req),
           sourceIp: req.ip,
-          action: spec?.action ?? `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`,
+          action: spec?.action ?? (verdict.ok ? `${req.method} ${req.routeOptions.url ?? verdict.path}` : `request.refused ${req.method} ${verdict.path.slice(0, 200)}`),
           target: req.auditTarget ?? { type: spec?.targetType ?? null, id: params?.id ?? null },
           params: req.auditParams !== undefined ? req.auditParams : { params: req.params, query: req.query, body: req.body },
           result: ok ? 'ok' : 'error',

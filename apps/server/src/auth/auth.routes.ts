@@ -65,11 +65,11 @@ export default async function authRoutes(fastify: FastifyInstance) {
     req.auditParams = { username };
     req.auditActor = { type: 'anonymous', id: null, name: username };
     const { perUser, perIp } = app.loginLimits;
-    const userKey = username.toLowerCase();
+    const userKey = `${username.toLowerCase()}@${req.ip}`;
     const wait = Math.max(perUser.retryAfter(userKey), perIp.retryAfter(req.ip));
     if (wait > 0) {
       reply.header('retry-after', String(wait));
-      throw tooManyRequests(`Too many failed logins; try again in ${Math.ceil(wait / 60)} minute(s)`);
+      throw tooManyRequests(wait < 60 ? `Too many failed logins from your address; try again in ${wait} second(s)` : `Too many failed logins from your address; try again in ${Math.ceil(wait / 60)} minute(s)`);
     }
     const user = await app.db.user.findUnique({ where: { username } });
     const valid = user ? await verifyPassword(user.passwordHash, password) : (await burnPasswordCheck(password), false);

@@ -18,6 +18,11 @@ export default fp(
         security: [{ session: [] }, { token: [] }],
       },
     });
+    // The API description is public on purpose (it is the published contract, and scripts read it
+    // before they hold a token); said explicitly because the auth guard denies undeclared routes.
+    app.addHook('onRoute', (route) => {
+      if (route.url === '/api/docs' || route.url.startsWith('/api/docs/')) route.config = { ...route.config, public: true };
+    });
     await app.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true, uiConfig: { docExpansion: 'list' } });
   },
   { name: 'docs', dependencies: ['infra'] },

@@ -67,7 +67,11 @@ describe('accounts and sessions', () => {
     const limited = await t.call({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: 'correct horse battery' } });
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
-    t.app.loginLimits.perUser.reset('admin');
+    // The lock is for this address only: the real admin, elsewhere, still gets in.
+    const elsewhere = await t.call({ method: 'POST', url: '/api/auth/login', remoteAddress: '10.9.8.7', payload: { username: 'admin', password: 'correct horse battery' } });
+    expect(elsewhere.statusCode).toBe(200);
+    t.app.loginLimits.perUser.reset('admin@127.0.0.1');
+    t.app.loginLimits.perIp.reset('127.0.0.1');
   });
 
   it('lets an admin manage users with roles enforced', async () => {
