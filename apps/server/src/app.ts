@@ -6,9 +6,11 @@ import './types.js';
 import errors from './plugins/errors.js';
 import infra from './plugins/infra.js';
 import security from './plugins/security.js';
+import canonicalPaths from './http/canonical-path.plugin.js';
 import docs from './plugins/docs.js';
 import auditPlugin from './audit/audit.plugin.js';
 import authPlugin from './auth/auth.plugin.js';
+import identityWatchPlugin from './auth/identity-watch.plugin.js';
 import tasksPlugin from './tasks/tasks.plugin.js';
 import connectionsPlugin from './connections/connections.plugin.js';
 import vmsPlugin from './vms/vms.plugin.js';
@@ -29,6 +31,7 @@ import tasksRoutes from './tasks/tasks.routes.js';
 import wsRoutes from './realtime/ws.routes.js';
 import web from './web/web.plugin.js';
 import { createFirstAdmin } from './users/users.service.js';
+import { withRedaction } from './lib/logger.js';
 import { strictBodyValidators } from './http/validators.js';
 
 export interface BuildOptions {
@@ -41,7 +44,8 @@ export interface BuildOptions {
  */
 export async function buildApp(config: Config, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ?? { level: config.logLevel },
+    // Secrets are redacted from the log as from the audit log (lib/logger.ts).
+    logger: withRedaction(opts.logger ?? { level: config.logLevel }),
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     // removeAdditional 'all' would strip fields while Ajv tries each branch of a union (anyOf),
@@ -55,9 +59,11 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(infra, { config });
   await app.register(security);
   await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  await app.register(canonicalPaths);
   await app.register(docs);
   await app.register(auditPlugin);
   await app.register(authPlugin);
+  await app.register(identityWatchPlugin);
   await app.register(tasksPlugin);
   await app.register(connectionsPlugin);
   await app.register(vmsPlugin);

@@ -27,7 +27,7 @@ export const AuditEntry = Type.Object({
   statusCode: Type.Union([Type.Integer(), Type.Null()]),
   durationMs: Type.Union([Type.Integer(), Type.Null()]),
   prevHash: Type.String(),
-  hash: Type.String(),
+  hash: Type.String({ description: 'HMAC-SHA256 link under a key outside the database (plain SHA-256 for records older than keyed MACs)' }),
 });
 export type AuditEntry = Static<typeof AuditEntry>;
 
@@ -64,5 +64,8 @@ export const AuditVerify = Type.Object({
   checked: Type.Integer(),
   firstBrokenSeq: Type.Union([Type.Integer(), Type.Null()]),
   reason: Type.Union([Type.String(), Type.Null()]),
+  legacyChecked: Type.Integer({ description: 'How many of the checked records predate keyed MACs and were checked with the weaker plain hash' }),
+  headSeq: Type.Union([Type.Integer(), Type.Null()], { description: 'The head kept outside the database: note it elsewhere to detect a rollback of both' }),
+  headMac: Type.Union([Type.String(), Type.Null()]),
 });
 export type AuditVerify = Static<typeof AuditVerify>;

@@ -231,7 +231,7 @@ export const ContainerDetail = Type.Object({
   container: ContainerSummary,
   /** The settings it was created with, in the create body's shape (for recreate / "run again"). */
   settings: CreateContainerBody,
-  /** `docker inspect` verbatim. */
+  /** `docker inspect` verbatim (environment values hidden when `envValuesHidden`). */
   inspect: Type.Unknown(),
   /** `docker run` that would recreate it. */
   runCommand: Type.String(),
@@ -240,6 +240,14 @@ export const ContainerDetail = Type.Object({
    * would drop them, so the UI says so before anyone recreates.
    */
   droppedSettings: Type.Array(Type.String()),
+  /**
+   * True when every environment value was replaced by `[hidden]` (`KEY=[hidden]`, the same in the
+   * settings, the inspect JSON's `Config.Env` and the `docker run` line): viewers, unless the
+   * engine's policy lets them read values. See HIDDEN_ENV_VALUE in @mirador/docker.
+   */
+  envValuesHidden: Type.Boolean(),
+  /** Names of variables whose values look like credentials: show them masked until asked. */
+  sensitiveEnv: Type.Array(Type.String()),
 });
 export type ContainerDetail = Static<typeof ContainerDetail>;
 

@@ -99,6 +99,11 @@ export const DockerPolicy = Type.Object({
    * `/` and the Docker socket are refused whatever this says.
    */
   bindMountAllowList: Type.Array(Type.String({ pattern: '^/.{0,4095}$' }), { maxItems: 64 }),
+  /**
+   * Viewers see the names of containers' environment variables, not their values (which often hold
+   * passwords), unless this is true. Optional so older clients can still save a policy; default false.
+   */
+  viewersSeeEnvValues: Type.Optional(Type.Boolean()),
 });
 export type DockerPolicy = Static<typeof DockerPolicy>;
 
@@ -108,6 +113,7 @@ export const DEFAULT_DOCKER_POLICY: DockerPolicy = {
   allowDevices: false,
   allowedCapAdd: [],
   bindMountAllowList: [],
+  viewersSeeEnvValues: false,
 };
 
 export const Registry = Type.Object({

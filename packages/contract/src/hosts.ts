@@ -24,7 +24,25 @@ export const HostName = Type.String({ pattern: HOST_NAME_PATTERN, minLength: 1, 
 export const HostAddress = Type.String({ pattern: HOST_ADDRESS_PATTERN, minLength: 1, maxLength: 253 });
 export const SshUser = Type.String({ pattern: SSH_USER_PATTERN, minLength: 1, maxLength: 32 });
 export const Tag = Type.String({ pattern: TAG_PATTERN, minLength: 1, maxLength: 32 });
-export const LibvirtUri = Type.String({ pattern: LIBVIRT_URI_PATTERN, maxLength: 200 });
+/** Accepted in requests for compatibility: only a URI Mirador itself builds (see LibvirtEndpoint). */
+export const LibvirtUri = Type.String({
+  pattern: LIBVIRT_URI_PATTERN,
+  maxLength: 200,
+  description: 'Deprecated in requests: send `libvirt` instead. Only qemu:///system, qemu:///session, test:///default, lxc:///system, xen:///system, ch:///system or ch:///session.',
+});
+/**
+ * Where virsh connects on the host (it always runs there, over Mirador's SSH connection): the
+ * hypervisor driver and the system or per-user daemon. The test driver's only endpoint is `system`
+ * (test:///default); lxc and xen offer only `system`. Unknown members are refused, not ignored.
+ */
+export const LibvirtEndpoint = Type.Object(
+  {
+    driver: Type.Union([Type.Literal('qemu'), Type.Literal('test'), Type.Literal('lxc'), Type.Literal('xen'), Type.Literal('ch')]),
+    mode: Type.Union([Type.Literal('system'), Type.Literal('session')]),
+  },
+  { additionalProperties: Type.Never() },
+);
+export type LibvirtEndpoint = Static<typeof LibvirtEndpoint>;
 export const PrivateKey = Type.String({ minLength: 64, maxLength: 16384 });
 
 export const HostFacts = Type.Object({
@@ -59,7 +77,12 @@ export const Host = Type.Object({
   hostKey: Type.Union([HostKeyInfo, Type.Null()]),
   tags: Type.Array(Type.String()),
   notes: Type.String(),
+  /** The libvirt endpoint, or null when the host has none (or its stored one is not usable: see libvirtProblem). */
+  libvirt: Type.Union([LibvirtEndpoint, Type.Null()]),
+  /** The URI Mirador builds from `libvirt` and passes to `virsh -c`. */
   libvirtUri: Type.Union([Type.String(), Type.Null()]),
+  /** Set when the stored endpoint is not one Mirador builds (an older version or a direct database edit): it is not used. */
+  libvirtProblem: Type.Union([Type.String(), Type.Null()]),
   dockerMode: DockerMode,
   dockerSocket: Type.Union([Type.String(), Type.Null()]),
   status: HostStatus,
@@ -85,6 +108,8 @@ export const CreateHostBody = Type.Object({
   password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
   tags: Type.Optional(Type.Array(Tag, { maxItems: 20, uniqueItems: true })),
   notes: Type.Optional(Type.String({ maxLength: 4000 })),
+  /** Default qemu/system; null for a host without libvirt. */
+  libvirt: Type.Optional(Type.Union([LibvirtEndpoint, Type.Null()])),
   libvirtUri: Type.Optional(Type.Union([LibvirtUri, Type.Null()])),
   dockerMode: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('ssh')])),
   /** The engine's socket on the host (default /var/run/docker.sock; rootless: /run/user/<uid>/docker.sock). */
@@ -92,7 +117,11 @@ export const CreateHostBody = Type.Object({
 });
 export type CreateHostBody = Static<typeof CreateHostBody>;
 
-/** Secrets are replaced only when a new one is sent; omitted fields stay as they are. */
+/**
+ * Secrets are replaced only when a new one is sent; omitted fields stay as they are.
+ * Only name, tags and notes are open to operators: every other field changes how Mirador reaches
+ * the host (address, credentials, libvirt endpoint, Docker socket) and needs the admin role.
+ */
 export const UpdateHostBody = Type.Object(
   {
     name: Type.Optional(HostName),
@@ -105,6 +134,7 @@ export const UpdateHostBody = Type.Object(
     password: Type.Optional(Type.String({ minLength: 1, maxLength: 1024 })),
     tags: Type.Optional(Type.Array(Tag, { maxItems: 20, uniqueItems: true })),
     notes: Type.Optional(Type.String({ maxLength: 4000 })),
+    libvirt: Type.Optional(Type.Union([LibvirtEndpoint, Type.Null()])),
     libvirtUri: Type.Optional(Type.Union([LibvirtUri, Type.Null()])),
     dockerMode: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('ssh')])),
     dockerSocket: Type.Optional(Type.Union([DockerSocketPath, Type.Null()])),
@@ -112,6 +142,8 @@ export const UpdateHostBody = Type.Object(
   { minProperties: 1 },
 );
 export type UpdateHostBody = Static<typeof UpdateHostBody>;
+/** The UpdateHostBody fields an operator may send; the rest are admin-only. */
+export const HOST_FIELDS_FOR_OPERATORS = ['name', 'tags', 'notes'] as const;
 
 export const HostTestErrorCode = Type.Union([
   Type.Literal('unreachable'),

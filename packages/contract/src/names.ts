@@ -9,8 +9,22 @@ export const HOST_ADDRESS_PATTERN = '^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z
 /** POSIX login names (useradd's default rule, plus upper case which some sites use). */
 export const SSH_USER_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,31}$';
 export const TAG_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,31}$';
-/** libvirt connection URIs Mirador accepts: driver[+transport]://[host]/path[?query-without-shell-metachars]. */
-export const LIBVIRT_URI_PATTERN = '^[a-z][a-z0-9+]*://[A-Za-z0-9._@:\\[\\]-]*/[A-Za-z0-9._/-]*(?:\\?[A-Za-z0-9._=&/-]*)?$';
+/**
+ * The only libvirt URIs Mirador uses: local endpoints it builds itself from a driver and a mode
+ * (@mirador/libvirt's uri.ts is the one list; a server unit test keeps this pattern equal to it).
+ * No transport, host part or query string: those make libvirt run programs and open files.
+ */
+export const LIBVIRT_URI_PATTERN = '^(?:qemu:///(?:system|session)|test:///default|lxc:///system|xen:///system|ch:///(?:system|session))$';
+/** Hypervisor drivers Mirador can reach on a host, and which of the system/session daemons each offers. */
+export const LIBVIRT_DRIVERS = ['qemu', 'test', 'lxc', 'xen', 'ch'] as const;
+export const LIBVIRT_MODES = ['system', 'session'] as const;
+export const LIBVIRT_DRIVER_MODES: Record<(typeof LIBVIRT_DRIVERS)[number], readonly (typeof LIBVIRT_MODES)[number][]> = {
+  qemu: ['system', 'session'],
+  test: ['system'],
+  lxc: ['system'],
+  xen: ['system'],
+  ch: ['system', 'session'],
+};
 
 export const PASSWORD_MIN = 8;
 export const PASSWORD_MAX = 256;

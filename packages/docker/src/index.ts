@@ -29,7 +29,10 @@ export { MEMORY_MIN_BYTES, type NetworkKind, networkKind, validateNetworkMode, v
 export { type CreateOptions, toCreateOptions } from './create-options.js';
 export { dockerRunArgv, dockerRunCommand } from './run-command.js';
 export { settingsFromInspect, droppedInspectSettings } from './inspect-settings.js';
-export { DOCKER_SOCKET_PATHS, type PolicyOptions, type PolicyResult, checkPolicy, checkVolumePolicy } from './policy.js';
+export { DOCKER_SOCKET_PATHS, type PolicyOptions, type PolicyResult, checkPolicy, joinedContainer } from './policy.js';
+export { checkVolumePolicy, volumeBindDevice } from './volume-policy.js';
+export { type NamespaceField, type NamespaceJoin, checkContainerPolicy, containerJoins } from './container-policy.js';
+export { HIDDEN_ENV_VALUE, envName, hideEnvValues, isSensitiveEnv, sensitiveEnvNames } from './env.js';
 export { dockerCommands } from './commands.js';
 export { computeStatsPoint } from './stats.js';
 export { type LogFrame, type LogStreamName, DockerLogDemuxer, splitTimestamp } from './logs.js';

@@ -1,4 +1,4 @@
-import type { CreateContainerBody, CreateVolumeBody, DockerPolicy } from '@mirador/contract';
+import type { CreateContainerBody, DockerPolicy } from '@mirador/contract';
 import { show } from './errors.js';
 import { isPathAtOrUnder, validateHostPath } from './paths.js';
 
@@ -18,6 +18,11 @@ export interface PolicyOptions {
   isAdmin: boolean;
   /** Further engine sockets of this host (e.g. a rootless engine's `/run/user/1000/docker.sock`). */
   dockerSocketPaths?: string[];
+  /**
+   * Containers (as named in `network: container:<x>`) whose namespaces the server has judged this
+   * caller may join: their own settings pass this policy. Any other join is refused for non-admins.
+   */
+  allowedJoins?: readonly string[];
 }
 
 export interface PolicyResult {
@@ -40,11 +45,19 @@ function exposedSocket(source: string, sockets: readonly string[]): string | und
   return sockets.find((sock) => source !== '/' && isPathAtOrUnder(sock, source));
 }
 
+/** `container:<x>` → x; anything else → null. */
+export function joinedContainer(mode: unknown): string | null {
+  return typeof mode === 'string' && mode.startsWith('container:') ? mode.slice('container:'.length) : null;
+}
+
 /**
  * What an engine's policy says about a create body. Admins are never refused but get the same
  * warnings. For non-admins, binding `/` or an engine socket (or a directory holding one) is refused
  * whatever the allow-list says. Paths are compared as written (normalized, segment by segment):
- * a symlink under an allowed directory is not resolved here.
+ * a symlink under an allowed directory is not resolved here — the server judges the body a second
+ * time with every path resolved on the engine's machine. Joining another container's network is
+ * refused unless the server judged that container (`opts.allowedJoins`). Named volumes are judged
+ * by the server too (their driver options, with checkVolumePolicy).
  */
 export function checkPolicy(body: CreateContainerBody, policy: DockerPolicy, opts: PolicyOptions): PolicyResult {
   const refusals: string[] = [];
@@ -66,6 +79,13 @@ export function checkPolicy(body: CreateContainerBody, policy: DockerPolicy, opt
   if (body.network === 'host') {
     warnings.push('network: the host network gives the container the host\'s interfaces and ports, including services bound to localhost.');
     if (!policy.allowHostNamespaces) refuse(`network: using the host's network namespace (--network host) ${needsAdmin}.`);
+  }
+  const joined = joinedContainer(body.network);
+  if (joined !== null) {
+    warnings.push(`network: the container shares the network stack of ${show(joined)}: its interfaces, ports and whatever that container can reach.`);
+    if (!(opts.allowedJoins ?? []).includes(joined)) {
+      refuse(`network: joining the network namespace of ${show(joined)} needs an administrator unless that container is one you could have created on this engine.`);
+    }
   }
   (body.devices ?? []).forEach((d, i) => {
     if (!policy.allowDevices) refuse(`devices[${i}]: giving the container the host device ${show(d.split(':')[0])} ${needsAdmin}.`);
@@ -104,22 +124,3 @@ export function checkPolicy(body: CreateContainerBody, policy: DockerPolicy, opt
   });
   return { refusals, warnings };
 }
-
-/**
- * Volume creation can mount host paths too (`local` driver, `-o type=none -o o=bind -o device=/`)
- * or block devices: the same rules as bind mounts apply to `device` for non-admins.
- */
-export function checkVolumePolicy(body: CreateVolumeBody, policy: DockerPolicy, opts: PolicyOptions): PolicyResult {
-  const opt = body.driverOpts ?? {};
-  const device = opt.device;
-  if (device === undefined || !device.startsWith('/')) return { refusals: [], warnings: [] };
-  const isBind = /(^|,)r?bind(,|$)/.test(opt.o ?? '') || opt.type === 'none';
-  if (isBind) {
-    const r = checkPolicy({ image: 'x', mounts: [{ type: 'bind', source: device, target: '/x' }] }, policy, opts);
-    const rename = (s: string): string => s.replace(/^mounts\[0\]\.source/, 'driverOpts.device');
-    return { refusals: r.refusals.map(rename), warnings: r.warnings.map(rename) };
-  }
-  const refusals = opts.isAdmin || policy.allowDevices ? [] : [`driverOpts.device: a volume on the host device ${show(device)} needs an administrator (this engine's policy does not allow devices).`];
-  return { refusals, warnings: [] };
-}
-

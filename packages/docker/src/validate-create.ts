@@ -54,11 +54,26 @@ function eachOf<T>(list: readonly T[] | undefined, field: string, check: (item: 
 }
 
 /**
+ * The fields a create body may have. Anything else (`volumesFrom`, `pid`, `ipc`, `securityOpt`…) is
+ * refused rather than ignored: a caller must not believe a setting took effect, and a field added
+ * here later must pass the engine policy first. Typed so a new contract field cannot be forgotten.
+ */
+const CREATE_FIELDS: Record<keyof CreateContainerBody, true> = {
+  image: true, name: true, command: true, entrypoint: true, env: true, ports: true, mounts: true, network: true,
+  networkAliases: true, hostname: true, restart: true, user: true, workingDir: true, labels: true, memory: true,
+  cpus: true, capAdd: true, capDrop: true, noNewPrivileges: true, readOnlyRootfs: true, privileged: true,
+  pidHost: true, devices: true, tty: true, autoRemove: true, start: true,
+};
+
+/**
  * Every check on every field of a create body. Throws the first problem as a DockerValidationError
  * whose field is the path in the body (`mounts[1].source`, `env[2]`…).
  */
 export function validateCreateBody(body: CreateContainerBody): void {
   if (body === null || typeof body !== 'object') fail('body', 'The container settings are missing.');
+  for (const key of Object.keys(body)) {
+    if (!Object.hasOwn(CREATE_FIELDS, key)) fail(key, `${show(key)} is not a setting Mirador can create containers with; leave it out.`);
+  }
   parseImageRef(body.image, 'image');
   if (body.name !== undefined) validateContainerName(body.name, 'name');
   if (body.command !== undefined) validateArgv(body.command, 'command');
@@ -85,6 +100,9 @@ export function validateCreateBody(body: CreateContainerBody): void {
   const targets = new Map<string, number>();
   eachOf(body.mounts, 'mounts', (m, f) => {
     if (m === null || typeof m !== 'object') fail(f, 'Each mount must be an object.');
+    const known = m.type === 'tmpfs' ? ['type', 'target', 'size', 'source'] : ['type', 'source', 'target', 'readOnly'];
+    const extra = Object.keys(m).find((k) => !known.includes(k));
+    if (extra !== undefined) fail(`${f}.${extra}`, `${show(extra)} is not a mount setting Mirador passes on (volume options, propagation…); leave it out.`);
     const target = validateContainerPath(m.target, `${f}.target`);
     const previous = targets.get(target);
     if (previous !== undefined) fail(`${f}.target`, `${show(target)} is already used by mounts[${previous}]; each mount needs its own target.`);

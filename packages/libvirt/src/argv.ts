@@ -13,15 +13,21 @@ import {
   assertPoolName,
   assertVolumeName,
 } from './names.js';
+import { CANONICAL_LIBVIRT_URIS, describeRefusedUri, parseLibvirtUri } from './uri.js';
 
 export type Argv = string[];
 
-// Only libvirt URI schemes the dashboard talks to; anything else (or anything with whitespace) is refused.
-const URI_PATTERN = /^(?:qemu|test|lxc|xen|ch)(?:\+(?:ssh|unix|tcp|tls|libssh|libssh2))?:\/\/[A-Za-z0-9.@:\[\]_-]*\/[A-Za-z0-9._\/-]*(?:\?[A-Za-z0-9._=&%\/-]*)?$/;
-
+/**
+ * The last line before a URI becomes `virsh -c <uri>`: only the local endpoints Mirador builds
+ * (see uri.ts). Transports and query parameters would let the URI name programs and files.
+ */
 export function assertConnectionUri(uri: unknown): asserts uri is string {
-  if (typeof uri !== 'string' || !URI_PATTERN.test(uri)) {
-    throw new LibvirtValidationError('invalid-value', 'uri', `Connection URI ${JSON.stringify(uri)} is not a libvirt URI like qemu:///system.`);
+  if (!parseLibvirtUri(uri)) {
+    throw new LibvirtValidationError(
+      'invalid-value',
+      'libvirtUri',
+      `Connection URI ${describeRefusedUri(uri)} is not a libvirt endpoint Mirador builds (${CANONICAL_LIBVIRT_URIS.join(', ')}); pick the host's libvirt endpoint again.`,
+    );
   }
 }
 

@@ -121,3 +121,15 @@ export {
   virtioDiskTarget,
 } from './build-domain.js';
 export { parseDomifaddr } from './parse-domifaddr.js';
+export {
+  type LibvirtDriver,
+  type LibvirtMode,
+  type LibvirtEndpoint,
+  LIBVIRT_DRIVERS,
+  LIBVIRT_MODES,
+  CANONICAL_LIBVIRT_URIS,
+  libvirtModesOf,
+  libvirtUriOf,
+  parseLibvirtUri,
+  describeRefusedUri,
+} from './uri.js';

@@ -34,7 +34,7 @@ import {
   withCLocale,
 } from '../src/index.js';
 
-const U = 'qemu+ssh://root@host.example/system';
+const U = 'qemu:///system';
 const V = ['virsh', '-c', U];
 
 describe('virsh argv builders', () => {
@@ -89,12 +89,18 @@ describe('virsh argv builders', () => {
     expect(() => defineArgv(U, '/tmp/../etc/x')).toThrow(LibvirtValidationError);
   });
 
-  it('refuse URIs that are not libvirt URIs', () => {
-    for (const bad of ['', 'qemu:///system; reboot', '-c', 'http://x/', 'qemu+ssh://host/system --readonly']) {
-      expect(() => startArgv(bad, 'vm1')).toThrow(/not a libvirt URI/);
+  it('refuse every URI that is not one of the local endpoints Mirador builds', () => {
+    for (const bad of [
+      '', 'qemu:///system; reboot', '-c', 'http://x/', 'qemu+ssh://host/system --readonly',
+      'qemu+ssh://admin@10.0.0.5:2222/system?keyfile=/root/.ssh/id', 'qemu+ssh://localhost/system?command=/tmp/x',
+      'qemu:///system?socket=/tmp/x', 'qemu+ext:///system?command=/tmp/x', 'QEMU:///system', 'qemu:///system/',
+    ]) {
+      expect(() => startArgv(bad, 'vm1'), bad).toThrow(/not a libvirt endpoint Mirador builds/);
+      expect(() => eventArgv(bad), bad).toThrow(LibvirtValidationError);
+      expect(() => consoleArgv(bad, 'vm1'), bad).toThrow(LibvirtValidationError);
     }
-    expect(() => startArgv('qemu+ssh://admin@10.0.0.5:2222/system?keyfile=/root/.ssh/id', 'vm1')).not.toThrow();
     expect(() => startArgv('test:///default', 'vm1')).not.toThrow();
+    expect(() => startArgv('qemu:///session', 'vm1')).not.toThrow();
   });
 
   it('render the equivalent command line with the same quoting the server uses', () => {

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createAuditService, type Actor, type AuditService } from './audit.service.js';
 import { judgePath } from '../http/canonical-path.js';
@@ -34,7 +35,13 @@ function errorMessageOf(payload: unknown): string | null {
  */
 export default fp(
   async function auditPlugin(app: FastifyInstance) {
-    app.decorate('audit', createAuditService({ db: app.db, bus: app.bus, onError: (err) => app.log.error({ err }, 'audit append failed') }));
+    app.decorate('audit', createAuditService({
+      db: app.db,
+      bus: app.bus,
+      key: app.auditKey,
+      headFile: join(app.config.dataDir, 'audit-head.json'),
+      onError: (err) => app.log.error({ err }, 'audit append failed'),
+    }));
     app.decorateRequest('auditTarget', null);
     app.decorateRequest('auditActor', null);
     app.decorateRequest('auditParams', undefined);
@@ -47,15 +54,16 @@ export default fp(
       const verdict = judgePath(req.url);
       if (verdict.ok && !verdict.isApi) return payload;
       const spec = verdict.ok ? req.routeOptions.config?.audit : undefined;
-      if (spec === false) return payload;
+      // Handlers that audit by hand never ran when the guard refused the call: record the refusal here.
+      if (spec === false && reply.statusCode !== 401 && reply.statusCode !== 403) return payload;
       const params = req.params as Record<string, string> | undefined;
       const ok = reply.statusCode < 400 && !req.auditFailure;
       try {
         await app.audit.append({
           actor: actorOf(req),
           sourceIp: req.ip,
-          action: spec?.action ?? (verdict.ok ? `${req.method} ${req.routeOptions.url ?? verdict.path}` : `request.refused ${req.method} ${verdict.path.slice(0, 200)}`),
-          target: req.auditTarget ?? { type: spec?.targetType ?? null, id: params?.id ?? null },
+          action: (spec || undefined)?.action ?? (verdict.ok ? `${req.method} ${req.routeOptions.url ?? verdict.path}` : `request.refused ${req.method} ${verdict.path.slice(0, 200)}`),
+          target: req.auditTarget ?? { type: (spec || undefined)?.targetType ?? null, id: params?.id ?? null },
           params: req.auditParams !== undefined ? req.auditParams : { params: req.params, query: req.query, body: req.body },
           result: ok ? 'ok' : 'error',
           errorMessage: ok ? null : (req.auditFailure ?? errorMessageOf(payload) ?? `HTTP ${reply.statusCode}`),

@@ -2,8 +2,10 @@ import type { AuditEntry, AuditQuery, AuditVerify } from '@mirador/contract';
 import type { PrismaClient } from '../db/client.js';
 import type { EventBus } from '../realtime/bus.js';
 import { newId } from '../lib/ids.js';
-import { GENESIS_HASH, chainHash, type ChainedFields } from './chain.js';
-import { redact } from './redact.js';
+import { GENESIS_HASH, KEYED_SCHEME, chainMac, type ChainedFields } from './chain.js';
+import { readHead, writeHead } from './head-file.js';
+import { redact, redactText } from './redact.js';
+import { verifyChain, type Link, type VerifyRow } from './verify.js';
 
 export interface Actor {
   type: 'user' | 'token' | 'anonymous' | 'system';
@@ -23,7 +25,7 @@ export interface AuditInput {
   durationMs?: number | null;
 }
 
-type Row = ChainedFields & { seq: number; prevHash: string; hash: string; at: Date };
+type Row = ChainedFields & { seq: number; prevHash: string; hash: string; scheme: string; at: Date };
 type Filters = Omit<AuditQuery, 'limit' | 'before'>;
 
 export interface AuditService {
@@ -34,18 +36,19 @@ export interface AuditService {
   verify(): Promise<AuditVerify>;
 }
 
+/** Redacts again on the way out: records written by older versions were redacted by name only. */
 export function toAuditEntry(r: Row): AuditEntry {
   return {
     seq: r.seq,
     id: r.id,
     at: r.at.toISOString(),
-    actor: { type: r.actorType as Actor['type'], id: r.actorId, name: r.actorName },
+    actor: { type: r.actorType as Actor['type'], id: r.actorId, name: r.actorName === null ? null : redactText(r.actorName) },
     sourceIp: r.sourceIp,
     action: r.action,
     target: { type: r.targetType, id: r.targetId, name: r.targetName, hostId: r.hostId },
-    params: r.params ? JSON.parse(r.params) : null,
+    params: r.params ? redact(JSON.parse(r.params)) : null,
     result: r.result as 'ok' | 'error',
-    errorMessage: r.errorMessage,
+    errorMessage: r.errorMessage === null ? null : redactText(r.errorMessage),
     statusCode: r.statusCode,
     durationMs: r.durationMs,
     prevHash: r.prevHash,
@@ -65,38 +68,119 @@ function where(f: Filters) {
   return w;
 }
 
+export interface AuditDeps {
+  db: PrismaClient;
+  bus: EventBus;
+  /** The chain key (HKDF of the secrets key material): never stored in the database. */
+  key: Buffer;
+  /** dataDir/audit-head.json: the head of the chain, outside the database. */
+  headFile: string;
+  onError: (err: unknown) => void;
+}
+
 /**
- * Append-only, hash-chained audit log. Appends are serialized in-process so each record
- * links to its predecessor; Mirador is a single process per database by design.
+ * Append-only audit log, tamper-evident against a database writer.
+ *
+ * Threat model: someone who can write mirador.db (a stolen or restored copy, a backup tool, an
+ * SQL tool on the box, a bug) but does not hold the key material (MIRADOR_SECRET or
+ * dataDir/secret.key). Each record carries an HMAC over its content, its sequence number and the
+ * previous record's MAC, so rewriting a record - even recomputing every later link - or deleting
+ * one in the middle breaks the chain at that record. The chain's head (last seq + MAC, itself
+ * MAC'd) lives in dataDir/audit-head.json, so deleting the newest records shows as truncation.
+ * Out of scope: whoever holds the key can forge everything; rolling back the database *and* the
+ * head file together to an older consistent copy is only caught while this process runs (it keeps
+ * the head it last wrote) - verify() reports the head so an admin can note it elsewhere.
+ *
+ * Appends are serialized in-process (Mirador is a single process per database by design). A new
+ * record links to the head this process trusts, not to whatever the database's last row is: a
+ * truncated or doctored tail therefore stays visible as a broken link instead of being adopted.
+ * The head file is written after the insert; a crash in between leaves the database one record
+ * ahead of the file, which start-up accepts when that record's MAC links to the file's head.
  */
-export function createAuditService(deps: { db: PrismaClient; bus: EventBus; onError: (err: unknown) => void }): AuditService {
-  const { db, bus } = deps;
+export function createAuditService(deps: AuditDeps): AuditService {
+  const { db, bus, key, headFile } = deps;
   let queue: Promise<unknown> = Promise.resolve();
+  /** The last record this process knows to be genuine; null before the first record. */
+  let trusted: Link | null = null;
+  /** First keyed seq (records before it are legacy); null until the first keyed record. */
+  let keyedFrom: number | null = null;
+  /** Set when start-up found the head file missing or forged while keyed records exist. */
+  let gap: 'head-missing' | 'head-invalid' | null = null;
+  let loaded = false;
+
+  function serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const next = queue.then(fn);
+    // The queue must survive a failure; the caller still sees it.
+    queue = next.catch((err) => deps.onError(err));
+    return next;
+  }
+
+  async function load() {
+    if (loaded) return;
+    const tail = (await db.auditLog.findFirst({ orderBy: { seq: 'desc' } })) as Row | null;
+    const firstKeyed = await db.auditLog.findFirst({ where: { scheme: KEYED_SCHEME }, orderBy: { seq: 'asc' }, select: { seq: true } });
+    const tailLink = tail ? { seq: tail.seq, mac: tail.hash } : null;
+    const file = await readHead(headFile, key);
+    if (file.state === 'ok') {
+      trusted = { seq: file.head.seq, mac: file.head.mac };
+      keyedFrom = file.head.keyedFrom;
+      // A crash between the insert and the head write: adopt that one record if its MAC links to the head.
+      if (tail && tail.seq === file.head.seq + 1 && tail.scheme === KEYED_SCHEME && tail.prevHash === file.head.mac && macOf(tail) === tail.hash) {
+        trusted = tailLink;
+        await writeHead(headFile, key, { seq: tail.seq, mac: tail.hash, keyedFrom });
+      }
+    } else if (file.state === 'missing' && !firstKeyed) {
+      // A fresh install, or the first start after the upgrade: keyed MACs start after the legacy tail.
+      trusted = tailLink;
+    } else {
+      // The out-of-database anchor is gone or forged while keyed records exist: say so in the chain itself.
+      trusted = tailLink;
+      keyedFrom = firstKeyed?.seq ?? null;
+      gap = file.state === 'missing' ? 'head-missing' : 'head-invalid';
+    }
+    loaded = true;
+  }
+
+  function macOf(r: Row): string {
+    return chainMac(key, r.seq, r.prevHash, { ...r, at: r.at.toISOString() });
+  }
 
   async function appendNow(input: AuditInput): Promise<AuditEntry> {
-    const last = await db.auditLog.findFirst({ orderBy: { seq: 'desc' }, select: { hash: true } });
-    const prevHash = last?.hash ?? GENESIS_HASH;
+    await load();
+    const maxSeq = (await db.auditLog.findFirst({ orderBy: { seq: 'desc' }, select: { seq: true } }))?.seq ?? 0;
+    const seq = Math.max(maxSeq, trusted?.seq ?? 0) + 1;
+    const prevHash = gap ? `gap:${gap}:${trusted?.mac ?? ''}` : (trusted?.mac ?? GENESIS_HASH);
     const at = new Date();
     const fields: ChainedFields = {
       id: newId(),
       at: at.toISOString(),
       actorType: input.actor.type,
       actorId: input.actor.id,
-      actorName: input.actor.name,
+      // A password typed into the username field of a login must not become an actor name.
+      actorName: input.actor.name ? redactText(input.actor.name) : null,
       sourceIp: input.sourceIp ?? null,
       action: input.action,
       targetType: input.target?.type ?? null,
       targetId: input.target?.id ?? null,
-      targetName: input.target?.name ?? null,
+      targetName: input.target?.name ? redactText(input.target.name) : null,
       hostId: input.target?.hostId ?? null,
       params: input.params === undefined || input.params === null ? null : JSON.stringify(redact(input.params)),
       result: input.result,
-      errorMessage: input.errorMessage ? input.errorMessage.slice(0, 2000) : null,
+      errorMessage: input.errorMessage ? redactText(input.errorMessage.slice(0, 2000)) : null,
       statusCode: input.statusCode ?? null,
       durationMs: input.durationMs == null ? null : Math.round(input.durationMs),
     };
-    const hash = chainHash(prevHash, fields);
-    const row = await db.auditLog.create({ data: { ...fields, at, prevHash, hash } });
+    const hash = chainMac(key, seq, prevHash, fields);
+    const row = await db.auditLog.create({ data: { ...fields, seq, at, prevHash, hash, scheme: KEYED_SCHEME } });
+    trusted = { seq, mac: hash };
+    keyedFrom ??= seq;
+    gap = null;
+    try {
+      await writeHead(headFile, key, { seq, mac: hash, keyedFrom });
+    } catch (err) {
+      // The record is stored; verify() will report the stale head until a later write succeeds.
+      deps.onError(new Error(`could not update the audit head file ${headFile}: ${(err as Error).message}`));
+    }
     const entry = toAuditEntry(row as Row);
     bus.publish({ type: 'audit.appended', topic: 'audit', entry });
     return entry;
@@ -104,10 +188,7 @@ export function createAuditService(deps: { db: PrismaClient; bus: EventBus; onEr
 
   return {
     append(input) {
-      const next = queue.then(() => appendNow(input));
-      // The queue must survive a failed append; the caller still sees the failure.
-      queue = next.catch((err) => deps.onError(err));
-      return next;
+      return serialized(() => appendNow(input));
     },
 
     async query(q) {
@@ -144,26 +225,23 @@ export function createAuditService(deps: { db: PrismaClient; bus: EventBus; onEr
     },
 
     async verify() {
-      let prev = GENESIS_HASH;
-      let checked = 0;
-      let after = 0;
-      for (;;) {
-        const rows = (await db.auditLog.findMany({ where: { seq: { gt: after } }, orderBy: { seq: 'asc' }, take: 1000 })) as Row[];
-        for (const r of rows) {
-          if (r.prevHash !== prev) {
-            return { intact: false, checked, firstBrokenSeq: r.seq, reason: `Record ${r.seq} does not link to the record before it (a record was removed or reordered)` };
-          }
-          const fields: ChainedFields = { ...r, at: r.at.toISOString() };
-          if (chainHash(prev, fields) !== r.hash) {
-            return { intact: false, checked, firstBrokenSeq: r.seq, reason: `Record ${r.seq} was modified after it was written` };
-          }
-          prev = r.hash;
-          checked++;
+      // A consistent snapshot between appends: the head file, the head in memory and the last seq.
+      const snap = await serialized(async () => {
+        await load();
+        const file = await readHead(headFile, key);
+        const last = await db.auditLog.findFirst({ orderBy: { seq: 'desc' }, select: { seq: true } });
+        return { file, memory: trusted as Link | null, lastSeq: last?.seq ?? 0 };
+      });
+      async function* rows(): AsyncGenerator<VerifyRow> {
+        let after = 0;
+        for (;;) {
+          const page = (await db.auditLog.findMany({ where: { seq: { gt: after, lte: snap.lastSeq } }, orderBy: { seq: 'asc' }, take: 1000 })) as Row[];
+          for (const r of page) yield { ...r, at: r.at.toISOString() };
+          if (page.length < 1000) return;
+          after = page[page.length - 1]!.seq;
         }
-        if (rows.length < 1000) break;
-        after = rows[rows.length - 1]!.seq;
       }
-      return { intact: true, checked, firstBrokenSeq: null, reason: null };
+      return verifyChain({ key, rows: rows(), file: snap.file, memory: snap.memory });
     },
   };
 }

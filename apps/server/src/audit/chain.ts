@@ -1,6 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 
 export const GENESIS_HASH = '0'.repeat(64);
+
+/** Records written before keyed MACs: a plain SHA-256 chain, kept verifiable after an upgrade. */
+export const LEGACY_SCHEME = 'sha256';
+/** HMAC-SHA256 under a key that never enters the database (see audit.service.ts for the threat model). */
+export const KEYED_SCHEME = 'hmac-sha256-v1';
 
 /** The fields a record's hash covers, in a fixed order, so verification recomputes the same bytes. */
 export interface ChainedFields {
@@ -22,10 +27,20 @@ export interface ChainedFields {
   durationMs: number | null;
 }
 
+const fieldList = (f: ChainedFields) => [
+  f.id, f.at, f.actorType, f.actorId, f.actorName, f.sourceIp, f.action, f.targetType,
+  f.targetId, f.targetName, f.hostId, f.params, f.result, f.errorMessage, f.statusCode, f.durationMs,
+];
+
+/** The legacy link: anyone who can write the database can recompute it, so it only catches accidents. */
 export function chainHash(prevHash: string, f: ChainedFields): string {
-  const canonical = JSON.stringify([
-    prevHash, f.id, f.at, f.actorType, f.actorId, f.actorName, f.sourceIp, f.action, f.targetType,
-    f.targetId, f.targetName, f.hostId, f.params, f.result, f.errorMessage, f.statusCode, f.durationMs,
-  ]);
-  return createHash('sha256').update(canonical).digest('hex');
+  return createHash('sha256').update(JSON.stringify([prevHash, ...fieldList(f)])).digest('hex');
+}
+
+/**
+ * The keyed link. It also covers the scheme and the sequence number, so a record cannot be
+ * renumbered into a gap or passed off as a legacy one without breaking its MAC.
+ */
+export function chainMac(key: Buffer, seq: number, prevHash: string, f: ChainedFields): string {
+  return createHmac('sha256', key).update(JSON.stringify([KEYED_SCHEME, seq, prevHash, ...fieldList(f)])).digest('hex');
 }

@@ -8,22 +8,10 @@ import {
 import { SESSION_COOKIE } from '../plugins/security.js';
 import { badRequest, conflict, notFound, tooManyRequests, unauthorized } from '../lib/http-errors.js';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
-import { toMe } from './auth.service.js';
+import { toMe, tokenDto } from './auth.service.js';
 import { createFirstAdmin } from '../users/users.service.js';
 
 const HandleParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-
-function tokenDto(t: { id: string; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null; expiresAt: Date | null; revokedAt: Date | null }): ApiToken {
-  return {
-    id: t.id,
-    name: t.name,
-    prefix: t.prefix,
-    createdAt: t.createdAt.toISOString(),
-    lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
-    expiresAt: t.expiresAt?.toISOString() ?? null,
-    revoked: Boolean(t.revokedAt),
-  };
-}
 
 export default async function authRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -91,7 +79,7 @@ export default async function authRoutes(fastify: FastifyInstance) {
     schema: { tags: ['auth'], summary: 'End this session', response: { 204: Type.Null() } },
   }, async (req, reply) => {
     const secret = req.cookies[SESSION_COOKIE];
-    if (secret) await app.auth.revokeSessionBySecret(secret);
+    if (secret) await app.identityWatch.changed({ cause: 'logout', sessionId: await app.auth.revokeSessionBySecret(secret) });
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.status(204).send(null);
   });
@@ -111,10 +99,10 @@ export default async function authRoutes(fastify: FastifyInstance) {
       throw badRequest('The current password is wrong', 'currentPassword');
     }
     await app.db.user.update({ where: { id: me.id }, data: { passwordHash: await hashPassword(req.body.newPassword) } });
-    await app.db.session.updateMany({
-      where: { userId: me.id, revokedAt: null, NOT: { id: req.identity!.sessionId ?? '' } },
-      data: { revokedAt: new Date() },
-    });
+    // The session changing the password stays; the others end, and their open websockets with them.
+    // API tokens stay: they are managed one by one (an admin reset revokes them too).
+    await app.auth.revokeAllSessions(me.id, req.identity!.sessionId);
+    await app.identityWatch.changed({ cause: 'password-changed', userId: me.id });
     return reply.status(204).send(null);
   });
 
@@ -126,15 +114,16 @@ export default async function authRoutes(fastify: FastifyInstance) {
     config: { role: 'viewer', audit: { action: 'auth.session.revoke', targetType: 'session' } },
     schema: { tags: ['auth'], summary: 'Revoke one of my sessions', params: HandleParams, response: { 204: Type.Null(), ...errorResponses } },
   }, async (req, reply) => {
-    if (!(await app.auth.revokeSessionByHandle(req.identity!.user.id, req.params.id))) throw notFound('Session');
+    const sessionId = await app.auth.revokeSessionByHandle(req.identity!.user.id, req.params.id);
+    if (!sessionId) throw notFound('Session');
+    await app.identityWatch.changed({ cause: 'session-revoked', sessionId });
     return reply.status(204).send(null);
   });
 
   app.get('/auth/tokens', {
     schema: { tags: ['auth'], summary: 'My API tokens', response: { 200: Type.Array(ApiToken), ...errorResponses } },
   }, async (req) => {
-    const rows = await app.db.apiToken.findMany({ where: { userId: req.identity!.user.id }, orderBy: { createdAt: 'desc' } });
-    return rows.map(tokenDto);
+    return (await app.auth.listTokens(req.identity!.user.id)).map(tokenDto);
   });
 
   app.post('/auth/tokens', {
@@ -156,10 +145,10 @@ export default async function authRoutes(fastify: FastifyInstance) {
     config: { role: 'viewer', audit: { action: 'auth.token.revoke', targetType: 'token' } },
     schema: { tags: ['auth'], summary: 'Revoke one of my API tokens', params: HandleParams, response: { 204: Type.Null(), ...errorResponses } },
   }, async (req, reply) => {
-    const t = await app.db.apiToken.findFirst({ where: { id: req.params.id, userId: req.identity!.user.id } });
+    const t = await app.auth.revokeToken(req.identity!.user.id, req.params.id);
     if (!t) throw notFound('Token');
     req.auditTarget = { type: 'token', id: t.id, name: t.name };
-    await app.db.apiToken.update({ where: { id: t.id }, data: { revokedAt: t.revokedAt ?? new Date() } });
+    await app.identityWatch.changed({ cause: 'token-revoked', tokenId: t.id });
     return reply.status(204).send(null);
   });
 }

@@ -50,7 +50,7 @@ export default async function containersRoutes(fastify: FastifyInstance) {
 
   app.get('/hosts/:hostId/containers/:id', {
     schema: { tags, summary: 'One container: summary, its settings (create-body shape), inspect, and the `docker run` that recreates it', params: ContainerParams, response: { 200: ContainerDetail, ...errorResponses } },
-  }, async (req) => containers.detail(req.params.hostId, req.params.id));
+  }, async (req) => containers.detail(req.params.hostId, req.params.id, { isOperator: roleAtLeast(req.identity!.user.role, 'operator') }));
 
   app.get('/hosts/:hostId/containers/:id/top', {
     schema: { tags, summary: 'Processes (`docker top`)', params: ContainerParams, response: { 200: ContainerTop, ...errorResponses } },

@@ -1,24 +1,26 @@
-import { realpath } from 'node:fs/promises';
 import type Docker from 'dockerode';
 import type {
   ContainerAction, ContainerActionBody, ContainerDetail, ContainerList, ContainerListQuery, ContainerSummary, ContainerTop,
   CreateContainerBody, CreateContainerPreview, CreateContainerResult,
 } from '@mirador/contract';
 import {
-  checkPolicy, dockerCommands, droppedInspectSettings, dockerRunCommand, imageRegistry, parseImageRef, settingsFromInspect, toCreateOptions, validateContainerName,
-  validateContainerRef, validateCreateBody,
+  dockerCommands, droppedInspectSettings, dockerRunCommand, hideEnvValues, imageRegistry, parseImageRef, sensitiveEnvNames, settingsFromInspect, toCreateOptions,
+  validateContainerName, validateContainerRef,
 } from '@mirador/docker';
-import type { ConnectionPool } from '../connections/connection-pool.js';
-import { HttpError, conflict, forbidden, notFound } from '../lib/http-errors.js';
+import { HttpError, conflict, notFound } from '../lib/http-errors.js';
 import type { DockerInventory } from './docker-inventory.js';
 import { engineError, engineMessage, onEngine } from './docker-errors.js';
 import type { Engine, EnginePool } from './engine-pool.js';
 import type { DockerPolicies } from './docker-policy.js';
+import { policyRefusal, type Caller, type PolicyJudge } from './policy-judge.js';
 import type { Registries } from './registries.service.js';
 import { explainRegistryFailure } from './registry-errors.js';
 
-export interface Caller {
-  isAdmin: boolean;
+export type { Caller };
+
+/** Who reads a container's detail: viewers see environment values only when the engine's policy says so. */
+export interface Reader {
+  isOperator: boolean;
 }
 
 type Log = { info(obj: unknown, msg: string): void; warn(obj: unknown, msg: string): void };
@@ -40,11 +42,11 @@ export function createContainersService(deps: {
   engines: EnginePool;
   inventory: DockerInventory;
   policies: DockerPolicies;
+  judge: PolicyJudge;
   registries: Registries;
-  connections: ConnectionPool;
   log: Log;
 }) {
-  const { engines, inventory, policies, registries, connections, log } = deps;
+  const { engines, inventory, policies, judge, registries, log } = deps;
 
   /** The container a route names (name, ID or unique ID prefix), from the warm inventory first. */
   async function resolve(hostId: string, ref: string): Promise<{ engine: Engine; id: string; name: string }> {
@@ -62,43 +64,6 @@ export function createContainersService(deps: {
       if (e.statusCode === 404) throw new HttpError(404, `No container "${ref}" on ${engine.host.name}`, { code: 'not_found' });
       throw e;
     }
-  }
-
-  /**
-   * Docker follows symlinks in bind sources: a non-admin's `/srv/labs/x -> /` must be judged by
-   * where it points. Resolved on the engine's machine (locally, or with `realpath` over SSH).
-   */
-  async function resolvedBinds(engine: Engine, body: CreateContainerBody): Promise<CreateContainerBody> {
-    const mounts = body.mounts ?? [];
-    if (!mounts.some((m) => m.type === 'bind')) return body;
-    const resolved = await Promise.all(
-      mounts.map(async (m) => {
-        if (m.type !== 'bind') return m;
-        let real: string | null = null;
-        if (engine.host.transport === 'socket') real = await realpath(m.source).catch(() => null);
-        else {
-          const runner = await connections.runner(engine.host.id);
-          const r = await runner.exec(['realpath', '-m', '--', m.source], { timeoutMs: 10_000 }).catch(() => null);
-          real = r && r.code === 0 ? r.stdout.trim() : null;
-        }
-        return { ...m, source: real ?? m.source };
-      }),
-    );
-    return { ...body, mounts: resolved };
-  }
-
-  async function judge(engine: Engine, body: CreateContainerBody, caller: Caller) {
-    validateCreateBody(body);
-    const policy = await policies.get(engine.host.id);
-    const opts = { isAdmin: caller.isAdmin, dockerSocketPaths: [engine.host.socketPath] };
-    const asWritten = checkPolicy(body, policy, opts);
-    const refusals = [...asWritten.refusals];
-    if (!caller.isAdmin) {
-      for (const r of checkPolicy(await resolvedBinds(engine, body), policy, opts).refusals) {
-        if (!refusals.includes(r)) refusals.push(`${r} (after following symbolic links)`);
-      }
-    }
-    return { refusals, warnings: asWritten.warnings };
   }
 
   /** `docker run` pulls a missing image; so do we (without progress: the pull dialog has that). */
@@ -164,26 +129,36 @@ export function createContainersService(deps: {
       return { items, engines: views.map((v) => inventory.statusOf(v)) };
     },
 
-    async detail(hostId: string, ref: string): Promise<ContainerDetail> {
+    async detail(hostId: string, ref: string, reader: Reader): Promise<ContainerDetail> {
       const { engine, id } = await resolve(hostId, ref);
-      const inspect = await onEngine(engine.host.name, () => engine.docker.getContainer(id).inspect());
+      let inspect = await onEngine(engine.host.name, () => engine.docker.getContainer(id).inspect());
       const image = await engine.docker.getImage(inspect.Image).inspect().catch(() => null);
       const settings = settingsFromInspect(inspect, image);
       const container = (await inventory.refreshContainer(hostId, id)) ?? null;
       if (!container) throw notFound('Container');
-      return { container, settings, inspect, runCommand: dockerRunCommand({ ...settings, start: true }), droppedSettings: droppedInspectSettings(inspect) };
+      const env = inspect.Config?.Env ?? [];
+      // Values are often passwords; operators can exec and read them anyway, viewers cannot.
+      const envValuesHidden = !reader.isOperator && !(await policies.get(hostId)).viewersSeeEnvValues;
+      if (envValuesHidden) {
+        inspect = { ...inspect, Config: { ...inspect.Config, Env: hideEnvValues(env) } };
+        if (settings.env) settings.env = hideEnvValues(settings.env);
+      }
+      return {
+        container, settings, inspect, runCommand: dockerRunCommand({ ...settings, start: true }), droppedSettings: droppedInspectSettings(inspect),
+        envValuesHidden, sensitiveEnv: sensitiveEnvNames(env),
+      };
     },
 
     async preview(hostId: string, body: CreateContainerBody, caller: Caller): Promise<CreateContainerPreview> {
       const engine = await engines.engine(hostId);
-      const { refusals, warnings } = await judge(engine, body, caller);
+      const { refusals, warnings } = await judge.create(engine, body, caller);
       return { command: dockerRunCommand(body), warnings, refusals };
     },
 
     async create(hostId: string, body: CreateContainerBody, caller: Caller): Promise<CreateContainerResult> {
       const engine = await engines.engine(hostId);
-      const { refusals, warnings } = await judge(engine, body, caller);
-      if (refusals.length) throw forbidden(`Not allowed on ${engine.host.name} without an administrator: ${refusals.join('; ')}`);
+      const { refusals, warnings } = await judge.create(engine, body, caller);
+      if (refusals.length) throw policyRefusal(engine.host.name, refusals);
       await ensureImage(engine, body.image);
       const made = await createAndStart(engine, body);
       await inventory.refreshContainer(hostId, made.id).catch(() => null);
@@ -227,8 +202,8 @@ export function createContainersService(deps: {
      */
     async recreate(hostId: string, ref: string, body: CreateContainerBody, caller: Caller): Promise<CreateContainerResult> {
       const { engine, id, name } = await resolve(hostId, ref);
-      const { refusals, warnings } = await judge(engine, body, caller);
-      if (refusals.length) throw forbidden(`Not allowed on ${engine.host.name} without an administrator: ${refusals.join('; ')}`);
+      const { refusals, warnings } = await judge.create(engine, body, caller);
+      if (refusals.length) throw policyRefusal(engine.host.name, refusals);
       const old = engine.docker.getContainer(id);
       const info = await onEngine(engine.host.name, () => old.inspect());
       if (info.HostConfig?.AutoRemove) throw conflict('This container was started with auto-remove (--rm): stopping it would delete it, so it cannot be recreated in place');

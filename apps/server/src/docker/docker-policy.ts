@@ -16,7 +16,7 @@ export function createDockerPolicies(db: PrismaClient) {
       const bindMountAllowList = [...new Set(policy.bindMountAllowList.map((p, i) => normalizeAllowed(p, i)))];
       const allowedCapAdd = [...new Set(policy.allowedCapAdd.map((c) => c.replace(/^CAP_/, '')))];
       if (allowedCapAdd.includes('ALL')) throw badRequest('allowedCapAdd: "ALL" cannot be granted to non-admins; list the capabilities one by one', 'allowedCapAdd');
-      const value: DockerPolicy = { ...policy, allowedCapAdd, bindMountAllowList };
+      const value: DockerPolicy = { ...policy, allowedCapAdd, bindMountAllowList, viewersSeeEnvValues: policy.viewersSeeEnvValues === true };
       await db.setting.upsert({ where: { key: keyOf(hostId) }, create: { key: keyOf(hostId), value: JSON.stringify(value) }, update: { value: JSON.stringify(value) } });
       return value;
     },

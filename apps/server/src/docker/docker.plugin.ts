@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { createEnginePool, type EnginePool } from './engine-pool.js';
 import { createDockerInventory, type DockerInventory } from './docker-inventory.js';
 import { createDockerPolicies, type DockerPolicies } from './docker-policy.js';
+import { createPolicyJudge, type PolicyJudge } from './policy-judge.js';
 import { createRegistries, type Registries } from './registries.service.js';
 import { createContainersService, type ContainersService } from './containers.service.js';
 import { createContainerStats, type ContainerStats } from './container-stats.js';
@@ -14,6 +15,7 @@ export interface DockerServices {
   engines: EnginePool;
   inventory: DockerInventory;
   policies: DockerPolicies;
+  judge: PolicyJudge;
   registries: Registries;
   containers: ContainersService;
   stats: ContainerStats;
@@ -34,13 +36,14 @@ export default fp(
     const engines = createEnginePool({ db: app.db, connections: app.connections, localSocket: app.config.dockerSocket });
     const inventory = createDockerInventory({ engines, bus: app.bus, log: app.log });
     const policies = createDockerPolicies(app.db);
+    const judge = createPolicyJudge({ policies, connections: app.connections });
     const registries = createRegistries(app.db, app.secrets);
-    const containers = createContainersService({ engines, inventory, policies, registries, connections: app.connections, log: app.log });
+    const containers = createContainersService({ engines, inventory, policies, judge, registries, log: app.log });
     const stats = createContainerStats({ engines, inventory, bus: app.bus, log: app.log });
     const images = createImagesService({ engines, inventory, registries, tasks: app.tasks, bus: app.bus });
-    const volumes = createVolumesService({ engines, inventory, policies });
+    const volumes = createVolumesService({ engines, inventory, judge });
     const networks = createNetworksService({ engines, inventory });
-    app.decorate('docker', { engines, inventory, policies, registries, containers, stats, images, volumes, networks });
+    app.decorate('docker', { engines, inventory, policies, judge, registries, containers, stats, images, volumes, networks });
 
     // Hosts gaining, losing or changing their engine: the warm inventory follows.
     const offHosts = app.bus.subscribe('hosts', (msg) => {

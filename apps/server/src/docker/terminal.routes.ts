@@ -47,6 +47,15 @@ export default async function containerStreamRoutes(app: FastifyInstance) {
     const send = sender<LogsServerMessage>(socket);
     let closed = false;
     let stream: Duplex | null = null;
+    const target = { type: 'container', id: ref, name: ref, hostId };
+    const guard = app.identityWatch.register(socket, req.identity!, {
+      noun: 'log stream',
+      minRole: 'viewer',
+      sendFinal: (message) => send({ type: 'error', message }),
+      audit: { action: 'container.logs', actor: actorOf(req), sourceIp: req.ip, target },
+    });
+    // The protocol has no client messages; any that come still re-check who is listening.
+    socket.on('message', () => guard.input(() => {}));
     socket.on('close', () => {
       closed = true;
       stream?.destroy();
@@ -96,11 +105,25 @@ export default async function containerStreamRoutes(app: FastifyInstance) {
     const { hostId, id: ref } = req.params as { hostId: string; id: string };
     const q = req.query as ExecQuery;
     const send = sender<TerminalServerMessage>(socket);
-    const canWrite = roleAtLeast(req.identity!.user.role, 'operator');
+    let canWrite = roleAtLeast(req.identity!.user.role, 'operator');
     const actor = actorOf(req);
     const target = { type: 'container', id: ref, name: ref, hostId };
     const action = mode === 'exec' ? 'container.exec' : 'container.attach';
     const opened = Date.now();
+    let readyCommand: string | null = null;
+    // Exec is a shell: it ends with the operator role. Attach goes on read-only for a demoted viewer.
+    const guard = app.identityWatch.register(socket, req.identity!, {
+      noun: 'terminal',
+      minRole: mode === 'exec' ? 'operator' : 'viewer',
+      writeRole: 'operator',
+      sendFinal: (message) => send({ type: 'error', message }),
+      onReadOnly: (message) => {
+        canWrite = false;
+        send({ type: 'error', message });
+        if (readyCommand) send({ type: 'ready', command: readyCommand, readOnly: true });
+      },
+      audit: { action, actor, sourceIp: req.ip, target },
+    });
     let argv: string[] = [];
     let stream: Duplex | null = null;
     let closed = false;
@@ -115,8 +138,11 @@ export default async function containerStreamRoutes(app: FastifyInstance) {
       } catch {
         return send({ type: 'error', message: 'Messages must be JSON' });
       }
-      if (handle) handle(msg);
-      else if (early.length < 256) early.push(msg);
+      // Every message waits for the identity re-check; keystrokes count as use of the session.
+      guard.input(() => {
+        if (handle) handle(msg);
+        else if (early.length < 256) early.push(msg);
+      }, { activity: true });
     });
     socket.on('close', () => {
       closed = true;
@@ -140,6 +166,17 @@ export default async function containerStreamRoutes(app: FastifyInstance) {
         const info = await container.inspect();
         if (!info.State?.Running) throw new Error(`${name} is not running (${info.State?.Status ?? 'unknown'}): start it first`);
         if (info.State?.Paused) throw new Error(`${name} is paused: unpause it first`);
+        // A shell has every power the container has: a non-admin gets one only in a container they
+        // could have created under this engine's policy (attach with input: read-only instead).
+        if (canWrite && !roleAtLeast(req.identity!.user.role, 'admin') && (mode === 'exec' || info.Config?.OpenStdin === true)) {
+          const { refusals } = await app.docker.judge.existing(engine, info, { isAdmin: false });
+          if (refusals.length) {
+            const why = `${name} has settings a non-administrator could not have created on ${engine.host.name} (${refusals.join('; ')})`;
+            if (mode === 'exec') throw new Error(`You may not open a shell here without an administrator: ${why}`);
+            canWrite = false;
+            send({ type: 'error', message: `Read-only: ${why}` });
+          }
+        }
         const cols = q.cols ?? 80;
         const rows = q.rows ?? 24;
         let tty = true;
@@ -171,6 +208,7 @@ export default async function containerStreamRoutes(app: FastifyInstance) {
         auditedOpen = true;
         await resize(cols, rows).catch(() => {});
         const command = mode === 'exec' ? dockerCommands.exec(name, argv, { user: q.user, tty: true }) : dockerCommands.attach(name);
+        readyCommand = command;
         send({ type: 'ready', command, readOnly: !canWrite });
         const decoder = new TextDecoder();
         const demux = tty ? null : new DockerLogDemuxer();
@@ -187,11 +225,13 @@ export default async function containerStreamRoutes(app: FastifyInstance) {
         });
         s.on('error', (err) => send({ type: 'error', message: engineMessage(err) }));
         handle = (msg) => {
+          if (guard.closed) return;
           if (!checkTerminal.Check(msg)) return send({ type: 'error', message: 'Unknown or malformed message' });
           if (msg.type === 'input') {
             if (!canWrite) return send({ type: 'error', message: 'Read-only: your role may watch but not type' });
             s.write(msg.data);
-          } else void resize(msg.cols, msg.rows).catch((err) => req.log.warn({ err: engineMessage(err) }, 'terminal resize failed'));
+          } else if (!canWrite) return;
+          else void resize(msg.cols, msg.rows).catch((err) => req.log.warn({ err: engineMessage(err) }, 'terminal resize failed'));
         };
         for (const m of early.splice(0)) handle(m);
       } catch (err) {

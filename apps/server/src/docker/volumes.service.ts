@@ -1,14 +1,14 @@
 import type { CreateVolumeBody, PruneResult, VolumeDetail, VolumeSummary } from '@mirador/contract';
-import { checkVolumePolicy, dockerCommands, validateVolumeName } from '@mirador/docker';
-import { HttpError, forbidden } from '../lib/http-errors.js';
-import type { DockerPolicies } from './docker-policy.js';
+import { dockerCommands, validateVolumeName } from '@mirador/docker';
+import { HttpError } from '../lib/http-errors.js';
+import { policyRefusal, type PolicyJudge } from './policy-judge.js';
 import type { DockerInventory } from './docker-inventory.js';
 import { engineError, onEngine } from './docker-errors.js';
 import type { EnginePool } from './engine-pool.js';
 import { toVolumeSummary } from './mappers.js';
 
-export function createVolumesService(deps: { engines: EnginePool; inventory: DockerInventory; policies: DockerPolicies }) {
-  const { engines, inventory, policies } = deps;
+export function createVolumesService(deps: { engines: EnginePool; inventory: DockerInventory; judge: PolicyJudge }) {
+  const { engines, inventory, judge } = deps;
 
   async function summary(hostId: string, name: string): Promise<VolumeSummary> {
     const view = await inventory.viewOf(hostId);
@@ -30,10 +30,11 @@ export function createVolumesService(deps: { engines: EnginePool; inventory: Doc
     },
     async create(hostId: string, body: CreateVolumeBody, caller: { isAdmin: boolean }): Promise<VolumeSummary> {
       validateVolumeName(body.name);
-      const { docker, host } = await engines.engine(hostId);
-      // `local` volumes with `o=bind,device=/…` are bind mounts in disguise: same rules as binds.
-      const { refusals } = checkVolumePolicy(body, await policies.get(hostId), { isAdmin: caller.isAdmin, dockerSocketPaths: [host.socketPath] });
-      if (refusals.length) throw forbidden(`Not allowed on ${host.name} without an administrator: ${refusals.join('; ')}`);
+      const engine = await engines.engine(hostId);
+      const { docker, host } = engine;
+      // `local` volumes are mounts the engine makes as root (binds, overlays, shares): judged like bind mounts.
+      const { refusals } = await judge.volume(engine, body, caller);
+      if (refusals.length) throw policyRefusal(host.name, refusals);
       // The engine silently returns an existing volume of that name; a person creating one expects to be told.
       const exists = await docker.getVolume(body.name).inspect().then(() => true, () => false);
       if (exists) throw new HttpError(409, `A volume named "${body.name}" exists already on ${host.name}`, { code: 'conflict', field: 'name' });

@@ -3,6 +3,8 @@ import { request } from 'node:http';
 import { hostname } from 'node:os';
 import type { HostFacts } from '@mirador/contract';
 import { execArgv, type SshClient } from '@mirador/ssh';
+import { parseLibvirtUri } from '@mirador/libvirt';
+import { STORED_ENDPOINT_PROBLEM } from './libvirt-endpoint.js';
 
 const firstLine = (s: string) => s.trim().split('\n')[0]?.trim() ?? '';
 
@@ -21,15 +23,17 @@ export function parseVirshVersion(text: string): string | undefined {
 }
 
 /** What a lab admin wants to know about a host, gathered with a few read-only commands. */
-export async function probeOverSsh(client: SshClient, opts: { libvirtUri: string | null; docker: boolean }): Promise<HostFacts> {
+export async function probeOverSsh(client: SshClient, opts: { libvirtUri: string | null; docker: boolean; dockerSocket?: string | null }): Promise<HostFacts> {
   const run = (argv: string[]) => execArgv(client, argv, { timeoutMs: 10_000, maxOutputBytes: 64 * 1024 });
+  // A stored URI Mirador did not build is never handed to virsh (it could name a program to run).
+  const libvirtUsable = opts.libvirtUri !== null && parseLibvirtUri(opts.libvirtUri) !== null;
   const [uname, host, osRelease, kvm, virsh, docker] = await Promise.all([
     run(['uname', '-srm']),
     run(['hostname']),
     run(['cat', '/etc/os-release']),
     run(['test', '-c', '/dev/kvm']),
-    opts.libvirtUri ? run(['virsh', '-c', opts.libvirtUri, 'version', '--daemon']) : null,
-    opts.docker ? run(['docker', 'version', '--format', '{{.Server.Version}}']) : null,
+    libvirtUsable ? run(['virsh', '-c', opts.libvirtUri!, 'version', '--daemon']) : null,
+    opts.docker ? probeDockerOverSsh(run, opts.dockerSocket ?? null) : null,
   ]);
   const facts: HostFacts = {
     hostname: firstLine(host.stdout) || undefined,
@@ -38,6 +42,7 @@ export async function probeOverSsh(client: SshClient, opts: { libvirtUri: string
     arch: uname.stdout.trim().split(' ')[2] || undefined,
     kvm: kvm.code === 0,
   };
+  if (opts.libvirtUri !== null && !libvirtUsable) facts.libvirtError = STORED_ENDPOINT_PROBLEM;
   if (virsh) {
     if (virsh.code === 0) facts.libvirtVersion = parseVirshVersion(virsh.stdout) ?? firstLine(virsh.stdout);
     else facts.libvirtError = firstLine(virsh.stderr) || (virsh.code === 127 ? 'virsh is not installed' : `virsh exited with ${virsh.code}`);
@@ -47,6 +52,28 @@ export async function probeOverSsh(client: SshClient, opts: { libvirtUri: string
     else facts.dockerError = firstLine(docker.stderr) || (docker.code === 127 ? 'docker is not installed' : `docker exited with ${docker.code}`);
   }
   return facts;
+}
+
+type Run = (argv: string[]) => Promise<{ code: number | null; stdout: string; stderr: string }>;
+
+/**
+ * `docker version` on the host, against the socket Mirador will forward to when the host names one.
+ * The socket is checked first, after resolving symlinks on the host: a path that leads to something
+ * other than a socket is reported instead of being talked to.
+ */
+async function probeDockerOverSsh(run: Run, socket: string | null) {
+  if (socket) {
+    const real = await run(['readlink', '-e', '--', socket]);
+    const resolved = real.code === 0 ? real.stdout.trim() : '';
+    if (!resolved) return { code: 1, stdout: '', stderr: `The Docker socket ${socket} does not exist on the host` };
+    const isSocket = await run(['test', '-S', resolved]);
+    if (isSocket.code !== 0) {
+      const via = resolved === socket ? '' : ` (it resolves to ${resolved})`;
+      return { code: 1, stdout: '', stderr: `The Docker socket ${socket} is not a socket on the host${via}` };
+    }
+    return run(['docker', '-H', `unix://${resolved}`, 'version', '--format', '{{.Server.Version}}']);
+  }
+  return run(['docker', 'version', '--format', '{{.Server.Version}}']);
 }
 
 /** Asks a Docker engine for its version over its unix socket. */

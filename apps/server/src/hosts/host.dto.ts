@@ -1,4 +1,5 @@
 import type { Host, HostFacts } from '@mirador/contract';
+import { libvirtView } from './libvirt-endpoint.js';
 
 export interface HostRow {
   id: string;
@@ -44,7 +45,7 @@ export function toHostDto(h: HostRow): Host {
         : null,
     tags: JSON.parse(h.tags) as string[],
     notes: h.notes,
-    libvirtUri: h.libvirtUri,
+    ...libvirtView(h.libvirtUri),
     dockerMode: h.dockerMode as Host['dockerMode'],
     dockerSocket: h.dockerSocket,
     status: h.status as Host['status'],

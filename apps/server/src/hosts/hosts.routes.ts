@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { CreateHostBody, Host, HostListQuery, HostTestResult, IdParams, UpdateHostBody, errorResponses } from '@mirador/contract';
 import { createHostsService } from './hosts.service.js';
+import { assertMayChangeHostFields } from './host-access.js';
 import { startHostMonitor } from './host-monitor.js';
 
 export default async function hostsRoutes(fastify: FastifyInstance) {
@@ -24,14 +25,18 @@ export default async function hostsRoutes(fastify: FastifyInstance) {
         target: { type: 'host', id: local.id, name: local.name }, params: { kind: 'local', dockerSocket: app.config.dockerSocket }, result: 'ok',
       });
     }
+    for (const h of await hosts.list()) {
+      if (h.libvirtProblem) app.log.warn({ host: h.name }, h.libvirtProblem);
+    }
   });
 
   app.get('/hosts', {
     schema: { tags, summary: 'List hosts', querystring: HostListQuery, response: { 200: Type.Array(Host), ...errorResponses } },
   }, async (req) => hosts.list(req.query));
 
+  // Adding a host defines how Mirador reaches it as root (address, credentials, libvirt, Docker): admin only.
   app.post('/hosts', {
-    config: { audit: { action: 'host.create', targetType: 'host' } },
+    config: { role: 'admin', audit: { action: 'host.create', targetType: 'host' } },
     schema: { tags, summary: 'Add a host reached over SSH', body: CreateHostBody, response: { 201: Host, ...errorResponses } },
   }, async (req, reply) => {
     req.auditTarget = { type: 'host', name: req.body.name };
@@ -46,7 +51,11 @@ export default async function hostsRoutes(fastify: FastifyInstance) {
 
   app.patch('/hosts/:id', {
     config: { audit: { action: 'host.update', targetType: 'host' } },
-    schema: { tags, summary: 'Change a host (secrets are replaced only when sent)', params: IdParams, body: UpdateHostBody, response: { 200: Host, ...errorResponses } },
+    schema: {
+      tags, summary: 'Change a host (secrets are replaced only when sent; operators may change only name, tags and notes)',
+      params: IdParams, body: UpdateHostBody, response: { 200: Host, ...errorResponses },
+    },
+    preValidation: async (req) => assertMayChangeHostFields(req.identity?.user.role, req.body),
   }, async (req) => {
     req.auditTarget = { type: 'host', id: req.params.id, hostId: req.params.id };
     const host = await hosts.update(req.params.id, req.body);
@@ -54,8 +63,9 @@ export default async function hostsRoutes(fastify: FastifyInstance) {
     return host;
   });
 
+  // Removing a host drops its pinned key and credentials: re-adding it is an admin's call, so is this.
   app.delete('/hosts/:id', {
-    config: { audit: { action: 'host.delete', targetType: 'host' } },
+    config: { role: 'admin', audit: { action: 'host.delete', targetType: 'host' } },
     schema: { tags, summary: 'Remove a host from the inventory (nothing on the host is touched)', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
   }, async (req, reply) => {
     req.auditTarget = { type: 'host', id: req.params.id, hostId: req.params.id };

@@ -8,6 +8,7 @@ import { newId } from '../lib/ids.js';
 import { badRequest, conflict, notFound } from '../lib/http-errors.js';
 import { toHostDto, type HostRow } from './host.dto.js';
 import { probeLocal, probeOverSsh } from './host-probe.js';
+import { requestedLibvirtUri } from './libvirt-endpoint.js';
 
 interface StoredSecret {
   privateKey?: string;
@@ -86,6 +87,7 @@ export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox;
 
     async create(body: CreateHostBody): Promise<Host> {
       await assertNameFree(body.name);
+      const libvirtUri = requestedLibvirtUri(body);
       const id = newId();
       const cred = credentials(id, body.name, body);
       const h = await db.host.create({
@@ -99,7 +101,7 @@ export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox;
           ...cred,
           tags: JSON.stringify(body.tags ?? []),
           notes: body.notes ?? '',
-          libvirtUri: body.libvirtUri === undefined ? 'qemu:///system' : body.libvirtUri,
+          libvirtUri: libvirtUri === undefined ? 'qemu:///system' : libvirtUri,
           dockerMode: body.dockerMode ?? 'none',
           dockerSocket: body.dockerSocket ?? null,
         },
@@ -111,12 +113,14 @@ export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox;
     async update(id: string, body: UpdateHostBody): Promise<Host> {
       const current = await row(id);
       if (current.kind === 'local') {
-        // The local engine can also reach this machine's libvirt (through the local process runner).
-        const allowed = new Set(['name', 'tags', 'notes', 'libvirtUri']);
+        // Fixed settings: the engine socket is MIRADOR_DOCKER_SOCKET. The local endpoint can also reach
+        // this machine's libvirt (through the local process runner), so its libvirt endpoint may change.
+        const allowed = new Set(['name', 'tags', 'notes', 'libvirt', 'libvirtUri']);
         const bad = Object.keys(body).find((k) => !allowed.has(k));
         if (bad) throw badRequest(`${bad} cannot be changed on the local endpoint`, bad);
       }
       if (body.name) await assertNameFree(body.name, id);
+      const libvirtUri = requestedLibvirtUri(body);
       const authChanges = body.authMethod !== undefined || body.privateKey !== undefined || body.password !== undefined;
       let cred = {};
       if (authChanges) {
@@ -132,7 +136,7 @@ export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox;
           ...(body.username !== undefined ? { username: body.username } : {}),
           ...(body.tags !== undefined ? { tags: JSON.stringify(body.tags) } : {}),
           ...(body.notes !== undefined ? { notes: body.notes } : {}),
-          ...(body.libvirtUri !== undefined ? { libvirtUri: body.libvirtUri } : {}),
+          ...(libvirtUri !== undefined ? { libvirtUri } : {}),
           ...(body.dockerMode !== undefined ? { dockerMode: body.dockerMode } : {}),
           ...(body.dockerSocket !== undefined ? { dockerSocket: body.dockerSocket } : {}),
           ...cred,
@@ -186,7 +190,7 @@ export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox;
           expectedFingerprint: h.hostKeyFingerprint,
         });
         try {
-          const facts = await probeOverSsh(conn.client, { libvirtUri: h.libvirtUri, docker: h.dockerMode === 'ssh' });
+          const facts = await probeOverSsh(conn.client, { libvirtUri: h.libvirtUri, docker: h.dockerMode === 'ssh', dockerSocket: h.dockerSocket });
           const isNew = !h.hostKeyFingerprint;
           const result: HostTestResult = {
             ok: true, reachable: true, authOk: true,

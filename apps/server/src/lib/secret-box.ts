@@ -14,8 +14,16 @@ export interface SecretBox {
 
 const VERSION = 'v1';
 
+/**
+ * One key per purpose from the same key material (MIRADOR_SECRET or dataDir/secret.key), so a new
+ * use needs no new setting and a key for one purpose never doubles as another's.
+ */
+export function deriveKey(keyMaterial: Buffer, purpose: 'secrets-at-rest-v1' | 'audit-chain-v1'): Buffer {
+  return Buffer.from(hkdfSync('sha256', keyMaterial, 'mirador', purpose, 32));
+}
+
 export function createSecretBox(keyMaterial: Buffer): SecretBox {
-  const key = Buffer.from(hkdfSync('sha256', keyMaterial, 'mirador', 'secrets-at-rest-v1', 32));
+  const key = deriveKey(keyMaterial, 'secrets-at-rest-v1');
   return {
     seal(plaintext, context) {
       const iv = randomBytes(12);

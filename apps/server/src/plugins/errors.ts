@@ -31,6 +31,7 @@ export function describeValidation(issue: AjvIssue, context: string | undefined)
     maxItems: () => `must have at most ${p.limit} items`,
     uniqueItems: () => 'must not contain duplicates',
     additionalProperties: () => `has an unknown field "${p.additionalProperty}"`,
+    not: () => 'is not allowed',
   };
   const message = `${field} ${what[issue.keyword]?.() ?? issue.message ?? 'is invalid'}`;
   return { field, message };

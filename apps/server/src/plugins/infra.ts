@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { createPrismaClient, type PrismaClient } from '../db/client.js';
-import { createSecretBox, loadKeyMaterial, type SecretBox } from '../lib/secret-box.js';
+import { createSecretBox, deriveKey, loadKeyMaterial, type SecretBox } from '../lib/secret-box.js';
+import { knownSecrets } from '../audit/redact.js';
 import { createEventBus, type EventBus } from '../realtime/bus.js';
 
 declare module 'fastify' {
@@ -11,8 +12,28 @@ declare module 'fastify' {
     config: Config;
     db: PrismaClient;
     secrets: SecretBox;
+    /** Keys the audit chain (HMAC); derived from the same material as the secrets key, never stored. */
+    auditKey: Buffer;
     bus: EventBus;
   }
+}
+
+/**
+ * Every secret Mirador seals (stores) or opens (uses) is remembered for redaction by value, so
+ * it is hidden from the audit log, task records and the server log wherever it turns up.
+ */
+function rememberingSecrets(box: SecretBox): SecretBox {
+  return {
+    seal(plaintext, context) {
+      knownSecrets.addPlaintext(plaintext);
+      return box.seal(plaintext, context);
+    },
+    open(envelope, context) {
+      const plaintext = box.open(envelope, context);
+      knownSecrets.addPlaintext(plaintext);
+      return plaintext;
+    },
+  };
 }
 
 /** The infrastructure every domain uses: configuration, database, secret box, event bus. */
@@ -26,7 +47,9 @@ export default fp(
     app.addHook('onClose', async () => {
       await db.$disconnect();
     });
-    app.decorate('secrets', createSecretBox(loadKeyMaterial(config.secret, join(config.dataDir, 'secret.key'))));
+    const keyMaterial = loadKeyMaterial(config.secret, join(config.dataDir, 'secret.key'));
+    app.decorate('secrets', rememberingSecrets(createSecretBox(keyMaterial)));
+    app.decorate('auditKey', deriveKey(keyMaterial, 'audit-chain-v1'));
     app.decorate('bus', createEventBus((err) => app.log.error({ err }, 'event listener failed')));
   },
   { name: 'infra' },

@@ -2,8 +2,6 @@ import fp from 'fastify-plugin';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { judgePath } from '../http/canonical-path.js';
-import { HttpError } from '../lib/http-errors.js';
 
 export const SESSION_COOKIE = 'mirador_session';
 
@@ -19,19 +17,9 @@ export function sameOrigin(req: FastifyRequest): boolean {
   }
 }
 
-/**
- * Canonical paths, security headers and cookie parsing (the CSRF origin check lives in the auth plugin).
- * The path check is the very first hook of every request, websocket upgrades included: a path the
- * router would match only after decoding it is refused before anything else looks at it.
- */
+/** Security headers and cookie parsing (the CSRF origin check lives in the auth plugin). */
 export default fp(
   async function security(app: FastifyInstance) {
-    app.addHook('onRequest', async (req) => {
-      const verdict = judgePath(req.url);
-      if (!verdict.ok) {
-        throw new HttpError(400, `Refused: ${verdict.reason}. Send the path in its canonical form.`, { code: 'non_canonical_path' });
-      }
-    });
     await app.register(cookie);
     await app.register(helmet, {
       // The UI's HTML carries a hash-based script CSP (SvelteKit); this header adds the rest.

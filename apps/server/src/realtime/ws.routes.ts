@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import { Compile } from 'typebox/compile';
 import { ClientMessage, type ServerMessage } from '@mirador/contract';
 import { roleAtLeast, toMe } from '../auth/auth.service.js';
+import { actorOf } from '../audit/audit.plugin.js';
 import type { Identity } from '../types.js';
 
 const checkClientMessage = Compile(ClientMessage);
@@ -39,11 +40,29 @@ export default async function wsRoutes(app: FastifyInstance) {
       socket.send(JSON.stringify(msg));
     };
 
+    // A revoked identity loses the socket; a demoted one loses the topics its new role may not read.
+    const guard = app.identityWatch.register(socket, identity, {
+      noun: 'live connection',
+      minRole: 'viewer',
+      sendFinal: (message) => send({ type: 'error', message }),
+      onRoleChange: (now) => {
+        for (const [topic, off] of subscriptions) {
+          if (mayRead(now, topic)) continue;
+          off();
+          subscriptions.delete(topic);
+          send({ type: 'error', topic, message: `Your role is now ${now.user.role}: it may no longer follow this topic` });
+        }
+      },
+      audit: { action: 'realtime', actor: actorOf(req), sourceIp: req.ip, target: { type: 'websocket', name: '/api/ws' } },
+    });
+
     // Listeners are attached before any await so early messages are not lost.
-    socket.on('message', (raw) => {
+    socket.on('message', (raw) => guard.input((current) => handle(raw.toString(), current)));
+
+    const handle = (raw: string, identity: Identity) => {
       let msg: unknown;
       try {
-        msg = JSON.parse(raw.toString());
+        msg = JSON.parse(raw);
       } catch {
         return send({ type: 'error', message: 'Messages must be JSON' });
       }
@@ -59,7 +78,7 @@ export default async function wsRoutes(app: FastifyInstance) {
       if (subscriptions.size >= MAX_SUBSCRIPTIONS) return send({ type: 'error', topic: msg.topic, message: 'Too many subscriptions' });
       subscriptions.set(msg.topic, app.bus.subscribe(msg.topic, send));
       send({ type: 'subscribed', topic: msg.topic });
-    });
+    };
 
     socket.on('close', () => {
       for (const off of subscriptions.values()) off();

@@ -3,6 +3,7 @@ import type { PrismaClient } from '../db/client.js';
 import type { EventBus } from '../realtime/bus.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { newId } from '../lib/ids.js';
+import { redact, redactText } from '../audit/redact.js';
 import { badRequest, conflict, notFound } from '../lib/http-errors.js';
 
 export interface TaskContext {
@@ -94,6 +95,8 @@ export function createTaskManager(deps: { db: PrismaClient; bus: EventBus; audit
   }
 
   async function finish(l: Live, status: TaskStatus, message: string | null, error: string | null) {
+    // An engine's or a host's error can echo what it was given (a registry password, a URL with one).
+    error = error === null ? null : redactText(error);
     Object.assign(l.task, { status, message: message ?? l.task.message, error, finishedAt: new Date().toISOString() });
     if (status === 'ok') l.task.progress = 1;
     await persist(l);
@@ -130,7 +133,7 @@ export function createTaskManager(deps: { db: PrismaClient; bus: EventBus; audit
           id: newId(), type: spec.type, status: 'running', startedAt: now, createdAt: now,
           targetType: spec.target?.type ?? null, targetId: spec.target?.id ?? null, targetName: spec.target?.name ?? null,
           hostId: spec.target?.hostId ?? null, userId: spec.user?.id ?? null, userName: spec.user?.name ?? null,
-          cancellable: spec.cancellable, progress: 0, params: spec.params === undefined ? null : JSON.stringify(spec.params),
+          cancellable: spec.cancellable, progress: 0, params: spec.params === undefined ? null : JSON.stringify(redact(spec.params)),
         },
       });
       const l: Live = { task: fromRow(row), log: [], controller: new AbortController(), done: Promise.resolve(), dirty: false };

@@ -1,13 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { CreateUserBody, IdParams, ResetPasswordBody, UpdateUserBody, User, errorResponses } from '@mirador/contract';
+import { ApiToken, CreateUserBody, IdParams, ResetPasswordBody, UpdateUserBody, User, errorResponses } from '@mirador/contract';
 import { createUsersService } from './users.service.js';
+import { tokenDto } from '../auth/auth.service.js';
+
+const TokenParams = Type.Object({ id: IdParams.properties.id, tokenId: Type.String({ minLength: 1, maxLength: 64 }) });
 
 /** User administration: admins only. */
 export default async function usersRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const users = createUsersService(app.db);
+  const users = createUsersService({ db: app.db, auth: app.auth, identityChanged: (c) => app.identityWatch.changed(c) });
   const tags = ['users'];
 
   app.get('/users', {
@@ -36,9 +39,25 @@ export default async function usersRoutes(fastify: FastifyInstance) {
 
   app.post('/users/:id/password', {
     config: { role: 'admin', audit: { action: 'user.password.reset', targetType: 'user' } },
-    schema: { tags, summary: "Reset a user's password (ends their sessions)", params: IdParams, body: ResetPasswordBody, response: { 204: Type.Null(), ...errorResponses } },
+    schema: { tags, summary: "Reset a user's password (ends their sessions and revokes their API tokens)", params: IdParams, body: ResetPasswordBody, response: { 204: Type.Null(), ...errorResponses } },
   }, async (req, reply) => {
-    await users.resetPassword(req.params.id, req.body.password);
+    const u = await users.resetPassword(req.params.id, req.body.password);
+    req.auditTarget = { type: 'user', id: u.id, name: u.username };
+    return reply.status(204).send(null);
+  });
+
+  app.get('/users/:id/tokens', {
+    config: { role: 'admin' },
+    schema: { tags, summary: "A user's API tokens (never their secrets)", params: IdParams, response: { 200: Type.Array(ApiToken), ...errorResponses } },
+  }, async (req) => (await users.listTokens(req.params.id)).map(tokenDto));
+
+  app.delete('/users/:id/tokens/:tokenId', {
+    config: { role: 'admin', audit: { action: 'user.token.revoke', targetType: 'token' } },
+    schema: { tags, summary: "Revoke one of a user's API tokens", params: TokenParams, response: { 204: Type.Null(), ...errorResponses } },
+  }, async (req, reply) => {
+    req.auditTarget = { type: 'token', id: req.params.tokenId };
+    const t = await users.revokeToken(req.params.id, req.params.tokenId);
+    req.auditTarget = { type: 'token', id: t.id, name: t.name };
     return reply.status(204).send(null);
   });
 

@@ -3,6 +3,8 @@ import type { PrismaClient } from '../db/client.js';
 import { newId } from '../lib/ids.js';
 import { conflict, badRequest, notFound } from '../lib/http-errors.js';
 import { hashPassword } from '../auth/passwords.js';
+import type { AuthService } from '../auth/auth.service.js';
+import type { IdentityChange } from '../auth/identity-watch.js';
 
 type UserRow = { id: string; username: string; role: string; disabled: boolean; createdAt: Date; lastLoginAt: Date | null };
 
@@ -24,7 +26,16 @@ export async function createFirstAdmin(db: PrismaClient, username: string, passw
   });
 }
 
-export function createUsersService(db: PrismaClient) {
+export interface UsersServiceDeps {
+  db: PrismaClient;
+  auth: Pick<AuthService, 'revokeAllSessions' | 'revokeAllTokens' | 'listTokens' | 'revokeToken'>;
+  /** Told after each change to a user, so their open websockets are re-checked at once. */
+  identityChanged: (change: IdentityChange) => Promise<void>;
+}
+
+export function createUsersService(deps: UsersServiceDeps) {
+  const { db, auth, identityChanged } = deps;
+
   async function get(id: string) {
     const u = await db.user.findUnique({ where: { id } });
     if (!u) throw notFound('User');
@@ -59,21 +70,44 @@ export function createUsersService(db: PrismaClient) {
         await assertAnotherActiveAdmin(id);
       }
       const row = await db.user.update({ where: { id }, data: patch });
-      // Disabling (or changing role) takes effect at once: existing sessions would otherwise keep old rights.
-      if (patch.disabled) await db.session.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+      // Disabling ends every session and token for good (enabling again does not bring them back);
+      // a role change keeps them, with the new role, and open websockets re-check it now.
+      if (patch.disabled && !u.disabled) {
+        await auth.revokeAllSessions(id);
+        await auth.revokeAllTokens(id);
+        await identityChanged({ cause: 'disabled', userId: id });
+      } else if (patch.role && patch.role !== u.role) {
+        await identityChanged({ cause: 'role-changed', userId: id });
+      }
       return toUserDto(row);
     },
+    /** An admin reset assumes the old credentials are out of the owner's hands: sessions and tokens end. */
     async resetPassword(id: string, password: string) {
-      await get(id);
+      const u = await get(id);
       await db.user.update({ where: { id }, data: { passwordHash: await hashPassword(password) } });
-      await db.session.updateMany({ where: { userId: id, revokedAt: null }, data: { revokedAt: new Date() } });
+      await auth.revokeAllSessions(id);
+      await auth.revokeAllTokens(id);
+      await identityChanged({ cause: 'password-reset', userId: id });
+      return u;
     },
     async remove(actorId: string, id: string) {
       const u = await get(id);
       if (id === actorId) throw badRequest('You cannot delete your own account');
       if (u.role === 'admin' && !u.disabled) await assertAnotherActiveAdmin(id);
       await db.user.delete({ where: { id } });
+      await identityChanged({ cause: 'deleted', userId: id });
       return u;
+    },
+    async listTokens(id: string) {
+      await get(id);
+      return auth.listTokens(id);
+    },
+    async revokeToken(id: string, tokenId: string) {
+      await get(id);
+      const t = await auth.revokeToken(id, tokenId);
+      if (!t) throw notFound('Token');
+      await identityChanged({ cause: 'token-revoked', tokenId: t.id });
+      return t;
     },
   };
 }

@@ -4,7 +4,8 @@ import type { CommandRunner, ProcessChannel } from '@mirador/ssh';
 import { consoleArgv, withCLocale } from '@mirador/libvirt';
 
 export interface ConsoleViewer {
-  readonly canWrite: boolean;
+  /** False for viewers, and from the moment a typing user is demoted. */
+  canWrite: boolean;
   send(msg: ConsoleServerMessage): void;
 }
 
@@ -71,6 +72,12 @@ export class ConsoleSession {
     }
     this.idleTimer = setTimeout(() => this.close(), IDLE_CLOSE_MS);
     this.idleTimer.unref();
+  }
+
+  /** Re-sends the current status to one viewer (its read-only flag changed). */
+  refresh(viewer: ConsoleViewer) {
+    if (!this.viewers.has(viewer)) return;
+    viewer.send({ type: 'status', state: this.lastStatusState(), message: this.lastStatusMessage(), readOnly: !viewer.canWrite, viewers: this.viewers.size });
   }
 
   input(viewer: ConsoleViewer, data: string) {

@@ -28,6 +28,20 @@ export default async function consoleRoutes(app: FastifyInstance) {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg));
       },
     };
+    let session: ConsoleSession | null = null;
+    // Revocation closes the console; a typing user demoted to viewer goes on watching read-only.
+    const guard = app.identityWatch.register(socket, identity, {
+      noun: 'console',
+      minRole: 'viewer',
+      writeRole: 'operator',
+      sendFinal: (message) => viewer.send({ type: 'error', message }),
+      onReadOnly: (message) => {
+        viewer.canWrite = false;
+        viewer.send({ type: 'error', message });
+        session?.refresh(viewer);
+      },
+      audit: { action: 'vm.console', actor, sourceIp: req.ip, target },
+    });
     // Messages can arrive before the session is ready: queue them rather than lose keystrokes.
     const early: unknown[] = [];
     let handle: ((msg: unknown) => void) | null = null;
@@ -38,17 +52,19 @@ export default async function consoleRoutes(app: FastifyInstance) {
       } catch {
         return viewer.send({ type: 'error', message: 'Messages must be JSON' });
       }
-      if (handle) handle(msg);
-      else early.push(msg);
+      // Every message waits for the identity re-check; keystrokes count as use of the session.
+      guard.input(() => {
+        if (handle) handle(msg);
+        else if (early.length < 256) early.push(msg);
+      }, { activity: true });
     });
 
-    let session: ConsoleSession | null = null;
     let closed = false;
     socket.on('close', () => {
       closed = true;
       session?.leave(viewer);
       void app.audit
-        .append({ actor, sourceIp: req.ip, action: 'vm.console.close', target, params: { readOnly: !canWrite }, result: 'ok', durationMs: Date.now() - opened })
+        .append({ actor, sourceIp: req.ip, action: 'vm.console.close', target, params: { readOnly: !viewer.canWrite }, result: 'ok', durationMs: Date.now() - opened })
         .catch((err) => req.log.error({ err }, 'audit failed'));
     });
 
@@ -63,11 +79,13 @@ export default async function consoleRoutes(app: FastifyInstance) {
       }
       if (closed) return;
       await app.audit.append({ actor, sourceIp: req.ip, action: 'vm.console.open', target, params: { readOnly: !canWrite }, result: 'ok' }).catch(() => {});
+      if (closed || guard.closed) return;
       const s = session;
       handle = (msg) => {
+        if (guard.closed) return;
         if (!checkMessage.Check(msg)) return viewer.send({ type: 'error', message: 'Unknown or malformed message' });
         if (msg.type === 'input') {
-          if (!canWrite) return viewer.send({ type: 'error', message: 'Read-only: your role may watch this console but not type' });
+          if (!viewer.canWrite) return viewer.send({ type: 'error', message: 'Read-only: your role may watch this console but not type' });
           s.input(viewer, msg.data);
         } else s.resize(viewer, msg.cols, msg.rows);
       };

@@ -3,6 +3,7 @@ import type { CommandRunner, ProcessChannel } from '@mirador/ssh';
 import { VirshEventStream, eventArgv, parseDomainXml, parseDomifaddr, parseDomstatsRaw, parseNameList, stateAfterLifecycle, withCLocale, type VirshEvent } from '@mirador/libvirt';
 import { virshBatch } from './virsh.js';
 import { stateFromNumber, toVmSummary } from './vm.dto.js';
+import { usableLibvirtUri } from '../hosts/libvirt-endpoint.js';
 
 export interface InventoryHost {
   id: string;
@@ -58,8 +59,9 @@ export class HostInventory {
 
   private async load() {
     this.lastAttemptAt = Date.now();
-    const uri = this.host.libvirtUri;
     try {
+      // Checked before connecting: a stored URI Mirador did not build makes this host an error, nothing runs.
+      const uri = usableLibvirtUri(this.host.libvirtUri);
       const runner = await this.getRunner();
       this.startEvents(runner);
       const [all, autostart, persistent, stats] = await virshBatch(runner, uri, [

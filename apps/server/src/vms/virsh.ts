@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { LocalRunner, SshError, type CommandRunner, type ExecResult } from '@mirador/ssh';
 import { XML_FROM_STDIN } from '@mirador/libvirt';
 import { HttpError } from '../lib/http-errors.js';
+import { usableLibvirtUri } from '../hosts/libvirt-endpoint.js';
 
 /** A virsh failure with libvirt's own message ("error: Requested operation is not valid: …"). */
 export class VirshError extends HttpError {
@@ -19,6 +20,9 @@ function libvirtMessage(res: ExecResult): string {
 }
 
 async function execOnHost(runner: CommandRunner, argv: readonly string[], opts: { timeoutMs: number; stdin?: string }): Promise<ExecResult> {
+  // Defence in depth: whoever built the argv, virsh only ever connects to a URI Mirador builds.
+  const c = argv.findIndex((a) => a === '-c' || a === '--connect');
+  if (c >= 0) usableLibvirtUri(argv[c + 1]);
   try {
     return await runner.exec(argv, opts);
   } catch (err) {

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { parseLibvirtUri } from '@mirador/libvirt';
 import type { FastifyInstance } from 'fastify';
 import { createVmsService, type VmsService } from './vms.service.js';
 import { createStatsCollector } from './stats-collector.js';
@@ -21,10 +22,10 @@ export default fp(
       log: app.log,
       runnerFor: (hostId) => app.connections.runner(hostId),
       hosts: async () =>
-        (await app.db.host.findMany({ where: { NOT: { libvirtUri: null }, ...READY_FOR_BACKGROUND }, select: { id: true, libvirtUri: true } })).map((h) => ({
-          id: h.id,
-          libvirtUri: h.libvirtUri!,
-        })),
+        (await app.db.host.findMany({ where: { NOT: { libvirtUri: null }, ...READY_FOR_BACKGROUND }, select: { id: true, libvirtUri: true } }))
+          // A stored URI Mirador did not build is never sampled (the host's page says why).
+          .filter((h) => parseLibvirtUri(h.libvirtUri) !== null)
+          .map((h) => ({ id: h.id, libvirtUri: h.libvirtUri! })),
     });
     app.decorate('vmStats', vmStats);
     app.addHook('onReady', async () => {

@@ -1,7 +1,7 @@
 import type { CreateVmBody, CreateVmPreview, Task, VmAction, VmActionResult, VmCommands, VmDetail, VmList, VmListQuery, VmSummary } from '@mirador/contract';
 import { VM_ACTIONS } from '@mirador/contract';
 import {
-  autostartArgv, buildDomainXml, capabilitiesArgv, commandLineOf, defineArgv, destroyArgv, parseCapabilities, rebootArgv,
+  autostartArgv, buildDomainXml, capabilitiesArgv, commandLineOf, consoleArgv, defineArgv, destroyArgv, parseCapabilities, rebootArgv,
   resumeArgv, shutdownArgv, startArgv, suspendArgv, undefineArgv, virtInstallArgv, volCreateAsArgv, volDeleteArgv, volDeleteByPathArgv,
   type DomainSpec, type VirtInstallSpec,
 } from '@mirador/libvirt';
@@ -150,7 +150,7 @@ export function createVmsService(deps: {
       out.delete = commandLineOf(undefineArgv(uri, name, { nvram: true, snapshotsMetadata: true, managedSave: true }));
       out.autostartOn = commandLineOf(autostartArgv(uri, name, true));
       out.autostartOff = commandLineOf(autostartArgv(uri, name, false));
-      out.console = commandLineOf(['virsh', '-c', uri, 'console', name]);
+      out.console = commandLineOf(consoleArgv(uri, name));
       return out;
     },
 

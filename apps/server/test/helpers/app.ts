@@ -21,9 +21,18 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  /** Reuse this data dir (a restart of an earlier app) instead of a fresh temp dir. */
+  dataDir?: string;
+  /** Leave the data dir in place on close(), so another app can start on it. */
+  keepDataDir?: boolean;
+  /** Captures the server log (pino JSON lines) at info level. */
+  logStream?: { write(line: string): void };
+}
+
 /** A real Mirador (same plugins, real SQLite file, migrations applied) in a temp data dir. */
-export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'mirador-test-'));
+export async function startTestApp(overrides: Partial<Config> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'mirador-test-'));
   const config: Config = {
     ...loadConfig({ MIRADOR_DATA_DIR: dataDir, MIRADOR_WEB_DIR: '', MIRADOR_HOST_CHECK_SECONDS: '0', MIRADOR_WARM_INVENTORIES: '0' }, REPO),
     dockerSocket: join(dataDir, 'no-docker.sock'),
@@ -31,7 +40,9 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
   };
   await migrateDatabase({ dbPath: join(dataDir, 'mirador.db'), migrationsDir: config.migrationsDir });
   // MIRADOR_TEST_LOG=debug shows the server's log while a test runs.
-  const app = await buildApp(config, { logger: process.env.MIRADOR_TEST_LOG ? { level: process.env.MIRADOR_TEST_LOG } : false });
+  const level = process.env.MIRADOR_TEST_LOG;
+  const logger = options.logStream ? { level: level ?? 'info', stream: options.logStream } : level ? { level } : false;
+  const app = await buildApp(config, { logger });
   await app.ready();
 
   const call: TestApp['call'] = ({ cookie, token, headers, ...opts }) =>
@@ -65,7 +76,7 @@ export async function startTestApp(overrides: Partial<Config> = {}): Promise<Tes
     },
     async close() {
       await app.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!options.keepDataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
+import { GENESIS_HASH, chainHash, type ChainedFields } from '../../src/audit/chain.js';
 
 describe('audit log', () => {
   let t: TestApp;
@@ -89,5 +90,62 @@ describe('audit log', () => {
     const removed = (await t.call({ method: 'GET', url: '/api/audit/verify', cookie: admin })).json();
     expect(removed).toMatchObject({ intact: false, firstBrokenSeq: 5 });
     expect(removed.reason).toMatch(/removed or reordered/);
+  });
+
+  it('keeps a log written before keyed MACs verifiable, anchors the first keyed record to it, and redacts it on export', async () => {
+    const old = await startTestApp();
+    try {
+      // Three records as an older Mirador wrote them: plain SHA-256 links, params redacted by name only.
+      const raw = new Database(join(old.dataDir, 'mirador.db'));
+      let prev = GENESIS_HASH;
+      const insert = raw.prepare('INSERT INTO AuditLog (seq, id, at, actorType, actorId, actorName, sourceIp, action, targetType, targetId, targetName, hostId, params, result, errorMessage, statusCode, durationMs, prevHash, hash) VALUES (@seq, @id, @at, @actorType, @actorId, @actorName, @sourceIp, @action, @targetType, @targetId, @targetName, @hostId, @params, @result, @errorMessage, @statusCode, @durationMs, @prevHash, @hash)');
+      for (let seq = 1; seq <= 3; seq++) {
+        const f: ChainedFields = {
+          id: `legacy-${seq}`, at: new Date(Date.UTC(2026, 0, seq)).toISOString(), actorType: 'user', actorId: 'u1', actorName: 'admin', sourceIp: '10.0.0.9',
+          action: 'volume.create', targetType: 'volume', targetId: null, targetName: `v${seq}`, hostId: null,
+          params: JSON.stringify({ body: { driverOpts: { o: `addr=10.0.0.5,username=u,password=old-secret-${seq}` } } }),
+          result: 'ok', errorMessage: seq === 2 ? 'mount failed for https://u:old-url-secret@nas.lab/share' : null, statusCode: 201, durationMs: 4,
+        };
+        const hash = chainHash(prev, f);
+        insert.run({ ...f, seq, prevHash: prev, hash });
+        prev = hash;
+      }
+      raw.close();
+
+      const admin = await old.setupAdmin();
+      const ok = (await old.call({ method: 'GET', url: '/api/audit/verify', cookie: admin })).json();
+      expect(ok).toMatchObject({ intact: true, legacyChecked: 3, firstBrokenSeq: null });
+      expect(ok.checked).toBe(4);
+      const page = (await old.call({ method: 'GET', url: '/api/audit?limit=10', cookie: admin })).json();
+      const firstKeyed = page.items.find((e: { seq: number }) => e.seq === 4);
+      expect(firstKeyed.prevHash).toBe(prev);
+      expect(ok).toMatchObject({ headSeq: 4, headMac: firstKeyed.hash });
+
+      // Older records are redacted by value on the way out, in the API and the exports.
+      const exported = (await old.call({ method: 'GET', url: '/api/audit/export?format=json', cookie: admin })).body;
+      const csv = (await old.call({ method: 'GET', url: '/api/audit/export?format=csv', cookie: admin })).body;
+      for (const out of [exported, csv, JSON.stringify(page)]) {
+        expect(out).not.toMatch(/old-secret|old-url-secret/);
+        expect(out).toContain('addr=10.0.0.5,username=u,password=[redacted]');
+      }
+
+      // The legacy part is anchored by the first keyed record: recomputing it the old way is caught there.
+      const raw2 = new Database(join(old.dataDir, 'mirador.db'));
+      raw2.prepare("UPDATE AuditLog SET targetName = 'other' WHERE seq = 2").run();
+      const modified = (await old.call({ method: 'GET', url: '/api/audit/verify', cookie: admin })).json();
+      expect(modified).toMatchObject({ intact: false, firstBrokenSeq: 2 });
+      const rows = raw2.prepare('SELECT * FROM AuditLog WHERE seq IN (2, 3) ORDER BY seq').all() as Array<ChainedFields & { seq: number; at: string; hash: string }>;
+      let link = (raw2.prepare('SELECT hash FROM AuditLog WHERE seq = 1').get() as { hash: string }).hash;
+      for (const r of rows) {
+        const hash = chainHash(link, { ...r, at: new Date(r.at).toISOString() });
+        raw2.prepare('UPDATE AuditLog SET prevHash = ?, hash = ? WHERE seq = ?').run(link, hash, r.seq);
+        link = hash;
+      }
+      raw2.close();
+      const rechained = (await old.call({ method: 'GET', url: '/api/audit/verify', cookie: admin })).json();
+      expect(rechained).toMatchObject({ intact: false, firstBrokenSeq: 4, legacyChecked: 3 });
+    } finally {
+      await old.close();
+    }
   });
 });

@@ -137,6 +137,48 @@ describe('accounts and sessions', () => {
     expect((await t.call({ method: 'GET', url: '/api/auth/me', cookie: admin })).statusCode).toBe(200);
   });
 
+  it("revokes a user's API tokens and sessions when an admin resets the password or disables the account", async () => {
+    await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username: 'tess', password: 'tess-pass-1', role: 'operator' } });
+    const users = (await t.call({ method: 'GET', url: '/api/users', cookie: admin })).json() as { id: string; username: string }[];
+    const tess = users.find((u) => u.username === 'tess')!;
+    const mint = async (cookie: string, name: string) => (await t.call({ method: 'POST', url: '/api/auth/tokens', cookie, payload: { name } })).json() as { token: { id: string }; secret: string };
+
+    // Admins see a user's tokens (never their secrets) and can revoke one.
+    let session = await t.login('tess', 'tess-pass-1');
+    const a = await mint(session, 'a');
+    const b = await mint(session, 'b');
+    const listed = await t.call({ method: 'GET', url: `/api/users/${tess.id}/tokens`, cookie: admin });
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json().map((x: { id: string }) => x.id).sort()).toEqual([a.token.id, b.token.id].sort());
+    expect(listed.body).not.toContain(a.secret);
+    expect((await t.call({ method: 'GET', url: `/api/users/${tess.id}/tokens`, cookie: session })).statusCode).toBe(403);
+    expect((await t.call({ method: 'DELETE', url: `/api/users/${tess.id}/tokens/${a.token.id}`, cookie: admin })).statusCode).toBe(204);
+    expect((await t.call({ method: 'GET', url: '/api/auth/me', token: a.secret })).statusCode).toBe(401);
+    expect((await t.call({ method: 'GET', url: '/api/auth/me', token: b.secret })).statusCode).toBe(200);
+    expect((await t.call({ method: 'DELETE', url: `/api/users/${tess.id}/tokens/nope`, cookie: admin })).statusCode).toBe(404);
+
+    // An admin reset ends sessions and tokens.
+    expect((await t.call({ method: 'POST', url: `/api/users/${tess.id}/password`, cookie: admin, payload: { password: 'tess-pass-2' } })).statusCode).toBe(204);
+    expect((await t.call({ method: 'GET', url: '/api/auth/me', token: b.secret })).statusCode).toBe(401);
+    expect((await t.call({ method: 'GET', url: '/api/auth/me', cookie: session })).statusCode).toBe(401);
+    expect((await t.call({ method: 'GET', url: `/api/users/${tess.id}/tokens`, cookie: admin })).json().every((x: { revoked: boolean }) => x.revoked)).toBe(true);
+
+    // Disabling revokes tokens for good: enabling the account again does not bring them back.
+    session = await t.login('tess', 'tess-pass-2');
+    const c = await mint(session, 'c');
+    expect((await t.call({ method: 'PATCH', url: `/api/users/${tess.id}`, cookie: admin, payload: { disabled: true } })).statusCode).toBe(200);
+    expect((await t.call({ method: 'PATCH', url: `/api/users/${tess.id}`, cookie: admin, payload: { disabled: false } })).statusCode).toBe(200);
+    expect((await t.call({ method: 'GET', url: '/api/auth/me', token: c.secret })).statusCode).toBe(401);
+    expect((await t.call({ method: 'GET', url: '/api/auth/me', cookie: session })).statusCode).toBe(401);
+
+    // Changing my own password keeps this session and ends my others.
+    const mine = await t.login('tess', 'tess-pass-2');
+    const other = await t.login('tess', 'tess-pass-2');
+    expect((await t.call({ method: 'POST', url: '/api/auth/password', cookie: mine, payload: { currentPassword: 'tess-pass-2', newPassword: 'tess-pass-3' } })).statusCode).toBe(204);
+    expect((await t.call({ method: 'GET', url: '/api/auth/me', cookie: mine })).statusCode).toBe(200);
+    expect((await t.call({ method: 'GET', url: '/api/auth/me', cookie: other })).statusCode).toBe(401);
+  });
+
   it('creates the first admin unattended from MIRADOR_ADMIN_USER/PASSWORD', async () => {
     const t2 = await startTestApp({ bootstrapAdmin: { username: 'root-admin', password: 'from-the-env-1' } });
     try {

@@ -28,7 +28,10 @@ describe('hosts inventory against the real lab sshd', () => {
     expect(res.body).not.toContain('PRIVATE KEY');
     const host = res.json();
     hostId = host.id;
-    expect(host).toMatchObject({ name: 'lab', hasSecret: true, hostKey: null, status: 'unknown', libvirtUri: 'qemu:///system', tags: ['teaching', 'rack-1'] });
+    expect(host).toMatchObject({
+      name: 'lab', hasSecret: true, hostKey: null, status: 'unknown', tags: ['teaching', 'rack-1'],
+      libvirt: { driver: 'qemu', mode: 'system' }, libvirtUri: 'qemu:///system', libvirtProblem: null,
+    });
 
     const raw = new Database(join(t.dataDir, 'mirador.db'), { readonly: true });
     const dump = JSON.stringify(raw.prepare('SELECT * FROM Host').all());
@@ -112,6 +115,10 @@ describe('hosts inventory against the real lab sshd', () => {
       [{ name: 'ok', address: '127.0.0.1', authMethod: 'key' }, 'privateKey'],
       [{ name: 'ok', address: '127.0.0.1', authMethod: 'password' }, 'password'],
       [{ name: 'ok', address: '127.0.0.1', authMethod: 'generate', libvirtUri: 'qemu:///system;reboot' }, 'libvirtUri'],
+      [{ name: 'ok', address: '127.0.0.1', authMethod: 'generate', libvirtUri: 'qemu+ssh://h/system?command=/bin/x' }, 'libvirtUri'],
+      [{ name: 'ok', address: '127.0.0.1', authMethod: 'generate', libvirt: { driver: 'xen', mode: 'session' } }, 'libvirt'],
+      [{ name: 'ok', address: '127.0.0.1', authMethod: 'generate', libvirt: { driver: 'qemu', mode: 'system', socket: '/x' } }, 'libvirt.socket'],
+      [{ name: 'ok', address: '127.0.0.1', authMethod: 'generate', dockerSocket: 'run/docker.sock' }, 'dockerSocket'],
       [{ name: 'lab', address: '127.0.0.1', authMethod: 'generate' }, 'name'],
     ];
     for (const [payload, field] of cases) {
@@ -123,6 +130,16 @@ describe('hosts inventory against the real lab sshd', () => {
     expect(await t.app.db.host.count()).toBe(before);
     expect((await t.call({ method: 'GET', url: '/api/hosts/does-not-exist', cookie: admin })).statusCode).toBe(404);
     expect((await t.call({ method: 'POST', url: '/api/hosts/does-not-exist/test', cookie: admin })).statusCode).toBe(404);
+  });
+
+  it('takes the libvirt endpoint as a driver and a mode, and shows the URI it builds', async () => {
+    const session = await t.call({ method: 'PATCH', url: `/api/hosts/${hostId}`, cookie: admin, payload: { libvirt: { driver: 'qemu', mode: 'session' } } });
+    expect(session.json()).toMatchObject({ libvirt: { driver: 'qemu', mode: 'session' }, libvirtUri: 'qemu:///session' });
+    const none = await t.call({ method: 'PATCH', url: `/api/hosts/${hostId}`, cookie: admin, payload: { libvirt: null } });
+    expect(none.json()).toMatchObject({ libvirt: null, libvirtUri: null, libvirtProblem: null });
+    // The old field still works, for the URIs Mirador builds.
+    const legacy = await t.call({ method: 'PATCH', url: `/api/hosts/${hostId}`, cookie: admin, payload: { libvirtUri: 'qemu:///system' } });
+    expect(legacy.json()).toMatchObject({ libvirt: { driver: 'qemu', mode: 'system' }, libvirtUri: 'qemu:///system' });
   });
 
   it('removes a host from the inventory', async () => {

@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import WebSocket from 'ws';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { startTestApp, type TestApp, type TestAppOptions } from '../helpers/app.js';
 import type { Config } from '../../src/config.js';
 
 /**
@@ -29,13 +29,18 @@ export interface LiveServer {
   base: string;
   /** Sends `rawPath` byte for byte (it must start with "/"). */
   request(method: string, rawPath: string, opts?: Caller & { body?: unknown; headers?: Record<string, string> }): Promise<LiveResponse>;
-  /** Opens a websocket at `rawPath`; resolves with the socket once open, or rejects with "HTTP <status>". */
-  websocket(rawPath: string, opts?: Caller): Promise<WebSocket>;
+  /** Opens a websocket at `path` (a canonical path: the ws client resolves dot segments); rejects with "HTTP <status>". */
+  websocket(path: string, opts?: Caller): Promise<WebSocket>;
+  /**
+   * Sends a websocket upgrade request for `rawPath` byte for byte and reports the HTTP status:
+   * 101 when the server accepted the upgrade (the socket is closed at once), else the refusal's status.
+   */
+  upgradeStatus(rawPath: string, opts?: Caller): Promise<{ status: number; body: string }>;
   close(): Promise<void>;
 }
 
-export async function startLiveServer(overrides: Partial<Config> = {}): Promise<LiveServer> {
-  const test = await startTestApp(overrides);
+export async function startLiveServer(overrides: Partial<Config> = {}, options: TestAppOptions = {}): Promise<LiveServer> {
+  const test = await startTestApp(overrides, options);
   await test.app.listen({ host: '127.0.0.1', port: 0 });
   const address = test.app.server.address();
   if (!address || typeof address === 'string') throw new Error('the test server has no TCP address');
@@ -55,8 +60,10 @@ export async function startLiveServer(overrides: Partial<Config> = {}): Promise<
     request(method, rawPath, opts = {}) {
       const payload = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
       return new Promise((resolve, reject) => {
+        // agent: false: one connection per request, so a connection the server closes after a
+        // refusal (body unread) is never reused by the next attempt.
         const req = httpRequest({
-          host: '127.0.0.1', port, method, path: rawPath,
+          host: '127.0.0.1', port, method, path: rawPath, agent: false,
           headers: {
             ...headersFor(opts),
             ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}),
@@ -77,10 +84,8 @@ export async function startLiveServer(overrides: Partial<Config> = {}): Promise<
         req.end();
       });
     },
-    websocket(rawPath, opts = {}) {
-      // ws keeps the path as given (it builds the request line from the URL's pathname + search,
-      // and WHATWG URL would resolve dot segments), so pass the raw path through `path`.
-      const ws = new WebSocket(`ws://127.0.0.1:${port}/`, { headers: headersFor(opts), path: rawPath } as WebSocket.ClientOptions);
+    websocket(path, opts = {}) {
+      const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers: headersFor(opts) });
       return new Promise((resolve, reject) => {
         ws.once('open', () => resolve(ws));
         ws.once('unexpected-response', (_req, res) => {
@@ -90,7 +95,36 @@ export async function startLiveServer(overrides: Partial<Config> = {}): Promise<
         ws.once('error', reject);
       });
     },
+    upgradeStatus(rawPath, opts = {}) {
+      return new Promise((resolve, reject) => {
+        const req = httpRequest({
+          host: '127.0.0.1', port, method: 'GET', path: rawPath, agent: false,
+          headers: {
+            ...headersFor(opts),
+            connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13',
+            'sec-websocket-key': Buffer.from(`mirador-sec-${Math.random()}`).toString('base64').slice(0, 22) + '==',
+          },
+        });
+        req.setTimeout(15_000, () => req.destroy(new Error(`upgrade ${rawPath} timed out`)));
+        req.on('upgrade', (_res, socket) => {
+          socket.destroy();
+          resolve({ status: 101, body: '' });
+        });
+        req.on('response', (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            // A refused upgrade leaves its socket outside the HTTP server's bookkeeping: end it here.
+            res.socket?.destroy();
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') });
+          });
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    },
     async close() {
+      test.app.server.closeAllConnections();
       await test.close();
     },
   };

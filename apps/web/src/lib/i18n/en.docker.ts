@@ -96,7 +96,7 @@ export const enDocker = {
   'docker.policy.title': 'Security policy for non-administrators',
   'docker.policy.readOnly': 'read-only',
   'docker.policy.explain':
-    'Operators who create or recreate containers on this engine are held to these rules. Administrators may do everything (with warnings). Only administrators can change the policy.',
+    'Operators who create or recreate containers or volumes on this engine are held to these rules, and may open a shell only in containers they could have created under them (joining another container’s network likewise). Administrators may do everything (with warnings). Only administrators can change the policy.',
   'docker.policy.switches': 'Risky settings',
   'docker.policy.privileged': 'Allow privileged containers',
   'docker.policy.privilegedHint': '--privileged gives the container almost every power of root on the host.',
@@ -115,6 +115,11 @@ export const enDocker = {
   'docker.policy.bindsHint': 'A directory allows itself and everything below it: /srv/labs allows /srv/labs/team1.',
   'docker.policy.bindsNone': 'None: operators can only use volumes, not host directories.',
   'docker.policy.neverAllowed': 'Whatever this list says, “/” and the Docker socket are never allowed for non-administrators: either would hand them the whole host.',
+  'docker.policy.neverAllowedVolumes':
+    'The same rule holds for volumes: a non-administrator’s volume is plain, a tmpfs, or a bind of an allowed directory; other driver options (overlay, NFS, CIFS, devices…) and other drivers need an administrator. Symbolic links are followed on the engine’s machine before judging.',
+  'docker.policy.viewers': 'Viewers',
+  'docker.policy.viewersEnv': 'Viewers may read environment values',
+  'docker.policy.viewersEnvHint': 'Off: viewers see the names of containers’ environment variables, with the values shown as [hidden] (they often hold passwords). Operators and administrators always see them.',
   'docker.policy.pathN': 'Allowed directory {n}',
   'docker.policy.pathRemove': 'Remove allowed directory {n}',
   'docker.policy.pathAdd': 'Add directory',

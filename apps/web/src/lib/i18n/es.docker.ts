@@ -98,7 +98,7 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
   'docker.policy.title': 'Política de seguridad para no administradores',
   'docker.policy.readOnly': 'solo lectura',
   'docker.policy.explain':
-    'Los operadores que crean o recrean contenedores en este motor deben cumplir estas reglas. Los administradores pueden hacerlo todo (con avisos). Solo los administradores pueden cambiar la política.',
+    'Los operadores que crean o recrean contenedores o volúmenes en este motor deben cumplir estas reglas, y solo pueden abrir una terminal en contenedores que podrían haber creado con ellas (lo mismo para unirse a la red de otro contenedor). Los administradores pueden hacerlo todo (con avisos). Solo los administradores pueden cambiar la política.',
   'docker.policy.switches': 'Opciones arriesgadas',
   'docker.policy.privileged': 'Permitir contenedores privilegiados',
   'docker.policy.privilegedHint': '--privileged da al contenedor casi todos los poderes de root sobre el host.',
@@ -117,6 +117,11 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
   'docker.policy.bindsHint': 'Un directorio se permite a sí mismo y todo lo que contiene: /srv/labs permite /srv/labs/equipo1.',
   'docker.policy.bindsNone': 'Ninguno: los operadores solo pueden usar volúmenes, no directorios del host.',
   'docker.policy.neverAllowed': 'Diga lo que diga esta lista, «/» y el socket de Docker nunca se permiten a quienes no son administradores: cualquiera de los dos les daría el host entero.',
+  'docker.policy.neverAllowedVolumes':
+    'La misma regla vale para los volúmenes: el volumen de quien no es administrador es simple, un tmpfs o un bind de un directorio permitido; otras opciones del driver (overlay, NFS, CIFS, dispositivos…) y otros drivers necesitan un administrador. Los enlaces simbólicos se siguen en la máquina del motor antes de juzgar.',
+  'docker.policy.viewers': 'Observadores',
+  'docker.policy.viewersEnv': 'Los observadores pueden leer los valores del entorno',
+  'docker.policy.viewersEnvHint': 'Desactivado: los observadores ven los nombres de las variables de entorno de los contenedores, con los valores como [hidden] (suelen contener contraseñas). Operadores y administradores siempre los ven.',
   'docker.policy.pathN': 'Directorio permitido {n}',
   'docker.policy.pathRemove': 'Quitar el directorio permitido {n}',
   'docker.policy.pathAdd': 'Añadir directorio',
