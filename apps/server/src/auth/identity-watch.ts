@@ -66,6 +66,11 @@ export interface StreamGuard {
    * `activity` counts the message as use of the session (keystrokes, not pings).
    */
   input(fn: (identity: Identity) => void, opts?: { activity?: boolean }): void;
+  /**
+   * Raises what the stream needs from here on, once the route knows more than at connect time (e.g. a
+   * shell in a container only an admin could have created needs the admin role to stay open).
+   */
+  raise(needs: { minRole?: Role; writeRole?: Role }): void;
 }
 
 export interface IdentityWatchDeps {
@@ -127,9 +132,15 @@ export function createIdentityWatch(deps: IdentityWatchDeps) {
     private chain: Promise<void> = Promise.resolve();
     private pending = 0;
 
-    constructor(private readonly socket: WebSocket, identity: Identity, private readonly spec: StreamSpec) {
+    constructor(private readonly socket: WebSocket, identity: Identity, private spec: StreamSpec) {
       this.identity = identity;
       this.readOnly = spec.writeRole ? !roleAtLeast(identity.user.role, spec.writeRole) : false;
+    }
+
+    raise(needs: { minRole?: Role; writeRole?: Role }) {
+      this.spec = { ...this.spec, ...needs };
+      // Judged against the identity as last checked; the next input or change re-checks it anew.
+      this.apply({ valid: true, identity: this.identity, validUntil: Number.POSITIVE_INFINITY, lastSeenAt: Date.now() }, null);
     }
 
     input(fn: (identity: Identity) => void, opts: { activity?: boolean } = {}) {

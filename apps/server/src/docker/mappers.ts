@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { ContainerState, ContainerSummary, ImageSummary, NetworkSummary, VolumeSummary } from '@mirador/contract';
 import type { EngineHost } from './engine-pool.js';
+import { redact } from '../audit/redact.js';
 
 const STATES = new Set<ContainerState>(['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead']);
 const iso = (unixSeconds: number | undefined) => new Date((unixSeconds ?? 0) * 1000).toISOString();
@@ -73,7 +74,9 @@ export function toVolumeSummary(hostId: string, v: Docker.VolumeInspectInfo & { 
     scope: v.Scope ?? 'local',
     createdAt: isoOrNull(v.CreatedAt),
     labels: v.Labels ?? {},
-    options: (v.Options as Record<string, string> | null) ?? {},
+    // Driver options can carry credentials (`o=addr=…,username=u,password=p` for cifs/nfs): what the
+    // engine keeps is not ours to show, whoever asks.
+    options: redact((v.Options as Record<string, string> | null) ?? {}) as Record<string, string>,
     containers: usedBy,
     anonymous: /^[0-9a-f]{64}$/.test(v.Name) && !(v.Labels && 'com.docker.volume.name' in v.Labels),
   };

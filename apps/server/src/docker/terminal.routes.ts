@@ -168,9 +168,12 @@ export default async function containerStreamRoutes(app: FastifyInstance) {
         if (info.State?.Paused) throw new Error(`${name} is paused: unpause it first`);
         // A shell has every power the container has: a non-admin gets one only in a container they
         // could have created under this engine's policy (attach with input: read-only instead).
-        if (canWrite && !roleAtLeast(req.identity!.user.role, 'admin') && (mode === 'exec' || info.Config?.OpenStdin === true)) {
+        if (canWrite && (mode === 'exec' || info.Config?.OpenStdin === true)) {
           const { refusals } = await app.docker.judge.existing(engine, info, { isAdmin: false });
-          if (refusals.length) {
+          if (refusals.length && roleAtLeast(guard.identity.user.role, 'admin')) {
+            // An admin may: but the shell must end (attach: go read-only) if they stop being one.
+            guard.raise(mode === 'exec' ? { minRole: 'admin', writeRole: 'admin' } : { writeRole: 'admin' });
+          } else if (refusals.length) {
             const why = `${name} has settings a non-administrator could not have created on ${engine.host.name} (${refusals.join('; ')})`;
             if (mode === 'exec') throw new Error(`You may not open a shell here without an administrator: ${why}`);
             canWrite = false;

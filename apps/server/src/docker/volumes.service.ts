@@ -26,7 +26,7 @@ export function createVolumesService(deps: { engines: EnginePool; inventory: Doc
       validateVolumeName(name);
       const { docker, host } = await engines.engine(hostId);
       const inspect = await onEngine(host.name, () => docker.getVolume(name).inspect());
-      return { volume: await summary(hostId, name), inspect };
+      return { volume: await summary(hostId, name), inspect: { ...inspect, Options: toVolumeSummary(hostId, inspect, []).options } };
     },
     async create(hostId: string, body: CreateVolumeBody, caller: { isAdmin: boolean }): Promise<VolumeSummary> {
       validateVolumeName(body.name);

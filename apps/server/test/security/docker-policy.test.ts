@@ -283,6 +283,29 @@ describe('exec and attach into containers an operator could not have created', (
   });
 });
 
+describe('volume driver options', () => {
+  it('never shows a credential kept in a volume\'s options, to anyone', async () => {
+    const name = `${P}-cifs-opts`;
+    const secret = `canary-volopt-${process.pid}-91c2`;
+    const made = await api('POST', '/volumes', admin, { name, driverOpts: { type: 'tmpfs', device: 'tmpfs', o: `size=1m,username=lab,password=${secret}` } });
+    expect(made.status, made.body).toBe(201);
+    try {
+      for (const cookie of [viewer, operator, admin]) {
+        const list = await api('GET', '/volumes', cookie);
+        const detail = await api('GET', `/volumes/${name}`, cookie);
+        expect(list.status).toBe(200);
+        expect(detail.status).toBe(200);
+        tally('volume options with a password read back through the API', !list.body.includes(secret) && !detail.body.includes(secret));
+        expect(list.body).not.toContain(secret);
+        expect(detail.body).not.toContain(secret);
+        expect(detail.json().volume.options.o).toContain('username=lab');
+      }
+    } finally {
+      await docker.getVolume(name).remove({ force: true }).catch(() => {});
+    }
+  });
+});
+
 describe('environment values', () => {
   const detail = async (cookie: string) => {
     const res = await api('GET', `/containers/${plain}`, cookie);

@@ -115,16 +115,16 @@ async function typeAndSee(s: Stream, marker: string, container = CONTAINER) {
  * The check every case shares: the socket closes within 2 s of `end()` with a message naming
  * `why`, a command typed afterwards leaves no canary, and the closure is audited.
  */
-async function expectEnded(s: Stream, attempt: string, end: () => Promise<unknown>, why: RegExp, code = 4401, action = 'container.exec.revoked') {
+async function expectEnded(s: Stream, attempt: string, end: () => Promise<unknown>, why: RegExp, code = 4401, action = 'container.exec.revoked', container = CONTAINER) {
   const n = ++counter;
-  await typeAndSee(s, `sec-alive-${n}`);
+  await typeAndSee(s, `sec-alive-${n}`, container);
   const started = Date.now();
   await end();
   // Typed after the change was acknowledged: it must not run.
   s.send({ type: 'input', data: `touch /tmp/sec-revoked-${n}\r` });
   const closed = await Promise.race([s.closed, sleep(2000).then(() => null)]);
   await sleep(500);
-  const ranCanary = exists(`/tmp/sec-revoked-${n}`);
+  const ranCanary = docker('exec', container, 'sh', '-c', `test -e /tmp/sec-revoked-${n} && echo yes || echo no`) === 'yes';
   recordAttempt(AREA, attempt, closed && !ranCanary ? 'refused' : 'got-through');
   expect(closed, `${attempt}: the socket is still open 2 s later`).not.toBeNull();
   expect(closed!.at - started).toBeLessThan(2000);
@@ -210,6 +210,25 @@ describe('open websockets end with the identity', { timeout: 60_000 }, () => {
     await expectEnded(s, 'exec terminal input after demotion to viewer', async () => {
       expect((await live.request('PATCH', `/api/users/${u.id}`, { cookie: admin, body: { role: 'viewer' } })).status).toBe(200);
     }, /role is now viewer/i, 4403);
+  });
+
+  it("demoting an admin closes their shell in a container only an admin could have created", async () => {
+    const boss = `${RUN}-adminonly`;
+    const created = await live.request('POST', `/api/hosts/${hostId}/containers`, { cookie: admin, body: { image: lab.dockerImage, name: boss, command: ['sleep', '300'], capAdd: ['SYS_ADMIN'] } });
+    expect(created.status, created.body).toBe(201);
+    try {
+      const u = await newUser('admin');
+      const s = await openShell({ cookie: u.cookie }, 'exec', boss);
+      await expectEnded(s, 'admin shell in an admin-only container after demotion to operator', async () => {
+        expect((await live.request('PATCH', `/api/users/${u.id}`, { cookie: admin, body: { role: 'operator' } })).status).toBe(200);
+      }, /role is now operator/i, 4403, 'container.exec.revoked', boss);
+      // As an operator now, the same shell cannot be reopened either.
+      const again = track(await live.websocket(`/api/hosts/${hostId}/containers/${boss}/exec`, { cookie: u.cookie }));
+      const answer = await again.waitFor((m) => m.type === 'ready' || m.type === 'error');
+      expect(answer.type).toBe('error');
+    } finally {
+      docker('rm', '-f', boss);
+    }
   });
 
   it("an admin password reset closes the user's session and token terminals", async () => {
