@@ -27,7 +27,9 @@ interface StreamLocalOpener {
 
 /** Which hosts have an engine, and how to reach it. */
 export function engineHostOf(h: Pick<HostRow, 'id' | 'name' | 'kind' | 'dockerMode' | 'dockerSocket'>, localSocket: string): EngineHost | null {
-  if (h.kind === 'local' && h.dockerMode === 'socket') return { id: h.id, name: h.name, transport: 'socket', socketPath: h.dockerSocket ?? localSocket };
+  // The local engine is always the server's own MIRADOR_DOCKER_SOCKET, never a path read from the
+  // database: a row written behind the API's back must not point Mirador at another socket.
+  if (h.kind === 'local' && h.dockerMode === 'socket') return { id: h.id, name: h.name, transport: 'socket', socketPath: localSocket };
   if (h.kind !== 'local' && h.dockerMode === 'ssh') return { id: h.id, name: h.name, transport: 'ssh', socketPath: h.dockerSocket ?? DEFAULT_DOCKER_SOCKET };
   return null;
 }

@@ -8,7 +8,7 @@ import { startHostMonitor } from './host-monitor.js';
 
 export default async function hostsRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const hosts = createHostsService({ db: app.db, secrets: app.secrets, bus: app.bus });
+  const hosts = createHostsService({ db: app.db, secrets: app.secrets, bus: app.bus, localDockerSocket: app.config.dockerSocket });
   const tags = ['hosts'];
 
   if (app.config.hostCheckIntervalSeconds > 0) {

@@ -20,7 +20,8 @@ type AuthInput = Pick<CreateHostBody, 'authMethod' | 'privateKey' | 'passphrase'
 
 const secretContext = (hostId: string) => `host:${hostId}`;
 
-export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox; bus: EventBus }) {
+/** localDockerSocket: the server's MIRADOR_DOCKER_SOCKET, the only socket the local endpoint ever uses. */
+export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox; bus: EventBus; localDockerSocket: string }) {
   const { db, secrets, bus } = deps;
 
   async function row(id: string): Promise<HostRow> {
@@ -172,7 +173,7 @@ export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox;
       const h = await row(id);
       const started = Date.now();
       if (h.kind === 'local') {
-        const facts = await probeLocal(h.dockerMode === 'socket' ? h.dockerSocket : null);
+        const facts = await probeLocal(h.dockerMode === 'socket' ? deps.localDockerSocket : null);
         const ok = !facts.dockerError;
         const result: HostTestResult = {
           ok, reachable: true, authOk: true, hostKey: null, facts, durationMs: Date.now() - started,
