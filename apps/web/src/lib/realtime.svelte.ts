@@ -5,6 +5,7 @@
  * re-subscribes every topic after a reconnect; `onResync` lets a page refetch what it may have missed.
  */
 import type { ClientMessage, ServerMessage } from '@mirador/contract';
+import { api } from '$lib/api';
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting';
 export type Handler = (msg: ServerMessage) => void;
@@ -17,6 +18,8 @@ interface Subscriber {
 const PING_MS = 25_000;
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 30_000;
+/** The server closes with this when the session or token behind the socket has ended. */
+const CLOSE_UNAUTHENTICATED = 4401;
 
 function topicOf(msg: ServerMessage): string | undefined {
   return 'topic' in msg && typeof msg.topic === 'string' ? msg.topic : undefined;
@@ -109,11 +112,17 @@ class Realtime {
       }
       this.#dispatch(msg);
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       if (this.#ws !== ws) return;
       this.#ws = null;
       this.#clearTimers();
-      if (this.#wanted) this.#scheduleReconnect();
+      if (this.#wanted && ev.code === CLOSE_UNAUTHENTICATED) {
+        // The identity ended (logout elsewhere, revoked, disabled): retrying would only collect 401s.
+        // Ask who we are: a 401 there hands over to the login redirect; an answer means a new
+        // session is already in place (logged in again in another tab), so reconnect.
+        this.state = 'reconnecting';
+        void api.get('/auth/me').then(() => this.#wanted && this.#scheduleReconnect(), () => (this.state = 'idle'));
+      } else if (this.#wanted) this.#scheduleReconnect();
       else this.state = 'idle';
     };
     ws.onerror = () => {

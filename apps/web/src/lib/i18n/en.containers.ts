@@ -28,6 +28,7 @@ export const enContainers = {
   'containers.opDone': '{op}: done for {name}.',
   'containers.opNamed': '{op} {name}',
   'containers.tabs': 'Container sections',
+  'containers.envHidden': 'Environment values show as [hidden]: on this engine, viewers see variable names only (an admin can change that in the engine’s policy).',
   'containers.inspectHint': 'The engine’s own description of the container (docker inspect), verbatim.',
   'containers.copyInspect': 'Copy inspect JSON',
 

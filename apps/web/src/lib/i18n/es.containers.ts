@@ -30,6 +30,7 @@ export const esContainers: Record<keyof typeof enContainers, string> = {
   'containers.opDone': '{op}: hecho para {name}.',
   'containers.opNamed': '{op} {name}',
   'containers.tabs': 'Secciones del contenedor',
+  'containers.envHidden': 'Los valores del entorno aparecen como [hidden]: en este motor, quien solo puede ver lee los nombres de las variables (un administrador puede cambiarlo en la política del motor).',
   'containers.inspectHint': 'La descripción del contenedor que da el propio motor (docker inspect), tal cual.',
   'containers.copyInspect': 'Copiar el JSON de inspect',
 
