@@ -83,7 +83,7 @@ export default async function containersRoutes(fastify: FastifyInstance) {
   }, async (req) => {
     targetContainer(req, req.params.hostId, req.params.id);
     req.auditParams = { action: req.params.action, ...(req.body ?? {}) };
-    return containers.action(req.params.hostId, req.params.id, req.params.action, req.body ?? {});
+    return containers.action(req.params.hostId, req.params.id, req.params.action, req.body ?? {}, callerOf(req));
   });
 
   app.post('/hosts/:hostId/containers/:id/rename', {

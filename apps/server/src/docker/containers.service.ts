@@ -165,9 +165,17 @@ export function createContainersService(deps: {
       return { id: made.id, name: made.name, warnings: [...warnings, ...made.warnings], command: dockerRunCommand(body) };
     },
 
-    async action(hostId: string, ref: string, action: ContainerAction, body: ContainerActionBody) {
+    async action(hostId: string, ref: string, action: ContainerAction, body: ContainerActionBody, caller: Caller) {
       const { engine, id, name } = await resolve(hostId, ref);
       const c = engine.docker.getContainer(id);
+      // The engine resolves bind sources (and their symbolic links) at every start, not at create:
+      // a directory swapped for a link to "/" after a container was created would reach the host on
+      // its next start. So a non-admin's start is judged again, as the container stands now.
+      if (!caller.isAdmin && (action === 'start' || action === 'restart' || action === 'unpause')) {
+        const info = await onEngine(engine.host.name, () => c.inspect());
+        const { refusals } = await judge.existing(engine, info, caller);
+        if (refusals.length) throw policyRefusal(engine.host.name, refusals);
+      }
       try {
         if (action === 'start') await c.start();
         else if (action === 'stop') await c.stop(body.timeout !== undefined ? { t: body.timeout } : {});

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CreateRegistryBody, Registry, UpdateRegistryBody } from '@mirador/contract';
 import type { PrismaClient } from '../db/client.js';
 import type { SecretBox } from '../lib/secret-box.js';
-import { conflict, notFound } from '../lib/http-errors.js';
+import { badRequest, conflict, notFound } from '../lib/http-errors.js';
 
 interface RegistryRow { id: string; name: string; serverAddress: string; username: string; passwordEnc: string; createdAt: Date; updatedAt: Date }
 
@@ -23,6 +23,8 @@ const toDto = (r: RegistryRow): Registry => ({
 });
 
 /** Docker Hub answers to several names; the CLI stores its credentials under this one. */
+/** The registry's host[:port], without scheme or path, with Docker Hub's aliases folded into docker.io. */
+const registryHostOf = (a: string) => normalizeAddress(a.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')).replace(/\/.*$/, '').toLowerCase();
 const normalizeAddress = (a: string) => (['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(a.replace(/\/.*$/, '')) ? 'docker.io' : a.replace(/\/+$/, ''));
 
 /** Registry credentials: sealed at rest (bound to the record), never returned, used for pull/push. */
@@ -73,6 +75,14 @@ export function createRegistries(db: PrismaClient, secrets: SecretBox) {
         : await db.registry.findFirst({ where: { serverAddress: normalizeAddress(registryHost) } });
       if (registryId && !r) throw notFound('Registry');
       if (!r) return undefined;
+      // Credentials go only to the registry they belong to: choosing registry A's login for an image
+      // on host B would hand A's password to whoever runs B.
+      if (registryId && registryHostOf(r.serverAddress) !== registryHostOf(registryHost)) {
+        throw badRequest(
+          `The credentials of "${r.name}" are for ${registryHostOf(r.serverAddress)}, but this image is on ${registryHostOf(registryHost)}: they are sent only to their own registry`,
+          'registryId',
+        );
+      }
       return { username: r.username, password: secrets.open(r.passwordEnc, context(r.id)), serveraddress: r.serverAddress };
     },
   };
