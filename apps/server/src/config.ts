@@ -19,6 +19,8 @@ export interface Config {
   /** How often every host's connection is re-checked in the background; 0 turns it off. */
   hostCheckIntervalSeconds: number;
   logLevel: string;
+  /** Refused requests without a session written one by one per address and minute; past it they are counted. */
+  auditAnonymousRefusalsPerMinute: number;
   bootstrapAdmin: { username: string; password: string } | null;
   /** Test hook for tests that need to tell a fresh install from an upgraded one. */
   version: string;
@@ -51,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.
     warmInventories: env.MIRADOR_WARM_INVENTORIES !== '0',
     hostCheckIntervalSeconds: env.MIRADOR_HOST_CHECK_SECONDS === '0' ? 0 : int(env.MIRADOR_HOST_CHECK_SECONDS, 300, 'MIRADOR_HOST_CHECK_SECONDS'),
     logLevel: env.MIRADOR_LOG_LEVEL ?? 'info',
+    auditAnonymousRefusalsPerMinute: int(env.MIRADOR_AUDIT_ANONYMOUS_PER_MINUTE, 60, 'MIRADOR_AUDIT_ANONYMOUS_PER_MINUTE'),
     bootstrapAdmin: admin,
     version: env.MIRADOR_VERSION ?? '0.1.0',
   };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createAuditService, type Actor, type AuditService } from './audit.service.js';
 import { judgePath } from '../http/canonical-path.js';
+import { createRefusalThrottle } from './refusal-throttle.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -47,6 +48,25 @@ export default fp(
     app.decorateRequest('auditParams', undefined);
     app.decorateRequest('auditFailure', null);
 
+    const budget = app.config.auditAnonymousRefusalsPerMinute;
+    const refusals = createRefusalThrottle({ perMinute: budget });
+    const appendFolded = (ip: string, count: number, since: number) =>
+      app.audit
+        .append({
+          actor: { type: 'anonymous', id: null, name: null }, sourceIp: ip, action: 'audit.suppressed',
+          params: { count, since: new Date(since).toISOString(), why: `more than ${budget} refused requests without a session from this address in a minute; counted, not written one by one` },
+          result: 'error', errorMessage: `${count} more refused requests without a session from ${ip}`,
+        })
+        .catch((err) => app.log.error({ err }, 'audit append failed'));
+    const flush = setInterval(() => {
+      for (const f of refusals.drain()) void appendFolded(f.ip, f.count, f.since);
+    }, 60_000);
+    flush.unref();
+    app.addHook('onClose', async () => {
+      clearInterval(flush);
+      for (const f of refusals.drain(Number.POSITIVE_INFINITY)) await appendFolded(f.ip, f.count, f.since);
+    });
+
     app.addHook('onSend', async (req, reply, payload) => {
       if (!MUTATING.has(req.method)) return payload;
       // The same path judgement as routing and auth: canonical API paths are audited, and so is every
@@ -58,13 +78,22 @@ export default fp(
       if (spec === false && reply.statusCode !== 401 && reply.statusCode !== 403) return payload;
       const params = req.params as Record<string, string> | undefined;
       const ok = reply.statusCode < 400 && !req.auditFailure;
+      // Refused before anyone was identified: the record says who (the address), what and why;
+      // the body and query of an unauthenticated caller are not worth storing, and such refusals
+      // are folded into counts past a budget per address (see refusal-throttle.ts).
+      const anonymousRefusal = actorOf(req).type === 'anonymous' && reply.statusCode >= 400 && reply.statusCode < 500;
+      if (anonymousRefusal) {
+        const { write, folded } = refusals.admit(req.ip);
+        if (folded) await appendFolded(req.ip, folded.count, folded.since);
+        if (!write) return payload;
+      }
       try {
         await app.audit.append({
           actor: actorOf(req),
           sourceIp: req.ip,
           action: (spec || undefined)?.action ?? (verdict.ok ? `${req.method} ${req.routeOptions.url ?? verdict.path}` : `request.refused ${req.method} ${verdict.path.slice(0, 200)}`),
           target: req.auditTarget ?? { type: (spec || undefined)?.targetType ?? null, id: params?.id ?? null },
-          params: req.auditParams !== undefined ? req.auditParams : { params: req.params, query: req.query, body: req.body },
+          params: req.auditParams !== undefined ? req.auditParams : anonymousRefusal ? { params: req.params } : { params: req.params, query: req.query, body: req.body },
           result: ok ? 'ok' : 'error',
           errorMessage: ok ? null : (req.auditFailure ?? errorMessageOf(payload) ?? `HTTP ${reply.statusCode}`),
           statusCode: reply.statusCode,

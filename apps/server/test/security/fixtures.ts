@@ -6,6 +6,7 @@ import Docker from 'dockerode';
 import type { Role } from '@mirador/contract';
 import { readLab, labPrivateKey, type Lab } from '../helpers/lab.js';
 import { startLiveServer, type LiveServer } from './live.js';
+import type { Config } from '../../src/config.js';
 
 /**
  * A live Mirador wired to the real lab, with one user per role and real targets to aim at: the
@@ -33,10 +34,10 @@ export function virsh(lab: Lab, ...args: string[]): string {
   return execFileSync('virsh', ['-c', lab.libvirtUri, ...args], { encoding: 'utf8', timeout: 30_000 });
 }
 
-export async function startSecurityLab(area: string): Promise<SecurityLab> {
+export async function startSecurityLab(area: string, overrides: Partial<Config> = {}): Promise<SecurityLab> {
   const lab = readLab();
   const docker = new Docker({ socketPath: lab.dockerSocket });
-  const live = await startLiveServer({ dockerSocket: lab.dockerSocket });
+  const live = await startLiveServer({ dockerSocket: lab.dockerSocket, ...overrides });
   const admin = await live.test.setupAdmin('admin', PASSWORDS.admin);
   const users = { admin: { id: '', username: 'admin', password: PASSWORDS.admin } } as SecurityLab['users'];
   for (const role of ['operator', 'viewer'] as const) {

@@ -78,6 +78,35 @@ describe('the local endpoint uses the server\'s own socket', () => {
   });
 });
 
+describe('refusals without a session cannot flood the audit log', () => {
+  it('writes a budget of records per address, then one record with the count', async () => {
+    const l = await startLiveServer({ auditAnonymousRefusalsPerMinute: 5 }, { keepDataDir: true });
+    const dataDir = l.test.dataDir;
+    try {
+      for (let i = 0; i < 20; i++) {
+        const res = await l.request('POST', `/%61pi/users?pad=${'x'.repeat(4000)}`, { body: { filler: 'y'.repeat(4000) } });
+        expect(res.status).toBe(400);
+      }
+      const refused = await l.test.app.db.auditLog.findMany({ where: { action: { startsWith: 'request.refused' } } });
+      expect(tally(AREA, '20 anonymous refusals written one by one', refused.length === 5)).toBe(true);
+      // What is stored of an anonymous refusal is small: no query string, no body.
+      expect(Math.max(...refused.map((r) => (r.params ?? '').length + r.action.length))).toBeLessThan(400);
+    } finally {
+      await l.close();
+    }
+    // The count is written when the window ends or the server stops: reopen the same database.
+    const again = await startLiveServer({}, { dataDir, keepDataDir: false });
+    try {
+      const folded = await again.test.app.db.auditLog.findFirst({ where: { action: 'audit.suppressed' } });
+      expect(folded?.params).toContain('"count":15');
+      const verify = await again.request('GET', '/api/audit/verify', { cookie: await again.test.setupAdmin() });
+      expect(verify.json().intact).toBe(true);
+    } finally {
+      await again.close();
+    }
+  });
+});
+
 describe('login throttling', () => {
   let live: LiveServer;
   let proxied: LiveServer;
