@@ -26,6 +26,9 @@ export function containerJoins(inspect: any): NamespaceJoin[] {
 
 /** Security options that switch a confinement off (`--security-opt seccomp=unconfined`…). */
 const UNCONFINED = /^(seccomp[=:]unconfined|apparmor[=:]unconfined|label[=:]disable|systempaths[=:]unconfined)$/;
+/** Confinement set to a profile or SELinux type of the creator's choosing (not the engine's default). */
+const CUSTOM_CONFINEMENT = /^(seccomp[=:](?!builtin$)|apparmor[=:](?!docker-default$)|label[=:]type:)/;
+const DEFAULT_RUNTIMES = new Set(['runc', 'io.containerd.runc.v2']);
 
 /**
  * Whether a non-admin could have created the container `inspect` describes under `policy` — the
@@ -56,6 +59,14 @@ export function checkContainerPolicy(inspect: any, policy: DockerPolicy, opts: P
   }
   const securityOpt: string[] = Array.isArray(h.SecurityOpt) ? h.SecurityOpt.filter((o: unknown): o is string => typeof o === 'string') : [];
   for (const o of securityOpt.filter((x) => UNCONFINED.test(x))) refuse('securityOpt', policy.allowPrivileged, `--security-opt ${o} switches a confinement off`);
+  // A profile of one's own can allow everything the default forbids; inspect shows seccomp's JSON inline.
+  for (const o of securityOpt.filter((x) => !UNCONFINED.test(x) && CUSTOM_CONFINEMENT.test(x))) {
+    refuse('securityOpt', policy.allowPrivileged, `--security-opt ${show(o.length > 60 ? `${o.slice(0, 60)}…` : o)} replaces the default confinement with a profile of its own`);
+  }
+  if (h.CgroupnsMode === 'host') refuse('cgroupns', policy.allowHostNamespaces, "it shares the host's cgroup namespace (--cgroupns host)");
+  if (typeof h.Runtime === 'string' && h.Runtime !== '' && !DEFAULT_RUNTIMES.has(h.Runtime)) {
+    refuse('runtime', policy.allowPrivileged, `it runs under the ${show(h.Runtime)} runtime instead of the engine's default`);
+  }
   if (Array.isArray(h.DeviceCgroupRules) && h.DeviceCgroupRules.length) refuse('devices', policy.allowDevices, 'it has device cgroup rules (--device-cgroup-rule)');
   if (Array.isArray(h.DeviceRequests) && h.DeviceRequests.length) refuse('devices', policy.allowDevices, 'it requests host devices such as GPUs (--gpus)');
   return { refusals, warnings, settings };
