@@ -157,7 +157,12 @@ export const CreateVmBody = Type.Object({
 export type CreateVmBody = Static<typeof CreateVmBody>;
 
 /** The create dialog shows what will run before anything does. */
-export const CreateVmPreview = Type.Object({ command: Type.String(), xml: Type.String() });
+export const CreateVmPreview = Type.Object({
+  command: Type.String(),
+  xml: Type.String(),
+  /** For admins: host files an operator could not have used (outside the storage pools, say). */
+  warnings: Type.Optional(Type.Array(Type.String())),
+});
 export type CreateVmPreview = Static<typeof CreateVmPreview>;
 
 export const VmCommands = Type.Record(Type.String(), Type.String());

@@ -184,6 +184,12 @@ export function volDeleteByPathArgv(uri: string, path: string): Argv {
   }
   return virsh(uri, 'vol-delete', path);
 }
+/** The path of a pool volume (what QEMU opens for a `<disk type='volume'>`). */
+export function volPathArgv(uri: string, pool: string, volume: string): Argv {
+  assertPoolName(pool);
+  assertVolumeName(volume);
+  return virsh(uri, 'vol-path', '--pool', pool, volume);
+}
 export function netListArgv(uri: string): Argv {
   return virsh(uri, 'net-list', '--all', '--name');
 }

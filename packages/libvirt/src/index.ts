@@ -59,6 +59,7 @@ export {
   volCreateAsArgv,
   volDeleteArgv,
   volDeleteByPathArgv,
+  volPathArgv,
   netListArgv,
   netDumpxmlArgv,
 } from './argv.js';
@@ -121,6 +122,7 @@ export {
   virtioDiskTarget,
 } from './build-domain.js';
 export { parseDomifaddr } from './parse-domifaddr.js';
+export { type Qcow2Header, QCOW2_HEADER_BYTES, qcow2Header, parseOdHexBytes } from './qcow2-header.js';
 export {
   type LibvirtDriver,
   type LibvirtMode,

@@ -5,9 +5,13 @@ import {
   AutostartBody, CreateVmBody, HostVirtResources, CreateVmPreview, DeleteVmQuery, HostIdParams, Task, VmAction, VmActionResult, VmCommands, VmDetail,
   VmList, VmListQuery, VmParams, errorResponses,
 } from '@mirador/contract';
+import { roleAtLeast } from '../auth/auth.service.js';
 
 const ActionParams = Type.Object({ ...VmParams.properties, action: VmAction });
 const DeleteResult = Type.Object({ commands: Type.Array(Type.String()), warnings: Type.Array(Type.String()) });
+
+/** Admins may name any host file; everyone else is held to the storage pools (see vm-paths.ts). */
+const callerOf = (req: FastifyRequest) => ({ isAdmin: roleAtLeast(req.identity!.user.role, 'admin') });
 
 function targetVm(req: FastifyRequest, params: { hostId: string; name: string }) {
   req.auditTarget = { type: 'vm', id: params.name, name: params.name, hostId: params.hostId };
@@ -60,15 +64,15 @@ export default async function vmsRoutes(fastify: FastifyInstance) {
     schema: { tags, summary: 'Undefine a VM (NVRAM, snapshot metadata, managed save), optionally with its disks', params: VmParams, querystring: DeleteVmQuery, response: { 200: DeleteResult, ...errorResponses } },
   }, async (req) => {
     targetVm(req, req.params);
-    return vms.remove(req.params.hostId, req.params.name, { removeStorage: req.query.removeStorage ?? false, force: req.query.force ?? false });
+    return vms.remove(req.params.hostId, req.params.name, { removeStorage: req.query.removeStorage ?? false, force: req.query.force ?? false }, callerOf(req));
   });
 
   app.post('/hosts/:hostId/vms/preview', {
     config: { role: 'operator', audit: false },
     schema: { tags, summary: 'The virt-install command and domain XML a create request would use (nothing runs)', params: HostIdParams, body: CreateVmBody, response: { 200: CreateVmPreview, ...errorResponses } },
   }, async (req) => {
-    const { command, xml } = await vms.preview(req.params.hostId, req.body);
-    return { command, xml };
+    const { command, xml, warnings } = await vms.preview(req.params.hostId, req.body, callerOf(req));
+    return { command, xml, ...(warnings.length ? { warnings } : {}) };
   });
 
   app.post('/hosts/:hostId/vms', {
@@ -77,7 +81,7 @@ export default async function vmsRoutes(fastify: FastifyInstance) {
   }, async (req, reply) => {
     req.auditTarget = { type: 'vm', id: req.body.name, name: req.body.name, hostId: req.params.hostId };
     const user = req.identity!.user;
-    const task = await vms.create(req.params.hostId, req.body, { id: user.id, name: user.username });
+    const task = await vms.create(req.params.hostId, req.body, { id: user.id, name: user.username }, callerOf(req));
     return reply.status(202).send(task);
   });
 }

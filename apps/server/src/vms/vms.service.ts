@@ -16,6 +16,7 @@ import { refusal } from './vm-rules.js';
 import { readVirtResources } from './virt-resources.js';
 import { READY_FOR_BACKGROUND } from '../hosts/host-trust.js';
 import { runVirsh, runVirshWithXml } from './virsh.js';
+import { judgeVmPaths, pathRefusal, poolTargets, sharedDisks, type PathCaller } from './vm-paths.js';
 
 const ACTION_ARGV: Record<VmAction, (uri: string, name: string) => string[]> = {
   start: startArgv, shutdown: shutdownArgv, reboot: rebootArgv, destroy: destroyArgv, suspend: suspendArgv, resume: resumeArgv,
@@ -173,11 +174,26 @@ export function createVmsService(deps: {
       return { vm: inv.vms.get(name) ?? vm, command: commandLineOf(argv) };
     },
 
-    /** Undefines a VM (NVRAM, snapshot metadata and managed save included) and optionally its disks. */
-    async remove(hostId: string, name: string, opts: { removeStorage: boolean; force: boolean }) {
+    /**
+     * Undefines a VM (NVRAM, snapshot metadata and managed save included) and optionally its disks.
+     * Disks go through `vol-delete`, which libvirt only does for volumes of its pools (a path outside
+     * them is "not found", a symlink in a pool is unlinked, not followed). A disk another VM also uses
+     * is refused to non-admins before anything happens; admins are warned.
+     */
+    async remove(hostId: string, name: string, opts: { removeStorage: boolean; force: boolean }, caller: PathCaller) {
       const { inv, vm, uri } = await vmOf(hostId, name);
       const runner = await connections.runner(hostId);
       const commands: string[] = [];
+      const warnings: string[] = [];
+      if (opts.removeStorage && vm.disks.some((d) => d.device === 'disk')) {
+        const others = [...inv.vms.values()].filter((v) => v.name !== name);
+        const shared = sharedDisks(vm, others, await poolTargets(runner, uri));
+        const lines = shared.map((s) => `"${s.disk}" is also used by ${s.usedBy.map((u) => `"${u}"`).join(', ')}`);
+        if (lines.length && !caller.isAdmin) {
+          throw conflict(`Cannot delete the disks of "${name}": ${lines.join('; ')}. Delete without its storage, or detach the disk from the other VM first`, 'removeStorage');
+        }
+        warnings.push(...lines.map((l) => `${l} (deleted anyway because you are an administrator)`));
+      }
       if (vm.state !== 'shut off' && vm.state !== 'crashed') {
         if (!opts.force) throw conflict(`"${name}" is ${vm.state}: shut it down first, or delete with force to power it off`);
         const argv = destroyArgv(uri, name);
@@ -186,7 +202,6 @@ export function createVmsService(deps: {
           if (!/not running/i.test((err as Error).message)) throw err;
         });
       }
-      const warnings: string[] = [];
       if (vm.persistent) {
         const argv = undefineArgv(uri, name, { nvram: true, snapshotsMetadata: true, managedSave: true });
         commands.push(commandLineOf(argv));
@@ -209,10 +224,14 @@ export function createVmsService(deps: {
     },
 
     /** What a create request will do, without doing it (the dialog shows this before confirming). */
-    async preview(hostId: string, body: CreateVmBody): Promise<CreateVmPreview & { spec: DomainSpec; uri: string; virtInstall: string[] }> {
+    async preview(hostId: string, typed: CreateVmBody, caller: PathCaller): Promise<CreateVmPreview & { spec: DomainSpec; uri: string; virtInstall: string[]; warnings: string[] }> {
       const inv = await loaded(hostId);
-      if (inv.vms.has(body.name)) throw conflict(`A VM named "${body.name}" already exists on ${inv.host.name}`, 'name');
+      if (inv.vms.has(typed.name)) throw conflict(`A VM named "${typed.name}" already exists on ${inv.host.name}`, 'name');
       const uri = inv.host.libvirtUri;
+      // Host files are judged on the host; from here on the paths are the resolved ones that passed.
+      const judged = await judgeVmPaths(await connections.runner(hostId), uri, inv.host.name, typed, caller);
+      if (judged.refusals.length) throw pathRefusal(inv.host.name, judged.refusals);
+      const body = judged.body;
       let domainType: 'kvm' | 'qemu' = body.domainType === 'kvm' || body.domainType === 'qemu' ? body.domainType : 'qemu';
       if ((body.domainType ?? 'auto') === 'auto') {
         const caps = parseCapabilities(await runVirsh(await connections.runner(hostId), capabilitiesArgv(uri)));
@@ -263,15 +282,15 @@ export function createVmsService(deps: {
       const virtInstall = virtInstallArgv(uri, viSpec);
       // For network installs virt-install writes the definition itself, from the installer it fetches.
       const xml = body.install.kind === 'location' ? '<!-- virt-install builds this VM\'s XML during a network install -->' : buildDomainXml(spec);
-      return { command: commandLineOf(virtInstall), xml, spec, uri, virtInstall };
+      return { command: commandLineOf(virtInstall), xml, spec, uri, virtInstall, warnings: judged.warnings };
     },
 
     /** Creates a VM as a task: volume, definition, start — undoing the volume if a later step fails. */
-    async create(hostId: string, body: CreateVmBody, user: { id: string; name: string }): Promise<Task> {
+    async create(hostId: string, body: CreateVmBody, user: { id: string; name: string }, caller: PathCaller): Promise<Task> {
       const inv = await loaded(hostId);
-      const { xml, spec, uri, command, virtInstall } = await this.preview(hostId, body);
+      const { xml, spec, uri, command, virtInstall, warnings } = await this.preview(hostId, body, caller);
       const runner = await connections.runner(hostId);
-      if (body.install.kind === 'location') return this.createWithVirtInstall(hostId, body, virtInstall, user);
+      if (body.install.kind === 'location') return this.createWithVirtInstall(hostId, body, virtInstall, user, warnings);
       return tasks.start({
         type: 'vm.create',
         target: { type: 'vm', id: body.name, name: body.name, hostId },
@@ -279,6 +298,7 @@ export function createVmsService(deps: {
         cancellable: false,
         params: { ...body, command },
         run: async (ctx) => {
+          for (const w of warnings) ctx.log(w, 'warn');
           ctx.log(`Equivalent command: ${command}`);
           let createdVolume: string[] | null = null;
           try {
@@ -317,7 +337,7 @@ export function createVmsService(deps: {
      * Network installs fetch kernel and installer from the tree at --location: that is what
      * virt-install does, so on hosts that have it Mirador runs exactly the command it shows.
      */
-    async createWithVirtInstall(hostId: string, body: CreateVmBody, argv: string[], user: { id: string; name: string }): Promise<Task> {
+    async createWithVirtInstall(hostId: string, body: CreateVmBody, argv: string[], user: { id: string; name: string }, warnings: string[] = []): Promise<Task> {
       const inv = await loaded(hostId);
       const runner = await connections.runner(hostId);
       const probe = await runner.exec(['virt-install', '--version'], { timeoutMs: 30_000 }).catch(() => null);
@@ -331,6 +351,7 @@ export function createVmsService(deps: {
         cancellable: false,
         params: { ...body, command: commandLineOf(argv) },
         run: async (ctx) => {
+          for (const w of warnings) ctx.log(w, 'warn');
           ctx.log(commandLineOf(argv));
           ctx.progress(null, 'virt-install is fetching the installer and defining the VM');
           const res = await runner.exec(argv, { timeoutMs: 30 * 60_000 });

@@ -102,6 +102,38 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
     expect(full.xml).toContain("<domain type='qemu'");
   });
 
+  it('holds operators to files in the storage pools or the boot directory, resolved on the host', async () => {
+    const made = await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username: 'vm-operator', password: 'operator pass 1234', role: 'operator' } });
+    expect(made.statusCode, made.body).toBe(201);
+    const operator = await t.login('vm-operator', 'operator pass 1234');
+    const base = { name: `${name}-paths`, memoryMiB: 64, vcpus: 1, domainType: 'qemu', network: { kind: 'none' }, start: false };
+    const kernelBoot = { kind: 'kernel', kernel: lab.vmKit.kernel, initrd: lab.vmKit.initrd };
+    const preview = (payload: object, cookie = operator) => t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms/preview`, cookie, payload: { ...base, ...payload } });
+
+    const fine = await preview({ disk: { kind: 'new', pool: lab.storagePool, sizeGiB: 1 }, install: kernelBoot });
+    expect(fine.statusCode, fine.body).toBe(200);
+    expect(fine.json().xml).toContain(`<kernel>${lab.vmKit.kernel}</kernel>`);
+
+    for (const [payload, field] of [
+      [{ disk: { kind: 'path', path: '/etc/shadow' }, install: kernelBoot }, 'disk.path'],
+      [{ disk: { kind: 'none' }, install: { kind: 'kernel', kernel: '/etc/passwd' } }, 'install.kernel'],
+      [{ disk: { kind: 'none' }, install: { kind: 'cdrom', iso: '/etc/hostname' } }, 'install.iso'],
+    ] as const) {
+      const res = await preview(payload);
+      expect(res.statusCode, res.body).toBe(403);
+      expect(res.json().field).toBe(field);
+      const create = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms`, cookie: operator, payload: { ...base, ...payload } });
+      expect(create.statusCode, create.body).toBe(403);
+      expect(create.json().message).toMatch(new RegExp(`^Not allowed on lab without an administrator: ${field.replace('.', '\\.')}: "`));
+    }
+    expect(() => virsh('dominfo', base.name)).toThrow();
+
+    // Admins are not refused; the preview says what an operator could not have done.
+    const asAdmin = await preview({ disk: { kind: 'path', path: '/etc/shadow' }, install: kernelBoot }, admin);
+    expect(asAdmin.statusCode, asAdmin.body).toBe(200);
+    expect(asAdmin.json().warnings).toEqual([expect.stringMatching(/^disk\.path: "\/etc\/shadow" is outside the host's storage pools/)]);
+  });
+
   it('runs network installs through virt-install and reports its failure readably', async () => {
     const bad = `${name}-net`;
     const res = await t.call({
