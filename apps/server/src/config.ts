@@ -11,6 +11,11 @@ export interface Config {
   /** Encryption key material for secrets at rest; null: use (or create) dataDir/secret.key. */
   secret: string | null;
   dockerSocket: string;
+  /**
+   * Where the local engine's machine's "/" is visible to Mirador ("/" when Mirador runs on that
+   * machine; "/hostfs" in docker-compose.yml). Bind sources are resolved there before they are judged.
+   */
+  engineRoot: string;
   sessionTtlHours: number;
   sessionIdleHours: number;
   trustProxy: boolean;
@@ -33,6 +38,11 @@ function int(value: string | undefined, fallback: number, name: string): number 
   return n;
 }
 
+function absolute(value: string, name: string): string {
+  if (!value.startsWith('/')) throw new Error(`${name} must be an absolute path, got "${value}"`);
+  return resolve(value);
+}
+
 /** Reads the environment once at start-up; everything else takes a Config. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.cwd()): Config {
   const dataDir = resolve(root, env.MIRADOR_DATA_DIR ?? 'data');
@@ -47,6 +57,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.
     migrationsDir: resolve(root, env.MIRADOR_MIGRATIONS_DIR ?? 'prisma/migrations'),
     secret: env.MIRADOR_SECRET || null,
     dockerSocket: env.MIRADOR_DOCKER_SOCKET ?? '/var/run/docker.sock',
+    engineRoot: absolute(env.MIRADOR_ENGINE_ROOT || '/', 'MIRADOR_ENGINE_ROOT'),
     sessionTtlHours: int(env.MIRADOR_SESSION_TTL_HOURS, 24 * 7, 'MIRADOR_SESSION_TTL_HOURS'),
     sessionIdleHours: int(env.MIRADOR_SESSION_IDLE_HOURS, 24, 'MIRADOR_SESSION_IDLE_HOURS'),
     trustProxy: env.MIRADOR_TRUST_PROXY === '1' || env.MIRADOR_TRUST_PROXY === 'true',

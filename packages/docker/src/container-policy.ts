@@ -63,7 +63,6 @@ export function checkContainerPolicy(inspect: any, policy: DockerPolicy, opts: P
   for (const o of securityOpt.filter((x) => !UNCONFINED.test(x) && CUSTOM_CONFINEMENT.test(x))) {
     refuse('securityOpt', policy.allowPrivileged, `--security-opt ${show(o.length > 60 ? `${o.slice(0, 60)}…` : o)} replaces the default confinement with a profile of its own`);
   }
-  if (h.CgroupnsMode === 'host') refuse('cgroupns', policy.allowHostNamespaces, "it shares the host's cgroup namespace (--cgroupns host)");
   if (typeof h.Runtime === 'string' && h.Runtime !== '' && !DEFAULT_RUNTIMES.has(h.Runtime)) {
     refuse('runtime', policy.allowPrivileged, `it runs under the ${show(h.Runtime)} runtime instead of the engine's default`);
   }

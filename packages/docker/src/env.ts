@@ -42,3 +42,72 @@ export function isSensitiveEnv(entry: string): boolean {
 export function sensitiveEnvNames(env: readonly string[]): string[] {
   return [...new Set(env.filter(isSensitiveEnv).map(envName))];
 }
+
+// ---- build history -----------------------------------------------------------------------------
+// An image's history and its `ContainerConfig.Cmd` repeat the Dockerfile: `ENV K=v`, `ARG K=default`,
+// and the build arguments a RUN step saw (`|2 K=v K2=v2 /bin/sh -c …`). The values are the same
+// environment values a viewer may not read in the image's `Config.Env`.
+
+const PAIR_START = /^[A-Za-z_][A-Za-z0-9_.-]*=/;
+/** Classic builder `/bin/sh -c #(nop)  ENV …`, BuildKit `ENV …`. */
+const ENV_OR_ARG = /^(.*?#\(nop\)\s+|)(ENV|ARG)(\s+)([\s\S]*)$/;
+/** Build arguments of a RUN step: classic `|N K=v … cmd`, BuildKit `RUN |N K=v … cmd`. */
+const BUILD_ARGS = /^((?:RUN\s+)?)\|(\d+)\s+([\s\S]*)$/;
+/** Where the last build argument's value ends: before the shell, else at the first blank. */
+const SHELL_AFTER = /\s(?=\S*sh\s+-c\s)/;
+
+/**
+ * `K=v K2=v2` (values may hold blanks: `ENV K=a b` is recorded as is) with every value hidden;
+ * words before the first pair (`ARG NAME` without a default) stay.
+ */
+function hidePairs(text: string, legacyEnv: boolean): string {
+  const words = text.split(/\s+/).filter(Boolean);
+  // `ENV KEY value` (no "="): the first word is the name, the rest is its value.
+  if (legacyEnv && words.length > 1 && !PAIR_START.test(words[0]!)) return `${words[0]} ${HIDDEN_ENV_VALUE}`;
+  const out: string[] = [];
+  let inPair = false;
+  for (const w of words) {
+    if (PAIR_START.test(w)) {
+      out.push(`${envName(w)}=${HIDDEN_ENV_VALUE}`);
+      inPair = true;
+    } else if (!inPair) out.push(w);
+  }
+  return out.join(' ');
+}
+
+/** `K=v K2=v2 /bin/sh -c cmd` (the first `count` pairs) with their values hidden, the command kept. */
+function hideBuildArgs(rest: string, count: number): string {
+  const out: string[] = [];
+  let s = rest;
+  for (let i = 0; i < count; i++) {
+    const m = PAIR_START.exec(s);
+    if (!m) break;
+    out.push(`${m[0]}${HIDDEN_ENV_VALUE}`);
+    s = s.slice(m[0].length);
+    const end = i < count - 1 ? s.search(/\s[A-Za-z_][A-Za-z0-9_.-]*=/) : (SHELL_AFTER.exec(s) ?? /\s/.exec(s))?.index ?? -1;
+    s = end < 0 ? '' : s.slice(end + 1);
+  }
+  return [...out, s].filter(Boolean).join(' ');
+}
+
+/** One history line (`docker history --no-trunc`) with the values of ENV, ARG and build arguments hidden. */
+export function hideHistoryValues(createdBy: string): string {
+  const args = BUILD_ARGS.exec(createdBy);
+  if (args) return `${args[1]}|${args[2]} ${hideBuildArgs(args[3]!, Number(args[2]))}`;
+  const step = ENV_OR_ARG.exec(createdBy);
+  if (step) return `${step[1]}${step[2]}${step[3]}${hidePairs(step[4]!, step[2] === 'ENV')}`;
+  return createdBy;
+}
+
+/**
+ * A build step as argv (an image's `ContainerConfig.Cmd`): `["|1", "K=v", "/bin/sh", "-c", …]` or
+ * `["/bin/sh", "-c", "#(nop) ", "ENV K=v"]`, with the same values hidden.
+ */
+export function hideBuildStepValues(cmd: readonly string[]): string[] {
+  const n = /^\|(\d+)$/.exec(cmd[0] ?? '');
+  const args = n ? Number(n[1]) : 0;
+  return cmd.map((part, i) => {
+    if (i >= 1 && i <= args && PAIR_START.test(part)) return `${envName(part)}=${HIDDEN_ENV_VALUE}`;
+    return /^(ENV|ARG)\s/.test(part) ? hideHistoryValues(part) : part;
+  });
+}

@@ -187,7 +187,6 @@ describe('checkContainerPolicy (an existing container, from its inspect)', () =>
     expect(f({ SecurityOpt: ['apparmor=my-loose-profile'] })).toEqual(['securityOpt']);
     expect(f({ SecurityOpt: ['label=type:spc_t'] })).toEqual(['securityOpt']);
     expect(f({ SecurityOpt: ['apparmor=docker-default', 'label=level:s0:c100,c200', 'no-new-privileges:true'] })).toEqual([]);
-    expect(f({ CgroupnsMode: 'host' })).toEqual(['cgroupns']);
     expect(f({ Runtime: 'my-runtime' })).toEqual(['runtime']);
     expect(f({ Runtime: 'runc' })).toEqual([]);
     expect(f({}, [{ Type: 'bind', Source: '/etc', Destination: '/x', RW: true }])).toEqual(['mounts[0].source']);

@@ -11,6 +11,7 @@ import {
   BuildImageQuery, DockerCommand, DockerHostParams, ImageDetail, ImageList, ImageParams, ImportImageQuery, PruneQuery, PruneResult,
   PullImageBody, PushImageBody, RemoveImageQuery, RemoveImageResult, Task, TagImageBody, errorResponses,
 } from '@mirador/contract';
+import { roleAtLeast } from '../auth/auth.service.js';
 import { badRequest } from '../lib/http-errors.js';
 import { tarOneFile } from './tar-one-file.js';
 
@@ -19,6 +20,7 @@ const UPLOAD_LIMIT = 8 * 1024 * 1024 * 1024;
 const DOCKERFILE_LIMIT = 1024 * 1024;
 
 const userOf = (req: FastifyRequest) => ({ id: req.identity!.user.id, name: req.identity!.user.username });
+const readerOf = (req: FastifyRequest) => ({ isOperator: roleAtLeast(req.identity!.user.role, 'operator') });
 function targetImage(req: FastifyRequest, hostId: string, image: string) {
   req.auditTarget = { type: 'image', id: image, name: image, hostId };
 }
@@ -119,13 +121,13 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
   });
 
   app.get('/hosts/:hostId/images/:image', {
-    schema: { tags, summary: 'One image with its history and layers (image = ID or URL-encoded reference)', params: ImageParams, response: { 200: ImageDetail, ...errorResponses } },
-  }, async (req) => images.detail(req.params.hostId, req.params.image));
+    schema: { tags, summary: 'One image with its history and layers (image = ID or URL-encoded reference; environment and build-argument values hidden from viewers unless the engine policy allows)', params: ImageParams, response: { 200: ImageDetail, ...errorResponses } },
+  }, async (req) => images.detail(req.params.hostId, req.params.image, readerOf(req)));
 
   app.get('/hosts/:hostId/images/:image/export', {
-    schema: { tags, summary: 'Download the image as a `docker save` archive', params: ImageParams },
+    schema: { tags, summary: 'Download the image as a `docker save` archive (viewers only where the engine policy lets them read environment values)', params: ImageParams },
   }, async (req, reply) => {
-    const { stream, name, command } = await images.exportImage(req.params.hostId, req.params.image);
+    const { stream, name, command } = await images.exportImage(req.params.hostId, req.params.image, readerOf(req));
     const file = name.replace(/[^A-Za-z0-9._-]+/g, '_');
     return reply.header('content-type', 'application/x-tar').header('content-disposition', `attachment; filename="${file}.tar"`).header('x-docker-command', command).send(stream);
   });

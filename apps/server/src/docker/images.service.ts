@@ -5,15 +5,20 @@ import type { BuildImageQuery, ImageDetail, ImageSummary, ImportImageQuery, Prun
 import { LayerProgressTracker, dockerCommands, imageRegistry, parseImageRef, shortId, validateImageOrId } from '@mirador/docker';
 import type { EventBus } from '../realtime/bus.js';
 import type { TaskContext, TaskManager } from '../tasks/task-manager.js';
-import { HttpError, badRequest } from '../lib/http-errors.js';
+import { redactText } from '../audit/redact.js';
+import { HttpError, badRequest, forbidden } from '../lib/http-errors.js';
 import type { DockerInventory } from './docker-inventory.js';
+import type { DockerPolicies } from './docker-policy.js';
 import { engineError, engineMessage, onEngine } from './docker-errors.js';
 import type { Engine, EnginePool } from './engine-pool.js';
 import type { Registries, RegistryAuth } from './registries.service.js';
 import { explainRegistryFailure } from './registry-errors.js';
 import { toImageSummary } from './mappers.js';
+import { historyLineFor, inspectFor } from './image-view.js';
 
 type User = { id: string; name: string };
+/** Who reads an image: viewers do not see environment values unless the engine's policy says so. */
+export type Reader = { isOperator: boolean };
 const LAYER_PUBLISH_MS = 250;
 
 /**
@@ -71,13 +76,15 @@ function followBuild(engine: Engine, stream: Readable, ctx: TaskContext): Promis
       },
       (evt: { stream?: string; error?: string; errorDetail?: { message?: string }; aux?: { ID?: string }; status?: string }) => {
         if (evt.error) {
-          error = evt.errorDetail?.message ?? evt.error;
+          // A failed RUN step's message quotes its command, build arguments included.
+          error = redactText(evt.errorDetail?.message ?? evt.error);
           ctx.log(error, 'error');
         }
         if (evt.aux?.ID) imageId = evt.aux.ID;
         if (evt.status) ctx.log(evt.status);
         for (const line of (evt.stream ?? '').split('\n')) {
-          const l = line.trimEnd();
+          // Steps echo the Dockerfile (`Step 2/5 : ENV DB_PASSWORD=…`), and every role reads task logs.
+          const l = redactText(line.trimEnd());
           if (!l) continue;
           ctx.log(l);
           const step = /^Step (\d+)\/(\d+)/.exec(l);
@@ -88,8 +95,13 @@ function followBuild(engine: Engine, stream: Readable, ctx: TaskContext): Promis
   });
 }
 
-export function createImagesService(deps: { engines: EnginePool; inventory: DockerInventory; registries: Registries; tasks: TaskManager; bus: EventBus }) {
-  const { engines, inventory, registries, tasks, bus } = deps;
+export function createImagesService(deps: {
+  engines: EnginePool; inventory: DockerInventory; registries: Registries; tasks: TaskManager; bus: EventBus; policies: Pick<DockerPolicies, 'get'>;
+}) {
+  const { engines, inventory, registries, tasks, bus, policies } = deps;
+
+  /** Whether `reader` sees environment values on this engine (operators always; viewers when allowed). */
+  const hidesEnvFrom = async (hostId: string, reader: Reader) => !reader.isOperator && !(await policies.get(hostId)).viewersSeeEnvValues;
 
   async function resolveImage(hostId: string, ref: string) {
     validateImageOrId(ref, 'image');
@@ -138,8 +150,9 @@ export function createImagesService(deps: { engines: EnginePool; inventory: Dock
       return inventory.images(await inventory.viewOf(hostId));
     },
 
-    async detail(hostId: string, ref: string): Promise<ImageDetail> {
+    async detail(hostId: string, ref: string, reader: Reader): Promise<ImageDetail> {
       const { engine, info } = await resolveImage(hostId, ref);
+      const hide = await hidesEnvFrom(hostId, reader);
       const history = await onEngine(engine.host.name, () => engine.docker.getImage(info.Id).history());
       const view = await inventory.viewOf(hostId);
       const summary =
@@ -150,13 +163,13 @@ export function createImagesService(deps: { engines: EnginePool; inventory: Dock
         history: (history as Array<{ Id: string; Created: number; CreatedBy: string; Size: number; Comment: string; Tags: string[] | null }>).map((h) => ({
           id: h.Id,
           createdAt: new Date(h.Created * 1000).toISOString(),
-          createdBy: h.CreatedBy,
+          createdBy: historyLineFor(h.CreatedBy, hide),
           sizeBytes: h.Size,
-          comment: h.Comment ?? '',
+          comment: redactText(h.Comment ?? ''),
           tags: h.Tags ?? [],
         })),
         layers: info.RootFS?.Layers ?? [],
-        inspect: info,
+        inspect: inspectFor(info, hide),
       };
     },
 
@@ -274,8 +287,12 @@ export function createImagesService(deps: { engines: EnginePool; inventory: Dock
       }
     },
 
-    async exportImage(hostId: string, ref: string): Promise<{ stream: Readable; name: string; command: string }> {
+    async exportImage(hostId: string, ref: string, reader: Reader): Promise<{ stream: Readable; name: string; command: string }> {
       const { engine, info } = await resolveImage(hostId, ref);
+      // The archive is the whole image: its config with every environment value, and every file.
+      if (await hidesEnvFrom(hostId, reader)) {
+        throw forbidden(`Downloading an image needs the operator role on ${engine.host.name}: the archive holds the image's environment values, which viewers of this engine may not read (an administrator can allow it in the engine's policy)`);
+      }
       const stream = await onEngine(engine.host.name, () => engine.docker.getImage(/^(sha256:)?[0-9a-f]+$/.test(ref) ? info.Id : ref).get());
       return { stream: stream as unknown as Readable, name: ref, command: dockerCommands.save(ref) };
     },

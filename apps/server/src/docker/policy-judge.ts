@@ -1,5 +1,3 @@
-import { lstat, readlink } from 'node:fs/promises';
-import { posix } from 'node:path';
 import type { CreateContainerBody, CreateVolumeBody, DockerPolicy } from '@mirador/contract';
 import {
   type NamespaceJoin, type PolicyOptions, checkContainerPolicy, checkPolicy, checkVolumePolicy, containerJoins, joinedContainer, validateCreateBody,
@@ -8,6 +6,7 @@ import {
 import type { ConnectionPool } from '../connections/connection-pool.js';
 import { HttpError } from '../lib/http-errors.js';
 import type { DockerPolicies } from './docker-policy.js';
+import type { EngineFs } from './engine-fs.js';
 import type { Engine } from './engine-pool.js';
 
 export interface Caller {
@@ -28,49 +27,6 @@ const AFTER_LINKS = ' (after following symbolic links on the engine\'s machine)'
 const NS_NAME = { network: 'network', pid: 'process (PID)', ipc: 'IPC' } as const;
 
 /**
- * `realpath -m` in Node: every symlink followed, components that do not exist (yet) kept as they are.
- * fs.realpath fails on a missing path, and falling back to the path as written would let
- * `/srv/labs/link/new` (with `link -> /`) pass: the engine creates or mounts it later, through the link.
- * Throws on anything else (a loop, a directory it may not read): that path cannot be judged.
- */
-export async function resolveHostPath(path: string): Promise<string> {
-  const pending = path.split('/').filter(Boolean);
-  let resolved = '/';
-  let links = 0;
-  let missing = false;
-  while (pending.length) {
-    const part = pending.shift()!;
-    if (part === '.') continue;
-    if (part === '..') {
-      resolved = posix.dirname(resolved);
-      continue;
-    }
-    const next = posix.join(resolved, part);
-    if (missing) {
-      resolved = next;
-      continue;
-    }
-    try {
-      const st = await lstat(next);
-      if (st.isSymbolicLink()) {
-        if (++links > 40) throw Object.assign(new Error(`too many symbolic links in ${path}`), { code: 'ELOOP' });
-        const target = await readlink(next);
-        pending.unshift(...target.split('/').filter(Boolean));
-        if (target.startsWith('/')) resolved = '/';
-        continue;
-      }
-      resolved = next;
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw err;
-      missing = true;
-      resolved = next;
-    }
-  }
-  return resolved;
-}
-
-/**
  * The 403 for a policy refusal: every reason in the message, the first one's field (`driverOpts.o`,
  * `mounts[0].source`, `network`…) in `field` so a form can point at it.
  */
@@ -83,22 +39,30 @@ export function policyRefusal(hostName: string, refusals: string[]): HttpError {
  * The one place that decides what a non-admin may make an engine show a container: bind mounts,
  * volumes and their driver options, namespaces shared with other containers, and existing containers
  * (before a shell is opened in one). Every host path is judged twice: as written, and as the engine's
- * machine resolves it (locally, or with `realpath -m` over the host's SSH connection) — the engine
- * follows symlinks, so `/srv/labs/x -> /` must be judged as `/`.
+ * machine resolves it (under MIRADOR_ENGINE_ROOT for the local engine, or with `realpath -m` over the
+ * host's SSH connection) — the engine follows symlinks, so `/srv/labs/x -> /` must be judged as `/`.
  */
-export function createPolicyJudge(deps: { policies: DockerPolicies; connections: Pick<ConnectionPool, 'runner'> }) {
-  const { policies, connections } = deps;
+export function createPolicyJudge(deps: { policies: DockerPolicies; connections: Pick<ConnectionPool, 'runner'>; engineFs: Pick<EngineFs, 'blindness' | 'resolve'> }) {
+  const { policies, connections, engineFs } = deps;
 
-  /** `path` resolved on the engine's machine, or null when it cannot be (then it cannot be allowed). */
-  async function realPath(engine: Engine, path: string): Promise<string | null> {
+  /**
+   * `path` resolved on the engine's machine, or why it cannot be (then it cannot be allowed): the
+   * local engine's through MIRADOR_ENGINE_ROOT (when Mirador can see that machine's files at all),
+   * an SSH host's with `realpath -m` there.
+   */
+  async function realPath(engine: Engine, path: string): Promise<{ real: string } | { why: string }> {
+    const unresolved = { why: `could not be resolved on ${engine.host.name}, so where it points cannot be checked` };
     try {
-      if (engine.host.transport === 'socket') return await resolveHostPath(path);
+      if (engine.host.transport === 'socket') {
+        const blind = await engineFs.blindness(engine);
+        return blind ? { why: `cannot be checked: ${blind}` } : { real: await engineFs.resolve(path) };
+      }
       const runner = await connections.runner(engine.host.id);
       const r = await runner.exec(['realpath', '-m', '--', path], { timeoutMs: 10_000 });
       const out = r.stdout.trim();
-      return r.code === 0 && out.startsWith('/') && !out.includes('\n') ? out : null;
+      return r.code === 0 && out.startsWith('/') && !out.includes('\n') ? { real: out } : unresolved;
     } catch {
-      return null;
+      return unresolved;
     }
   }
 
@@ -116,9 +80,9 @@ export function createPolicyJudge(deps: { policies: DockerPolicies; connections:
     const mounts = await Promise.all(
       (body.mounts ?? []).map(async (m, i) => {
         if (m.type !== 'bind') return m;
-        const real = await realPath(engine, m.source);
-        if (real === null) refusals.push(`mounts[${i}].source: "${m.source}" could not be resolved on ${engine.host.name}, so where it points cannot be checked`);
-        return { ...m, source: real ?? m.source };
+        const r = await realPath(engine, m.source);
+        if ('why' in r) refusals.push(`mounts[${i}].source: "${m.source}" ${r.why}`);
+        return { ...m, source: 'real' in r ? r.real : m.source };
       }),
     );
     return { body: { ...body, mounts }, refusals };
@@ -129,9 +93,9 @@ export function createPolicyJudge(deps: { policies: DockerPolicies; connections:
     const first = checkVolumePolicy(vol, policy, opts);
     const device = volumeBindDevice(vol);
     if (opts.isAdmin || device === null || !device.startsWith('/') || first.refusals.length) return first;
-    const real = await realPath(engine, device);
-    if (real === null) return { refusals: [`driverOpts.device: "${device}" could not be resolved on ${engine.host.name}, so where it points cannot be checked`], warnings: first.warnings };
-    const again = checkVolumePolicy({ ...vol, driverOpts: { ...vol.driverOpts, device: real } }, policy, opts);
+    const r = await realPath(engine, device);
+    if ('why' in r) return { refusals: [`driverOpts.device: "${device}" ${r.why}`], warnings: first.warnings };
+    const again = checkVolumePolicy({ ...vol, driverOpts: { ...vol.driverOpts, device: r.real } }, policy, opts);
     return { refusals: newOnes(first.refusals, again.refusals), warnings: first.warnings };
   }
 

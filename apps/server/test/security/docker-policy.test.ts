@@ -383,3 +383,221 @@ describe('an engine reached over SSH resolves links on its own machine', () => {
     await expectAudited(action, body.name);
   });
 });
+
+describe('secrets baked into images (ENV, ARG defaults, build arguments)', () => {
+  const image = `${P}-secrets:1`;
+  const built = `${P}-built:1`;
+  const PASSWORD = `canary-imgenv-${process.pid}-5e1d`;
+  const PLAIN = `canary-plain-${process.pid}-0a9e`;
+  const TOKEN = `canary-buildarg-${process.pid}-b7c4`;
+  const ARG_DEFAULT = `canary-argdef-${process.pid}-77d1`;
+  const BUILD_CANARY = `canary-buildlog-${process.pid}-3c2f`;
+  const ref = encodeURIComponent(image);
+  let dir: string;
+  type ImageDetailBody = { history: Array<{ createdBy: string }>; inspect: { Config: { Env: string[] }; ContainerConfig?: { Env: string[]; Cmd: string[] } } };
+
+  beforeAll(() => {
+    // The classic builder, as the engine's API builds: its history has `#(nop)  ENV …` and `|2 K=v …`.
+    dir = mkdtempSync(join(tmpdir(), 'sec-docker-image-'));
+    writeFileSync(join(dir, 'Dockerfile'), [
+      `FROM ${lab.dockerImage}`,
+      `ENV DB_PASSWORD=${PASSWORD} MODE=${PLAIN}`,
+      'ARG TOKEN',
+      `ARG API_KEY=${ARG_DEFAULT}`,
+      'RUN echo built > /built',
+    ].join('\n'));
+    const r = spawnSync('docker', ['build', '-q', '--build-arg', `TOKEN=${TOKEN}`, '-t', image, dir], { env: { ...process.env, DOCKER_BUILDKIT: '0' }, encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+  }, 150_000);
+
+  afterAll(() => {
+    for (const i of [image, built]) spawnSync('docker', ['rmi', '-f', i], { stdio: 'ignore', timeout: 30_000 });
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const detail = async (cookie: string) => {
+    const res = await api('GET', `/images/${ref}`, cookie);
+    expect(res.status, res.body).toBe(200);
+    return res;
+  };
+
+  it('shows a viewer the names, never the values, in inspect and in the history', async () => {
+    const res = await detail(viewer);
+    for (const [what, canary] of [['ENV value', PASSWORD], ['plain ENV value', PLAIN], ['build argument', TOKEN], ['ARG default', ARG_DEFAULT]] as const) {
+      tally(`viewer reads an image's ${what}`, !res.body.includes(canary));
+      expect(res.body, what).not.toContain(canary);
+    }
+    const d = res.json<ImageDetailBody>();
+    expect(d.inspect.Config.Env).toEqual(expect.arrayContaining(['DB_PASSWORD=[hidden]', 'MODE=[hidden]']));
+    expect(d.inspect.ContainerConfig?.Env).toEqual(expect.arrayContaining(['DB_PASSWORD=[hidden]']));
+    expect(d.inspect.ContainerConfig?.Cmd).toEqual(['|2', 'API_KEY=[hidden]', 'TOKEN=[hidden]', '/bin/sh', '-c', 'echo built > /built']);
+    const lines = d.history.map((h) => h.createdBy);
+    expect(lines).toContain('/bin/sh -c #(nop)  ENV DB_PASSWORD=[hidden] MODE=[hidden]');
+    expect(lines).toContain('|2 API_KEY=[hidden] TOKEN=[hidden] /bin/sh -c echo built > /built');
+    expect(lines).toContain('/bin/sh -c #(nop)  ARG TOKEN');
+  });
+
+  it('hides values that look like credentials in the history from everyone; operators read Config.Env as in containers', async () => {
+    const res = await detail(operator);
+    const d = res.json<ImageDetailBody>();
+    const history = JSON.stringify(d.history) + JSON.stringify(d.inspect.ContainerConfig?.Cmd);
+    for (const [what, canary] of [['ENV password', PASSWORD], ['build argument TOKEN', TOKEN], ['ARG API_KEY default', ARG_DEFAULT]] as const) {
+      tally(`operator reads the ${what} in an image's build history`, !history.includes(canary));
+      expect(history, what).not.toContain(canary);
+    }
+    expect(history).toContain(PLAIN);
+    expect(history).toContain('DB_PASSWORD=[redacted]');
+    expect(d.inspect.Config.Env).toContain(`DB_PASSWORD=${PASSWORD}`);
+  });
+
+  it('does not let a viewer download the image (its config holds every value)', async () => {
+    const res = await api('GET', `/images/${ref}/export`, viewer);
+    tally('viewer downloads an image with environment values (docker save)', res.status === 403);
+    expect(res.status).toBe(403);
+    expect(res.json().message).toMatch(/environment values/);
+    expect(res.body).not.toContain(PASSWORD);
+    const byOperator = await api('GET', `/images/${ref}/export`, operator);
+    expect(byOperator.status).toBe(200);
+    expect(byOperator.body).toContain(PASSWORD);
+  });
+
+  it('shows a viewer the values once an admin allows it for this engine, credentials in the history still hidden', async () => {
+    const current = (await api('GET', '/docker/policy', admin)).json();
+    const put = await api('PUT', '/docker/policy', admin, { ...current, viewersSeeEnvValues: true });
+    expect(put.status, put.body).toBe(200);
+    try {
+      const d = (await detail(viewer)).json<ImageDetailBody>();
+      expect(d.inspect.Config.Env).toContain(`MODE=${PLAIN}`);
+      expect(JSON.stringify(d.history)).toContain(PLAIN);
+      expect(JSON.stringify(d.history)).not.toContain(TOKEN);
+      expect((await api('GET', `/images/${ref}/export`, viewer)).status).toBe(200);
+    } finally {
+      const back = await api('PUT', '/docker/policy', admin, { ...current, viewersSeeEnvValues: false });
+      expect(back.status, back.body).toBe(200);
+    }
+    expect((await detail(viewer)).body).not.toContain(PLAIN);
+  });
+
+  it("keeps a Dockerfile's credentials out of the build task's log and params (every role reads tasks)", async () => {
+    const res = await live.request('POST', `/api/hosts/${hostId}/images/build?tag=${encodeURIComponent(built)}`, {
+      cookie: operator, body: `FROM ${lab.dockerImage}\nENV API_TOKEN=${BUILD_CANARY}\nARG DB_PASSWORD=${BUILD_CANARY}\n`, headers: { 'content-type': 'text/plain' },
+    });
+    expect(res.status, res.body).toBe(202);
+    const id = res.json().id as string;
+    let task: any;
+    for (let i = 0; i < 120; i++) {
+      task = (await live.request('GET', `/api/tasks/${id}`, { cookie: viewer })).json();
+      if (task.status !== 'running' && task.status !== 'queued') break;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    expect(task.status, JSON.stringify(task)).toBe('ok');
+    const seen = JSON.stringify(task) + (await live.request('GET', '/api/tasks', { cookie: viewer })).body;
+    tally('viewer reads a Dockerfile ENV/ARG credential in the build task log', !seen.includes(BUILD_CANARY));
+    expect(seen).not.toContain(BUILD_CANARY);
+    expect(JSON.stringify(task.log)).toMatch(/API_TOKEN=\[redacted\]/);
+  });
+});
+
+/** Another live Mirador on the same engine, with its own MIRADOR_ENGINE_ROOT, an operator, and the policy allowing `allowList`. */
+async function serverWithRoot(engineRoot: string, allowList: string[]) {
+  const other = await startLiveServer({ dockerSocket: lab.dockerSocket, engineRoot });
+  const adm = await other.test.setupAdmin('admin', 'admin-pass-sec-docker-root');
+  const made = await other.request('POST', '/api/users', { cookie: adm, body: { username: 'sec-docker-root-op', password: 'operator-pass-sec-docker-root', role: 'operator' } });
+  expect(made.status, made.body).toBe(201);
+  const op = await other.test.login('sec-docker-root-op', 'operator-pass-sec-docker-root');
+  const hosts = (await other.request('GET', '/api/hosts', { cookie: adm })).json<Array<{ id: string; kind: string }>>();
+  const local = hosts.find((h) => h.kind === 'local')!.id;
+  const put = await other.request('PUT', `/api/hosts/${local}/docker/policy`, {
+    cookie: adm, body: { allowPrivileged: false, allowHostNamespaces: false, allowDevices: false, allowedCapAdd: [], bindMountAllowList: allowList },
+  });
+  expect(put.status, put.body).toBe(200);
+  const call = (method: string, path: string, cookie: string, body?: unknown) => other.request(method, `/api/hosts/${local}${path}`, { cookie, body });
+  const audited = async (action: string, name: string) => {
+    const res = await other.request('GET', `/api/audit?action=${action}&result=error&limit=500`, { cookie: adm });
+    expect(res.json<AuditPage>().items.some((e) => e.target?.name === name || e.target?.id === name), `${action} error record for ${name}`).toBe(true);
+  };
+  return { live: other, admin: adm, operator: op, call, audited };
+}
+
+describe("a Mirador that cannot see the engine's file system (in a container without the host's \"/\")", () => {
+  let blind: Awaited<ReturnType<typeof serverWithRoot>>;
+  let elsewhere: string;
+
+  beforeAll(async () => {
+    // MIRADOR_ENGINE_ROOT pointing at a file system that is not the engine's machine's.
+    elsewhere = mkdtempSync(join(tmpdir(), 'sec-docker-not-the-engine-'));
+    blind = await serverWithRoot(elsewhere, [allowed]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await blind?.live.close();
+    if (elsewhere) rmSync(elsewhere, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['a bind of an allowed directory', 'container.create', 'mounts[0].source', () => ['/containers', { image: lab.dockerImage, name: `${P}-blind-c`, mounts: [{ type: 'bind', source: join(allowed, 'real'), target: '/m' }] }] as const],
+    ['a bind volume of an allowed directory', 'volume.create', 'driverOpts.device', () => ['/volumes', { name: `${P}-blind-v`, driver: 'local', driverOpts: { type: 'none', o: 'bind', device: join(allowed, 'real') } }] as const],
+  ] as const)('refuses an operator %s, saying how to fix it', async (what, action, field, make) => {
+    const [path, body] = make();
+    const before = await engineState();
+    const res = await blind.call('POST', path, blind.operator, body);
+    tally(`engine file system not visible: ${what}`, res.status === 403);
+    expect(res.status, res.body).toBe(403);
+    expect(res.json().field).toBe(field);
+    expect(res.json().message).toMatch(/Mirador cannot see the file system of .* MIRADOR_ENGINE_ROOT/);
+    expect(await engineState()).toBe(before);
+    await blind.audited(action, body.name);
+  });
+
+  it('leaves admins and path-free containers alone', async () => {
+    const asAdmin = await blind.call('POST', '/containers/preview', blind.admin, { image: lab.dockerImage, mounts: [{ type: 'bind', source: join(allowed, 'real'), target: '/m' }] });
+    expect(asAdmin.json().refusals, asAdmin.body).toEqual([]);
+    const plainOne = await blind.call('POST', '/containers/preview', blind.operator, { image: lab.dockerImage, mounts: [{ type: 'volume', source: `${P}-blind-named`, target: '/d' }] });
+    expect(plainOne.json().refusals, plainOne.body).toEqual([]);
+  });
+});
+
+describe("MIRADOR_ENGINE_ROOT: links are followed in the engine machine's files, not in Mirador's", () => {
+  let mounted: Awaited<ReturnType<typeof serverWithRoot>>;
+  /** Stands for the host's "/" mounted at /hostfs: the engine's identity, and a lab directory with a trap. */
+  let hostfs: string;
+  const labs = `/srv/sec-docker-labs-${process.pid}`;
+
+  beforeAll(async () => {
+    hostfs = mkdtempSync(join(tmpdir(), 'sec-docker-hostfs-'));
+    const { ID } = await docker.info();
+    mkdirSync(join(hostfs, 'etc/docker'), { recursive: true });
+    writeFileSync(join(hostfs, 'etc/docker/key.json'), JSON.stringify({ kid: ID }));
+    mkdirSync(join(hostfs, 'var/lib/docker'), { recursive: true });
+    writeFileSync(join(hostfs, 'var/lib/docker/engine-id'), ID);
+    mkdirSync(join(hostfs, labs, 'real'), { recursive: true });
+    // Only on "the host": in Mirador's own file system the allowed directory does not even exist.
+    symlinkSync('/', join(hostfs, labs, 'x'));
+    mounted = await serverWithRoot(hostfs, [labs]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await mounted?.live.close();
+    if (hostfs) rmSync(hostfs, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['a bind of a symlink to "/" that exists only on the host', 'container.create', 'mounts[0].source', () => ['/containers', { image: lab.dockerImage, name: `${P}-hostfs-c`, mounts: [{ type: 'bind', source: `${labs}/x`, target: '/host' }] }] as const],
+    ['a bind volume under that symlink', 'volume.create', 'driverOpts.device', () => ['/volumes', { name: `${P}-hostfs-v`, driver: 'local', driverOpts: { type: 'none', o: 'bind', device: `${labs}/x/etc` } }] as const],
+  ] as const)('refuses %s', async (what, action, field, make) => {
+    const [path, body] = make();
+    const before = await engineState();
+    const res = await mounted.call('POST', path, mounted.operator, body);
+    tally(`MIRADOR_ENGINE_ROOT: ${what}`, res.status === 403);
+    expect(res.status, res.body).toBe(403);
+    expect(res.json().field).toBe(field);
+    expect(res.json().message).toMatch(/symbolic links/);
+    expect(await engineState()).toBe(before);
+    await mounted.audited(action, body.name);
+  });
+
+  it('still allows a real directory under the allowed one', async () => {
+    const res = await mounted.call('POST', '/containers/preview', mounted.operator, { image: lab.dockerImage, mounts: [{ type: 'bind', source: `${labs}/real`, target: '/m' }] });
+    expect(res.json().refusals, res.body).toEqual([]);
+  });
+});

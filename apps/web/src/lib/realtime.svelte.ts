@@ -135,6 +135,12 @@ class Realtime {
     if (topic === undefined) return; // hello, pong, untargeted errors
     const subs = this.#topics.get(topic);
     if (!subs) return;
+    if (msg.type === 'subscribed') {
+      // The server confirms a subscription only after re-checking who we are: whatever happened on
+      // the topic between the page's first read and now went out before we were listening. Re-read.
+      for (const s of [...subs]) s.onResync?.();
+      return;
+    }
     for (const s of [...subs]) {
       try {
         s.handler(msg);
