@@ -87,6 +87,27 @@ describe('path-encoding variants', () => {
     expect(attempts).toBeGreaterThan(3000);
   }, 600_000);
 
+  it('refuses the percent-encoding of every single character of every route path', async () => {
+    const failures: string[] = [];
+    let attempts = 0;
+    for (const r of protectedRoutes(s)) {
+      const canonical = concretePath(s, r);
+      for (let i = 1; i < canonical.length; i++) {
+        const c = canonical[i]!;
+        if (c === '/' || c === '%' || (i > 1 && canonical[i - 1] === '%') || (i > 2 && canonical[i - 2] === '%')) continue;
+        const raw = `${canonical.slice(0, i)}${hex(c)}${canonical.slice(i + 1)}`;
+        attempts++;
+        const res = await (r.websocket
+          ? s.live.upgradeStatus(raw)
+          : s.live.request(r.method, raw, { body: READS.has(r.method) ? undefined : {} })
+        ).catch((err: Error) => ({ status: 0, body: err.message }));
+        if (!tally('paths', `anonymous ${r.method} ${raw} (encoded "${c}")`, res.status === 400)) failures.push(`${r.method} ${raw}: HTTP ${res.status}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(attempts).toBeGreaterThan(3000);
+  }, 600_000);
+
   it('still serves canonical paths (the check is not simply refusing everything)', async () => {
     const me = await s.live.request('GET', '/api/auth/me', { cookie: s.cookies.viewer });
     expect(me.status).toBe(200);
