@@ -43,7 +43,7 @@ export default fp(
     const stats = createContainerStats({ engines, inventory, bus: app.bus, log: app.log });
     const images = createImagesService({ engines, inventory, registries, tasks: app.tasks, bus: app.bus, policies });
     const volumes = createVolumesService({ engines, inventory, judge });
-    const networks = createNetworksService({ engines, inventory });
+    const networks = createNetworksService({ engines, inventory, connections: app.connections });
     app.decorate('docker', { engines, inventory, policies, judge, registries, containers, stats, images, volumes, networks });
 
     // Hosts gaining, losing or changing their engine: the warm inventory follows.

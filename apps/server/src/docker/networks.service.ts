@@ -1,6 +1,8 @@
 import type { CreateNetworkBody, NetworkDetail, NetworkSummary } from '@mirador/contract';
 import { dockerCommands, validateContainerRef, validateNetworkName } from '@mirador/docker';
 import { HttpError, badRequest } from '../lib/http-errors.js';
+import type { ConnectionPool } from '../connections/connection-pool.js';
+import { overlaps, parseIpv4Net, readHostNetworks } from './host-networks.js';
 import type { DockerInventory } from './docker-inventory.js';
 import { onEngine } from './docker-errors.js';
 import type { EnginePool } from './engine-pool.js';
@@ -22,8 +24,20 @@ function checkAddressing(body: CreateNetworkBody) {
   }
 }
 
-export function createNetworksService(deps: { engines: EnginePool; inventory: DockerInventory }) {
-  const { engines, inventory } = deps;
+export function createNetworksService(deps: { engines: EnginePool; inventory: DockerInventory; connections: Pick<ConnectionPool, 'runner'> }) {
+  const { engines, inventory, connections } = deps;
+
+  /** A non-admin's subnet must not take over a network the host itself uses (its LAN, libvirt's NAT…). */
+  async function assertSubnetFree(hostId: string, hostName: string, subnet: string) {
+    const wanted = parseIpv4Net(subnet);
+    if (!wanted) return; // checkAddressing refused it already
+    const used = await readHostNetworks(await connections.runner(hostId));
+    if (!used) throw new HttpError(403, `subnet: the networks ${hostName} uses could not be read (ip -j route), so ${subnet} cannot be checked; an administrator can create it`, { code: 'forbidden', field: 'subnet' });
+    const clash = used.find((n) => overlaps(n, wanted));
+    if (clash) {
+      throw new HttpError(403, `subnet: ${subnet} overlaps ${clash.text}, which ${hostName} itself uses; a bridge there would route that network into Docker and cut the host off from it. Pick a free range (e.g. 172.30.0.0/24), or ask an administrator`, { code: 'forbidden', field: 'subnet' });
+    }
+  }
 
   async function find(hostId: string, ref: string): Promise<NetworkSummary> {
     const view = await inventory.viewOf(hostId);
@@ -43,10 +57,11 @@ export function createNetworksService(deps: { engines: EnginePool; inventory: Do
       const inspect = await onEngine(host.name, () => docker.getNetwork(n.id).inspect());
       return { network: n, inspect };
     },
-    async create(hostId: string, body: CreateNetworkBody): Promise<NetworkSummary> {
+    async create(hostId: string, body: CreateNetworkBody, caller: { isAdmin: boolean }): Promise<NetworkSummary> {
       validateNetworkName(body.name);
       checkAddressing(body);
       const { docker, host } = await engines.engine(hostId);
+      if (body.subnet && !caller.isAdmin) await assertSubnetFree(hostId, host.name, body.subnet);
       const options: Record<string, string> = {};
       if (body.icc === false) options['com.docker.network.bridge.enable_icc'] = 'false';
       await onEngine(host.name, () =>

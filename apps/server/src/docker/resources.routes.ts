@@ -60,7 +60,7 @@ export default async function resourcesRoutes(fastify: FastifyInstance) {
     schema: { tags: ['networks'], summary: 'Create a network (icc=false isolates its containers from each other)', params: DockerHostParams, body: CreateNetworkBody, response: { 201: NetworkSummary, ...errorResponses } },
   }, async (req, reply) => {
     target(req, 'network', req.params.hostId, req.body.name);
-    return reply.status(201).send(await networks.create(req.params.hostId, req.body));
+    return reply.status(201).send(await networks.create(req.params.hostId, req.body, { isAdmin: roleAtLeast(req.identity!.user.role, 'admin') }));
   });
 
   app.get('/hosts/:hostId/networks/:network', {

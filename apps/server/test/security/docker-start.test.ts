@@ -94,3 +94,19 @@ describe('registry credentials go only to their own registry', () => {
     expect(ok.status, ok.body).not.toBe(400);
   });
 });
+
+describe('a non-admin network cannot take a network the host uses', () => {
+  it('refuses subnets overlapping the host\'s LAN or libvirt\'s NAT bridge, and allows a free one', async () => {
+    const before = (await s.docker.listNetworks()).map((n) => n.Name).sort();
+    for (const subnet of ['192.168.122.0/24', '192.168.122.0/16', '127.0.0.0/16']) {
+      const res = await api('POST', '/networks', s.cookies.operator, { name: `sec-${AREA}-net-clash`, subnet });
+      if (res.status === 201) await s.docker.getNetwork(`sec-${AREA}-net-clash`).remove().catch(() => {});
+      expect(tally(AREA, `operator network on ${subnet}, a range the host uses`, res.status === 403), res.body).toBe(true);
+      expect(res.json().field).toBe('subnet');
+    }
+    expect((await s.docker.listNetworks()).map((n) => n.Name).sort()).toEqual(before);
+    const free = await api('POST', '/networks', s.cookies.operator, { name: `sec-${AREA}-net-free`, subnet: '172.31.250.0/24' });
+    expect(free.status, free.body).toBe(201);
+    await s.docker.getNetwork(`sec-${AREA}-net-free`).remove();
+  });
+});
