@@ -41,6 +41,8 @@ export const ImageDetail = Type.Object({
   /** RootFS layer digests. */
   layers: Type.Array(Type.String()),
   inspect: Type.Unknown(),
+  /** True when environment, ARG and build-argument values show as `[hidden]` to this reader (viewers, unless the engine allows it); the export download is refused then too. */
+  envValuesHidden: Type.Optional(Type.Boolean()),
 });
 export type ImageDetail = Static<typeof ImageDetail>;
 

@@ -170,6 +170,7 @@ export function createImagesService(deps: {
         })),
         layers: info.RootFS?.Layers ?? [],
         inspect: inspectFor(info, hide),
+        envValuesHidden: hide,
       };
     },
 

@@ -428,6 +428,7 @@ describe('secrets baked into images (ENV, ARG defaults, build arguments)', () =>
       expect(res.body, what).not.toContain(canary);
     }
     const d = res.json<ImageDetailBody>();
+    expect(res.json().envValuesHidden).toBe(true);
     expect(d.inspect.Config.Env).toEqual(expect.arrayContaining(['DB_PASSWORD=[hidden]', 'MODE=[hidden]']));
     expect(d.inspect.ContainerConfig?.Env).toEqual(expect.arrayContaining(['DB_PASSWORD=[hidden]']));
     expect(d.inspect.ContainerConfig?.Cmd).toEqual(['|2', 'API_KEY=[hidden]', 'TOKEN=[hidden]', '/bin/sh', '-c', 'echo built > /built']);
@@ -439,6 +440,7 @@ describe('secrets baked into images (ENV, ARG defaults, build arguments)', () =>
 
   it('hides values that look like credentials in the history from everyone; operators read Config.Env as in containers', async () => {
     const res = await detail(operator);
+    expect(res.json().envValuesHidden).toBe(false);
     const d = res.json<ImageDetailBody>();
     const history = JSON.stringify(d.history) + JSON.stringify(d.inspect.ContainerConfig?.Cmd);
     for (const [what, canary] of [['ENV password', PASSWORD], ['build argument TOKEN', TOKEN], ['ARG API_KEY default', ARG_DEFAULT]] as const) {

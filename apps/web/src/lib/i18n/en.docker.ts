@@ -261,6 +261,7 @@ export const enDocker = {
   'docker.images.importTag': 'Name of the new image',
   'docker.images.imported': '{count} image(s) imported.',
 
+  'docker.images.envHidden': 'Environment and build-argument values are hidden from viewers on this engine (so is the download).',
   'docker.images.export': 'Export',
   'docker.images.exportCommand': 'Export (equivalent command)',
 

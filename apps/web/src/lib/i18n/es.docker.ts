@@ -263,6 +263,7 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
   'docker.images.importTag': 'Nombre de la nueva imagen',
   'docker.images.imported': '{count} imagen(es) importada(s).',
 
+  'docker.images.envHidden': 'Los valores del entorno y de los argumentos de construcción están ocultos para quien solo puede ver en este motor (y la descarga también).',
   'docker.images.export': 'Exportar',
   'docker.images.exportCommand': 'Exportar (comando equivalente)',
 
