@@ -10,6 +10,7 @@ RUN npm install -g pnpm@12.4.2
 COPY pnpm-lock.yaml pnpm-workspace.yaml package.json ./
 COPY apps/server/package.json apps/server/
 COPY apps/web/package.json apps/web/
+COPY packages/argv/package.json packages/argv/
 COPY packages/contract/package.json packages/contract/
 COPY packages/ssh/package.json packages/ssh/
 COPY packages/libvirt/package.json packages/libvirt/

@@ -1,5 +1,5 @@
 import type { ContainerAction, ContainerActionBody, CreateNetworkBody, CreateVolumeBody, LogsQuery } from '@mirador/contract';
-import { toCommandLine } from '@mirador/ssh/quote';
+import { toCommandLine } from '@mirador/argv';
 import { fail, requireString, show } from './errors.js';
 import { parseImageRef, validateImageOrId } from './image-ref.js';
 import { isIPv4, isIPv6 } from './ports.js';

@@ -1,5 +1,5 @@
 import type { CreateContainerBody, MountSpec } from '@mirador/contract';
-import { toCommandLine } from '@mirador/ssh/quote';
+import { toCommandLine } from '@mirador/argv';
 import { validateContainerPath, validateHostPath } from './paths.js';
 import { formatPortSpec, parsePortSpec } from './ports.js';
 import { formatSize, parseSize } from './sizes.js';

@@ -3,7 +3,7 @@
  * it over SSH and show it to the user via toCommandLine(). Names are validated here, at the last
  * point before they become arguments, so no caller can forget.
  */
-import { toCommandLine } from '@mirador/ssh';
+import { toCommandLine } from '@mirador/argv';
 import {
   LibvirtValidationError,
   assertDiskGiB,

@@ -1,4 +1,4 @@
-import { toCommandLine } from '@mirador/ssh';
+import { toCommandLine } from '@mirador/argv';
 import { describe, expect, it } from 'vitest';
 import { run } from './helpers.js';
 import {

@@ -1,0 +1,1 @@
+export { quoteArg, toCommandLine } from './quote.js';
