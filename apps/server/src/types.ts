@@ -1,13 +1,6 @@
 import type { Role } from '@mirador/contract';
 import type { Actor } from './audit/audit.service.js';
-
-/** Who is making a request, resolved once per request by the auth plugin. */
-export interface Identity {
-  via: 'session' | 'token';
-  user: { id: string; username: string; role: Role };
-  sessionId?: string;
-  tokenId?: string;
-}
+import type { Identity } from './auth/identity.js';
 
 export interface AuditTarget {
   type?: string | null;

@@ -1,6 +1,6 @@
 import type { AuditEntry, AuditQuery, AuditVerify } from '@mirador/contract';
 import type { PrismaClient } from '../db/client.js';
-import type { EventBus } from '../realtime/bus.js';
+import type { EventBus } from '../plugins/bus.js';
 import { newId } from '../lib/ids.js';
 import { GENESIS_HASH, KEYED_SCHEME, chainMac, type ChainedFields } from './chain.js';
 import { readHead, writeHead } from './head-file.js';

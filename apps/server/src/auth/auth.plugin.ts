@@ -4,7 +4,8 @@ import { SESSION_COOKIE, sameOrigin } from '../plugins/security.js';
 import { forbidden, unauthorized } from '../lib/http-errors.js';
 import { isApiPath, pathOf } from '../http/canonical-path.js';
 import { createAuthService, roleAtLeast, type AuthService } from './auth.service.js';
-import { createFailureLimiter, type FailureLimiter } from './rate-limit.js';
+import { createFailureLimiter } from './rate-limit.js';
+import type { LoginLimits } from './login.js';
 
 export interface RouteEntry {
   method: string;
@@ -22,8 +23,8 @@ declare module 'fastify' {
     /** Every route with its access rule, as registered (the security suite builds its matrix from it). */
     routeTable: RouteEntry[];
     auth: AuthService;
-    /** perUser is keyed by "<username>@<address>"; perIp by address alone. */
-    loginLimits: { perUser: FailureLimiter; perIp: FailureLimiter };
+    /** Decorated so tests can reset a lock; the login flow in the auth service uses the same pair. */
+    loginLimits: LoginLimits;
   }
 }
 
@@ -35,19 +36,21 @@ const READ = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export default fp(
   async function authPlugin(app: FastifyInstance) {
-    app.decorate('auth', createAuthService({
-      db: app.db,
-      policy: { ttlHours: app.config.sessionTtlHours, idleHours: app.config.sessionIdleHours },
-    }));
     // Two separate brakes, neither of which can lock a person out from everywhere: guessing one
     // account's password is limited per (account, address) pair, so an attacker who fails against
     // "admin" locks only their own address out of "admin"; spraying many accounts is limited per
     // address, briefly. req.ip honours MIRADOR_TRUST_PROXY, so behind a proxy the client's address
     // counts, not the proxy's.
-    app.decorate('loginLimits', {
+    const loginLimits: LoginLimits = {
       perUser: createFailureLimiter({ max: 5, windowMs: 15 * 60_000 }),
       perIp: createFailureLimiter({ max: 20, windowMs: 60_000 }),
-    });
+    };
+    app.decorate('loginLimits', loginLimits);
+    app.decorate('auth', createAuthService({
+      db: app.db,
+      policy: { ttlHours: app.config.sessionTtlHours, idleHours: app.config.sessionIdleHours },
+      loginLimits,
+    }));
     app.decorateRequest('identity', null);
 
     const routeTable: RouteEntry[] = [];

@@ -6,8 +6,7 @@ import {
   errorResponses,
 } from '@mirador/contract';
 import { SESSION_COOKIE } from '../plugins/security.js';
-import { badRequest, conflict, notFound, tooManyRequests, unauthorized } from '../lib/http-errors.js';
-import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
+import { badRequest, conflict, notFound } from '../lib/http-errors.js';
 import { toMe, tokenDto } from './auth.service.js';
 import { createFirstAdmin } from '../users/users.service.js';
 
@@ -51,27 +50,13 @@ export default async function authRoutes(fastify: FastifyInstance) {
   }, async (req, reply) => {
     const { username, password } = req.body;
     req.auditParams = { username };
+    // Refusals (429/401) are audited with the name that was tried.
     req.auditActor = { type: 'anonymous', id: null, name: username };
-    const { perUser, perIp } = app.loginLimits;
-    const userKey = `${username.toLowerCase()}@${req.ip}`;
-    const wait = Math.max(perUser.retryAfter(userKey), perIp.retryAfter(req.ip));
-    if (wait > 0) {
-      reply.header('retry-after', String(wait));
-      throw tooManyRequests(wait < 60 ? `Too many failed logins from your address; try again in ${wait} second(s)` : `Too many failed logins from your address; try again in ${Math.ceil(wait / 60)} minute(s)`);
-    }
-    const user = await app.db.user.findUnique({ where: { username } });
-    const valid = user ? await verifyPassword(user.passwordHash, password) : (await burnPasswordCheck(password), false);
-    if (!user || !valid || user.disabled) {
-      perUser.fail(userKey);
-      perIp.fail(req.ip);
-      // One message for all three cases, so the answer does not reveal which usernames exist.
-      throw unauthorized(user?.disabled && valid ? 'This account is disabled' : 'Wrong username or password');
-    }
-    perUser.reset(userKey);
+    const user = await app.auth.login(username, password, req.ip);
     req.auditActor = { type: 'user', id: user.id, name: user.username };
     req.auditTarget = { type: 'user', id: user.id, name: user.username };
     await startSession(req, reply, user.id);
-    return { id: user.id, username: user.username, role: user.role as Me['role'], authVia: 'session' as const };
+    return { ...user, authVia: 'session' as const };
   });
 
   app.post('/auth/logout', {
@@ -94,11 +79,7 @@ export default async function authRoutes(fastify: FastifyInstance) {
   }, async (req, reply) => {
     const me = req.identity!.user;
     req.auditTarget = { type: 'user', id: me.id, name: me.username };
-    const user = await app.db.user.findUniqueOrThrow({ where: { id: me.id } });
-    if (!(await verifyPassword(user.passwordHash, req.body.currentPassword))) {
-      throw badRequest('The current password is wrong', 'currentPassword');
-    }
-    await app.db.user.update({ where: { id: me.id }, data: { passwordHash: await hashPassword(req.body.newPassword) } });
+    await app.auth.changePassword(me.id, req.body.currentPassword, req.body.newPassword);
     // The session changing the password stays; the others end, and their open websockets with them.
     // API tokens stay: they are managed one by one (an admin reset revokes them too).
     await app.auth.revokeAllSessions(me.id, req.identity!.sessionId);

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import type { ApiToken, Me, Role, SessionInfo } from '@mirador/contract';
 import type { PrismaClient } from '../db/client.js';
 import { newId, randomToken } from '../lib/ids.js';
-import type { Identity } from '../types.js';
+import type { Identity } from './identity.js';
+import { createLoginFlow, type LoginLimits } from './login.js';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords.js';
 
 export const TOKEN_PREFIX = 'mir_';
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -29,8 +31,10 @@ type TokenRow = { id: string; revokedAt: Date | null; expiresAt: Date | null; us
 const userOf = (u: SessionRow['user']) => ({ id: u.id, username: u.username, role: u.role as Role });
 
 /** Sessions and API tokens: only hashes are stored, so a copy of the database logs nobody in. */
-export function createAuthService(deps: { db: PrismaClient; policy: SessionPolicy }) {
+export function createAuthService(deps: { db: PrismaClient; policy: SessionPolicy; loginLimits: LoginLimits }) {
   const { db, policy } = deps;
+  const passwords = { hash: hashPassword, verify: verifyPassword, burn: burnPasswordCheck };
+  const { login, changePassword } = createLoginFlow({ db, limits: deps.loginLimits, passwords });
 
   /** The one place that decides whether a stored session still logs someone in. */
   function judgeSession(s: SessionRow | null, now: number): IdentityCheck {
@@ -58,6 +62,9 @@ export function createAuthService(deps: { db: PrismaClient; policy: SessionPolic
   }
 
   return {
+    login,
+    changePassword,
+
     async createSession(userId: string, meta: { ip: string | null; userAgent: string | null }) {
       const secret = randomToken(32);
       const now = new Date();

@@ -1,7 +1,8 @@
 import type { WebSocket } from 'ws';
 import type { Role } from '@mirador/contract';
 import type { Actor, AuditInput } from '../audit/audit.service.js';
-import type { AuditTarget, Identity } from '../types.js';
+import type { AuditTarget } from '../types.js';
+import type { Identity } from './identity.js';
 import { LAST_SEEN_WRITE_MS, roleAtLeast, type IdentityCheck } from './auth.service.js';
 
 /** Why an identity changed; it names the cause in the message the closed stream shows. */

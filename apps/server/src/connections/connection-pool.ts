@@ -1,7 +1,7 @@
 import { LocalRunner, SshHostConnection, type CommandRunner, type ConnectionState, type StateDetail } from '@mirador/ssh';
 import type { PrismaClient } from '../db/client.js';
 import type { SecretBox } from '../lib/secret-box.js';
-import type { EventBus } from '../realtime/bus.js';
+import type { EventBus } from '../plugins/bus.js';
 import { toHostDto, type HostRow } from '../hosts/host.dto.js';
 import { conflict, notFound } from '../lib/http-errors.js';
 

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { ContainerStatsPoint, FleetStatsEntry } from '@mirador/contract';
 import { computeStatsPoint } from '@mirador/docker';
-import type { EventBus } from '../realtime/bus.js';
+import type { EventBus } from '../plugins/bus.js';
 import type { DockerInventory } from './docker-inventory.js';
 import type { EnginePool } from './engine-pool.js';
 import { engineError, engineMessage } from './docker-errors.js';

@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { ContainerSummary, DockerResourceKind, EngineStatus, ImageSummary, NetworkSummary, VolumeSummary } from '@mirador/contract';
-import type { EventBus } from '../realtime/bus.js';
+import type { EventBus } from '../plugins/bus.js';
 import type { EngineHost, EnginePool } from './engine-pool.js';
 import { engineMessage } from './docker-errors.js';
 import { onJsonLines } from './json-lines.js';

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { BuildImageQuery, ImageDetail, ImageSummary, ImportImageQuery, PruneResult, RemoveImageResult, Task } from '@mirador/contract';
 import { LayerProgressTracker, dockerCommands, imageRegistry, parseImageRef, shortId, validateImageOrId } from '@mirador/docker';
-import type { EventBus } from '../realtime/bus.js';
+import type { EventBus } from '../plugins/bus.js';
 import type { TaskContext, TaskManager } from '../tasks/task-manager.js';
 import { redactText } from '../audit/redact.js';
 import { HttpError, badRequest, forbidden } from '../lib/http-errors.js';

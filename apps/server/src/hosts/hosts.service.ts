@@ -3,7 +3,7 @@ import type { CreateHostBody, Host, HostTestResult, UpdateHostBody } from '@mira
 import { SshError, checkPrivateKey, connectSsh, generateKeyPair } from '@mirador/ssh';
 import type { PrismaClient } from '../db/client.js';
 import type { SecretBox } from '../lib/secret-box.js';
-import type { EventBus } from '../realtime/bus.js';
+import type { EventBus } from '../plugins/bus.js';
 import { newId } from '../lib/ids.js';
 import { badRequest, conflict, notFound } from '../lib/http-errors.js';
 import { toHostDto, type HostRow } from './host.dto.js';

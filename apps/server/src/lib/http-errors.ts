@@ -6,7 +6,8 @@ export class HttpError extends Error {
   constructor(
     readonly statusCode: number,
     message: string,
-    readonly extra: { code?: string; field?: string } = {},
+    /** retryAfterSeconds becomes a Retry-After header (set by the central error handler). */
+    readonly extra: { code?: string; field?: string; retryAfterSeconds?: number } = {},
   ) {
     super(message);
     this.name = 'HttpError';
@@ -18,4 +19,5 @@ export const unauthorized = (message = 'Log in first') => new HttpError(401, mes
 export const forbidden = (message = 'Your role does not allow this') => new HttpError(403, message, { code: 'forbidden' });
 export const notFound = (what: string) => new HttpError(404, `${what} not found`, { code: 'not_found' });
 export const conflict = (message: string, field?: string) => new HttpError(409, message, { field, code: 'conflict' });
-export const tooManyRequests = (message: string) => new HttpError(429, message, { code: 'rate_limited' });
+export const tooManyRequests = (message: string, retryAfterSeconds?: number) =>
+  new HttpError(429, message, { code: 'rate_limited', retryAfterSeconds });

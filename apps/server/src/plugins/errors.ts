@@ -42,6 +42,7 @@ export default fp(
   async function errors(app: FastifyInstance) {
     app.setErrorHandler((err: FastifyError, req, reply) => {
       if (err instanceof HttpError) {
+        if (err.extra.retryAfterSeconds) reply.header('retry-after', String(err.extra.retryAfterSeconds));
         return reply.status(err.statusCode).send({
           statusCode: err.statusCode,
           error: httpReason(err.statusCode),

@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import { createPrismaClient, type PrismaClient } from '../db/client.js';
 import { createSecretBox, deriveKey, loadKeyMaterial, type SecretBox } from '../lib/secret-box.js';
 import { knownSecrets } from '../audit/redact.js';
-import { createEventBus, type EventBus } from '../realtime/bus.js';
+import { createEventBus, type EventBus } from './bus.js';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -4,7 +4,7 @@ import { Compile } from 'typebox/compile';
 import { ClientMessage, type ServerMessage } from '@mirador/contract';
 import { roleAtLeast, toMe } from '../auth/auth.service.js';
 import { actorOf } from '../audit/audit.plugin.js';
-import type { Identity } from '../types.js';
+import type { Identity } from '../auth/identity.js';
 
 const checkClientMessage = Compile(ClientMessage);
 const MAX_SUBSCRIPTIONS = 100;

@@ -1,6 +1,6 @@
 import type { Task, TaskDetail, TaskLogLine, TaskStatus } from '@mirador/contract';
 import type { PrismaClient } from '../db/client.js';
-import type { EventBus } from '../realtime/bus.js';
+import type { EventBus } from '../plugins/bus.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { newId } from '../lib/ids.js';
 import { redact, redactText } from '../audit/redact.js';

@@ -2,7 +2,7 @@ import type { MemorySource, VmStatsPoint } from '@mirador/contract';
 import type { CommandRunner } from '@mirador/ssh';
 import { computeVmRates, domstatsArgv, parseDomstatsRaw, withCLocale, type DomainStats } from '@mirador/libvirt';
 import type { PrismaClient } from '../db/client.js';
-import type { EventBus } from '../realtime/bus.js';
+import type { EventBus } from '../plugins/bus.js';
 import { runVirsh } from './virsh.js';
 
 declare module 'fastify' {

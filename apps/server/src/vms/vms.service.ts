@@ -6,7 +6,7 @@ import {
   type DomainSpec, type VirtInstallSpec,
 } from '@mirador/libvirt';
 import type { PrismaClient } from '../db/client.js';
-import type { EventBus } from '../realtime/bus.js';
+import type { EventBus } from '../plugins/bus.js';
 import type { ConnectionPool } from '../connections/connection-pool.js';
 import type { TaskManager } from '../tasks/task-manager.js';
 import { badRequest, conflict, notFound } from '../lib/http-errors.js';

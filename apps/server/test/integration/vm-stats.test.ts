@@ -8,7 +8,7 @@ import { ServerMessage, type VmStatsPoint } from '@mirador/contract';
 import type { CommandRunner } from '@mirador/ssh';
 import type { PrismaClient } from '../../src/db/client.js';
 import errors from '../../src/plugins/errors.js';
-import type { TopicMessage } from '../../src/realtime/bus.js';
+import type { TopicMessage } from '../../src/plugins/bus.js';
 import { createStatsCollector, type StatsCollector } from '../../src/vms/stats-collector.js';
 import vmStatsRoutes from '../../src/vms/stats.routes.js';
 import { startTestApp, type TestApp } from '../helpers/app.js';

@@ -5,7 +5,7 @@ import { computeVmRates, parseDomstatsRaw } from '@mirador/libvirt';
 import type { CommandRunner, ExecResult } from '@mirador/ssh';
 import { SshError } from '@mirador/ssh';
 import type { PrismaClient } from '../../src/db/client.js';
-import { createEventBus, type TopicMessage } from '../../src/realtime/bus.js';
+import { createEventBus, type TopicMessage } from '../../src/plugins/bus.js';
 import { Averager, PointRing, STATS_FIELDS, averagePoints, createStatsCollector, type RawPoint, type StatsCollectorDeps } from '../../src/vms/stats-collector.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../../../../packages/libvirt/test/fixtures');
