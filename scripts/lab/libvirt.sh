@@ -1,0 +1,117 @@
+# shellcheck shell=bash
+# Part of scripts/lab.sh (sourced, never run alone): libvirtd/qemu, the default network and storage pool.
+# Uses the settings and helpers lab.sh defines before sourcing it.
+
+# ----------------------------------------------------------------- libvirt --
+
+libvirt_ok() { timeout 10 virsh -c "$LIBVIRT_URI" version >/dev/null 2>&1; }
+
+# qemu must run as root so it can read the kit and pool files we create as root.
+# Sets QEMU_CONF_CHANGED=1 when the file had to be edited.
+QEMU_CONF_CHANGED=0
+ensure_qemu_conf() {
+	local conf=/etc/libvirt/qemu.conf kv key
+	[[ -f $conf ]] || die "$conf missing (package libvirt-daemon-system)"
+	for kv in 'user = "root"' 'group = "root"'; do
+		grep -qxF "$kv" "$conf" && continue
+		key=${kv%% *}
+		sed -i -E "s/^([[:space:]]*${key}[[:space:]]*=)/#\\1/" "$conf"
+		printf '# set by mirador scripts/lab.sh\n%s\n' "$kv" >>"$conf"
+		QEMU_CONF_CHANGED=1
+	done
+	((QEMU_CONF_CHANGED)) && log "libvirt: set user/group = root in $conf"
+	return 0
+}
+
+start_virtlogd() {
+	running virtlogd && return 0
+	log "libvirt: starting virtlogd"
+	spawn_detached "$LOGS/virtlogd.log" virtlogd
+	wait_for 15 live_pid /run/virtlogd.pid virtlogd || {
+		show_log_tail "$LOGS/virtlogd.log"
+		die "virtlogd did not start"
+	}
+	cp /run/virtlogd.pid "$PIDS/virtlogd.pid"
+}
+
+start_libvirtd() {
+	log "libvirt: starting libvirtd (log: $LOGS/libvirtd.log)"
+	spawn_detached "$LOGS/libvirtd.log" libvirtd
+	if ! wait_for 60 libvirt_ok; then
+		show_log_tail "$LOGS/libvirtd.log"
+		die "libvirtd did not answer on $LIBVIRT_URI within 60s"
+	fi
+	cp /run/libvirtd.pid "$PIDS/libvirtd.pid"
+}
+
+ensure_libvirtd() {
+	local pid
+	if ((QEMU_CONF_CHANGED)) && pid=$(live_pid /run/libvirtd.pid libvirtd); then
+		# qemu.conf is only read at startup.
+		log "libvirt: restarting libvirtd to apply qemu.conf"
+		stop_pid "$pid" libvirtd
+	fi
+	start_virtlogd
+	if libvirt_ok; then
+		log "libvirt: libvirtd already answering"
+		return 0
+	fi
+	if running libvirtd; then
+		# Possibly still initialising (e.g. started by someone just now).
+		wait_for 30 libvirt_ok && return 0
+		die "libvirtd is running but $LIBVIRT_URI does not answer"
+	fi
+	start_libvirtd
+}
+
+# Sets LIBVIRT_NETWORK to "default" when usable. A broken NAT network must not
+# block the rest of the lab (VMs without NICs still work), so only warn.
+LIBVIRT_NETWORK=
+ensure_libvirt_network() {
+	LIBVIRT_NETWORK=
+	local err
+	if ! virsh_ net-info default >/dev/null 2>&1; then
+		if ! err=$(virsh_ net-define /usr/share/libvirt/networks/default.xml 2>&1); then
+			warn "libvirt network 'default' is not defined and could not be defined: $err"
+			return 0
+		fi
+	fi
+	if ! network_active; then
+		# "already active" races are fine (libvirtd may still be restoring
+		# network state just after it starts).
+		if ! err=$(virsh_ net-start default 2>&1) && ! network_active; then
+			warn "libvirt network 'default' failed to start (VMs can still boot without a NIC): $err"
+			return 0
+		fi
+	fi
+	virsh_ net-autostart default >/dev/null 2>&1 || warn "could not mark network 'default' autostart"
+	LIBVIRT_NETWORK=default
+	log "libvirt: network 'default' active"
+}
+
+ensure_storage_pool() {
+	if ! virsh_ pool-info default >/dev/null 2>&1; then
+		mkdir -p "$POOL_DIR"
+		virsh_ pool-define-as default dir --target "$POOL_DIR" >/dev/null || die "could not define storage pool 'default'"
+	fi
+	if ! pool_running; then
+		mkdir -p "$(pool_target)"
+		virsh_ pool-start default >/dev/null || die "could not start storage pool 'default'"
+	fi
+	virsh_ pool-autostart default >/dev/null || die "could not set storage pool 'default' to autostart"
+	[[ $(pool_target) == "$POOL_DIR" ]] || warn "pool 'default' points at $(pool_target), not $POOL_DIR"
+	log "libvirt: storage pool 'default' running ($(pool_target))"
+}
+
+pool_target() {
+	local xml
+	xml=$(virsh_ pool-dumpxml default) || return 1
+	sed -n 's:.*<path>\(.*\)</path>.*:\1:p' <<<"$xml"
+}
+
+ensure_libvirt() {
+	ensure_qemu_conf
+	ensure_libvirtd
+	ensure_libvirt_network
+	ensure_storage_pool
+}
