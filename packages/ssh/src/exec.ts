@@ -1,5 +1,6 @@
 import type { SshClient } from './connect.js';
 import { closeChannel, signalChannel } from './channel-signal.js';
+import { DEFAULT_MAX_OUTPUT_BYTES, OutputBuffer } from './exec-job.js';
 import { toCommandLine } from './quote.js';
 
 export interface ExecResult {
@@ -21,14 +22,12 @@ export interface ExecOptions {
 export function execArgv(client: SshClient, argv: readonly string[], opts: ExecOptions = {}): Promise<ExecResult> {
   const command = toCommandLine(argv);
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const max = opts.maxOutputBytes ?? 8 * 1024 * 1024;
+  const max = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   return new Promise((resolve, reject) => {
     client.exec(command, (err, stream) => {
       if (err) return reject(err);
-      const out: Buffer[] = [];
-      const errOut: Buffer[] = [];
-      let outLen = 0;
-      let errLen = 0;
+      const out = new OutputBuffer(max);
+      const errOut = new OutputBuffer(max);
       let timedOut = false;
       const timer = setTimeout(() => {
         timedOut = true;
@@ -36,23 +35,11 @@ export function execArgv(client: SshClient, argv: readonly string[], opts: ExecO
         signalChannel(stream, 'KILL');
         closeChannel(stream);
       }, timeoutMs);
-      stream.on('data', (d: Buffer) => {
-        if (outLen < max) out.push(d);
-        outLen += d.length;
-      });
-      stream.stderr.on('data', (d: Buffer) => {
-        if (errLen < max) errOut.push(d);
-        errLen += d.length;
-      });
+      stream.on('data', (d: Buffer) => out.push(d));
+      stream.stderr.on('data', (d: Buffer) => errOut.push(d));
       stream.on('close', (code: number | null, signal: string | null) => {
         clearTimeout(timer);
-        resolve({
-          code: code ?? null,
-          signal: signal ?? null,
-          stdout: Buffer.concat(out).toString('utf8'),
-          stderr: Buffer.concat(errOut).toString('utf8'),
-          timedOut,
-        });
+        resolve({ code: code ?? null, signal: signal ?? null, stdout: out.toString(), stderr: errOut.toString(), timedOut });
       });
       if (opts.stdin !== undefined) stream.end(opts.stdin);
       else stream.end();

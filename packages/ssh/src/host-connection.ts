@@ -5,14 +5,11 @@ import { closeChannel, signalChannel } from './channel-signal.js';
 import { connectSsh, type PresentedHostKey, type SshClient, type SshTarget } from './connect.js';
 import { SshError, classifySshError, type SshErrorCode } from './errors.js';
 import type { ExecResult } from './exec.js';
+import { runExec, type ExecJob } from './exec-job.js';
 import { toCommandLine } from './quote.js';
 import {
   BaseProcessChannel,
-  DEFAULT_MAX_OUTPUT_BYTES,
-  KILL_GRACE_MS,
-  OutputBuffer,
   Semaphore,
-  abortReason,
   sshSignalName,
   type CommandRunner,
   type ConnectionState,
@@ -230,170 +227,53 @@ export class SshHostConnection extends EventEmitter implements CommandRunner {
   }
 
   exec(argv: readonly string[], opts: RunExecOptions = {}): Promise<ExecResult> {
-    let command: string;
-    try {
-      command = toCommandLine(argv);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (this.closed) return Promise.reject(this.closedError());
-    const signal = opts.signal;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
-    const max = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-    const where = this.where;
-    const deadline = Date.now() + timeoutMs;
-    /** What is sent: argv, bounded on the host by the remaining budget plus 0.5 s (see remoteTimeout). */
-    const wire = () => {
-      if (!this.remoteTimeout) return command;
-      const secs = Math.max(1, (deadline - Date.now()) / 1000 + 0.5).toFixed(1);
-      return toCommandLine(['timeout', '-s', 'KILL', secs, ...argv]);
-    };
-
-    return new Promise<ExecResult>((resolve, reject) => {
-      // queued → connecting → opening → running; `settled` = the caller has its answer,
-      // `finished` = the slot is free and nothing is left to clean up. They differ while a killed
-      // command's channel closes.
-      let phase: 'queued' | 'connecting' | 'opening' | 'running' = 'queued';
-      let settled = false;
-      let finished = false;
-      let release: (() => void) | null = null;
-      let live: Live | null = null;
-      let stream: ClientChannel | null = null;
-      let timedOut = false;
-      const out = new OutputBuffer(max);
-      const errOut = new OutputBuffer(max);
-
-      const resolveWith = (code: number | null, sig: string | null) => {
-        if (settled) return;
-        settled = true;
-        resolve({ code, signal: sig, stdout: out.toString(), stderr: errOut.toString(), timedOut });
-      };
-      const rejectWith = (err: unknown) => {
-        if (settled) return;
-        settled = true;
-        reject(err);
-      };
-      const finish = () => {
-        if (finished) return;
-        finished = true;
-        if (timer) clearTimeout(timer);
-        timer = null;
-        signal?.removeEventListener('abort', onAbort);
-        live?.jobs.delete(onDrop);
-        release?.();
-        release = null;
-      };
-      const onDrop = (err: SshError) => {
-        finish();
-        rejectWith(new SshError(err.code, `${err.message} (while running \`${command}\`; it may have run partly)`, err.details));
-      };
-      /**
-       * Kills a started command. The caller is answered at once; the slot stays taken until the
-       * channel closes (the host confirms), or at most a grace period.
-       */
-      const kill = () => {
-        signalChannel(stream!, 'KILL');
-        closeChannel(stream!);
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(() => {
-          timer = null;
-          finish();
-        }, KILL_GRACE_MS);
-      };
-      const onTimeout = () => {
-        timer = null;
-        if (phase === 'queued' || phase === 'connecting') {
-          const why =
-            phase === 'queued'
-              ? `${this.slots.running} commands running and ${this.slots.queued} waiting (limit ${this.slots.limit})`
-              : `still connecting`;
-          const err = new SshError('timeout', `\`${command}\` did not start within ${timeoutMs} ms on ${where}: ${why}; it was not run`);
-          slot.cancel(err);
-          finish();
-          rejectWith(err);
-        } else if (phase === 'opening') {
-          // Sent but not confirmed: report it like a killed command; the channel is closed when it opens.
-          timedOut = true;
-          resolveWith(null, 'KILL');
-        } else {
-          timedOut = true;
-          kill();
-          resolveWith(null, 'KILL');
-        }
-      };
-      function onAbort() {
-        const reason = abortReason(signal!);
-        if (phase === 'queued' || phase === 'connecting') {
-          slot.cancel(reason);
-          finish();
-        } else if (phase === 'running') kill();
-        rejectWith(reason);
+    const host = { where: this.where, slots: this.slots, defaultTimeoutMs: this.defaultTimeoutMs, closed: this.closed ? this.closedError() : null };
+    return runExec(argv, opts, host, async (job) => {
+      const where = job.where;
+      job.enter('connecting');
+      let live: Live;
+      try {
+        live = await this.ready();
+      } catch (err) {
+        job.fail(err);
+        return;
       }
-      let timer: NodeJS.Timeout | null = setTimeout(onTimeout, timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-
-      const slot = this.slots.acquire();
-      slot.promise.then(
-        async (rel) => {
-          if (finished) return rel();
-          release = rel;
-          phase = 'connecting';
-          let got: Live;
-          try {
-            got = await this.ready();
-          } catch (err) {
-            finish();
-            rejectWith(err);
+      if (job.finished) return;
+      if (live.dead) {
+        job.fail(new SshError('unreachable', `Lost the connection to ${where}`));
+        return;
+      }
+      const onDrop = (err: SshError) => {
+        job.fail(new SshError(err.code, `${err.message} (while running \`${job.command}\`; it may have run partly)`, err.details));
+      };
+      live.jobs.add(onDrop);
+      job.onFinish(() => live.jobs.delete(onDrop));
+      job.enter('opening');
+      try {
+        live.client.exec(this.wire(argv, job), (err, ch) => {
+          if (err) {
+            job.fail(this.channelError(err, live));
             return;
           }
-          if (finished) return;
-          if (got.dead) {
-            finish();
-            rejectWith(new SshError('unreachable', `Lost the connection to ${where}`));
+          ch.on('error', () => {});
+          if (job.settled || job.finished) {
+            // Timed out or aborted while the channel was opening.
+            killChannel(ch);
+            job.finish();
             return;
           }
-          live = got;
-          live.jobs.add(onDrop);
-          phase = 'opening';
-          try {
-            got.client.exec(wire(), (err, ch) => {
-              if (err) {
-                finish();
-                rejectWith(this.channelError(err, got));
-                return;
-              }
-              stream = ch;
-              ch.on('error', () => {});
-              if (settled || finished) {
-                // Timed out or aborted while the channel was opening.
-                signalChannel(ch, 'KILL');
-                closeChannel(ch);
-                finish();
-                return;
-              }
-              phase = 'running';
-              ch.on('data', (d: Buffer) => out.push(d));
-              ch.stderr.on('data', (d: Buffer) => errOut.push(d));
-              ch.on('close', (code: number | null | undefined, sig: string | null | undefined) => {
-                afterStderr(ch, () => {
-                  finish();
-                  resolveWith(code ?? null, sig ?? null);
-                });
-              });
-              if (opts.stdin !== undefined) ch.end(opts.stdin);
-              else ch.end();
-            });
-          } catch (err) {
-            finish();
-            rejectWith(got.dead ? new SshError('unreachable', `Lost the connection to ${where}`) : classifySshError(err, where));
-          }
-        },
-        (err) => {
-          finish();
-          rejectWith(err);
-        },
-      );
+          job.started(() => killChannel(ch));
+          ch.on('data', (d: Buffer) => job.out.push(d));
+          ch.stderr.on('data', (d: Buffer) => job.errOut.push(d));
+          ch.on('close', (code: number | null | undefined, sig: string | null | undefined) => {
+            afterStderr(ch, () => job.complete(code ?? null, sig ?? null));
+          });
+          if (opts.stdin !== undefined) ch.end(opts.stdin);
+          else ch.end();
+        });
+      } catch (err) {
+        job.fail(live.dead ? new SshError('unreachable', `Lost the connection to ${where}`) : classifySshError(err, where));
+      }
     });
   }
 
@@ -651,6 +531,13 @@ export class SshHostConnection extends EventEmitter implements CommandRunner {
     this.retryTimer = null;
   }
 
+  /** What is sent: argv, bounded on the host by the remaining budget plus 0.5 s (see remoteTimeout). */
+  private wire(argv: readonly string[], job: ExecJob): string {
+    if (!this.remoteTimeout) return job.command;
+    const secs = Math.max(1, (job.deadline - Date.now()) / 1000 + 0.5).toFixed(1);
+    return toCommandLine(['timeout', '-s', 'KILL', secs, ...argv]);
+  }
+
   private channelError(err: Error, live: Live): SshError {
     if (live.dead) return new SshError('unreachable', `Lost the connection to ${this.where}`);
     const hint = /open failure|open failed|prohibited/i.test(err.message)
@@ -658,6 +545,15 @@ export class SshHostConnection extends EventEmitter implements CommandRunner {
       : '';
     return new SshError('ssh_error', `Could not start a command on ${this.where}: ${err.message}${hint}`);
   }
+}
+
+/**
+ * Kills an exec's command: a KILL signal request, then closing the channel (sshd refuses the signal
+ * for root logins; the remote `timeout` wrapper covers that, see remoteTimeout).
+ */
+function killChannel(ch: ClientChannel): void {
+  signalChannel(ch, 'KILL');
+  closeChannel(ch);
 }
 
 /** Calls `done` once the channel's stderr has been fully delivered too. */

@@ -3,14 +3,11 @@ import { readFile, readlink } from 'node:fs/promises';
 import { EventEmitter } from 'node:events';
 import { SshError } from './errors.js';
 import type { ExecResult } from './exec.js';
+import { runExec } from './exec-job.js';
 import { toCommandLine } from './quote.js';
 import {
   BaseProcessChannel,
-  DEFAULT_MAX_OUTPUT_BYTES,
-  KILL_GRACE_MS,
-  OutputBuffer,
   Semaphore,
-  abortReason,
   sshSignalName,
   type CommandRunner,
   type ConnectionState,
@@ -113,126 +110,37 @@ export class LocalRunner extends EventEmitter implements CommandRunner {
   }
 
   exec(argv: readonly string[], opts: RunExecOptions = {}): Promise<ExecResult> {
-    let command: string;
-    try {
-      command = toCommandLine(argv); // validates (non-empty, no NUL) and names the command in errors
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (this.closing) return Promise.reject(this.closedError());
-    const signal = opts.signal;
-    if (signal?.aborted) return Promise.reject(abortReason(signal));
-    const timeoutMs = opts.timeoutMs ?? this.defaultTimeoutMs;
-    const max = opts.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
-
-    return new Promise<ExecResult>((resolve, reject) => {
-      let running = false;
-      let settled = false;
-      let finished = false;
-      let release: (() => void) | null = null;
-      let child: ChildProcess | null = null;
-      let timedOut = false;
-      const out = new OutputBuffer(max);
-      const errOut = new OutputBuffer(max);
-
-      const resolveWith = (code: number | null, sig: string | null) => {
-        if (settled) return;
-        settled = true;
-        resolve({ code, signal: sig, stdout: out.toString(), stderr: errOut.toString(), timedOut });
-      };
-      const rejectWith = (err: unknown) => {
-        if (settled) return;
-        settled = true;
-        reject(err);
-      };
-      const finish = () => {
-        if (finished) return;
-        finished = true;
-        if (timer) clearTimeout(timer);
-        timer = null;
-        signal?.removeEventListener('abort', onAbort);
-        this.jobs.delete(onClose);
-        release?.();
-        release = null;
-      };
-      const kill = () => {
-        killGroup(child!, 'KILL');
-        if (timer) clearTimeout(timer);
-        timer = setTimeout(() => {
-          timer = null;
-          finish();
-        }, KILL_GRACE_MS);
-      };
+    const host = { where: WHERE, slots: this.slots, defaultTimeoutMs: this.defaultTimeoutMs, closed: this.closing ? this.closedError() : null };
+    return runExec(argv, opts, host, (job) => {
+      const c = spawnChild(argv[0]!, argv.slice(1), {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        detached: true, // own process group: a timeout kills the command and its children
+        env: this.env,
+        cwd: this.cwd,
+      });
+      const kill = () => killGroup(c, 'KILL');
+      job.started(kill);
       const onClose = (err: SshError) => {
-        if (running) killGroup(child!, 'KILL');
-        finish();
-        rejectWith(err);
+        kill();
+        job.fail(err);
       };
-      const onTimeout = () => {
-        timer = null;
-        if (!running) {
-          const err = new SshError(
-            'timeout',
-            `\`${command}\` did not start within ${timeoutMs} ms on ${WHERE}: ${this.slots.running} commands running and ` +
-              `${this.slots.queued} waiting (limit ${this.slots.limit}); it was not run`,
-          );
-          slot.cancel(err);
-          finish();
-          rejectWith(err);
-        } else {
-          timedOut = true;
-          kill();
-          resolveWith(null, 'KILL');
-        }
-      };
-      function onAbort() {
-        const reason = abortReason(signal!);
-        if (!running) {
-          slot.cancel(reason);
-          finish();
-        } else kill();
-        rejectWith(reason);
-      }
-      let timer: NodeJS.Timeout | null = setTimeout(onTimeout, timeoutMs);
-      signal?.addEventListener('abort', onAbort, { once: true });
-
-      const slot = this.slots.acquire();
-      slot.promise.then(
-        (rel) => {
-          if (finished) return rel();
-          release = rel;
-          running = true;
-          this.jobs.add(onClose);
-          const c = spawnChild(argv[0]!, argv.slice(1), {
-            stdio: ['pipe', 'pipe', 'pipe'],
-            detached: true, // own process group: a timeout kills the command and its children
-            env: this.env,
-            cwd: this.cwd,
-          });
-          child = c;
-          c.on('error', (err: NodeJS.ErrnoException) => {
-            if (c.pid !== undefined) return; // a late error of a started process; 'close' follows
-            const f = spawnFailure(argv[0]!, err);
-            errOut.push(Buffer.from(f.message));
-            finish();
-            resolveWith(f.code, null);
-          });
-          c.stdout!.on('data', (d: Buffer) => out.push(d));
-          c.stderr!.on('data', (d: Buffer) => errOut.push(d));
-          c.stdin!.on('error', () => {}); // EPIPE when the command does not read its input
-          c.on('close', (code, sig) => {
-            if (c.pid === undefined) return; // could not start: reported by 'error'
-            finish();
-            resolveWith(code, sigName(sig));
-          });
-          if (opts.stdin !== undefined) c.stdin!.end(opts.stdin);
-          else c.stdin!.end();
-        },
-        (err) => {
-          finish();
-          rejectWith(err);
-        },
-      );
+      this.jobs.add(onClose);
+      job.onFinish(() => this.jobs.delete(onClose));
+      c.on('error', (err: NodeJS.ErrnoException) => {
+        if (c.pid !== undefined) return; // a late error of a started process; 'close' follows
+        const f = spawnFailure(argv[0]!, err);
+        job.errOut.push(Buffer.from(f.message));
+        job.complete(f.code, null);
+      });
+      c.stdout!.on('data', (d: Buffer) => job.out.push(d));
+      c.stderr!.on('data', (d: Buffer) => job.errOut.push(d));
+      c.stdin!.on('error', () => {}); // EPIPE when the command does not read its input
+      c.on('close', (code, sig) => {
+        if (c.pid === undefined) return; // could not start: reported by 'error'
+        job.complete(code, sigName(sig));
+      });
+      if (opts.stdin !== undefined) c.stdin!.end(opts.stdin);
+      else c.stdin!.end();
     });
   }
 

@@ -160,25 +160,6 @@ export class Semaphore {
   }
 }
 
-/** Collects a stream's output up to a byte cap (the rest is counted and dropped). */
-export class OutputBuffer {
-  private readonly chunks: Buffer[] = [];
-  private length = 0;
-
-  constructor(private readonly max: number) {}
-
-  push(chunk: Buffer): void {
-    if (this.length < this.max) this.chunks.push(this.length + chunk.length > this.max ? chunk.subarray(0, this.max - this.length) : chunk);
-    this.length += chunk.length;
-  }
-
-  toString(): string {
-    return Buffer.concat(this.chunks).toString('utf8');
-  }
-}
-
-export const DEFAULT_MAX_OUTPUT_BYTES = 8 * 1024 * 1024;
-
 /** The grace period between asking a process/channel to end and reporting it ended anyway. */
 export const KILL_GRACE_MS = 2_000;
 
@@ -216,8 +197,4 @@ export abstract class BaseProcessChannel extends EventEmitter implements Process
       onExpire();
     }, KILL_GRACE_MS);
   }
-}
-
-export function abortReason(signal: AbortSignal): unknown {
-  return signal.reason ?? new DOMException('The operation was aborted', 'AbortError');
 }

@@ -1,11 +1,9 @@
 // Against the real lab sshd (127.0.0.1:2222, impostor with another host key on 2223).
 // Note: every new SSH *session* on the lab takes ~1-2 s (root's ~/.bashrc is slow); connections are fast.
 import { existsSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SshError } from '../src/errors.js';
-import { SshHostConnection, type SshHostConnectionOptions } from '../src/host-connection.js';
-import { LocalRunner } from '../src/local-runner.js';
-import type { CommandRunner } from '../src/runner.js';
+import { SshHostConnection } from '../src/host-connection.js';
 import {
   collect,
   lab,
@@ -14,29 +12,14 @@ import {
   pidsOf,
   processesMatching,
   recordStates,
+  runnersClosedAfterEach,
   signalAll,
   sshdServing,
   waitFor,
   withDescendants,
 } from './lab.js';
 
-const open: CommandRunner[] = [];
-
-function connection(over: Partial<SshHostConnectionOptions> = {}): SshHostConnection {
-  const c = new SshHostConnection(labTarget(over));
-  open.push(c);
-  return c;
-}
-
-function local(opts: ConstructorParameters<typeof LocalRunner>[0] = {}): LocalRunner {
-  const r = new LocalRunner(opts);
-  open.push(r);
-  return r;
-}
-
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((r) => r.close()));
-});
+const { connection, local } = runnersClosedAfterEach();
 
 /** Client port of the connection, as the host sees it ($SSH_CLIENT = "ip port serverport"). */
 async function clientPort(c: SshHostConnection): Promise<number> {

@@ -3,7 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { SshHostConnectionOptions } from '../src/host-connection.js';
+import { afterEach } from 'vitest';
+import { SshHostConnection, type SshHostConnectionOptions } from '../src/host-connection.js';
+import { LocalRunner, type LocalRunnerOptions } from '../src/local-runner.js';
 import type { CommandRunner, ConnectionState, StateDetail } from '../src/runner.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -154,5 +156,24 @@ export function collect(ch: { on(event: 'data', fn: (b: Buffer) => void): unknow
     async waitFor(re: RegExp, timeoutMs = 30_000): Promise<void> {
       await waitFor(() => `${re} in output ${JSON.stringify(text.slice(-300))}`, () => re.test(text), timeoutMs);
     },
+  };
+}
+
+/**
+ * Runner factories for a test file: every runner they make is closed after each test. Call once at
+ * the top of the file (it registers the afterEach hook).
+ */
+export function runnersClosedAfterEach() {
+  const open: CommandRunner[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((r) => r.close()));
+  });
+  const track = <R extends CommandRunner>(r: R): R => {
+    open.push(r);
+    return r;
+  };
+  return {
+    connection: (over: Partial<SshHostConnectionOptions> = {}) => track(new SshHostConnection(labTarget(over))),
+    local: (opts: LocalRunnerOptions = {}) => track(new LocalRunner(opts)),
   };
 }
