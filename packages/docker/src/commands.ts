@@ -22,7 +22,8 @@ import {
 function cidr(value: unknown, field: string): string {
   const s = requireString(value, field, 'Subnet');
   const m = /^(.+)\/([0-9]{1,3})$/.exec(s);
-  const ok = m !== null && ((isIPv4(m[1]) && Number(m[2]) <= 32) || (isIPv6(m[1]) && Number(m[2]) <= 128));
+  // Both groups are required, so a successful match has them.
+  const ok = m !== null && ((isIPv4(m[1]!) && Number(m[2]) <= 32) || (isIPv6(m[1]!) && Number(m[2]) <= 128));
   if (!ok) fail(field, `${show(s)} is not a subnet; write it in CIDR form, e.g. "172.30.0.0/24".`);
   return s;
 }

@@ -42,8 +42,9 @@ function checkDomain(domain: string, field: string, ref: string): void {
   let port: string | null = null;
   const m = /^(.*):([^:\]]*)$/.exec(domain);
   if (m && !(domain.startsWith('[') && !domain.includes(']:'))) {
-    host = m[1];
-    port = m[2];
+    // Both groups are required (the port one may match ''), so a successful match has them.
+    host = m[1]!;
+    port = m[2]!;
   }
   const hostOk = IPV6_HOST.test(host) || (host.length > 0 && host.split('.').every((c) => DOMAIN_COMPONENT.test(c)));
   if (!hostOk) fail(field, `${show(ref)} has an invalid registry ${show(domain)}; a registry is a host name with an optional :port, e.g. "registry.example.org:5000".`);
@@ -84,7 +85,7 @@ export function parseImageRef(ref: unknown, field = 'image'): ImageRef {
   if (rest.length > IMAGE_NAME_MAX) fail(field, `The image name in ${show(s)} is longer than ${IMAGE_NAME_MAX} characters.`);
   const components = rest.split('/');
   let registry: string | null = null;
-  if (components.length > 1 && looksLikeRegistry(components[0])) {
+  if (components.length > 1 && looksLikeRegistry(components[0]!)) {
     registry = components.shift()!;
     checkDomain(registry, field, s);
   }

@@ -35,7 +35,7 @@ export class DockerLogDemuxer {
     const frames: LogFrame[] = [];
     while (this.buffered >= 8) {
       const header = this.peek(8);
-      const kind = header[0];
+      const kind = header[0]!; // peek(8) returns exactly 8 bytes
       if (kind > 3 || header[1] !== 0 || header[2] !== 0 || header[3] !== 0) {
         throw new Error('Not a multiplexed Docker stream (bad frame header); is the container running with a TTY?');
       }
@@ -49,7 +49,8 @@ export class DockerLogDemuxer {
 
   /** The first `n` buffered bytes (joined only when they span chunks). */
   private peek(n: number): Uint8Array {
-    const first = this.chunks[0];
+    // Callers never ask for more than `buffered` bytes (n >= 1), so there is at least one chunk.
+    const first = this.chunks[0]!;
     if (first.length >= n) return first.subarray(0, n);
     const out = new Uint8Array(n);
     let filled = 0;
@@ -67,7 +68,7 @@ export class DockerLogDemuxer {
     const out = this.peek(n);
     let left = n;
     while (left > 0) {
-      const c = this.chunks[0];
+      const c = this.chunks[0]!; // the `left` bytes still to drop are buffered, so a chunk remains
       if (c.length <= left) {
         this.chunks.shift();
         left -= c.length;
@@ -87,5 +88,5 @@ const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\
 export function splitTimestamp(line: string): { ts: string | null; text: string } {
   const m = TIMESTAMP.exec(line);
   if (!m) return { ts: null, text: line };
-  return { ts: m[1], text: line.slice(m[0].length) };
+  return { ts: m[1]!, text: line.slice(m[0].length) }; // group 1 is required
 }

@@ -80,8 +80,9 @@ export function parsePortSpec(spec: unknown, field = 'ports'): PortSpec {
     }
     ports = parts;
   }
-  const containerPort = parsePort(ports[ports.length - 1], field, s, 'container');
-  const hostText = ports.length === 2 ? ports[0] : '';
+  // split() always returns at least one element, and ports[0] is read only when there are two.
+  const containerPort = parsePort(ports[ports.length - 1]!, field, s, 'container');
+  const hostText = ports.length === 2 ? ports[0]! : '';
   const hostPort = hostText === '' ? null : parsePort(hostText, field, s, 'host');
   if (ports.length === 2 && hostText === '' && hostIp === null) fail(field, `${show(s)} is not a port specification; ${USAGE}.`);
   return { hostIp, hostPort, containerPort, protocol };

@@ -66,9 +66,9 @@ export function dockerRunArgv(body: CreateContainerBody): string[] {
   // `--entrypoint` takes ONE string, used as the program (it is not split into words). An entrypoint
   // of several elements therefore becomes `--entrypoint first`, and the other elements go right after
   // the image, before the command: the container runs exactly the same argv (entrypoint + cmd).
-  const entrypoint = body.entrypoint ?? [];
-  if (entrypoint.length > 0) argv.push('--entrypoint', entrypoint[0]);
-  argv.push(body.image, ...entrypoint.slice(1), ...(body.command ?? []));
+  const [program, ...entrypointRest] = body.entrypoint ?? [];
+  if (program !== undefined) argv.push('--entrypoint', program);
+  argv.push(body.image, ...entrypointRest, ...(body.command ?? []));
   return argv;
 }
 

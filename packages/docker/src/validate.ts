@@ -177,7 +177,7 @@ export function validateDevice(spec: unknown, field = 'devices'): DeviceSpec {
   const usage = 'use /dev/host[:/dev/container[:permissions]] with permissions a combination of r, w and m';
   if (parts.length > 3 || parts.some((p) => p === '')) fail(field, `${show(s)} is not a device; ${usage}.`);
   let permissions = 'rwm';
-  if (parts.length === 3 || (parts.length === 2 && !parts[1].startsWith('/'))) permissions = parts.pop()!;
+  if (parts.length === 3 || (parts.length === 2 && !parts[1]!.startsWith('/'))) permissions = parts.pop()!;
   if (!/^[rwm]{1,3}$/.test(permissions) || new Set(permissions).size !== permissions.length) {
     fail(field, `${show(permissions)} are not device permissions; ${usage}.`);
   }

@@ -21,14 +21,15 @@ export function parseDomstatsRaw(text: string): Map<string, DomainStats> {
     const header = DOMAIN_HEADER.exec(line);
     if (header) {
       current = {};
-      result.set(header[1], current);
+      result.set(header[1]!, current); // group 1 is not optional
       continue;
     }
     if (line.trim() === '') continue;
     const stat = STAT_LINE.exec(line);
     if (stat && current) {
-      const value = stat[2];
-      current[stat[1]] = NUMERIC.test(value) ? Number(value) : value;
+      // Both groups are required by STAT_LINE, so a successful match has them.
+      const value = stat[2]!;
+      current[stat[1]!] = NUMERIC.test(value) ? Number(value) : value;
     }
   }
   return result;

@@ -43,14 +43,15 @@ export function parseEventLine(line: string): VirshEvent | null {
   let at: string | undefined;
   const ts = TIMESTAMP.exec(rest);
   if (ts) {
-    at = toIso(ts[1], ts[2], ts[3]);
+    at = toIso(ts[1]!, ts[2]!, ts[3]); // date and time groups are required, the offset is optional
     rest = rest.slice(ts[0].length);
   }
   const m = EVENT.exec(rest);
   if (!m) return null;
   const [, event, domain, disk, detailRaw] = m;
   const detail = (detailRaw ?? '').trim();
-  const parsed: VirshEvent = { event, domain, detail };
+  // event and domain are required groups (disk and detail are optional ones).
+  const parsed: VirshEvent = { event: event!, domain: domain!, detail };
   if (at !== undefined) parsed.at = at;
   if (disk !== undefined) parsed.disk = disk;
   if (event === 'lifecycle' && detail) {

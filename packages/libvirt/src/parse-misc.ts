@@ -24,7 +24,7 @@ export function parseDomstate(output: string): DomainState {
   const line = output.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== '');
   if (!line) throw new Error('Empty domstate output');
   const m = /^(.*?)\s*\(([^()]*)\)$/.exec(line);
-  return m ? { state: m[1], reason: m[2] } : { state: line };
+  return m ? { state: m[1]!, reason: m[2]! } : { state: line }; // both groups are required
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -135,8 +135,8 @@ const SIZE_UNITS: Record<string, number> = {
 export function parseVirshSize(size: string): number | undefined {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([A-Za-z]+)\s*$/.exec(size);
   if (!m) return undefined;
-  const factor = SIZE_UNITS[m[2]];
-  return factor === undefined ? undefined : Math.round(Number(m[1]) * factor);
+  const factor = SIZE_UNITS[m[2]!]; // both groups are required
+  return factor === undefined ? undefined : Math.round(Number(m[1]!) * factor);
 }
 
 /**
@@ -155,14 +155,16 @@ export function parseVolListDetails(output: string): VolumeListEntry[] {
     if (line.trim() === '' || /^-+$/.test(line.trim())) continue;
     const tail = /\s(\S+)\s+(\d+(?:\.\d+)? [A-Za-z]+)\s+(\d+(?:\.\d+)? [A-Za-z]+)\s*$/.exec(line);
     if (!tail) continue;
+    // All three groups are required, so a successful match has them.
+    const type = tail[1]!, capacity = tail[2]!, allocation = tail[3]!;
     const head = line.slice(0, tail.index).replace(/^ /, '').trimEnd();
     const gap = /\s{3,}/.exec(head);
     entries.push({
       name: (gap ? head.slice(0, gap.index) : head).trim(),
       path: gap ? head.slice(gap.index + gap[0].length).trim() : '',
-      type: tail[1],
-      capacityBytes: parseVirshSize(tail[2]) ?? 0,
-      allocationBytes: parseVirshSize(tail[3]) ?? 0,
+      type,
+      capacityBytes: parseVirshSize(capacity) ?? 0,
+      allocationBytes: parseVirshSize(allocation) ?? 0,
     });
   }
   return entries;
@@ -229,7 +231,8 @@ export function parseOsinfoQuery(output: string): OsinfoEntry[] {
   const lines = output.split(/\r?\n/).filter((l) => l.trim() !== '');
   const ruleIndex = lines.findIndex((l) => /^[-+]+$/.test(l.trim()));
   if (ruleIndex < 1) throw new Error('osinfo-query output has no header');
-  const keys = lines[ruleIndex - 1].split('|').map((h) => h.trim().toLowerCase().replace(/\s+/g, '-'));
+  // ruleIndex >= 1 was checked above, so the header line exists.
+  const keys = lines[ruleIndex - 1]!.split('|').map((h) => h.trim().toLowerCase().replace(/\s+/g, '-'));
   return lines.slice(ruleIndex + 1).map((line) => {
     const cells = line.split('|').map((c) => c.trim());
     const fields: Record<string, string> = {};

@@ -86,7 +86,7 @@ describe('buildDomainXml', () => {
 
   it('uses IDE for the CD-ROM on the pc machine, and omits the CPU element under TCG', () => {
     const xml = buildDomainXml({ ...kernelSpec('pcvm'), machine: 'pc', boot: { kind: 'cdrom' }, cdrom: { path: '/iso/x.iso' } });
-    expect(parseDomainXml(xml).disks[0].target).toEqual({ dev: 'sda', bus: 'ide' });
+    expect(parseDomainXml(xml).disks[0]!.target).toEqual({ dev: 'sda', bus: 'ide' });
     expect(xml).not.toContain('<cpu');
   });
 
@@ -144,7 +144,7 @@ describe('buildDomainXml against real libvirt', () => {
     const events: VirshEvent[] = [];
     const stream = new VirshEventStream();
     const [cmd, ...args] = withCLocale(eventArgv(uri));
-    const listener = spawn(cmd, args);
+    const listener = spawn(cmd!, args);
     try {
       listener.stdout.setEncoding('utf8').on('data', (d: string) => events.push(...stream.feed(d)));
       await new Promise((r) => setTimeout(r, 400));

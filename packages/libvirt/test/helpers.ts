@@ -42,6 +42,7 @@ export interface RunResult {
 export function run(argv: readonly string[], input?: string): RunResult {
   const env = { ...process.env, LC_ALL: 'C' };
   const [cmd, ...args] = argv;
+  if (cmd === undefined) throw new Error('run: empty argv');
   const r =
     input === undefined
       ? spawnSync(cmd, args, { encoding: 'utf8', env, timeout: 30_000 })

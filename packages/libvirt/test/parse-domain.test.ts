@@ -52,7 +52,7 @@ describe('parseDomainXml', () => {
     expect(d.os.machine).toMatch(/^pc-q35-/);
     expect(d.serials).toHaveLength(1);
     expect(d.serials[0]).toMatchObject({ type: 'pty', targetType: 'isa-serial', targetPort: 0 });
-    expect(d.serials[0].sourcePath).toMatch(/^\/dev\/pts\/\d+$/);
+    expect(d.serials[0]!.sourcePath).toMatch(/^\/dev\/pts\/\d+$/);
     expect(d.consoles[0]).toMatchObject({ type: 'pty', targetType: 'serial', targetPort: 0 });
   });
 
@@ -67,16 +67,16 @@ describe('parseDomainXml', () => {
     ]);
     expect(d.nics).toHaveLength(1);
     expect(d.nics[0]).toMatchObject({ type: 'network', source: 'default', bridge: 'virbr0', model: 'virtio' });
-    expect(d.nics[0].targetDev).toMatch(/^vnet\d+$/);
-    expect(d.nics[0].mac).toMatch(/^52:54:00(:[0-9a-f]{2}){3}$/);
+    expect(d.nics[0]!.targetDev).toMatch(/^vnet\d+$/);
+    expect(d.nics[0]!.mac).toMatch(/^52:54:00(:[0-9a-f]{2}){3}$/);
     expect(d.graphics).toHaveLength(1);
     expect(d.graphics[0]).toMatchObject({ type: 'vnc', listen: '127.0.0.1', autoport: true });
-    expect(d.graphics[0].port).toBeGreaterThanOrEqual(5900);
+    expect(d.graphics[0]!.port).toBeGreaterThanOrEqual(5900);
 
     const inactive = parseDomainXml(fixture('qemu-rich-dumpxml-inactive.xml'));
     expect(inactive.id).toBeUndefined();
-    expect(inactive.graphics[0].port).toBe(-1);
-    expect(inactive.serials[0].sourcePath).toBeUndefined();
+    expect(inactive.graphics[0]!.port).toBe(-1);
+    expect(inactive.serials[0]!.sourcePath).toBeUndefined();
   });
 
   it('copes with arrays, single elements, units and missing parts', () => {

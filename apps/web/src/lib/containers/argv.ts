@@ -37,9 +37,10 @@ export function splitArgs(input: string): SplitResult {
           i++;
           break;
         }
-        if (d === '\\' && i + 1 < input.length && '"\\$`\n'.includes(input[i + 1])) {
+        const next = input[i + 1]; // undefined at the end of the input
+        if (d === '\\' && next !== undefined && '"\\$`\n'.includes(next)) {
           // Inside double quotes a backslash only escapes these (as in sh); "\n" is a line continuation.
-          if (input[i + 1] !== '\n') word += input[i + 1];
+          if (next !== '\n') word += next;
           i += 2;
           continue;
         }

@@ -126,15 +126,17 @@ export function parsePortSpec(spec: string): PortRow {
   let hostIp = '';
   const v6 = /^\[([^\]]+)\]:(.*)$/.exec(rest);
   if (v6) {
-    hostIp = v6[1];
-    rest = v6[2];
+    // Both groups are required, so a successful match has them.
+    hostIp = v6[1]!;
+    rest = v6[2]!;
     const [hostPort = '', containerPort = ''] = rest.split(':');
     return { hostIp, hostPort, containerPort, proto };
   }
+  // split() returns at least one element; each branch reads only indexes its length check covers.
   const parts = rest.split(':');
-  if (parts.length >= 3) return { hostIp: parts[0], hostPort: parts[1], containerPort: parts.slice(2).join(':'), proto };
-  if (parts.length === 2) return { hostIp: '', hostPort: parts[0], containerPort: parts[1], proto };
-  return { hostIp: '', hostPort: '', containerPort: parts[0], proto };
+  if (parts.length >= 3) return { hostIp: parts[0]!, hostPort: parts[1]!, containerPort: parts.slice(2).join(':'), proto };
+  if (parts.length === 2) return { hostIp: '', hostPort: parts[0]!, containerPort: parts[1]!, proto };
+  return { hostIp: '', hostPort: '', containerPort: parts[0]!, proto };
 }
 
 /** Comma- or space-separated words (capabilities, devices, aliases). */
@@ -323,7 +325,7 @@ export function errorSlot(field: string | undefined, index: RowIndex): string | 
     return `${kind}.${row}`;
   }
   if (/^restart\.maxRetries/.test(f)) return 'maxRetries';
-  const top = f.split(/[.[]/)[0];
+  const top = f.split(/[.[]/)[0]!; // split() returns at least one element
   if (top === 'networkAliases') return 'aliases';
   return TOP_LEVEL.has(top) ? top : null;
 }

@@ -140,8 +140,9 @@ export class EngineSelection {
       const current = this.hostId;
       if (current ? engines.byId(current) : this.allowAll) return;
       const saved = remembered();
+      // items is not empty (checked above), so items[0] exists.
       const fallback =
-        (saved && engines.byId(saved)) || engines.items.find((e) => e.state === 'ok') || engines.items[0];
+        (saved && engines.byId(saved)) || engines.items.find((e) => e.state === 'ok') || engines.items[0]!;
       untrack(() => (this.hostId = this.allowAll ? '' : fallback.hostId));
     });
 

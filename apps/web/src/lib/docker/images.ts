@@ -6,7 +6,7 @@ import { shortId } from '@mirador/docker';
  * than an ID), else its ID (several tags or none).
  */
 export function imageRef(img: Pick<ImageSummary, 'tags' | 'id'>): string {
-  return img.tags.length === 1 ? img.tags[0] : img.id;
+  return img.tags.length === 1 ? img.tags[0]! : img.id;
 }
 
 /** Display name: the first tag, or the short ID of an untagged image. */
