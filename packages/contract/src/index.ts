@@ -10,3 +10,4 @@ export * from './vms.js';
 export * from './docker.js';
 export * from './containers.js';
 export * from './docker-resources.js';
+export * from './topics.js';

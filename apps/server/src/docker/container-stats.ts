@@ -6,11 +6,11 @@ import type { DockerInventory } from './docker-inventory.js';
 import type { EnginePool } from './engine-pool.js';
 import { engineError, engineMessage } from './docker-errors.js';
 import { onJsonLines } from './json-lines.js';
+import { parseTopic, topics } from '@mirador/contract';
 
 type Log = { info(obj: unknown, msg: string): void; warn(obj: unknown, msg: string): void };
 
-const TOPIC_PREFIX = 'container-stats:';
-export const FLEET_TOPIC = 'docker-fleet';
+export const FLEET_TOPIC = topics.dockerFleet;
 const FLEET_INTERVAL_MS = 2_000;
 /** How soon a watched container whose stream ended is looked at again. */
 const RESUME_CHECK_MS = 2_000;
@@ -133,11 +133,7 @@ export function createContainerStats(deps: { engines: EnginePool; inventory: Doc
     }
   });
 
-  async function watchTopic(topic: string, active: boolean) {
-    const rest = topic.slice(TOPIC_PREFIX.length);
-    const sep = rest.indexOf(':');
-    const hostId = rest.slice(0, sep);
-    const ref = rest.slice(sep + 1);
+  async function watchTopic(topic: string, hostId: string, ref: string, active: boolean) {
     try {
       const view = await inventory.viewOf(hostId);
       const c = inventory.findContainer(view, ref);
@@ -205,8 +201,9 @@ export function createContainerStats(deps: { engines: EnginePool; inventory: Doc
   }
 
   const offActivity = bus.onActivity((topic, active) => {
-    if (topic.startsWith(TOPIC_PREFIX)) void watchTopic(topic, active);
-    else if (topic === FLEET_TOPIC) void (active ? startFleet() : stopFleet());
+    const t = parseTopic(topic);
+    if (t?.kind === 'container-stats') void watchTopic(topic, t.hostId, t.container, active);
+    else if (t?.kind === 'docker-fleet') void (active ? startFleet() : stopFleet());
   });
   offFleetFollow = () => {
     offActivity();

@@ -15,6 +15,7 @@ import type { Registries, RegistryAuth } from './registries.service.js';
 import { explainRegistryFailure } from './registry-errors.js';
 import { toImageSummary } from './mappers.js';
 import { historyLineFor, inspectFor } from './image-view.js';
+import { topics } from '@mirador/contract';
 
 type User = { id: string; name: string };
 /** Who reads an image: viewers do not see environment values unless the engine's policy says so. */
@@ -33,7 +34,7 @@ function followLayers(engine: Engine, stream: Readable, ctx: TaskContext, bus: E
     const now = Date.now();
     if (!force && now - last < LAYER_PUBLISH_MS) return;
     last = now;
-    bus.publish({ type: 'task.layers', topic: `task:${ctx.taskId}`, taskId: ctx.taskId, layers: tracker.layers() });
+    bus.publish({ type: 'task.layers', topic: topics.task(ctx.taskId), taskId: ctx.taskId, layers: tracker.layers() });
     ctx.progress(tracker.fraction(), tracker.lastStatus() ?? undefined);
   };
   const onAbort = () => stream.destroy(new Error('Cancelled'));

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebSocket } from 'ws';
 import { Compile } from 'typebox/compile';
-import { ClientMessage, type ServerMessage } from '@mirador/contract';
+import { ClientMessage, parseTopic, type ServerMessage } from '@mirador/contract';
 import { roleAtLeast, toMe } from '../auth/auth.service.js';
 import { actorOf } from '../audit/audit.plugin.js';
 import type { Identity } from '../auth/identity.js';
@@ -12,7 +12,10 @@ const MAX_SUBSCRIPTIONS = 100;
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 function mayRead(identity: Identity, topic: string): boolean {
-  if (topic === 'audit') return roleAtLeast(identity.user.role, 'admin');
+  // The schema already refused anything that is not a topic; parsing again names what it is.
+  const t = parseTopic(topic);
+  if (!t) return false;
+  if (t.kind === 'audit') return roleAtLeast(identity.user.role, 'admin');
   return true;
 }
 

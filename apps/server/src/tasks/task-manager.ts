@@ -5,6 +5,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { newId } from '../lib/ids.js';
 import { redact, redactText } from '../audit/redact.js';
 import { badRequest, conflict, notFound } from '../lib/http-errors.js';
+import { topics } from '@mirador/contract';
 
 export interface TaskContext {
   /** The task's id, for operations that publish their own detail on `task:<id>`. */
@@ -90,8 +91,8 @@ export function createTaskManager(deps: { db: PrismaClient; bus: EventBus; audit
 
   function publish(l: Live) {
     const msg = { type: 'task.updated' as const, task: { ...l.task } };
-    bus.publish({ ...msg, topic: 'tasks' });
-    bus.publish({ ...msg, topic: `task:${l.task.id}` });
+    bus.publish({ ...msg, topic: topics.tasks });
+    bus.publish({ ...msg, topic: topics.task(l.task.id) });
   }
 
   async function finish(l: Live, status: TaskStatus, message: string | null, error: string | null) {
@@ -152,7 +153,7 @@ export function createTaskManager(deps: { db: PrismaClient; bus: EventBus; audit
           l.log.push(entry);
           if (l.log.length > MAX_LOG) l.log.splice(0, l.log.length - MAX_LOG);
           l.dirty = true;
-          bus.publish({ type: 'task.log', topic: `task:${l.task.id}`, taskId: l.task.id, line: entry });
+          bus.publish({ type: 'task.log', topic: topics.task(l.task.id), taskId: l.task.id, line: entry });
         },
       };
       publish(l);

@@ -4,6 +4,7 @@ import { computeVmRates, domstatsArgv, parseDomstatsRaw, withCLocale, type Domai
 import type { PrismaClient } from '../db/client.js';
 import type { EventBus } from '../plugins/bus.js';
 import { runVirsh } from './virsh.js';
+import { topics } from '@mirador/contract';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -202,7 +203,7 @@ export function createStatsCollector(deps: StatsCollectorDeps) {
   let pruneTimer: NodeJS.Timeout | null = null;
   let persisting: Promise<number> | null = null;
 
-  const topicOf = (hostId: string) => `vm-stats:${hostId}`;
+  const topicOf = topics.vmStats;
   const periodOf = (h: HostState) => (bus.listenerCount(topicOf(h.id)) > 0 ? fastIntervalMs : intervalMs);
   const debug = (obj: unknown, msg: string) => log.debug?.(obj, msg);
 

@@ -2,6 +2,7 @@
  * Running/queued tasks for the header indicator and the dashboard, kept live over the shared websocket.
  */
 import type { ServerMessage, Task } from '@mirador/contract';
+import { topics } from '@mirador/contract';
 import { api } from '$lib/api';
 import { realtime } from '$lib/realtime.svelte';
 import { fresher } from '$lib/tasks';
@@ -28,7 +29,7 @@ class ActiveTasks {
   start() {
     if (this.#unsubscribe) return;
     this.#unsubscribe = realtime.subscribe(
-      'tasks',
+      topics.tasks,
       (msg) => this.#onMessage(msg),
       () => void this.refresh(),
     );

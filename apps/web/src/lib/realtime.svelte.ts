@@ -4,7 +4,7 @@
  * unsubscribe function as cleanup). The client reconnects with capped exponential backoff and
  * re-subscribes every topic after a reconnect; `onResync` lets a page refetch what it may have missed.
  */
-import type { ClientMessage, ServerMessage } from '@mirador/contract';
+import type { ClientMessage, ServerMessage, TopicMessage, TopicName } from '@mirador/contract';
 import { api } from '$lib/api';
 
 export type ConnectionState = 'idle' | 'connecting' | 'open' | 'reconnecting';
@@ -54,14 +54,16 @@ class Realtime {
     this.state = 'idle';
   }
 
-  subscribe(topic: string, handler: Handler, onResync?: () => void): () => void {
+  /** Follows a topic (build it with `topics` from the contract); the handler gets that topic's messages only. */
+  subscribe<T extends TopicName>(topic: T, handler: (msg: TopicMessage<T>) => void, onResync?: () => void): () => void {
     let subs = this.#topics.get(topic);
     const first = !subs;
     if (!subs) {
       subs = new Set();
       this.#topics.set(topic, subs);
     }
-    const sub: Subscriber = { handler, onResync };
+    // The server sends a topic only its own messages (and errors about it), so the union is safe to narrow.
+    const sub: Subscriber = { handler: handler as Handler, onResync };
     subs.add(sub);
     if (first) this.#send({ type: 'subscribe', topic });
     return () => {

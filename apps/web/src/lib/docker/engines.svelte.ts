@@ -7,6 +7,7 @@
  * moving from /images to /volumes through the navigation keeps the same engine.
  */
 import type { DockerEngine, DockerEngineList } from '@mirador/contract';
+import { topics } from '@mirador/contract';
 import { onMount, untrack } from 'svelte';
 import { browser } from '$app/environment';
 import { page } from '$app/state';
@@ -64,7 +65,7 @@ class Engines {
         this.#timer = setTimeout(() => void this.refresh(), 1000);
       };
       this.#unsubscribe = realtime.subscribe(
-        'docker',
+        topics.docker,
         (msg) => {
           if (msg.type === 'docker.changed' && msg.kind === 'engine') later();
           else if (msg.type === 'container.removed') later();

@@ -5,6 +5,7 @@
  * warm inventory, debounced so that a prune deleting 40 images costs one request.
  */
 import type { ContainerSummary, DockerResourceKind } from '@mirador/contract';
+import { topics } from '@mirador/contract';
 import { realtime } from '$lib/realtime.svelte';
 
 const DEBOUNCE_MS = 250;
@@ -36,7 +37,7 @@ export function watchDockerChanges(
   const seen = new Map<string, string>();
 
   const off = realtime.subscribe(
-    'docker',
+    topics.docker,
     (msg) => {
       if (msg.type === 'docker.changed') {
         if (msg.hostId === hostId && kinds.includes(msg.kind)) schedule();

@@ -3,6 +3,7 @@
  * (GET /hosts/:id/vm-stats for the first paint) then pushes on `vm-stats:<hostId>`.
  */
 import type { VmStatsPoint } from '@mirador/contract';
+import { topics } from '@mirador/contract';
 import { api } from '$lib/api';
 import { realtime } from '$lib/realtime.svelte';
 
@@ -27,7 +28,7 @@ export class LiveStats {
   track(hostIds: string[]): () => void {
     const offs = hostIds.map((hostId) => {
       const off = realtime.subscribe(
-        `vm-stats:${hostId}`,
+        topics.vmStats(hostId),
         (msg) => {
           if (msg.type === 'vm.stats' && msg.hostId === hostId) this.#apply(hostId, msg.stats, true);
         },
