@@ -1,6 +1,6 @@
 import { SshError } from './errors.js';
 import type { ExecResult } from './exec.js';
-import { toCommandLine } from './quote.js';
+import { toCommandLine } from '@mirador/argv';
 import { KILL_GRACE_MS, type RunExecOptions, type Semaphore } from './runner.js';
 
 /**

@@ -1,7 +1,7 @@
 import type { SshClient } from './connect.js';
 import { closeChannel, signalChannel } from './channel-signal.js';
 import { DEFAULT_MAX_OUTPUT_BYTES, OutputBuffer } from './exec-job.js';
-import { toCommandLine } from './quote.js';
+import { toCommandLine } from '@mirador/argv';
 
 export interface ExecResult {
   code: number | null;

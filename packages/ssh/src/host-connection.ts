@@ -6,7 +6,7 @@ import { connectSsh, type PresentedHostKey, type SshClient, type SshTarget } fro
 import { SshError, classifySshError, type SshErrorCode } from './errors.js';
 import type { ExecResult } from './exec.js';
 import { runExec, type ExecJob } from './exec-job.js';
-import { toCommandLine } from './quote.js';
+import { toCommandLine } from '@mirador/argv';
 import {
   BaseProcessChannel,
   Semaphore,

@@ -1,4 +1,5 @@
-export { quoteArg, toCommandLine } from './quote.js';
+// The quoting helper lives in @mirador/argv; re-exported for callers of the transport.
+export { quoteArg, toCommandLine } from '@mirador/argv';
 export { fingerprintSha256, keyAlgorithm, fingerprintOfPublicKeyLine } from './fingerprint.js';
 export { generateKeyPair, checkPrivateKey, type GeneratedKeyPair, type KeyCheck } from './keys.js';
 export { SshError, classifySshError, type SshErrorCode } from './errors.js';

@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import { SshError } from './errors.js';
 import type { ExecResult } from './exec.js';
 import { runExec } from './exec-job.js';
-import { toCommandLine } from './quote.js';
+import { toCommandLine } from '@mirador/argv';
 import {
   BaseProcessChannel,
   Semaphore,

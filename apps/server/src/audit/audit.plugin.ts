@@ -76,12 +76,14 @@ export default fp(
       const spec = verdict.ok ? req.routeOptions.config?.audit : undefined;
       // Handlers that audit by hand never ran when the guard refused the call: record the refusal here.
       if (spec === false && reply.statusCode !== 401 && reply.statusCode !== 403) return payload;
+      const named = spec || null; // false (audited by hand) names nothing here
+      const actor = actorOf(req);
       const params = req.params as Record<string, string> | undefined;
       const ok = reply.statusCode < 400 && !req.auditFailure;
       // Refused before anyone was identified: the record says who (the address), what and why;
       // the body and query of an unauthenticated caller are not worth storing, and such refusals
       // are folded into counts past a budget per address (see refusal-throttle.ts).
-      const anonymousRefusal = actorOf(req).type === 'anonymous' && reply.statusCode >= 400 && reply.statusCode < 500;
+      const anonymousRefusal = actor.type === 'anonymous' && reply.statusCode >= 400 && reply.statusCode < 500;
       if (anonymousRefusal) {
         const { write, folded } = refusals.admit(req.ip);
         if (folded) await appendFolded(req.ip, folded.count, folded.since);
@@ -89,10 +91,10 @@ export default fp(
       }
       try {
         await app.audit.append({
-          actor: actorOf(req),
+          actor,
           sourceIp: req.ip,
-          action: (spec || undefined)?.action ?? (verdict.ok ? `${req.method} ${req.routeOptions.url ?? verdict.path}` : `request.refused ${req.method} ${verdict.path.slice(0, 200)}`),
-          target: req.auditTarget ?? { type: (spec || undefined)?.targetType ?? null, id: params?.id ?? null },
+          action: named?.action ?? (verdict.ok ? `${req.method} ${req.routeOptions.url ?? verdict.path}` : `request.refused ${req.method} ${verdict.path.slice(0, 200)}`),
+          target: req.auditTarget ?? { type: named?.targetType ?? null, id: params?.id ?? null },
           params: req.auditParams !== undefined ? req.auditParams : anonymousRefusal ? { params: req.params } : { params: req.params, query: req.query, body: req.body },
           result: ok ? 'ok' : 'error',
           errorMessage: ok ? null : (req.auditFailure ?? errorMessageOf(payload) ?? `HTTP ${reply.statusCode}`),

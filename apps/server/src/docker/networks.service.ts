@@ -8,18 +8,14 @@ import { onEngine } from './docker-errors.js';
 import type { EnginePool } from './engine-pool.js';
 import { BUILTIN_NETWORKS } from './mappers.js';
 
-const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
-const octetsOk = (m: RegExpExecArray) => m.slice(1, 5).every((o) => Number(o) <= 255);
 
 function checkAddressing(body: CreateNetworkBody) {
   if (body.subnet) {
-    const m = IPV4_CIDR.exec(body.subnet);
-    if (!m || !octetsOk(m) || Number(m[5]) > 30 || Number(m[5]) < 8) throw badRequest(`subnet: "${body.subnet}" is not an IPv4 network in CIDR form between /8 and /30 (e.g. 172.30.0.0/24)`, 'subnet');
+    const net = body.subnet.includes('/') ? parseIpv4Net(body.subnet) : null;
+    if (!net || net.bits > 30 || net.bits < 8) throw badRequest(`subnet: "${body.subnet}" is not an IPv4 network in CIDR form between /8 and /30 (e.g. 172.30.0.0/24)`, 'subnet');
   }
   if (body.gateway) {
-    const m = IPV4.exec(body.gateway);
-    if (!m || !octetsOk(m)) throw badRequest(`gateway: "${body.gateway}" is not an IPv4 address`, 'gateway');
+    if (body.gateway.includes('/') || !parseIpv4Net(body.gateway)) throw badRequest(`gateway: "${body.gateway}" is not an IPv4 address`, 'gateway');
     if (!body.subnet) throw badRequest('gateway: a gateway needs a subnet', 'gateway');
   }
 }
