@@ -37,7 +37,12 @@ if (playwrightFile && existsSync(playwrightFile)) {
 }
 
 if (attemptsFile) {
-  const lines = existsSync(attemptsFile) ? readFileSync(attemptsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)) : [];
+  const lines = existsSync(attemptsFile)
+    ? readFileSync(attemptsFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
   const areas = new Map();
   for (const a of lines) {
     const x = areas.get(a.area) ?? { attempts: 0, refused: 0, through: [] };
@@ -49,7 +54,9 @@ if (attemptsFile) {
   const total = { attempts: lines.length, refused: lines.filter((a) => a.outcome === 'refused').length };
   console.log(`security suite: ${total.attempts} attacks, ${total.refused} refused, ${total.attempts - total.refused} got through`);
   for (const [area, x] of [...areas].sort()) {
-    console.log(`  ${area.padEnd(14)} ${String(x.attempts).padStart(5)} attempts, ${String(x.refused).padStart(5)} refused${x.through.length ? `, GOT THROUGH: ${x.through.slice(0, 5).join('; ')}` : ''}`);
+    console.log(
+      `  ${area.padEnd(14)} ${String(x.attempts).padStart(5)} attempts, ${String(x.refused).padStart(5)} refused${x.through.length ? `, GOT THROUGH: ${x.through.slice(0, 5).join('; ')}` : ''}`,
+    );
   }
   if (total.attempts === 0) {
     console.log('security suite: no attempts were recorded');

@@ -48,9 +48,7 @@ export function readLab(): LabInfo {
 
 /** The lab's private key, as a user would paste it. */
 export function readLabPrivateKey(lab: LabInfo): string {
-  const p = path.isAbsolute(lab.ssh.privateKeyPath)
-    ? lab.ssh.privateKeyPath
-    : path.join(REPO_ROOT, lab.ssh.privateKeyPath);
+  const p = path.isAbsolute(lab.ssh.privateKeyPath) ? lab.ssh.privateKeyPath : path.join(REPO_ROOT, lab.ssh.privateKeyPath);
   if (!fs.existsSync(p)) throw new Error(`E2E LAB INVALID: private key ${p} (from ${LAB_JSON}) does not exist`);
   return fs.readFileSync(p, 'utf8');
 }

@@ -30,11 +30,19 @@ test('the audit log shows setup, the failed and good logins, host creation and t
   await page.getByLabel('Result').selectOption('error');
   await page.getByRole('button', { name: 'Apply filters' }).click();
   await expect(page).toHaveURL(/result=error/);
-  await expect(table.getByRole('row').filter({ hasText: /auth\.login/ }).first()).toBeVisible();
+  await expect(
+    table
+      .getByRole('row')
+      .filter({ hasText: /auth\.login/ })
+      .first(),
+  ).toBeVisible();
   await expect(table.getByRole('row').filter({ hasText: /host\.create/ })).toHaveCount(0);
 
   // Export links carry the filters.
-  await expect(page.getByRole('link', { name: 'Export CSV' })).toHaveAttribute('href', /\/api\/audit\/export\?.*result=error.*format=csv|format=csv.*result=error/);
+  await expect(page.getByRole('link', { name: 'Export CSV' })).toHaveAttribute(
+    'href',
+    /\/api\/audit\/export\?.*result=error.*format=csv|format=csv.*result=error/,
+  );
   const csv = await page.request.get((await page.getByRole('link', { name: 'Export CSV' }).getAttribute('href'))!);
   expect(csv.ok()).toBe(true);
 

@@ -32,7 +32,9 @@ test('a self-test task shows live progress and log lines over the websocket', as
   const task = await res.json();
   await page.goto(`/tasks/${task.id}`);
   await expect(page.getByText('Running', { exact: true }).first()).toBeVisible();
-  await expect.poll(async () => Number(await page.getByRole('progressbar').first().getAttribute('aria-valuenow')), { timeout: 30_000 }).toBeGreaterThan(1);
+  await expect
+    .poll(async () => Number(await page.getByRole('progressbar').first().getAttribute('aria-valuenow')), { timeout: 30_000 })
+    .toBeGreaterThan(1);
   await expect(page.getByRole('link', { name: /Running tasks: [1-9]/ })).toBeVisible();
 
   await page.getByRole('button', { name: 'Cancel task' }).click();

@@ -11,7 +11,11 @@ const VM = `${E2E_VM_PREFIX}${Math.random().toString(36).slice(2, 8)}`;
 /** virsh against the lab's daemon directly (not through Mirador): for cleanup only. */
 function virsh(...args: string[]): string {
   try {
-    return execFileSync('virsh', ['-q', '-c', LIBVIRT_URI, ...args], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync('virsh', ['-q', '-c', LIBVIRT_URI, ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch {
     return '';
   }

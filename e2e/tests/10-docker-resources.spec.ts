@@ -24,12 +24,17 @@ test.afterAll(() => {
 async function localEngine(page: import('@playwright/test').Page): Promise<string> {
   let hostId = '';
   await expect
-    .poll(async () => {
-      const res = await page.request.get('/api/docker/engines');
-      const local = ((await res.json()) as { items: Array<{ hostId: string; transport: string; state: string }> }).items.find((e) => e.transport === 'socket');
-      hostId = local?.hostId ?? '';
-      return local?.state ?? 'none';
-    }, { timeout: 60_000 })
+    .poll(
+      async () => {
+        const res = await page.request.get('/api/docker/engines');
+        const local = ((await res.json()) as { items: Array<{ hostId: string; transport: string; state: string }> }).items.find(
+          (e) => e.transport === 'socket',
+        );
+        hostId = local?.hostId ?? '';
+        return local?.state ?? 'none';
+      },
+      { timeout: 60_000 },
+    )
     .toBe('ok');
   return hostId;
 }
@@ -52,7 +57,15 @@ test('create an isolated network and a volume from the UI, see images, then remo
   const row = page.getByRole('row', { name: new RegExp(NETWORK) });
   await expect(row).toBeVisible({ timeout: 15_000 });
   await expect(row.getByText('ICC off')).toBeVisible();
-  expect(docker('network', 'inspect', '-f', '{{index .Options "com.docker.network.bridge.enable_icc"}} {{(index .IPAM.Config 0).Subnet}}', NETWORK)).toBe('false 172.31.77.0/24');
+  expect(
+    docker(
+      'network',
+      'inspect',
+      '-f',
+      '{{index .Options "com.docker.network.bridge.enable_icc"}} {{(index .IPAM.Config 0).Subnet}}',
+      NETWORK,
+    ),
+  ).toBe('false 172.31.77.0/24');
 
   // A network made behind Mirador's back shows up by itself (engine events, no reload).
   const outside = `${PREFIX}outside-${SUFFIX}`;
@@ -82,7 +95,10 @@ test('create an isolated network and a volume from the UI, see images, then remo
   await page.goto(`/images?host=${hostId}`);
   const irow = page.getByRole('row', { name: /labbox:latest/ });
   await expect(irow).toBeVisible({ timeout: 15_000 });
-  await irow.getByRole('link', { name: /labbox:latest/ }).first().click();
+  await irow
+    .getByRole('link', { name: /labbox:latest/ })
+    .first()
+    .click();
   await expect(page.getByRole('heading', { level: 1 })).toContainText('labbox');
   await expect(page.getByText(/history/i).first()).toBeVisible();
 });

@@ -14,17 +14,27 @@ const SUFFIX = Math.random().toString(36).slice(2, 8);
 const NAME = `mirador-test-e2e-ct-reg-${SUFFIX}`;
 
 function docker(args: string[], config?: string): string {
-  return execFileSync('docker', config ? ['--config', config, ...args] : args, { encoding: 'utf8', timeout: 120_000, stdio: ['pipe', 'pipe', 'pipe'] }).trim();
+  return execFileSync('docker', config ? ['--config', config, ...args] : args, {
+    encoding: 'utf8',
+    timeout: 120_000,
+    stdio: ['pipe', 'pipe', 'pipe'],
+  }).trim();
 }
 
 test('run a container from a private registry image: credentials from Mirador, pull progress on screen', async ({ page }) => {
   test.setTimeout(240_000);
-  const lab = readLab() as ReturnType<typeof readLab> & { registry: { address: string; username: string; password: string }; dockerImage: string };
+  const lab = readLab() as ReturnType<typeof readLab> & {
+    registry: { address: string; username: string; password: string };
+    dockerImage: string;
+  };
   const image = `${lab.registry.address}/e2e/box-${SUFFIX}:1`;
   // Put the image in the registry with a throwaway CLI login, then make sure the engine lacks it.
   const cfg = mkdtempSync(join(tmpdir(), 'mirador-e2e-docker-'));
   try {
-    execFileSync('docker', ['--config', cfg, 'login', '-u', lab.registry.username, '--password-stdin', lab.registry.address], { input: lab.registry.password, stdio: ['pipe', 'pipe', 'pipe'] });
+    execFileSync('docker', ['--config', cfg, 'login', '-u', lab.registry.username, '--password-stdin', lab.registry.address], {
+      input: lab.registry.password,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     docker(['tag', lab.dockerImage, image]);
     docker(['push', image], cfg);
     docker(['rmi', image]);
@@ -36,9 +46,19 @@ test('run a container from a private registry image: credentials from Mirador, p
     await loginViaApi(page);
     await page.goto('/');
     // Cookie-authenticated mutations must carry this server's Origin (CSRF rule), like the UI's own.
-    const reg = await page.request.post('/api/registries', { headers: { origin: new URL(page.url()).origin }, data: { name: `lab-${SUFFIX}`, serverAddress: lab.registry.address, username: lab.registry.username, password: lab.registry.password } });
+    const reg = await page.request.post('/api/registries', {
+      headers: { origin: new URL(page.url()).origin },
+      data: {
+        name: `lab-${SUFFIX}`,
+        serverAddress: lab.registry.address,
+        username: lab.registry.username,
+        password: lab.registry.password,
+      },
+    });
     expect(reg.status(), await reg.text()).toBe(201);
-    const engines = (await (await page.request.get('/api/docker/engines')).json()) as { items: Array<{ hostId: string; transport: string }> };
+    const engines = (await (await page.request.get('/api/docker/engines')).json()) as {
+      items: Array<{ hostId: string; transport: string }>;
+    };
     const hostId = engines.items.find((e) => e.transport === 'socket')!.hostId;
 
     await page.goto(`/containers/new?host=${hostId}`);
@@ -52,7 +72,10 @@ test('run a container from a private registry image: credentials from Mirador, p
     expect(docker(['inspect', '-f', '{{.Config.Image}}', NAME])).toBe(image);
     // The missing image was fetched by a pull task (with layer progress on screen while it ran),
     // authenticated with the credentials stored in Mirador.
-    const tasks = (await (await page.request.get('/api/tasks?type=image.pull')).json()) as Array<{ status: string; target: { name: string | null } }>;
+    const tasks = (await (await page.request.get('/api/tasks?type=image.pull')).json()) as Array<{
+      status: string;
+      target: { name: string | null };
+    }>;
     expect(tasks.find((t) => t.target.name === image)?.status).toBe('ok');
   } finally {
     try {

@@ -17,7 +17,9 @@ test('an operator edits notes but not how the host is reached; logging out elsew
   await loginViaApi(await admin.newPage(), ADMIN);
   const created = await admin.request.post('/api/users', { data: { ...OPERATOR, role: 'operator' } });
   expect([201, 409]).toContain(created.status());
-  const host = ((await (await admin.request.get('/api/hosts')).json()) as Array<{ id: string; name: string; address: string }>).find((h) => h.name === LAB_HOST_NAME);
+  const host = ((await (await admin.request.get('/api/hosts')).json()) as Array<{ id: string; name: string; address: string }>).find(
+    (h) => h.name === LAB_HOST_NAME,
+  );
   expect(host, 'the lab host from 03-host.spec').toBeTruthy();
 
   await loginViaApi(page, OPERATOR);

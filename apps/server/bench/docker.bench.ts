@@ -41,13 +41,21 @@ async function clientsMain() {
   const n = Number(process.env.BENCH_N);
   const expectIds = Number(process.env.BENCH_EXPECT_IDS);
   const send = (m: unknown) => process.send!(m);
-  type Client = { ws: InstanceType<typeof WebSocket>; msgs: number; bytes: number; byType: Record<string, number>; fleetItems: number; ids: Set<string>; acks: number };
+  type Client = {
+    ws: InstanceType<typeof WebSocket>;
+    msgs: number;
+    bytes: number;
+    byType: Record<string, number>;
+    fleetItems: number;
+    ids: Set<string>;
+    acks: number;
+  };
   let readySent = false;
   let flowingSent = false;
   const clients: Client[] = [];
   const check = () => {
-    if (!readySent && clients.length === n && clients.every((c) => c.acks >= topics.length)) (readySent = true), send({ type: 'ready' });
-    if (readySent && !flowingSent && clients.every((c) => c.ids.size >= expectIds)) (flowingSent = true), send({ type: 'flowing' });
+    if (!readySent && clients.length === n && clients.every((c) => c.acks >= topics.length)) ((readySent = true), send({ type: 'ready' }));
+    if (readySent && !flowingSent && clients.every((c) => c.ids.size >= expectIds)) ((flowingSent = true), send({ type: 'flowing' }));
   };
   const origin = new URL(url.replace(/^ws/, 'http')).origin;
   await Promise.all(
@@ -86,7 +94,12 @@ async function clientsMain() {
       send({ type: 'marked' });
     } else if (m.type === 'report') {
       const cpu = process.cpuUsage(cpu0);
-      send({ type: 'report', wallMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, clients: clients.map(({ msgs, bytes, byType, fleetItems }) => ({ msgs, bytes, byType, fleetItems })) });
+      send({
+        type: 'report',
+        wallMs: performance.now() - t0,
+        cpuMs: (cpu.user + cpu.system) / 1000,
+        clients: clients.map(({ msgs, bytes, byType, fleetItems }) => ({ msgs, bytes, byType, fleetItems })),
+      });
     } else if (m.type === 'exit') {
       for (const c of clients) c.ws.close();
       setTimeout(() => process.exit(0), 200);
@@ -106,7 +119,9 @@ const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 const mib = (b: number) => `${(b / 1048576).toFixed(1)} MiB`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function report(label: string, samples: number[], extra = '') {
-  console.log(`${label.padEnd(62)} n=${String(samples.length).padStart(3)}  p50 ${fmt(pct(samples, 50)).padStart(9)}  p99 ${fmt(pct(samples, 99)).padStart(9)}${extra}`);
+  console.log(
+    `${label.padEnd(62)} n=${String(samples.length).padStart(3)}  p50 ${fmt(pct(samples, 50)).padStart(9)}  p99 ${fmt(pct(samples, 99)).padStart(9)}${extra}`,
+  );
 }
 
 async function pool<T, R>(items: T[], width: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
@@ -122,18 +137,22 @@ async function pool<T, R>(items: T[], width: number, fn: (item: T, i: number) =>
 
 const lab = readLab();
 const RUN = `b${process.pid.toString(36)}${Date.now().toString(36)}`;
-const dockerAsync = (...args: string[]) => promisify(execFile)('docker', args, { env: { ...process.env, DOCKER_HOST: `unix://${lab.dockerSocket}` }, maxBuffer: 64 << 20 });
+const dockerAsync = (...args: string[]) =>
+  promisify(execFile)('docker', args, { env: { ...process.env, DOCKER_HOST: `unix://${lab.dockerSocket}` }, maxBuffer: 64 << 20 });
 
 /** Raw engine API on the lab socket (keep-alive, as a long-running client would use it). */
 const engineAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 function engine(method: string, path: string, body?: unknown): Promise<{ status: number; body: Buffer }> {
   return new Promise((res, rej) => {
-    const req = http.request({ socketPath: lab.dockerSocket, path, method, agent: engineAgent, headers: body ? { 'content-type': 'application/json' } : {} }, (r) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => res({ status: r.statusCode ?? 0, body: Buffer.concat(chunks) }));
-      r.on('error', rej);
-    });
+    const req = http.request(
+      { socketPath: lab.dockerSocket, path, method, agent: engineAgent, headers: body ? { 'content-type': 'application/json' } : {} },
+      (r) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => res({ status: r.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        r.on('error', rej);
+      },
+    );
     req.on('error', rej);
     req.end(body ? JSON.stringify(body) : undefined);
   });
@@ -153,7 +172,10 @@ async function removeLabelled(value?: string): Promise<number> {
 /** Last resort (Ctrl-C, crash): synchronous, through the CLI. */
 function removeLabelledSync() {
   try {
-    execFileSync('sh', ['-c', `docker ps -aq --filter label=${LABEL}=${RUN} | xargs -r docker rm -f -v >/dev/null`], { stdio: 'ignore', env: { ...process.env, DOCKER_HOST: `unix://${lab.dockerSocket}` } });
+    execFileSync('sh', ['-c', `docker ps -aq --filter label=${LABEL}=${RUN} | xargs -r docker rm -f -v >/dev/null`], {
+      stdio: 'ignore',
+      env: { ...process.env, DOCKER_HOST: `unix://${lab.dockerSocket}` },
+    });
   } catch {
     /* best effort */
   }
@@ -206,26 +228,34 @@ interface Phase {
 
 async function main() {
   const load0 = loadavg();
-  console.log(`\nMirador docker benchmark — run ${RUN}; ${CONTAINERS} containers (${RUNNING} running), ${CLIENTS} ws clients, ${PHASE_MS / 1000} s phases; load average ${load0.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `\nMirador docker benchmark — run ${RUN}; ${CONTAINERS} containers (${RUNNING} running), ${CLIENTS} ws clients, ${PHASE_MS / 1000} s phases; load average ${load0.map((l) => l.toFixed(2)).join(' ')}`,
+  );
   const leftovers = await removeLabelled();
   if (leftovers) console.log(`(removed ${leftovers} containers left labelled ${LABEL} by an earlier, interrupted run)`);
 
   // ── setup: containers first, so the server's first load is a full 200-container load ──
   let t0 = performance.now();
-  const ids = await pool(Array.from({ length: CONTAINERS }, (_, i) => i), 8, async (i) => {
-    const made = await engineOk('POST', `/containers/create?name=${RUN}-${String(i).padStart(3, '0')}`, {
-      Image: lab.dockerImage,
-      Cmd: ['sleep', '3600'],
-      Labels: { [LABEL]: RUN },
-      HostConfig: {},
-    });
-    return made.Id as string;
-  });
+  const ids = await pool(
+    Array.from({ length: CONTAINERS }, (_, i) => i),
+    8,
+    async (i) => {
+      const made = await engineOk('POST', `/containers/create?name=${RUN}-${String(i).padStart(3, '0')}`, {
+        Image: lab.dockerImage,
+        Cmd: ['sleep', '3600'],
+        Labels: { [LABEL]: RUN },
+        HostConfig: {},
+      });
+      return made.Id as string;
+    },
+  );
   const createdMs = performance.now() - t0;
   t0 = performance.now();
   const running = ids.slice(0, RUNNING);
   await pool(running, 6, (id) => engineOk('POST', `/containers/${id}/start`));
-  console.log(`setup: created ${CONTAINERS} containers in ${(createdMs / 1000).toFixed(1)} s (engine API, 8 at a time), started ${RUNNING} in ${((performance.now() - t0) / 1000).toFixed(1)} s (6 at a time)`);
+  console.log(
+    `setup: created ${CONTAINERS} containers in ${(createdMs / 1000).toFixed(1)} s (engine API, 8 at a time), started ${RUNNING} in ${((performance.now() - t0) / 1000).toFixed(1)} s (6 at a time)`,
+  );
 
   const { startTestApp } = await import('../test/helpers/app.js');
   const { wsConnect } = await import('../test/helpers/ws-client.js');
@@ -251,8 +281,11 @@ async function main() {
     const coldBody = (await cold.json()) as { items: Array<{ id: string; state: string }> };
     const coldMs = performance.now() - t0;
     const mine = coldBody.items.filter((c) => ids.includes(c.id));
-    if (cold.status !== 200 || mine.length !== CONTAINERS) throw new Error(`cold list: HTTP ${cold.status}, ${mine.length}/${CONTAINERS} bench containers`);
-    console.log(`${'first call (cold: engine load of the inventory)'.padEnd(62)} ${fmt(coldMs).padStart(28)}   — ${coldBody.items.length} containers`);
+    if (cold.status !== 200 || mine.length !== CONTAINERS)
+      throw new Error(`cold list: HTTP ${cold.status}, ${mine.length}/${CONTAINERS} bench containers`);
+    console.log(
+      `${'first call (cold: engine load of the inventory)'.padEnd(62)} ${fmt(coldMs).padStart(28)}   — ${coldBody.items.length} containers`,
+    );
     const settleStart = performance.now();
     while (performance.now() - lastDockerMsg < 500 && performance.now() - settleStart < 15_000) await sleep(100);
     offDocker();
@@ -294,7 +327,9 @@ async function main() {
     const wsSrc = readFileSync(resolve(import.meta.dirname, '../src/realtime/ws.routes.ts'), 'utf8');
     const maxSubs = Number(/MAX_SUBSCRIPTIONS\s*=\s*(\d+)/.exec(wsSrc)?.[1] ?? NaN);
     const perContainerFits = !(maxSubs < RUNNING);
-    console.log(`MAX_SUBSCRIPTIONS per connection = ${maxSubs}: ${RUNNING} container-stats topics per client ${perContainerFits ? 'fit' : 'do NOT fit — per-container phase skipped'}`);
+    console.log(
+      `MAX_SUBSCRIPTIONS per connection = ${maxSubs}: ${RUNNING} container-stats topics per client ${perContainerFits ? 'fit' : 'do NOT fit — per-container phase skipped'}`,
+    );
     const stats = t.app.docker.stats;
 
     async function phase(label: string, topics: string[] | null): Promise<Phase> {
@@ -318,7 +353,15 @@ async function main() {
       if (topics) {
         const subscribedAt = performance.now();
         child = fork(process.argv[1]!, [], {
-          env: { ...process.env, BENCH_ROLE: 'clients', BENCH_URL: `ws://${base}/api/ws`, BENCH_COOKIE: admin, BENCH_TOPICS: JSON.stringify(topics), BENCH_N: String(CLIENTS), BENCH_EXPECT_IDS: String(RUNNING) },
+          env: {
+            ...process.env,
+            BENCH_ROLE: 'clients',
+            BENCH_URL: `ws://${base}/api/ws`,
+            BENCH_COOKIE: admin,
+            BENCH_TOPICS: JSON.stringify(topics),
+            BENCH_N: String(CLIENTS),
+            BENCH_EXPECT_IDS: String(RUNNING),
+          },
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         });
         child.on('message', (m: Msg) => inbox.push(m));
@@ -367,13 +410,14 @@ async function main() {
         const r = await waitChild('report', 5_000);
         const secs = r.wallMs / 1000;
         p.clientCpuPct = (r.cpuMs / r.wallMs) * 100;
-        const counted = (c: Msg) => (topics![0] === 'docker-fleet' ? c.byType['fleet.stats'] ?? 0 : c.byType['container.stats'] ?? 0);
+        const counted = (c: Msg) => (topics![0] === 'docker-fleet' ? (c.byType['fleet.stats'] ?? 0) : (c.byType['container.stats'] ?? 0));
         p.msgsPerSec = r.clients.map((c: Msg) => counted(c) / secs);
         p.bytesPerSec = r.clients.map((c: Msg) => c.bytes / secs);
         const fleetMsgs = r.clients.reduce((n: number, c: Msg) => n + (c.byType['fleet.stats'] ?? 0), 0);
         if (fleetMsgs) p.itemsPerFleetMsg = r.clients.reduce((n: number, c: Msg) => n + c.fleetItems, 0) / fleetMsgs;
         const closedEarly = inbox.filter((m) => m.type === 'closed');
-        if (closedEarly.length) console.log(`  !! ${closedEarly.length} client(s) were closed by the server during the phase: ${JSON.stringify(closedEarly[0])}`);
+        if (closedEarly.length)
+          console.log(`  !! ${closedEarly.length} client(s) were closed by the server during the phase: ${JSON.stringify(closedEarly[0])}`);
         const gone = performance.now();
         const exited = new Promise((r2) => (child!.exitCode != null ? r2(null) : child!.once('exit', r2)));
         child.send({ type: 'exit' }); // the clients close their sockets now
@@ -385,15 +429,24 @@ async function main() {
       return p;
     }
 
-    const mmm = (xs: number[], f: (x: number) => string) => `${f(Math.min(...xs))} / ${f(xs.reduce((a, b) => a + b, 0) / xs.length)} / ${f(Math.max(...xs))}`;
+    const mmm = (xs: number[], f: (x: number) => string) =>
+      `${f(Math.min(...xs))} / ${f(xs.reduce((a, b) => a + b, 0) / xs.length)} / ${f(Math.max(...xs))}`;
     function printPhase(p: Phase, baseline: Phase | null) {
       const net = baseline ? ` (net of idle baseline: ${(p.cpuPct - baseline.cpuPct).toFixed(1)}%)` : '';
       console.log(`-- ${p.label}`);
-      console.log(`   server process CPU ${p.cpuPct.toFixed(1)}% of one core${net}; dockerd ${p.dockerdPct.toFixed(1)}%${baseline ? ` (net ${(p.dockerdPct - baseline.dockerdPct).toFixed(1)}%)` : ''}; dockerd+containerd+shims ${p.enginePct.toFixed(1)}%${baseline ? ` (net ${(p.enginePct - baseline.enginePct).toFixed(1)}%)` : ''}`);
-      console.log(`   RSS ${mib(p.rssEnd)} (max ${mib(p.rssMax)})${baseline ? ` Δ ${mib(p.rssEnd - baseline.rssEnd)}` : ''}; heap used ${mib(p.heapEnd)} (max ${mib(p.heapMax)})${baseline ? ` Δ ${mib(p.heapEnd - baseline.heapEnd)}` : ''}; engine stats streams open ${p.sourcesMin === p.sourcesMax ? p.sourcesMin : `${p.sourcesMin}–${p.sourcesMax}`}`);
+      console.log(
+        `   server process CPU ${p.cpuPct.toFixed(1)}% of one core${net}; dockerd ${p.dockerdPct.toFixed(1)}%${baseline ? ` (net ${(p.dockerdPct - baseline.dockerdPct).toFixed(1)}%)` : ''}; dockerd+containerd+shims ${p.enginePct.toFixed(1)}%${baseline ? ` (net ${(p.enginePct - baseline.enginePct).toFixed(1)}%)` : ''}`,
+      );
+      console.log(
+        `   RSS ${mib(p.rssEnd)} (max ${mib(p.rssMax)})${baseline ? ` Δ ${mib(p.rssEnd - baseline.rssEnd)}` : ''}; heap used ${mib(p.heapEnd)} (max ${mib(p.heapMax)})${baseline ? ` Δ ${mib(p.heapEnd - baseline.heapEnd)}` : ''}; engine stats streams open ${p.sourcesMin === p.sourcesMax ? p.sourcesMin : `${p.sourcesMin}–${p.sourcesMax}`}`,
+      );
       if (p.msgsPerSec) {
-        console.log(`   per client: ${mmm(p.msgsPerSec, (x) => x.toFixed(2))} msg/s (min/avg/max), ${mmm(p.bytesPerSec!, (x) => `${(x / 1024).toFixed(1)}`)} KiB/s${p.itemsPerFleetMsg !== undefined ? `, ${p.itemsPerFleetMsg.toFixed(1)} containers per fleet message` : ''}`);
-        console.log(`   subscribe → every client has samples of all ${RUNNING}: ${fmt(p.msToFlowing!)}; clients told to close → all streams closed: ${fmt(p.msToRelease!)}; client process CPU ${p.clientCpuPct!.toFixed(1)}% (not in the server figure)`);
+        console.log(
+          `   per client: ${mmm(p.msgsPerSec, (x) => x.toFixed(2))} msg/s (min/avg/max), ${mmm(p.bytesPerSec!, (x) => `${(x / 1024).toFixed(1)}`)} KiB/s${p.itemsPerFleetMsg !== undefined ? `, ${p.itemsPerFleetMsg.toFixed(1)} containers per fleet message` : ''}`,
+        );
+        console.log(
+          `   subscribe → every client has samples of all ${RUNNING}: ${fmt(p.msToFlowing!)}; clients told to close → all streams closed: ${fmt(p.msToRelease!)}; client process CPU ${p.clientCpuPct!.toFixed(1)}% (not in the server figure)`,
+        );
       }
     }
 
@@ -401,7 +454,10 @@ async function main() {
     printPhase(baseline, null);
     phases.push(baseline);
     if (perContainerFits) {
-      const p = await phase(`${CLIENTS} clients × ${RUNNING} container-stats:<hostId>:<id> topics`, running.map((id) => `container-stats:${hostId}:${id}`));
+      const p = await phase(
+        `${CLIENTS} clients × ${RUNNING} container-stats:<hostId>:<id> topics`,
+        running.map((id) => `container-stats:${hostId}:${id}`),
+      );
       printPhase(p, baseline);
       phases.push(p);
     }
@@ -436,24 +492,42 @@ async function main() {
     summary.push(
       ['stop → ws p50 / p99 / max', `${fmt(pct(latency, 50))} / ${fmt(pct(latency, 99))} / ${fmt(Math.max(...latency))}`],
       ['docker stop -t 0 itself p50 / p99 / max', `${fmt(pct(stopOnly, 50))} / ${fmt(pct(stopOnly, 99))} / ${fmt(Math.max(...stopOnly))}`],
-      ['ws update after CLI return p50 / p99 / max', `${fmt(pct(afterCli, 50))} / ${fmt(pct(afterCli, 99))} / ${fmt(Math.max(...afterCli))}`],
+      [
+        'ws update after CLI return p50 / p99 / max',
+        `${fmt(pct(afterCli, 50))} / ${fmt(pct(afterCli, 99))} / ${fmt(Math.max(...afterCli))}`,
+      ],
     );
   } finally {
     await t.close().catch((err) => console.error('closing the server:', err));
     const t1 = performance.now();
-    const removed = await removeLabelled(RUN).catch((err) => (console.error('cleanup through the engine failed, trying the CLI:', err), removeLabelledSync(), -1));
+    const removed = await removeLabelled(RUN).catch(
+      (err) => (console.error('cleanup through the engine failed, trying the CLI:', err), removeLabelledSync(), -1),
+    );
     console.log(`\ncleanup: removed ${removed} bench containers in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
   }
 
   // ── compact table ──
   const b = phases[0]!;
-  console.log(`\n== Summary (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} at the end; 2 cores shared with other work) ==`);
+  console.log(
+    `\n== Summary (load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')} at the end; 2 cores shared with other work) ==`,
+  );
   for (const [k, v] of summary.slice(0, 4)) console.log(`${k.padEnd(44)} ${v}`);
-  console.log(`${'stats phase'.padEnd(44)} ${'srv CPU'.padStart(8)} ${'net'.padStart(6)} ${'dockerd'.padStart(8)} ${'RSS'.padStart(10)} ${'heap'.padStart(10)} ${'streams'.padStart(7)} ${'msg/s/client'.padStart(13)}`);
+  console.log(
+    `${'stats phase'.padEnd(44)} ${'srv CPU'.padStart(8)} ${'net'.padStart(6)} ${'dockerd'.padStart(8)} ${'RSS'.padStart(10)} ${'heap'.padStart(10)} ${'streams'.padStart(7)} ${'msg/s/client'.padStart(13)}`,
+  );
   for (const p of phases) {
-    const name = p === b ? 'idle baseline' : p.label.includes('fleet') ? `${CLIENTS} clients × docker-fleet` : `${CLIENTS} clients × ${RUNNING} container topics`;
+    const name =
+      p === b
+        ? 'idle baseline'
+        : p.label.includes('fleet')
+          ? `${CLIENTS} clients × docker-fleet`
+          : `${CLIENTS} clients × ${RUNNING} container topics`;
     const rate = p.msgsPerSec ? (p.msgsPerSec.reduce((x, y) => x + y, 0) / p.msgsPerSec.length).toFixed(2) : '—';
-    console.log(`${name.padEnd(44)} ${`${p.cpuPct.toFixed(1)}%`.padStart(8)} ${p === b ? '—'.padStart(6) : `${(p.cpuPct - b.cpuPct).toFixed(1)}%`.padStart(6)} ${`${p.dockerdPct.toFixed(1)}%`.padStart(8)} ${mib(p.rssEnd).padStart(10)} ${mib(p.heapEnd).padStart(10)} ${String(p.sourcesMax).padStart(7)} ${rate.padStart(13)}`);
+    console.log(
+      `${name.padEnd(44)} ${`${p.cpuPct.toFixed(1)}%`.padStart(8)} ${p === b ? '—'.padStart(6) : `${(p.cpuPct - b.cpuPct).toFixed(1)}%`.padStart(6)} ${`${p.dockerdPct.toFixed(1)}%`.padStart(8)} ${mib(p.rssEnd).padStart(10)} ${mib(p.heapEnd).padStart(10)} ${String(p.sourcesMax).padStart(7)} ${rate.padStart(13)}`,
+    );
   }
   for (const [k, v] of summary.slice(4)) console.log(`${k.padEnd(44)} ${v}`);
 }

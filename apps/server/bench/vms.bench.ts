@@ -32,7 +32,9 @@ function pct(samples: number[], p: number) {
 }
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 function report(label: string, samples: number[]) {
-  console.log(`${label.padEnd(58)} n=${String(samples.length).padStart(3)}  p50 ${fmt(pct(samples, 50)).padStart(10)}  p99 ${fmt(pct(samples, 99)).padStart(10)}`);
+  console.log(
+    `${label.padEnd(58)} n=${String(samples.length).padStart(3)}  p50 ${fmt(pct(samples, 50)).padStart(10)}  p99 ${fmt(pct(samples, 99)).padStart(10)}`,
+  );
 }
 
 /**
@@ -47,13 +49,19 @@ function defineBenchDomains(n: number) {
   try {
     const files = Array.from({ length: n }, (_, i) => {
       const file = join(dir, `${benchName(i)}.xml`);
-      writeFileSync(file, `<domain type='qemu'><name>${benchName(i)}</name><memory unit='MiB'>256</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os>` +
-        `<devices><disk type='file' device='disk'><source file='/guest/bench-${i}.img'/><target dev='vda' bus='virtio'/></disk>` +
-        `<interface type='user'><mac address='52:54:00:${[i >> 8, i & 255, 1].map((x) => x.toString(16).padStart(2, '0')).join(':')}'/></interface>` +
-        `<serial type='pty'/></devices></domain>`);
+      writeFileSync(
+        file,
+        `<domain type='qemu'><name>${benchName(i)}</name><memory unit='MiB'>256</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os>` +
+          `<devices><disk type='file' device='disk'><source file='/guest/bench-${i}.img'/><target dev='vda' bus='virtio'/></disk>` +
+          `<interface type='user'><mac address='52:54:00:${[i >> 8, i & 255, 1].map((x) => x.toString(16).padStart(2, '0')).join(':')}'/></interface>` +
+          `<serial type='pty'/></devices></domain>`,
+      );
       return file;
     });
-    execFileSync('virsh', ['-q', '-c', SYSTEM, files.map((f) => `define ${f}`).join('; ')], { stdio: 'ignore', maxBuffer: 64 * 1024 * 1024 });
+    execFileSync('virsh', ['-q', '-c', SYSTEM, files.map((f) => `define ${f}`).join('; ')], {
+      stdio: 'ignore',
+      maxBuffer: 64 * 1024 * 1024,
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -61,7 +69,11 @@ function defineBenchDomains(n: number) {
 
 function undefineBenchDomains(n: number) {
   const script = Array.from({ length: n }, (_, i) => `undefine ${benchName(i)}`).join('; ');
-  try { execFileSync('virsh', ['-q', '-c', SYSTEM, script], { stdio: 'ignore' }); } catch { /* some were never defined */ }
+  try {
+    execFileSync('virsh', ['-q', '-c', SYSTEM, script], { stdio: 'ignore' });
+  } catch {
+    /* some were never defined */
+  }
 }
 
 async function main() {
@@ -74,7 +86,14 @@ async function main() {
     const base = `127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
     const key = labPrivateKey(lab);
     const addHost = async (name: string, libvirtUri: string) => {
-      const h = (await t.call({ method: 'POST', url: '/api/hosts', cookie: admin, payload: { name, address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: key, libvirtUri } })).json();
+      const h = (
+        await t.call({
+          method: 'POST',
+          url: '/api/hosts',
+          cookie: admin,
+          payload: { name, address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: key, libvirtUri },
+        })
+      ).json();
       await t.call({ method: 'POST', url: `/api/hosts/${h.id}/test`, cookie: admin });
       return h;
     };
@@ -85,7 +104,8 @@ async function main() {
     const first = (await t.call({ method: 'GET', url: '/api/vms', cookie: admin })).json();
     console.log(`first load (cold, batched dumpxml)`.padEnd(58), fmt(performance.now() - t0), `— ${first.items.length} VMs`);
     // Figures about an inventory that did not load would mean nothing.
-    if (first.items.length < DOMAINS) throw new Error(`only ${first.items.length} of ${DOMAINS}+ VMs loaded: ${JSON.stringify(first.hosts)}`);
+    if (first.items.length < DOMAINS)
+      throw new Error(`only ${first.items.length} of ${DOMAINS}+ VMs loaded: ${JSON.stringify(first.hosts)}`);
     const listSamples: number[] = [];
     for (let i = 0; i < 200; i++) {
       t0 = performance.now();
@@ -120,7 +140,10 @@ async function main() {
       t0 = performance.now();
       let virshDone = 0;
       const destroyed = virshAsync('destroy', name).then(() => (virshDone = performance.now()));
-      await ws.waitFor((m) => (m.type === 'vm.removed' && m.name === name) || (m.type === 'vm.updated' && m.vm.name === name && m.vm.state === 'shut off'), 20_000);
+      await ws.waitFor(
+        (m) => (m.type === 'vm.removed' && m.name === name) || (m.type === 'vm.updated' && m.vm.name === name && m.vm.state === 'shut off'),
+        20_000,
+      );
       const seen = performance.now();
       await destroyed;
       latency.push(seen - t0);
@@ -132,7 +155,10 @@ async function main() {
 
     console.log('\n== Console keystroke echo round trip ==');
     const name = `mirador-test-bench-con-${randomBytes(2).toString('hex')}`;
-    writeFileSync(`/tmp/${name}.xml`, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type><kernel>${lab.vmKit.kernel}</kernel><initrd>${lab.vmKit.initrd}</initrd><cmdline>console=ttyS0</cmdline></os><devices><serial type='pty'/><console type='pty'/></devices></domain>`);
+    writeFileSync(
+      `/tmp/${name}.xml`,
+      `<domain type='qemu'><name>${name}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type><kernel>${lab.vmKit.kernel}</kernel><initrd>${lab.vmKit.initrd}</initrd><cmdline>console=ttyS0</cmdline></os><devices><serial type='pty'/><console type='pty'/></devices></domain>`,
+    );
     const watch = await wsConnect<Msg>(`ws://${base}/api/ws`, admin);
     watch.send({ type: 'subscribe', topic: 'vms' });
     await watch.waitFor((m) => m.type === 'subscribed');
@@ -142,7 +168,11 @@ async function main() {
       watch.close();
       const con = await wsConnect<Msg>(`ws://${base}/api/hosts/${real.id}/vms/${name}/console`, admin);
       await con.waitFor((m) => m.type === 'status' && m.state === 'attached', 60_000);
-      const out = () => con.messages.filter((m) => m.type === 'output').map((m) => m.data).join('');
+      const out = () =>
+        con.messages
+          .filter((m) => m.type === 'output')
+          .map((m) => m.data)
+          .join('');
       for (let i = 0; i < 90 && !out().includes('lab-vm#'); i++) {
         con.send({ type: 'input', data: '\r' });
         await new Promise((r) => setTimeout(r, 1000));

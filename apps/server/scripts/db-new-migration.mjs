@@ -157,7 +157,9 @@ async function main() {
   }
 
   if (result.exitCode === 0) {
-    console.log(`no changes: ${path.relative(process.cwd(), schemaPath) || schemaPath} matches the ${list.migrationDirectories.length} existing migration(s)`);
+    console.log(
+      `no changes: ${path.relative(process.cwd(), schemaPath) || schemaPath} matches the ${list.migrationDirectories.length} existing migration(s)`,
+    );
     return;
   }
   const script = result.stdout ?? '';

@@ -96,7 +96,13 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     const created = await createFirstAdmin(app.db, username, password);
     if (created) {
       app.log.info({ username }, 'created the first admin from MIRADOR_ADMIN_USER');
-      await app.audit.append({ actor: { type: 'system', id: null, name: 'mirador' }, action: 'auth.setup', target: { type: 'user', id: created.id, name: username }, params: { username, via: 'environment' }, result: 'ok' });
+      await app.audit.append({
+        actor: { type: 'system', id: null, name: 'mirador' },
+        action: 'auth.setup',
+        target: { type: 'user', id: created.id, name: username },
+        params: { username, via: 'environment' },
+        result: 'ok',
+      });
     }
   }
   return app;

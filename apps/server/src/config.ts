@@ -46,9 +46,10 @@ function absolute(value: string, name: string): string {
 /** Reads the environment once at start-up; everything else takes a Config. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.cwd()): Config {
   const dataDir = resolve(root, env.MIRADOR_DATA_DIR ?? 'data');
-  const admin = env.MIRADOR_ADMIN_USER && env.MIRADOR_ADMIN_PASSWORD
-    ? { username: env.MIRADOR_ADMIN_USER, password: env.MIRADOR_ADMIN_PASSWORD }
-    : null;
+  const admin =
+    env.MIRADOR_ADMIN_USER && env.MIRADOR_ADMIN_PASSWORD
+      ? { username: env.MIRADOR_ADMIN_USER, password: env.MIRADOR_ADMIN_PASSWORD }
+      : null;
   return {
     host: env.MIRADOR_HOST ?? '0.0.0.0',
     port: int(env.MIRADOR_PORT ?? env.PORT, 8080, 'MIRADOR_PORT'),
@@ -62,7 +63,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.
     sessionIdleHours: int(env.MIRADOR_SESSION_IDLE_HOURS, 24, 'MIRADOR_SESSION_IDLE_HOURS'),
     trustProxy: env.MIRADOR_TRUST_PROXY === '1' || env.MIRADOR_TRUST_PROXY === 'true',
     warmInventories: env.MIRADOR_WARM_INVENTORIES !== '0',
-    hostCheckIntervalSeconds: env.MIRADOR_HOST_CHECK_SECONDS === '0' ? 0 : int(env.MIRADOR_HOST_CHECK_SECONDS, 300, 'MIRADOR_HOST_CHECK_SECONDS'),
+    hostCheckIntervalSeconds:
+      env.MIRADOR_HOST_CHECK_SECONDS === '0' ? 0 : int(env.MIRADOR_HOST_CHECK_SECONDS, 300, 'MIRADOR_HOST_CHECK_SECONDS'),
     logLevel: env.MIRADOR_LOG_LEVEL ?? 'info',
     auditAnonymousRefusalsPerMinute: int(env.MIRADOR_AUDIT_ANONYMOUS_PER_MINUTE, 60, 'MIRADOR_AUDIT_ANONYMOUS_PER_MINUTE'),
     bootstrapAdmin: admin,

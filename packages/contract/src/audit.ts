@@ -64,8 +64,12 @@ export const AuditVerify = Type.Object({
   checked: Type.Integer(),
   firstBrokenSeq: Type.Union([Type.Integer(), Type.Null()]),
   reason: Type.Union([Type.String(), Type.Null()]),
-  legacyChecked: Type.Integer({ description: 'How many of the checked records predate keyed MACs and were checked with the weaker plain hash' }),
-  headSeq: Type.Union([Type.Integer(), Type.Null()], { description: 'The head kept outside the database: note it elsewhere to detect a rollback of both' }),
+  legacyChecked: Type.Integer({
+    description: 'How many of the checked records predate keyed MACs and were checked with the weaker plain hash',
+  }),
+  headSeq: Type.Union([Type.Integer(), Type.Null()], {
+    description: 'The head kept outside the database: note it elsewhere to detect a rollback of both',
+  }),
   headMac: Type.Union([Type.String(), Type.Null()]),
 });
 export type AuditVerify = Static<typeof AuditVerify>;

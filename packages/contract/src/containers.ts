@@ -18,12 +18,7 @@ export const ContainerState = Type.Union([
 ]);
 export type ContainerState = Static<typeof ContainerState>;
 
-export const ContainerHealth = Type.Union([
-  Type.Literal('healthy'),
-  Type.Literal('unhealthy'),
-  Type.Literal('starting'),
-  Type.Null(),
-]);
+export const ContainerHealth = Type.Union([Type.Literal('healthy'), Type.Literal('unhealthy'), Type.Literal('starting'), Type.Null()]);
 
 export const ContainerPort = Type.Object({
   ip: Type.Union([Type.String(), Type.Null()]),
@@ -140,10 +135,12 @@ export const CreateContainerBody = Type.Object({
   network: Type.Optional(Type.String({ maxLength: 128 })),
   networkAliases: Type.Optional(Type.Array(Type.String({ maxLength: 253 }), { maxItems: 32 })),
   hostname: Type.Optional(Type.String({ maxLength: 253 })),
-  restart: Type.Optional(Type.Object({
-    name: RestartPolicyName,
-    maxRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
-  })),
+  restart: Type.Optional(
+    Type.Object({
+      name: RestartPolicyName,
+      maxRetries: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+    }),
+  ),
   user: Type.Optional(Type.String({ maxLength: 256 })),
   workingDir: Type.Optional(Type.String({ maxLength: 4096 })),
   labels: Type.Optional(Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 4096 }))),
@@ -295,7 +292,11 @@ export type ExecQuery = Static<typeof ExecQuery>;
 
 export const TerminalClientMessage = Type.Union([
   Type.Object({ type: Type.Literal('input'), data: Type.String({ maxLength: 65536 }) }),
-  Type.Object({ type: Type.Literal('resize'), cols: Type.Integer({ minimum: 1, maximum: 1000 }), rows: Type.Integer({ minimum: 1, maximum: 500 }) }),
+  Type.Object({
+    type: Type.Literal('resize'),
+    cols: Type.Integer({ minimum: 1, maximum: 1000 }),
+    rows: Type.Integer({ minimum: 1, maximum: 500 }),
+  }),
 ]);
 export type TerminalClientMessage = Static<typeof TerminalClientMessage>;
 

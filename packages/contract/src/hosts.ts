@@ -2,22 +2,13 @@ import { Type, type Static } from 'typebox';
 import { Timestamp } from './common.js';
 import { HOST_ADDRESS_PATTERN, HOST_NAME_PATTERN, LIBVIRT_URI_PATTERN, SSH_USER_PATTERN, TAG_PATTERN } from './names.js';
 
-export const HostAuthMethod = Type.Union([
-  Type.Literal('key'),
-  Type.Literal('password'),
-  Type.Literal('generate'),
-]);
+export const HostAuthMethod = Type.Union([Type.Literal('key'), Type.Literal('password'), Type.Literal('generate')]);
 export type HostAuthMethod = Static<typeof HostAuthMethod>;
 
 export const DockerMode = Type.Union([Type.Literal('none'), Type.Literal('ssh'), Type.Literal('socket')]);
 export type DockerMode = Static<typeof DockerMode>;
 
-export const HostStatus = Type.Union([
-  Type.Literal('unknown'),
-  Type.Literal('online'),
-  Type.Literal('offline'),
-  Type.Literal('error'),
-]);
+export const HostStatus = Type.Union([Type.Literal('unknown'), Type.Literal('online'), Type.Literal('offline'), Type.Literal('error')]);
 export type HostStatus = Static<typeof HostStatus>;
 
 export const HostName = Type.String({ pattern: HOST_NAME_PATTERN, minLength: 1, maxLength: 63 });
@@ -28,7 +19,8 @@ export const Tag = Type.String({ pattern: TAG_PATTERN, minLength: 1, maxLength: 
 export const LibvirtUri = Type.String({
   pattern: LIBVIRT_URI_PATTERN,
   maxLength: 200,
-  description: 'Deprecated in requests: send `libvirt` instead. Only qemu:///system, qemu:///session, test:///default, lxc:///system, xen:///system, ch:///system or ch:///session.',
+  description:
+    'Deprecated in requests: send `libvirt` instead. Only qemu:///system, qemu:///session, test:///default, lxc:///system, xen:///system, ch:///system or ch:///session.',
 });
 /**
  * Where virsh connects on the host (it always runs there, over Mirador's SSH connection): the

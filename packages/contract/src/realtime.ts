@@ -16,7 +16,8 @@ import { LayerProgress } from './docker-resources.js';
  * `container-stats:<hostId>:<container>` (one container's live stats; the stream runs while someone
  * watches), `docker-fleet` (CPU/memory of every running container on every engine, every 2 s).
  */
-export const TOPIC_PATTERN = '^(hosts|tasks|audit|vms|task:[A-Za-z0-9_-]{1,64}|vm-stats:[A-Za-z0-9_-]{1,64}|docker|docker-fleet|container-stats:[A-Za-z0-9_-]{1,64}:[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127})$';
+export const TOPIC_PATTERN =
+  '^(hosts|tasks|audit|vms|task:[A-Za-z0-9_-]{1,64}|vm-stats:[A-Za-z0-9_-]{1,64}|docker|docker-fleet|container-stats:[A-Za-z0-9_-]{1,64}:[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127})$';
 export const Topic = Type.String({ pattern: TOPIC_PATTERN, maxLength: 220 });
 
 export const ClientMessage = Type.Union([
@@ -46,10 +47,22 @@ export const ServerMessage = Type.Union([
     stats: Type.Array(Type.Object({ name: Type.String(), point: VmStatsPoint, memorySource: Type.Optional(MemorySource) })),
   }),
   Type.Object({ type: Type.Literal('container.updated'), topic: Type.Literal('docker'), container: ContainerSummary }),
-  Type.Object({ type: Type.Literal('container.removed'), topic: Type.Literal('docker'), hostId: Type.String(), id: Type.String(), name: Type.String() }),
+  Type.Object({
+    type: Type.Literal('container.removed'),
+    topic: Type.Literal('docker'),
+    hostId: Type.String(),
+    id: Type.String(),
+    name: Type.String(),
+  }),
   /** Images, volumes, networks or the engine itself changed: lists re-read the (already updated) inventory. */
   Type.Object({ type: Type.Literal('docker.changed'), topic: Type.Literal('docker'), hostId: Type.String(), kind: DockerResourceKind }),
-  Type.Object({ type: Type.Literal('container.stats'), topic: Type.String(), hostId: Type.String(), id: Type.String(), point: ContainerStatsPoint }),
+  Type.Object({
+    type: Type.Literal('container.stats'),
+    topic: Type.String(),
+    hostId: Type.String(),
+    id: Type.String(),
+    point: ContainerStatsPoint,
+  }),
   Type.Object({ type: Type.Literal('fleet.stats'), topic: Type.Literal('docker-fleet'), items: Type.Array(FleetStatsEntry) }),
   /** Per-layer progress of an image pull or push task (on `task:<id>`). */
   Type.Object({ type: Type.Literal('task.layers'), topic: Type.String(), taskId: Type.String(), layers: Type.Array(LayerProgress) }),

@@ -17,8 +17,15 @@ export const topics = {
 } as const;
 
 export type TopicName =
-  | 'hosts' | 'tasks' | 'audit' | 'vms' | 'docker' | 'docker-fleet'
-  | `task:${string}` | `vm-stats:${string}` | `container-stats:${string}:${string}`;
+  | 'hosts'
+  | 'tasks'
+  | 'audit'
+  | 'vms'
+  | 'docker'
+  | 'docker-fleet'
+  | `task:${string}`
+  | `vm-stats:${string}`
+  | `container-stats:${string}:${string}`;
 
 export type ParsedTopic =
   | { kind: 'hosts' | 'tasks' | 'audit' | 'vms' | 'docker' | 'docker-fleet' }
@@ -35,7 +42,8 @@ export function parseTopic(topic: string): ParsedTopic | null {
   if (kind === 'task' && a) return { kind, taskId: a };
   if (kind === 'vm-stats' && a) return { kind, hostId: a };
   if (kind === 'container-stats' && a && b) return { kind, hostId: a, container: b };
-  if (kind === 'hosts' || kind === 'tasks' || kind === 'audit' || kind === 'vms' || kind === 'docker' || kind === 'docker-fleet') return { kind };
+  if (kind === 'hosts' || kind === 'tasks' || kind === 'audit' || kind === 'vms' || kind === 'docker' || kind === 'docker-fleet')
+    return { kind };
   return null;
 }
 
@@ -57,8 +65,12 @@ interface TopicMessages {
 /** The messages a subscriber to `T` can receive. */
 export type TopicMessage<T extends TopicName> =
   | Of<'error'>
-  | (T extends `task:${string}` ? TopicMessages['task']
-    : T extends `vm-stats:${string}` ? TopicMessages['vm-stats']
-    : T extends `container-stats:${string}` ? TopicMessages['container-stats']
-    : T extends keyof TopicMessages ? TopicMessages[T]
-    : never);
+  | (T extends `task:${string}`
+      ? TopicMessages['task']
+      : T extends `vm-stats:${string}`
+        ? TopicMessages['vm-stats']
+        : T extends `container-stats:${string}`
+          ? TopicMessages['container-stats']
+          : T extends keyof TopicMessages
+            ? TopicMessages[T]
+            : never);

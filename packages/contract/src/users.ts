@@ -15,10 +15,7 @@ export type User = Static<typeof User>;
 export const CreateUserBody = Type.Object({ username: Username, password: Password, role: Role });
 export type CreateUserBody = Static<typeof CreateUserBody>;
 
-export const UpdateUserBody = Type.Object(
-  { role: Type.Optional(Role), disabled: Type.Optional(Type.Boolean()) },
-  { minProperties: 1 },
-);
+export const UpdateUserBody = Type.Object({ role: Type.Optional(Role), disabled: Type.Optional(Type.Boolean()) }, { minProperties: 1 });
 export type UpdateUserBody = Static<typeof UpdateUserBody>;
 
 export const ResetPasswordBody = Type.Object({ password: Password });

@@ -119,7 +119,9 @@ export const VmList = Type.Object({ items: Type.Array(VmSummary), hosts: Type.Ar
 export type VmList = Static<typeof VmList>;
 
 export const DeleteVmQuery = Type.Object({
-  removeStorage: Type.Optional(Type.Boolean({ default: false, description: 'Also delete the disk volumes/files the VM uses (not CD-ROMs)' })),
+  removeStorage: Type.Optional(
+    Type.Boolean({ default: false, description: 'Also delete the disk volumes/files the VM uses (not CD-ROMs)' }),
+  ),
   force: Type.Optional(Type.Boolean({ default: false, description: 'Power off a running VM first' })),
 });
 export type DeleteVmQuery = Static<typeof DeleteVmQuery>;
@@ -136,16 +138,34 @@ export const CreateVmBody = Type.Object({
   osinfoId: Type.Optional(Type.String({ maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._+:/-]{0,199}$' })),
   domainType: Type.Optional(Type.Union([Type.Literal('auto'), Type.Literal('kvm'), Type.Literal('qemu')], { default: 'auto' })),
   disk: Type.Union([
-    Type.Object({ kind: Type.Literal('new'), pool: Type.String({ pattern: POOL_NAME_PATTERN }), sizeGiB: Type.Integer({ minimum: 1, maximum: 16384 }), format: Type.Optional(Type.Union([Type.Literal('qcow2'), Type.Literal('raw')])) }),
-    Type.Object({ kind: Type.Literal('volume'), pool: Type.String({ pattern: POOL_NAME_PATTERN }), volume: Type.String({ pattern: VOLUME_NAME_PATTERN }) }),
+    Type.Object({
+      kind: Type.Literal('new'),
+      pool: Type.String({ pattern: POOL_NAME_PATTERN }),
+      sizeGiB: Type.Integer({ minimum: 1, maximum: 16384 }),
+      format: Type.Optional(Type.Union([Type.Literal('qcow2'), Type.Literal('raw')])),
+    }),
+    Type.Object({
+      kind: Type.Literal('volume'),
+      pool: Type.String({ pattern: POOL_NAME_PATTERN }),
+      volume: Type.String({ pattern: VOLUME_NAME_PATTERN }),
+    }),
     Type.Object({ kind: Type.Literal('path'), path: HostPath }),
     Type.Object({ kind: Type.Literal('none') }),
   ]),
   install: Type.Union([
-    Type.Object({ kind: Type.Literal('kernel'), kernel: HostPath, initrd: Type.Optional(HostPath), cmdline: Type.Optional(Type.String({ maxLength: 2048, pattern: '^[\\x20-\\x7e]*$' })) }),
+    Type.Object({
+      kind: Type.Literal('kernel'),
+      kernel: HostPath,
+      initrd: Type.Optional(HostPath),
+      cmdline: Type.Optional(Type.String({ maxLength: 2048, pattern: '^[\\x20-\\x7e]*$' })),
+    }),
     Type.Object({ kind: Type.Literal('cdrom'), iso: HostPath }),
     Type.Object({ kind: Type.Literal('import') }),
-    Type.Object({ kind: Type.Literal('location'), url: Type.String({ maxLength: 2000, pattern: '^(https?|ftp|nfs)://[A-Za-z0-9._~:/?#@!$&()*+,;=%-]+$' }), extraArgs: Type.Optional(Type.String({ maxLength: 2048, pattern: '^[\\x20-\\x7e]*$' })) }),
+    Type.Object({
+      kind: Type.Literal('location'),
+      url: Type.String({ maxLength: 2000, pattern: '^(https?|ftp|nfs)://[A-Za-z0-9._~:/?#@!$&()*+,;=%-]+$' }),
+      extraArgs: Type.Optional(Type.String({ maxLength: 2048, pattern: '^[\\x20-\\x7e]*$' })),
+    }),
   ]),
   network: Type.Union([
     Type.Object({ kind: Type.Literal('network'), name: Type.String({ pattern: POOL_NAME_PATTERN }) }),
@@ -198,13 +218,23 @@ export type VmStatsHistory = Static<typeof VmStatsHistory>;
 /** Messages on the console websocket (`/api/hosts/:hostId/vms/:name/console`). */
 export const ConsoleClientMessage = Type.Union([
   Type.Object({ type: Type.Literal('input'), data: Type.String({ maxLength: 65536 }) }),
-  Type.Object({ type: Type.Literal('resize'), cols: Type.Integer({ minimum: 1, maximum: 1000 }), rows: Type.Integer({ minimum: 1, maximum: 1000 }) }),
+  Type.Object({
+    type: Type.Literal('resize'),
+    cols: Type.Integer({ minimum: 1, maximum: 1000 }),
+    rows: Type.Integer({ minimum: 1, maximum: 1000 }),
+  }),
 ]);
 export type ConsoleClientMessage = Static<typeof ConsoleClientMessage>;
 
 export const ConsoleServerMessage = Type.Union([
   Type.Object({ type: Type.Literal('output'), data: Type.String() }),
-  Type.Object({ type: Type.Literal('status'), state: Type.Union([Type.Literal('attached'), Type.Literal('waiting'), Type.Literal('closed')]), message: Type.String(), readOnly: Type.Boolean(), viewers: Type.Integer() }),
+  Type.Object({
+    type: Type.Literal('status'),
+    state: Type.Union([Type.Literal('attached'), Type.Literal('waiting'), Type.Literal('closed')]),
+    message: Type.String(),
+    readOnly: Type.Boolean(),
+    viewers: Type.Integer(),
+  }),
   Type.Object({ type: Type.Literal('error'), message: Type.String() }),
 ]);
 export type ConsoleServerMessage = Static<typeof ConsoleServerMessage>;

@@ -49,7 +49,10 @@ function labelArgs(labels: Record<string, string> | undefined): string[] {
 function registryServer(server: unknown): string {
   const s = requireString(server, 'serverAddress', 'Registry');
   if (!/^[a-zA-Z0-9][a-zA-Z0-9.-]{0,252}(:[0-9]{1,5})?(\/[a-zA-Z0-9._/-]{0,200})?$/.test(s)) {
-    fail('serverAddress', `${show(s)} is not a registry address; use a host name with an optional :port, e.g. "registry.example.org:5000".`);
+    fail(
+      'serverAddress',
+      `${show(s)} is not a registry address; use a host name with an optional :port, e.g. "registry.example.org:5000".`,
+    );
   }
   return s;
 }
@@ -57,7 +60,8 @@ function registryServer(server: unknown): string {
 export const dockerCommands = {
   /** `docker start web`, `docker stop -t 10 web`, `docker kill -s SIGHUP web`… */
   action(action: ContainerAction, ref: string, body: ContainerActionBody = {}): string {
-    if (!['start', 'stop', 'restart', 'kill', 'pause', 'unpause'].includes(action)) fail('action', `${show(action)} is not a container action.`);
+    if (!['start', 'stop', 'restart', 'kill', 'pause', 'unpause'].includes(action))
+      fail('action', `${show(action)} is not a container action.`);
     const argv = ['docker', action];
     if ((action === 'stop' || action === 'restart') && body.timeout !== undefined) {
       if (!Number.isInteger(body.timeout) || body.timeout < 0) fail('timeout', 'The timeout must be a whole number of seconds.');
@@ -82,7 +86,8 @@ export const dockerCommands = {
     if (q.follow) argv.push('-f');
     if (q.tail !== undefined) argv.push('--tail', String(Math.max(0, Math.floor(q.tail))));
     if (q.since !== undefined) {
-      if (!/^[0-9T:.+Z-]{1,40}$/.test(q.since)) fail('since', `${show(q.since)} is not a time; use Unix seconds or RFC 3339 (e.g. "2024-05-01T12:00:00Z").`);
+      if (!/^[0-9T:.+Z-]{1,40}$/.test(q.since))
+        fail('since', `${show(q.since)} is not a time; use Unix seconds or RFC 3339 (e.g. "2024-05-01T12:00:00Z").`);
       argv.push('--since', q.since);
     }
     if (q.timestamps) argv.push('-t');
@@ -101,7 +106,8 @@ export const dockerCommands = {
     if (argv.length === 0) fail('cmd', 'Give the program to run, e.g. "/bin/sh".');
     const cmd = argv.map((a, i) => noNul(a, `cmd[${i}]`));
     return toCommandLine([
-      'docker', 'exec',
+      'docker',
+      'exec',
       ...(opts.tty ? ['-it'] : []),
       ...(opts.user !== undefined ? ['-u', validateUser(opts.user, 'user')] : []),
       validateContainerRef(ref, 'id'),
@@ -144,7 +150,10 @@ export const dockerCommands = {
     if (!withContext) return `${toCommandLine([...argv, '-'])} < Dockerfile`;
     const dockerfile = opts.dockerfile ?? 'Dockerfile';
     if (!/^[A-Za-z0-9._/-]{1,1024}$/.test(dockerfile) || dockerfile.split('/').includes('..')) {
-      fail('dockerfile', `${show(dockerfile)} is not a Dockerfile path inside the context; use letters, digits, ".", "_", "-" and "/", without "..".`);
+      fail(
+        'dockerfile',
+        `${show(dockerfile)} is not a Dockerfile path inside the context; use letters, digits, ".", "_", "-" and "/", without "..".`,
+      );
     }
     return toCommandLine([...argv, '-f', dockerfile, '.']);
   },
@@ -167,7 +176,8 @@ export const dockerCommands = {
       argv.push('-d', body.driver);
     }
     for (const [k, v] of Object.entries(body.driverOpts ?? {})) {
-      if (!/^[A-Za-z0-9_.-]{1,128}$/.test(k)) fail('driverOpts', `${show(k)} is not a driver option name; use letters, digits, ".", "_" and "-".`);
+      if (!/^[A-Za-z0-9_.-]{1,128}$/.test(k))
+        fail('driverOpts', `${show(k)} is not a driver option name; use letters, digits, ".", "_" and "-".`);
       argv.push('-o', `${k}=${noNul(v, `driverOpts.${k}`)}`);
     }
     argv.push(...labelArgs(body.labels), validateVolumeName(body.name, 'name'));
@@ -182,7 +192,8 @@ export const dockerCommands = {
   networkCreate(body: CreateNetworkBody): string {
     const argv = ['docker', 'network', 'create'];
     if (body.driver !== undefined) {
-      if (!['bridge', 'macvlan', 'ipvlan', 'overlay'].includes(body.driver)) fail('driver', `${show(body.driver)} is not a network driver; use bridge, macvlan, ipvlan or overlay.`);
+      if (!['bridge', 'macvlan', 'ipvlan', 'overlay'].includes(body.driver))
+        fail('driver', `${show(body.driver)} is not a network driver; use bridge, macvlan, ipvlan or overlay.`);
       argv.push('-d', body.driver);
     }
     if (body.subnet !== undefined) argv.push('--subnet', cidr(body.subnet, 'subnet'));
@@ -198,12 +209,23 @@ export const dockerCommands = {
   },
   networkConnect(net: string, container: string, aliases: readonly string[] = []): string {
     const aliasArgs = aliases.flatMap((a, i) => ['--alias', validateHostname(a, `aliases[${i}]`)]);
-    return toCommandLine(['docker', 'network', 'connect', ...aliasArgs, validateNetworkName(net, 'network'), validateContainerRef(container, 'container')]);
+    return toCommandLine([
+      'docker',
+      'network',
+      'connect',
+      ...aliasArgs,
+      validateNetworkName(net, 'network'),
+      validateContainerRef(container, 'container'),
+    ]);
   },
   networkDisconnect(net: string, container: string, force = false): string {
     return toCommandLine([
-      'docker', 'network', 'disconnect', ...(force ? ['-f'] : []),
-      validateNetworkName(net, 'network'), validateContainerRef(container, 'container'),
+      'docker',
+      'network',
+      'disconnect',
+      ...(force ? ['-f'] : []),
+      validateNetworkName(net, 'network'),
+      validateContainerRef(container, 'container'),
     ]);
   },
   networkRm(net: string): string {

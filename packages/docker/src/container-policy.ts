@@ -17,7 +17,11 @@ export interface NamespaceJoin {
 export function containerJoins(inspect: any): NamespaceJoin[] {
   const h = inspect?.HostConfig ?? {};
   const out: NamespaceJoin[] = [];
-  for (const [field, mode] of [['network', h.NetworkMode], ['pid', h.PidMode], ['ipc', h.IpcMode]] as const) {
+  for (const [field, mode] of [
+    ['network', h.NetworkMode],
+    ['pid', h.PidMode],
+    ['ipc', h.IpcMode],
+  ] as const) {
     const container = joinedContainer(mode);
     if (container) out.push({ field, container });
   }
@@ -40,7 +44,11 @@ const DEFAULT_RUNTIMES = new Set(['runc', 'io.containerd.runc.v2']);
  * Not judged here (the server does, on the engine): bind sources after resolving symlinks, the
  * driver options of named volumes, and the containers it joins (`opts.allowedJoins`).
  */
-export function checkContainerPolicy(inspect: any, policy: DockerPolicy, opts: PolicyOptions): PolicyResult & { settings: CreateContainerBody } {
+export function checkContainerPolicy(
+  inspect: any,
+  policy: DockerPolicy,
+  opts: PolicyOptions,
+): PolicyResult & { settings: CreateContainerBody } {
   const settings = settingsFromInspect(inspect);
   const { refusals, warnings } = checkPolicy(settings, policy, opts);
   const refuse = (field: string, allowed: boolean, risk: string): void => {
@@ -54,19 +62,32 @@ export function checkContainerPolicy(inspect: any, policy: DockerPolicy, opts: P
   for (const join of containerJoins(inspect)) {
     if (join.field === 'network') continue; // checkPolicy judged it from the settings
     if (!(opts.allowedJoins ?? []).includes(join.container)) {
-      refuse(join.field, false, `it shares the ${join.field.toUpperCase()} namespace of ${show(join.container)} (--${join.field} container:…)`);
+      refuse(
+        join.field,
+        false,
+        `it shares the ${join.field.toUpperCase()} namespace of ${show(join.container)} (--${join.field} container:…)`,
+      );
     }
   }
-  const securityOpt: string[] = Array.isArray(h.SecurityOpt) ? h.SecurityOpt.filter((o: unknown): o is string => typeof o === 'string') : [];
-  for (const o of securityOpt.filter((x) => UNCONFINED.test(x))) refuse('securityOpt', policy.allowPrivileged, `--security-opt ${o} switches a confinement off`);
+  const securityOpt: string[] = Array.isArray(h.SecurityOpt)
+    ? h.SecurityOpt.filter((o: unknown): o is string => typeof o === 'string')
+    : [];
+  for (const o of securityOpt.filter((x) => UNCONFINED.test(x)))
+    refuse('securityOpt', policy.allowPrivileged, `--security-opt ${o} switches a confinement off`);
   // A profile of one's own can allow everything the default forbids; inspect shows seccomp's JSON inline.
   for (const o of securityOpt.filter((x) => !UNCONFINED.test(x) && CUSTOM_CONFINEMENT.test(x))) {
-    refuse('securityOpt', policy.allowPrivileged, `--security-opt ${show(o.length > 60 ? `${o.slice(0, 60)}…` : o)} replaces the default confinement with a profile of its own`);
+    refuse(
+      'securityOpt',
+      policy.allowPrivileged,
+      `--security-opt ${show(o.length > 60 ? `${o.slice(0, 60)}…` : o)} replaces the default confinement with a profile of its own`,
+    );
   }
   if (typeof h.Runtime === 'string' && h.Runtime !== '' && !DEFAULT_RUNTIMES.has(h.Runtime)) {
     refuse('runtime', policy.allowPrivileged, `it runs under the ${show(h.Runtime)} runtime instead of the engine's default`);
   }
-  if (Array.isArray(h.DeviceCgroupRules) && h.DeviceCgroupRules.length) refuse('devices', policy.allowDevices, 'it has device cgroup rules (--device-cgroup-rule)');
-  if (Array.isArray(h.DeviceRequests) && h.DeviceRequests.length) refuse('devices', policy.allowDevices, 'it requests host devices such as GPUs (--gpus)');
+  if (Array.isArray(h.DeviceCgroupRules) && h.DeviceCgroupRules.length)
+    refuse('devices', policy.allowDevices, 'it has device cgroup rules (--device-cgroup-rule)');
+  if (Array.isArray(h.DeviceRequests) && h.DeviceRequests.length)
+    refuse('devices', policy.allowDevices, 'it requests host devices such as GPUs (--gpus)');
   return { refusals, warnings, settings };
 }

@@ -60,7 +60,11 @@ export function toCreateOptions(body: CreateContainerBody): CreateOptions {
         case 'bind':
           return { Type: 'bind', Source: validateHostPath(m.source, `mounts[${i}].source`), Target, ReadOnly: m.readOnly === true };
         case 'tmpfs':
-          return { Type: 'tmpfs', Target, ...(m.size !== undefined ? { TmpfsOptions: { SizeBytes: parseSize(m.size, `mounts[${i}].size`) } } : {}) };
+          return {
+            Type: 'tmpfs',
+            Target,
+            ...(m.size !== undefined ? { TmpfsOptions: { SizeBytes: parseSize(m.size, `mounts[${i}].size`) } } : {}),
+          };
       }
     });
   }
@@ -75,7 +79,7 @@ export function toCreateOptions(body: CreateContainerBody): CreateOptions {
   if (body.restart) {
     hostConfig.RestartPolicy = {
       Name: body.restart.name,
-      MaximumRetryCount: body.restart.name === 'on-failure' ? body.restart.maxRetries ?? 0 : 0,
+      MaximumRetryCount: body.restart.name === 'on-failure' ? (body.restart.maxRetries ?? 0) : 0,
     };
   }
   if (body.memory !== undefined) hostConfig.Memory = parseSize(body.memory, 'memory');

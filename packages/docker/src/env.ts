@@ -12,7 +12,8 @@ export function hideEnvValues(env: readonly string[]): string[] {
   return env.map((e) => (e.includes('=') ? `${envName(e)}=${HIDDEN_ENV_VALUE}` : e));
 }
 
-const SECRET_NAME = /pass(word|wd|phrase)?|pwd|secret|token|credential|api[_.-]?key|access[_.-]?key|private[_.-]?key|auth|session|cookie|signature|salt|(^|[_.-])key$|dsn/i;
+const SECRET_NAME =
+  /pass(word|wd|phrase)?|pwd|secret|token|credential|api[_.-]?key|access[_.-]?key|private[_.-]?key|auth|session|cookie|signature|salt|(^|[_.-])key$|dsn/i;
 
 /**
  * Values that are credentials whatever their variable is called: URLs with a password, PEM keys,
@@ -84,7 +85,7 @@ function hideBuildArgs(rest: string, count: number): string {
     if (!m) break;
     out.push(`${m[0]}${HIDDEN_ENV_VALUE}`);
     s = s.slice(m[0].length);
-    const end = i < count - 1 ? s.search(/\s[A-Za-z_][A-Za-z0-9_.-]*=/) : (SHELL_AFTER.exec(s) ?? /\s/.exec(s))?.index ?? -1;
+    const end = i < count - 1 ? s.search(/\s[A-Za-z_][A-Za-z0-9_.-]*=/) : ((SHELL_AFTER.exec(s) ?? /\s/.exec(s))?.index ?? -1);
     s = end < 0 ? '' : s.slice(end + 1);
   }
   return [...out, s].filter(Boolean).join(' ');

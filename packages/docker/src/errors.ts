@@ -21,7 +21,7 @@ export function fail(field: string, detail: string): never {
 
 /** A value as it appears in a message: quoted, with invisible characters spelled out, shortened. */
 export function show(value: unknown): string {
-  if (typeof value !== 'string') return value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value);
+  if (typeof value !== 'string') return value === undefined ? 'nothing' : (JSON.stringify(value) ?? String(value));
   const s = value.length > 80 ? `${value.slice(0, 77)}…` : value;
   return JSON.stringify(s);
 }

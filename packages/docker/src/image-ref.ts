@@ -47,7 +47,11 @@ function checkDomain(domain: string, field: string, ref: string): void {
     port = m[2]!;
   }
   const hostOk = IPV6_HOST.test(host) || (host.length > 0 && host.split('.').every((c) => DOMAIN_COMPONENT.test(c)));
-  if (!hostOk) fail(field, `${show(ref)} has an invalid registry ${show(domain)}; a registry is a host name with an optional :port, e.g. "registry.example.org:5000".`);
+  if (!hostOk)
+    fail(
+      field,
+      `${show(ref)} has an invalid registry ${show(domain)}; a registry is a host name with an optional :port, e.g. "registry.example.org:5000".`,
+    );
   if (port !== null && (!PORT.test(port) || Number(port) < 1 || Number(port) > 65535)) {
     fail(field, `${show(ref)} has an invalid registry port ${show(port)}; use a number from 1 to 65535.`);
   }
@@ -59,7 +63,10 @@ export function parseImageRef(ref: unknown, field = 'image'): ImageRef {
   if (s.length > 512) fail(field, `Image reference is ${s.length} characters long; the limit is 512.`);
   const bad = firstBadChar(s, /[A-Za-z0-9._:/@+\-[\]]/);
   if (bad !== undefined) {
-    fail(field, `${show(s)} contains ${describeChar(bad)}; an image reference is [registry/]name[:tag][@digest] with letters, digits and . _ - / : @.`);
+    fail(
+      field,
+      `${show(s)} contains ${describeChar(bad)}; an image reference is [registry/]name[:tag][@digest] with letters, digits and . _ - / : @.`,
+    );
   }
 
   let rest = s;
@@ -68,7 +75,8 @@ export function parseImageRef(ref: unknown, field = 'image'): ImageRef {
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!DIGEST.test(digest)) fail(field, `${show(s)} has an invalid digest ${show(digest)}; a digest looks like "sha256:" followed by 64 hex digits.`);
+    if (!DIGEST.test(digest))
+      fail(field, `${show(s)} has an invalid digest ${show(digest)}; a digest looks like "sha256:" followed by 64 hex digits.`);
   }
 
   let tag: string | null = null;
@@ -77,7 +85,10 @@ export function parseImageRef(ref: unknown, field = 'image'): ImageRef {
     tag = rest.slice(lastColon + 1);
     rest = rest.slice(0, lastColon);
     if (!TAG.test(tag)) {
-      fail(field, `${show(s)} has an invalid tag ${show(tag)}; a tag is up to 128 letters, digits, "_", "." and "-", not starting with "." or "-".`);
+      fail(
+        field,
+        `${show(s)} has an invalid tag ${show(tag)}; a tag is up to 128 letters, digits, "_", "." and "-", not starting with "." or "-".`,
+      );
     }
   }
 
@@ -91,9 +102,13 @@ export function parseImageRef(ref: unknown, field = 'image'): ImageRef {
   }
   for (const c of components) {
     if (c === '') fail(field, `${show(s)} has an empty path component; remove the extra "/".`);
-    if (c !== c.toLowerCase()) fail(field, `${show(s)} contains uppercase letters; repository names must be lowercase (tags may use uppercase).`);
+    if (c !== c.toLowerCase())
+      fail(field, `${show(s)} contains uppercase letters; repository names must be lowercase (tags may use uppercase).`);
     if (!PATH_COMPONENT.test(c)) {
-      fail(field, `${show(s)} has an invalid path component ${show(c)}; use lowercase letters and digits, separated by single ".", "_", "__" or "-".`);
+      fail(
+        field,
+        `${show(s)} has an invalid path component ${show(c)}; use lowercase letters and digits, separated by single ".", "_", "__" or "-".`,
+      );
     }
   }
   const repository = components.join('/');

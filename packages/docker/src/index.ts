@@ -32,7 +32,15 @@ export { settingsFromInspect, droppedInspectSettings } from './inspect-settings.
 export { DOCKER_SOCKET_PATHS, type PolicyOptions, type PolicyResult, checkPolicy, joinedContainer } from './policy.js';
 export { checkVolumePolicy, volumeBindDevice } from './volume-policy.js';
 export { type NamespaceField, type NamespaceJoin, checkContainerPolicy, containerJoins } from './container-policy.js';
-export { HIDDEN_ENV_VALUE, envName, hideBuildStepValues, hideEnvValues, hideHistoryValues, isSensitiveEnv, sensitiveEnvNames } from './env.js';
+export {
+  HIDDEN_ENV_VALUE,
+  envName,
+  hideBuildStepValues,
+  hideEnvValues,
+  hideHistoryValues,
+  isSensitiveEnv,
+  sensitiveEnvNames,
+} from './env.js';
 export { dockerCommands } from './commands.js';
 export { computeStatsPoint } from './stats.js';
 export { type LogFrame, type LogStreamName, DockerLogDemuxer, splitTimestamp } from './logs.js';

@@ -25,12 +25,14 @@ function portsFrom(bindings: any): string[] {
     if (!m || !Array.isArray(list)) continue;
     for (const b of list) {
       const hostPort = b?.HostPort ? Number(b.HostPort) : null;
-      out.push(formatPortSpec({
-        hostIp: b?.HostIp ? String(b.HostIp) : null,
-        hostPort: hostPort !== null && Number.isInteger(hostPort) && hostPort > 0 ? hostPort : null,
-        containerPort: Number(m[1]),
-        protocol: (m[2] ?? 'tcp') as PortProtocol,
-      }));
+      out.push(
+        formatPortSpec({
+          hostIp: b?.HostIp ? String(b.HostIp) : null,
+          hostPort: hostPort !== null && Number.isInteger(hostPort) && hostPort > 0 ? hostPort : null,
+          containerPort: Number(m[1]),
+          protocol: (m[2] ?? 'tcp') as PortProtocol,
+        }),
+      );
     }
   }
   return out;
@@ -136,7 +138,13 @@ export function settingsFromInspect(inspect: any, image?: { Config?: any } | nul
   if (host.PidMode === 'host') body.pidHost = true;
   const devices = (Array.isArray(host.Devices) ? host.Devices : [])
     .filter((d: any) => d?.PathOnHost)
-    .map((d: any) => formatDevice({ pathOnHost: d.PathOnHost, pathInContainer: d.PathInContainer || d.PathOnHost, permissions: d.CgroupPermissions || 'rwm' }));
+    .map((d: any) =>
+      formatDevice({
+        pathOnHost: d.PathOnHost,
+        pathInContainer: d.PathInContainer || d.PathOnHost,
+        permissions: d.CgroupPermissions || 'rwm',
+      }),
+    );
   if (devices.length) body.devices = devices;
   if (config.Tty) body.tty = true;
   if (host.AutoRemove) body.autoRemove = true;
@@ -151,7 +159,8 @@ export function settingsFromInspect(inspect: any, image?: { Config?: any } | nul
 export function droppedInspectSettings(inspect: any): string[] {
   const h = inspect?.HostConfig ?? {};
   const out: string[] = [];
-  const nonEmpty = (v: unknown): boolean => (Array.isArray(v) ? v.length > 0 : v !== null && typeof v === 'object' ? Object.keys(v).length > 0 : false);
+  const nonEmpty = (v: unknown): boolean =>
+    Array.isArray(v) ? v.length > 0 : v !== null && typeof v === 'object' ? Object.keys(v).length > 0 : false;
   if (nonEmpty(h.Dns)) out.push('--dns');
   if (nonEmpty(h.DnsSearch)) out.push('--dns-search');
   if (nonEmpty(h.DnsOptions)) out.push('--dns-option');
@@ -171,7 +180,8 @@ export function droppedInspectSettings(inspect: any): string[] {
   if (h.Runtime && h.Runtime !== 'runc') out.push(`--runtime ${h.Runtime}`);
   for (const mode of ['IpcMode', 'UTSMode', 'UsernsMode', 'CgroupnsMode'] as const) {
     const v = h[mode];
-    if (typeof v === 'string' && (v === 'host' || v.startsWith('container:'))) out.push(`--${mode.replace(/Mode$/, '').toLowerCase()} ${v}`);
+    if (typeof v === 'string' && (v === 'host' || v.startsWith('container:')))
+      out.push(`--${mode.replace(/Mode$/, '').toLowerCase()} ${v}`);
   }
   if (typeof h.PidMode === 'string' && h.PidMode.startsWith('container:')) out.push(`--pid ${h.PidMode}`);
   if (h.LogConfig?.Type && nonEmpty(h.LogConfig.Config)) out.push(`--log-driver ${h.LogConfig.Type} options`);
@@ -180,7 +190,8 @@ export function droppedInspectSettings(inspect: any): string[] {
   const mode = typeof h.NetworkMode === 'string' ? h.NetworkMode : '';
   const extra = networks.filter((n) => n !== mode && !(mode === 'default' && n === 'bridge'));
   if (extra.length) out.push(`--network ${extra.join(', ')} (only the first network is kept)`);
-  if (Object.values(inspect?.NetworkSettings?.Networks ?? {}).some((n: any) => n?.IPAMConfig?.IPv4Address || n?.IPAMConfig?.IPv6Address)) out.push('--ip');
+  if (Object.values(inspect?.NetworkSettings?.Networks ?? {}).some((n: any) => n?.IPAMConfig?.IPv4Address || n?.IPAMConfig?.IPv6Address))
+    out.push('--ip');
   const bindings = Object.keys(h.PortBindings ?? {}).filter((k) => /-/.test(k));
   if (bindings.length) out.push('port ranges');
   return out;

@@ -65,7 +65,7 @@ export function checkPolicy(body: CreateContainerBody, policy: DockerPolicy, opt
   const refuse = (msg: string): void => {
     if (!opts.isAdmin) refusals.push(msg);
   };
-  const needsAdmin = 'needs an administrator (this engine\'s policy does not allow it)';
+  const needsAdmin = "needs an administrator (this engine's policy does not allow it)";
   const sockets = [...DOCKER_SOCKET_PATHS, ...(opts.dockerSocketPaths ?? [])].map((s) => normalizedOrNull(s) ?? s);
 
   if (body.privileged) {
@@ -73,18 +73,22 @@ export function checkPolicy(body: CreateContainerBody, policy: DockerPolicy, opt
     if (!policy.allowPrivileged) refuse(`privileged: privileged mode ${needsAdmin}.`);
   }
   if (body.pidHost) {
-    warnings.push('pidHost: sharing the host\'s process namespace lets the container see and signal every process on the host.');
+    warnings.push("pidHost: sharing the host's process namespace lets the container see and signal every process on the host.");
     if (!policy.allowHostNamespaces) refuse(`pidHost: sharing the host's process namespace (--pid host) ${needsAdmin}.`);
   }
   if (body.network === 'host') {
-    warnings.push('network: the host network gives the container the host\'s interfaces and ports, including services bound to localhost.');
+    warnings.push("network: the host network gives the container the host's interfaces and ports, including services bound to localhost.");
     if (!policy.allowHostNamespaces) refuse(`network: using the host's network namespace (--network host) ${needsAdmin}.`);
   }
   const joined = joinedContainer(body.network);
   if (joined !== null) {
-    warnings.push(`network: the container shares the network stack of ${show(joined)}: its interfaces, ports and whatever that container can reach.`);
+    warnings.push(
+      `network: the container shares the network stack of ${show(joined)}: its interfaces, ports and whatever that container can reach.`,
+    );
     if (!(opts.allowedJoins ?? []).includes(joined)) {
-      refuse(`network: joining the network namespace of ${show(joined)} needs an administrator unless that container is one you could have created on this engine.`);
+      refuse(
+        `network: joining the network namespace of ${show(joined)} needs an administrator unless that container is one you could have created on this engine.`,
+      );
     }
   }
   (body.devices ?? []).forEach((d, i) => {
@@ -95,7 +99,9 @@ export function checkPolicy(body: CreateContainerBody, policy: DockerPolicy, opt
   (body.capAdd ?? []).forEach((c, i) => {
     const cap = c.toUpperCase().replace(/^CAP_/, '');
     if (cap === 'ALL' || cap === 'SYS_ADMIN') {
-      warnings.push(`capAdd[${i}]: ${cap === 'ALL' ? 'adding every capability' : 'SYS_ADMIN'} gives the container close to root on the host.`);
+      warnings.push(
+        `capAdd[${i}]: ${cap === 'ALL' ? 'adding every capability' : 'SYS_ADMIN'} gives the container close to root on the host.`,
+      );
     }
     if (cap === 'ALL') refuse(`capAdd[${i}]: adding every capability (ALL) needs an administrator.`);
     else if (!allowedCaps.has(cap)) refuse(`capAdd[${i}]: adding the capability ${cap} ${needsAdmin}.`);
@@ -112,7 +118,9 @@ export function checkPolicy(body: CreateContainerBody, policy: DockerPolicy, opt
     }
     const socket = exposedSocket(source, sockets);
     if (source === '/') {
-      warnings.push(`${field}: binding "/" gives the container the host's whole file system${m.readOnly ? ' (read-only, but secrets included)' : ''}.`);
+      warnings.push(
+        `${field}: binding "/" gives the container the host's whole file system${m.readOnly ? ' (read-only, but secrets included)' : ''}.`,
+      );
       refuse(`${field}: binding "/" into a container needs an administrator.`);
     } else if (socket !== undefined) {
       warnings.push(`${field}: binding ${show(source)} exposes the engine socket ${show(socket)}; access to it equals root on the host.`);

@@ -65,7 +65,8 @@ export function parsePortSpec(spec: unknown, field = 'ports'): PortSpec {
   let ports: string[];
   if (rest.startsWith('[')) {
     const close = rest.indexOf(']');
-    if (close < 0 || rest[close + 1] !== ':') fail(field, `${show(s)} is not a port specification; ${USAGE} (IPv6 addresses in brackets: "[::1]:8080:80").`);
+    if (close < 0 || rest[close + 1] !== ':')
+      fail(field, `${show(s)} is not a port specification; ${USAGE} (IPv6 addresses in brackets: "[::1]:8080:80").`);
     hostIp = rest.slice(1, close);
     if (!isIPv6(hostIp)) fail(field, `${show(s)}: ${show(hostIp)} is not an IPv6 address.`);
     ports = rest.slice(close + 2).split(':');

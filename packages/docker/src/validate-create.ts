@@ -59,10 +59,32 @@ function eachOf<T>(list: readonly T[] | undefined, field: string, check: (item: 
  * here later must pass the engine policy first. Typed so a new contract field cannot be forgotten.
  */
 const CREATE_FIELDS: Record<keyof CreateContainerBody, true> = {
-  image: true, name: true, command: true, entrypoint: true, env: true, ports: true, mounts: true, network: true,
-  networkAliases: true, hostname: true, restart: true, user: true, workingDir: true, labels: true, memory: true,
-  cpus: true, capAdd: true, capDrop: true, noNewPrivileges: true, readOnlyRootfs: true, privileged: true,
-  pidHost: true, devices: true, tty: true, autoRemove: true, start: true,
+  image: true,
+  name: true,
+  command: true,
+  entrypoint: true,
+  env: true,
+  ports: true,
+  mounts: true,
+  network: true,
+  networkAliases: true,
+  hostname: true,
+  restart: true,
+  user: true,
+  workingDir: true,
+  labels: true,
+  memory: true,
+  cpus: true,
+  capAdd: true,
+  capDrop: true,
+  noNewPrivileges: true,
+  readOnlyRootfs: true,
+  privileged: true,
+  pidHost: true,
+  devices: true,
+  tty: true,
+  autoRemove: true,
+  start: true,
 };
 
 /**
@@ -84,17 +106,25 @@ export function validateCreateBody(body: CreateContainerBody): void {
   if (body.network !== undefined) validateNetworkMode(body.network, 'network');
   eachOf(body.ports, 'ports', (p, f) => {
     parsePortSpec(p, f);
-    if (kind === 'container') fail(f, `Ports cannot be published when the container uses another container's network (${show(body.network)}); publish them on that container.`);
+    if (kind === 'container')
+      fail(
+        f,
+        `Ports cannot be published when the container uses another container's network (${show(body.network)}); publish them on that container.`,
+      );
   });
   eachOf(body.networkAliases, 'networkAliases', (a, f) => {
     if (kind !== 'user') {
-      fail(f, `Network aliases work only on user-defined networks, not on ${show(body.network ?? 'bridge')}; create a network and attach the container to it.`);
+      fail(
+        f,
+        `Network aliases work only on user-defined networks, not on ${show(body.network ?? 'bridge')}; create a network and attach the container to it.`,
+      );
     }
     validateHostname(a, f);
   });
   if (body.hostname !== undefined) {
     validateHostname(body.hostname, 'hostname');
-    if (kind === 'container') fail('hostname', `A host name cannot be set when the container uses another container's network (${show(body.network)}).`);
+    if (kind === 'container')
+      fail('hostname', `A host name cannot be set when the container uses another container's network (${show(body.network)}).`);
   }
 
   const targets = new Map<string, number>();
@@ -102,10 +132,12 @@ export function validateCreateBody(body: CreateContainerBody): void {
     if (m === null || typeof m !== 'object') fail(f, 'Each mount must be an object.');
     const known = m.type === 'tmpfs' ? ['type', 'target', 'size', 'source'] : ['type', 'source', 'target', 'readOnly'];
     const extra = Object.keys(m).find((k) => !known.includes(k));
-    if (extra !== undefined) fail(`${f}.${extra}`, `${show(extra)} is not a mount setting Mirador passes on (volume options, propagation…); leave it out.`);
+    if (extra !== undefined)
+      fail(`${f}.${extra}`, `${show(extra)} is not a mount setting Mirador passes on (volume options, propagation…); leave it out.`);
     const target = validateContainerPath(m.target, `${f}.target`);
     const previous = targets.get(target);
-    if (previous !== undefined) fail(`${f}.target`, `${show(target)} is already used by mounts[${previous}]; each mount needs its own target.`);
+    if (previous !== undefined)
+      fail(`${f}.target`, `${show(target)} is already used by mounts[${previous}]; each mount needs its own target.`);
     targets.set(target, targets.size);
     switch (m.type) {
       case 'volume':
@@ -115,7 +147,8 @@ export function validateCreateBody(body: CreateContainerBody): void {
         validateHostPath(m.source, `${f}.source`);
         break;
       case 'tmpfs':
-        if ('source' in m && (m as { source?: unknown }).source !== undefined) fail(`${f}.source`, 'A tmpfs mount has no source; leave it empty.');
+        if ('source' in m && (m as { source?: unknown }).source !== undefined)
+          fail(`${f}.source`, 'A tmpfs mount has no source; leave it empty.');
         if (m.size !== undefined) parseSize(m.size, `${f}.size`);
         break;
       default:
@@ -129,8 +162,10 @@ export function validateCreateBody(body: CreateContainerBody): void {
       fail('restart.name', `${show(name)} is not a restart policy; use "no", "always", "unless-stopped" or "on-failure".`);
     }
     if (maxRetries !== undefined) {
-      if (!Number.isInteger(maxRetries) || maxRetries < 0) fail('restart.maxRetries', 'The number of retries must be a whole number, 0 or more.');
-      if (maxRetries > 0 && name !== 'on-failure') fail('restart.maxRetries', `A maximum number of retries only applies to the "on-failure" policy, not to ${show(name)}.`);
+      if (!Number.isInteger(maxRetries) || maxRetries < 0)
+        fail('restart.maxRetries', 'The number of retries must be a whole number, 0 or more.');
+      if (maxRetries > 0 && name !== 'on-failure')
+        fail('restart.maxRetries', `A maximum number of retries only applies to the "on-failure" policy, not to ${show(name)}.`);
     }
   }
   if (body.user !== undefined) validateUser(body.user, 'user');

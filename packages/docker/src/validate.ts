@@ -58,7 +58,10 @@ export function validateHostname(name: unknown, field = 'hostname'): string {
   if (bad !== undefined) fail(field, `Host name ${show(s)} contains ${describeChar(bad)}; use letters, digits, "-" and ".".`);
   for (const label of s.split('.')) {
     if (!HOST_LABEL.test(label)) {
-      fail(field, `Host name ${show(s)} is not valid; each dot-separated part must be 1 to 63 letters, digits or "-", not starting or ending with "-".`);
+      fail(
+        field,
+        `Host name ${show(s)} is not valid; each dot-separated part must be 1 to 63 letters, digits or "-", not starting or ending with "-".`,
+      );
     }
   }
   return s;
@@ -77,7 +80,10 @@ export function validateUser(user: unknown, field = 'user'): string {
   const s = requireString(user, field, 'User');
   const parts = s.split(':');
   if (s.length === 0 || parts.length > 2 || !parts.every(validUserPart)) {
-    fail(field, `${show(s)} is not a user; use a user name or numeric uid, optionally followed by ":" and a group name or gid (e.g. "1000:1000" or "www-data").`);
+    fail(
+      field,
+      `${show(s)} is not a user; use a user name or numeric uid, optionally followed by ":" and a group name or gid (e.g. "1000:1000" or "www-data").`,
+    );
   }
   return s;
 }
@@ -122,12 +128,47 @@ export function validateLabels(labels: unknown, field = 'labels'): Record<string
 /** Linux capabilities (capabilities(7), up to 6.x) without the `CAP_` prefix, plus docker's `ALL`. */
 export const LINUX_CAPABILITIES: readonly string[] = [
   'ALL',
-  'AUDIT_CONTROL', 'AUDIT_READ', 'AUDIT_WRITE', 'BLOCK_SUSPEND', 'BPF', 'CHECKPOINT_RESTORE', 'CHOWN',
-  'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'IPC_LOCK', 'IPC_OWNER', 'KILL', 'LEASE',
-  'LINUX_IMMUTABLE', 'MAC_ADMIN', 'MAC_OVERRIDE', 'MKNOD', 'NET_ADMIN', 'NET_BIND_SERVICE',
-  'NET_BROADCAST', 'NET_RAW', 'PERFMON', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYSLOG',
-  'SYS_ADMIN', 'SYS_BOOT', 'SYS_CHROOT', 'SYS_MODULE', 'SYS_NICE', 'SYS_PACCT', 'SYS_PTRACE',
-  'SYS_RAWIO', 'SYS_RESOURCE', 'SYS_TIME', 'SYS_TTY_CONFIG', 'WAKE_ALARM',
+  'AUDIT_CONTROL',
+  'AUDIT_READ',
+  'AUDIT_WRITE',
+  'BLOCK_SUSPEND',
+  'BPF',
+  'CHECKPOINT_RESTORE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'DAC_READ_SEARCH',
+  'FOWNER',
+  'FSETID',
+  'IPC_LOCK',
+  'IPC_OWNER',
+  'KILL',
+  'LEASE',
+  'LINUX_IMMUTABLE',
+  'MAC_ADMIN',
+  'MAC_OVERRIDE',
+  'MKNOD',
+  'NET_ADMIN',
+  'NET_BIND_SERVICE',
+  'NET_BROADCAST',
+  'NET_RAW',
+  'PERFMON',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYSLOG',
+  'SYS_ADMIN',
+  'SYS_BOOT',
+  'SYS_CHROOT',
+  'SYS_MODULE',
+  'SYS_NICE',
+  'SYS_PACCT',
+  'SYS_PTRACE',
+  'SYS_RAWIO',
+  'SYS_RESOURCE',
+  'SYS_TIME',
+  'SYS_TTY_CONFIG',
+  'WAKE_ALARM',
 ];
 const CAPABILITY_SET = new Set(LINUX_CAPABILITIES);
 
@@ -142,9 +183,42 @@ export function validateCapability(cap: unknown, field = 'capAdd'): string {
 }
 
 const SIGNAL_NAMES = new Set([
-  'ABRT', 'ALRM', 'BUS', 'CHLD', 'CLD', 'CONT', 'FPE', 'HUP', 'ILL', 'INT', 'IO', 'IOT', 'KILL', 'PIPE',
-  'POLL', 'PROF', 'PWR', 'QUIT', 'SEGV', 'STKFLT', 'STOP', 'SYS', 'TERM', 'TRAP', 'TSTP', 'TTIN', 'TTOU',
-  'URG', 'USR1', 'USR2', 'VTALRM', 'WINCH', 'XCPU', 'XFSZ', 'RTMIN', 'RTMAX',
+  'ABRT',
+  'ALRM',
+  'BUS',
+  'CHLD',
+  'CLD',
+  'CONT',
+  'FPE',
+  'HUP',
+  'ILL',
+  'INT',
+  'IO',
+  'IOT',
+  'KILL',
+  'PIPE',
+  'POLL',
+  'PROF',
+  'PWR',
+  'QUIT',
+  'SEGV',
+  'STKFLT',
+  'STOP',
+  'SYS',
+  'TERM',
+  'TRAP',
+  'TSTP',
+  'TTIN',
+  'TTOU',
+  'URG',
+  'USR1',
+  'USR2',
+  'VTALRM',
+  'WINCH',
+  'XCPU',
+  'XFSZ',
+  'RTMIN',
+  'RTMAX',
 ]);
 
 /** `term`, `SIGTERM` → `SIGTERM`; `RTMIN+3` → `SIGRTMIN+3`; `9` → `9` (1–64). */

@@ -20,7 +20,9 @@ describe('dockerCommands', () => {
     expect(c.rm('web', { force: true, volumes: true })).toBe('docker rm -f -v web');
     expect(c.rm('web')).toBe('docker rm web');
     expect(c.logs('web', { follow: true, tail: 500, timestamps: true })).toBe('docker logs -f --tail 500 -t web');
-    expect(c.logs('web', { since: '2024-05-01T12:00:00Z', stderr: false })).toBe('docker logs --since 2024-05-01T12:00:00Z web 2>/dev/null');
+    expect(c.logs('web', { since: '2024-05-01T12:00:00Z', stderr: false })).toBe(
+      'docker logs --since 2024-05-01T12:00:00Z web 2>/dev/null',
+    );
     expect(c.logs('web', { stdout: false })).toBe('docker logs web 2>&1 >/dev/null');
     expect(c.top('web')).toBe('docker top web');
     expect(c.exec('web', ['/bin/sh'], { tty: true })).toBe('docker exec -it web /bin/sh');
@@ -32,13 +34,17 @@ describe('dockerCommands', () => {
 
   it('renders image commands', () => {
     expect(c.pull('nginx:1.27')).toBe('docker pull nginx:1.27');
-    expect(c.tag('sha256:0123abcd', 'registry.lab:5000/course/web:1.0')).toBe('docker tag sha256:0123abcd registry.lab:5000/course/web:1.0');
+    expect(c.tag('sha256:0123abcd', 'registry.lab:5000/course/web:1.0')).toBe(
+      'docker tag sha256:0123abcd registry.lab:5000/course/web:1.0',
+    );
     expect(c.push('registry.lab:5000/course/web:1.0')).toBe('docker push registry.lab:5000/course/web:1.0');
     expect(c.rmi('labbox', true)).toBe('docker rmi -f labbox');
     expect(c.imagePrune(false)).toBe('docker image prune -f');
     expect(c.imagePrune(true)).toBe('docker image prune -f -a');
     expect(c.build('x', { dockerfile: 'Dockerfile' })).toBe('docker build -t x -f Dockerfile .');
-    expect(c.build('x:1', { dockerfile: 'docker/web.Dockerfile', pull: true, noCache: true })).toBe('docker build -t x:1 --pull --no-cache -f docker/web.Dockerfile .');
+    expect(c.build('x:1', { dockerfile: 'docker/web.Dockerfile', pull: true, noCache: true })).toBe(
+      'docker build -t x:1 --pull --no-cache -f docker/web.Dockerfile .',
+    );
     expect(c.build('x', {})).toBe('docker build -t x - < Dockerfile');
     expect(c.build('x', { context: true, forceRm: true })).toBe('docker build -t x --force-rm -f Dockerfile .');
     expect(c.load()).toBe('docker load -i images.tar');
@@ -49,12 +55,22 @@ describe('dockerCommands', () => {
   });
 
   it('renders volume and network commands', () => {
-    expect(c.volumeCreate({ name: 'data', driver: 'local', driverOpts: { type: 'tmpfs', device: 'tmpfs' }, labels: { team: 'lab 1' } })).toBe(
-      "docker volume create -d local -o type=tmpfs -o device=tmpfs --label 'team=lab 1' data",
-    );
+    expect(
+      c.volumeCreate({ name: 'data', driver: 'local', driverOpts: { type: 'tmpfs', device: 'tmpfs' }, labels: { team: 'lab 1' } }),
+    ).toBe("docker volume create -d local -o type=tmpfs -o device=tmpfs --label 'team=lab 1' data");
     expect(c.volumeRm('data', true)).toBe('docker volume rm -f data');
     expect(c.volumePrune()).toBe('docker volume prune -f');
-    expect(c.networkCreate({ name: 'lab', driver: 'bridge', subnet: '172.30.0.0/24', gateway: '172.30.0.1', internal: true, attachable: true, icc: false })).toBe(
+    expect(
+      c.networkCreate({
+        name: 'lab',
+        driver: 'bridge',
+        subnet: '172.30.0.0/24',
+        gateway: '172.30.0.1',
+        internal: true,
+        attachable: true,
+        icc: false,
+      }),
+    ).toBe(
       'docker network create -d bridge --subnet 172.30.0.0/24 --gateway 172.30.0.1 --internal --attachable -o com.docker.network.bridge.enable_icc=false lab',
     );
     expect(c.networkCreate({ name: 'lab', icc: true })).toBe('docker network create lab');

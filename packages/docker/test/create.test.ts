@@ -3,7 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { dockerRunCommand, toCreateOptions, validateCreateBody } from '../src/index.js';
 import { validationError } from './helpers.js';
 
-const web: CreateContainerBody = { image: 'labbox', name: 'web', ports: ['8080:80'], readOnlyRootfs: true, capDrop: ['ALL'], command: ['httpd', '-f', '-p', '80'] };
+const web: CreateContainerBody = {
+  image: 'labbox',
+  name: 'web',
+  ports: ['8080:80'],
+  readOnlyRootfs: true,
+  capDrop: ['ALL'],
+  command: ['httpd', '-f', '-p', '80'],
+};
 
 const full: CreateContainerBody = {
   image: 'registry.lab:5000/course/web:1.0',
@@ -50,11 +57,35 @@ describe('validateCreateBody', () => {
     [{ env: ['A=1', 'B=2', 'bad key=1'] }, 'env[2]'],
     [{ ports: ['80', '8080:abc'] }, 'ports[1]'],
     [{ ports: ['70000'] }, 'ports[0]'],
-    [{ mounts: [{ type: 'volume', source: 'data', target: '/d' }, { type: 'bind', source: '../etc', target: '/e' }] }, 'mounts[1].source'],
+    [
+      {
+        mounts: [
+          { type: 'volume', source: 'data', target: '/d' },
+          { type: 'bind', source: '../etc', target: '/e' },
+        ],
+      },
+      'mounts[1].source',
+    ],
     [{ mounts: [{ type: 'volume', source: 'a/b', target: '/d' }] }, 'mounts[0].source'],
     [{ mounts: [{ type: 'volume', source: 'a', target: 'rel' }] }, 'mounts[0].target'],
-    [{ mounts: [{ type: 'volume', target: '/d' }, { type: 'tmpfs', target: '/d/' }] }, 'mounts[1].target'],
-    [{ mounts: [{ type: 'volume', target: '/d' }, { type: 'tmpfs', target: '/t', size: '-1m' }] }, 'mounts[1].size'],
+    [
+      {
+        mounts: [
+          { type: 'volume', target: '/d' },
+          { type: 'tmpfs', target: '/d/' },
+        ],
+      },
+      'mounts[1].target',
+    ],
+    [
+      {
+        mounts: [
+          { type: 'volume', target: '/d' },
+          { type: 'tmpfs', target: '/t', size: '-1m' },
+        ],
+      },
+      'mounts[1].size',
+    ],
     [{ mounts: [{ type: 'tmpfs', target: '/t', source: '/x' } as never] }, 'mounts[0].source'],
     [{ memory: 'lots' }, 'memory'],
     [{ memory: '1m' }, 'memory'],
@@ -139,13 +170,25 @@ describe('toCreateOptions', () => {
   });
 
   it('sets privileged, pid host and several bindings of one port', () => {
-    const { config } = toCreateOptions({ image: 'x', privileged: true, pidHost: true, network: 'host', ports: ['80', '8080:80'], restart: { name: 'always' } });
+    const { config } = toCreateOptions({
+      image: 'x',
+      privileged: true,
+      pidHost: true,
+      network: 'host',
+      ports: ['80', '8080:80'],
+      restart: { name: 'always' },
+    });
     const host = config.HostConfig as Record<string, unknown>;
     expect(host.Privileged).toBe(true);
     expect(host.PidMode).toBe('host');
     expect(host.NetworkMode).toBe('host');
     expect(host.RestartPolicy).toEqual({ Name: 'always', MaximumRetryCount: 0 });
-    expect(host.PortBindings).toEqual({ '80/tcp': [{ HostIp: '', HostPort: '' }, { HostIp: '', HostPort: '8080' }] });
+    expect(host.PortBindings).toEqual({
+      '80/tcp': [
+        { HostIp: '', HostPort: '' },
+        { HostIp: '', HostPort: '8080' },
+      ],
+    });
     expect(config.NetworkingConfig).toBeUndefined();
   });
 
@@ -197,9 +240,16 @@ describe('dockerRunCommand', () => {
   });
 
   it('renders the rest of the options', () => {
-    expect(dockerRunCommand({ image: 'alpine', privileged: true, pidHost: true, network: 'host', restart: { name: 'unless-stopped' }, devices: ['/dev/sdb:/dev/xvdb:r'] })).toBe(
-      'docker run -d --network host --restart unless-stopped --privileged --pid host --device /dev/sdb:/dev/xvdb:r alpine',
-    );
+    expect(
+      dockerRunCommand({
+        image: 'alpine',
+        privileged: true,
+        pidHost: true,
+        network: 'host',
+        restart: { name: 'unless-stopped' },
+        devices: ['/dev/sdb:/dev/xvdb:r'],
+      }),
+    ).toBe('docker run -d --network host --restart unless-stopped --privileged --pid host --device /dev/sdb:/dev/xvdb:r alpine');
     expect(dockerRunCommand({ image: 'alpine', restart: { name: 'no' }, network: 'bridge' })).toBe('docker run -d alpine');
   });
 });

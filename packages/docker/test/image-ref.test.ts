@@ -8,14 +8,35 @@ describe('parseImageRef', () => {
   it.each([
     ['nginx', { registry: null, repository: 'nginx', tag: null, digest: null, normalized: 'nginx:latest' }],
     ['labbox', { registry: null, repository: 'labbox', tag: null, digest: null, normalized: 'labbox:latest' }],
-    ['library/nginx:1.27-alpine', { registry: null, repository: 'library/nginx', tag: '1.27-alpine', digest: null, normalized: 'library/nginx:1.27-alpine' }],
-    ['registry.lab:5000/course/web:1.0', { registry: 'registry.lab:5000', repository: 'course/web', tag: '1.0', digest: null, normalized: 'registry.lab:5000/course/web:1.0' }],
+    [
+      'library/nginx:1.27-alpine',
+      { registry: null, repository: 'library/nginx', tag: '1.27-alpine', digest: null, normalized: 'library/nginx:1.27-alpine' },
+    ],
+    [
+      'registry.lab:5000/course/web:1.0',
+      { registry: 'registry.lab:5000', repository: 'course/web', tag: '1.0', digest: null, normalized: 'registry.lab:5000/course/web:1.0' },
+    ],
     ['localhost/x', { registry: 'localhost', repository: 'x', tag: null, digest: null, normalized: 'localhost/x:latest' }],
-    ['localhost:5000/a_b/c__d/e--f.g', { registry: 'localhost:5000', repository: 'a_b/c__d/e--f.g', tag: null, digest: null, normalized: 'localhost:5000/a_b/c__d/e--f.g:latest' }],
-    [`ghcr.io/o/app@${DIGEST}`, { registry: 'ghcr.io', repository: 'o/app', tag: null, digest: DIGEST, normalized: `ghcr.io/o/app@${DIGEST}` }],
+    [
+      'localhost:5000/a_b/c__d/e--f.g',
+      {
+        registry: 'localhost:5000',
+        repository: 'a_b/c__d/e--f.g',
+        tag: null,
+        digest: null,
+        normalized: 'localhost:5000/a_b/c__d/e--f.g:latest',
+      },
+    ],
+    [
+      `ghcr.io/o/app@${DIGEST}`,
+      { registry: 'ghcr.io', repository: 'o/app', tag: null, digest: DIGEST, normalized: `ghcr.io/o/app@${DIGEST}` },
+    ],
     [`app:v1@${DIGEST}`, { registry: null, repository: 'app', tag: 'v1', digest: DIGEST, normalized: `app:v1@${DIGEST}` }],
     ['app:V1_RC', { registry: null, repository: 'app', tag: 'V1_RC', digest: null, normalized: 'app:V1_RC' }],
-    ['Registry.Example.org/app', { registry: 'Registry.Example.org', repository: 'app', tag: null, digest: null, normalized: 'Registry.Example.org/app:latest' }],
+    [
+      'Registry.Example.org/app',
+      { registry: 'Registry.Example.org', repository: 'app', tag: null, digest: null, normalized: 'Registry.Example.org/app:latest' },
+    ],
     ['[::1]:5000/app:1', { registry: '[::1]:5000', repository: 'app', tag: '1', digest: null, normalized: '[::1]:5000/app:1' }],
   ])('parses %j', (ref, expected) => {
     expect(parseImageRef(ref)).toEqual(expected);

@@ -27,8 +27,19 @@ function fakeInspect(options: ReturnType<typeof toCreateOptions>, image: typeof 
   const img = image?.Config;
   const network: string = h.NetworkMode;
   const mounts = (h.Mounts ?? []).map((m: any) => {
-    if (m.Type === 'volume') return { Type: 'volume', Name: m.Source ?? ANON, Source: `/var/lib/docker/volumes/${m.Source ?? ANON}/_data`, Destination: m.Target, Driver: 'local', Mode: 'z', RW: !m.ReadOnly, Propagation: '' };
-    if (m.Type === 'bind') return { Type: 'bind', Source: m.Source, Destination: m.Target, Mode: '', RW: !m.ReadOnly, Propagation: 'rprivate' };
+    if (m.Type === 'volume')
+      return {
+        Type: 'volume',
+        Name: m.Source ?? ANON,
+        Source: `/var/lib/docker/volumes/${m.Source ?? ANON}/_data`,
+        Destination: m.Target,
+        Driver: 'local',
+        Mode: 'z',
+        RW: !m.ReadOnly,
+        Propagation: '',
+      };
+    if (m.Type === 'bind')
+      return { Type: 'bind', Source: m.Source, Destination: m.Target, Mode: '', RW: !m.ReadOnly, Propagation: 'rprivate' };
     return { Type: 'tmpfs', Source: '', Destination: m.Target, Mode: '', RW: true, Propagation: '' };
   });
   return {
@@ -41,7 +52,7 @@ function fakeInspect(options: ReturnType<typeof toCreateOptions>, image: typeof 
       Tty: c.Tty ?? false,
       OpenStdin: c.OpenStdin ?? false,
       Env: [...(c.Env ?? []), ...(img?.Env ?? [])],
-      Cmd: c.Cmd ?? (c.Entrypoint ? null : img?.Cmd ?? null),
+      Cmd: c.Cmd ?? (c.Entrypoint ? null : (img?.Cmd ?? null)),
       Image: c.Image,
       WorkingDir: c.WorkingDir ?? img?.WorkingDir ?? '',
       Entrypoint: c.Entrypoint ?? img?.Entrypoint ?? null,
@@ -177,14 +188,34 @@ describe('settingsFromInspect', () => {
 describe('droppedInspectSettings', () => {
   it('is empty for what the body covers', () => {
     expect(droppedInspectSettings(fakeInspect(toCreateOptions(body), IMAGE))).toEqual([]);
-    expect(droppedInspectSettings({ HostConfig: { ShmSize: 67108864, LogConfig: { Type: 'json-file', Config: {} }, IpcMode: 'private', Runtime: 'runc' } })).toEqual([]);
+    expect(
+      droppedInspectSettings({
+        HostConfig: { ShmSize: 67108864, LogConfig: { Type: 'json-file', Config: {} }, IpcMode: 'private', Runtime: 'runc' },
+      }),
+    ).toEqual([]);
   });
   it('names what a recreate would lose', () => {
     expect(
       droppedInspectSettings({
-        HostConfig: { NetworkMode: 'lab', Dns: ['1.1.1.1'], ExtraHosts: ['a:1.2.3.4'], Init: true, ShmSize: 1 << 30, IpcMode: 'host', SecurityOpt: ['seccomp=unconfined', 'no-new-privileges:true'] },
+        HostConfig: {
+          NetworkMode: 'lab',
+          Dns: ['1.1.1.1'],
+          ExtraHosts: ['a:1.2.3.4'],
+          Init: true,
+          ShmSize: 1 << 30,
+          IpcMode: 'host',
+          SecurityOpt: ['seccomp=unconfined', 'no-new-privileges:true'],
+        },
         NetworkSettings: { Networks: { lab: {}, other: {} } },
       }),
-    ).toEqual(['--dns', '--add-host', '--init', '--shm-size', '--ipc host', '--security-opt seccomp=unconfined', '--network other (only the first network is kept)']);
+    ).toEqual([
+      '--dns',
+      '--add-host',
+      '--init',
+      '--shm-size',
+      '--ipc host',
+      '--security-opt seccomp=unconfined',
+      '--network other (only the first network is kept)',
+    ]);
   });
 });

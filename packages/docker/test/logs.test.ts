@@ -73,7 +73,10 @@ describe('DockerLogDemuxer', () => {
 
 describe('splitTimestamp', () => {
   it('splits RFC 3339 prefixes', () => {
-    expect(splitTimestamp('2024-05-01T12:00:00.123456789Z hello world')).toEqual({ ts: '2024-05-01T12:00:00.123456789Z', text: 'hello world' });
+    expect(splitTimestamp('2024-05-01T12:00:00.123456789Z hello world')).toEqual({
+      ts: '2024-05-01T12:00:00.123456789Z',
+      text: 'hello world',
+    });
     expect(splitTimestamp('2024-05-01T12:00:00Z ')).toEqual({ ts: '2024-05-01T12:00:00Z', text: '' });
     expect(splitTimestamp('2024-05-01T12:00:00+02:00  indented')).toEqual({ ts: '2024-05-01T12:00:00+02:00', text: ' indented' });
     expect(splitTimestamp('2024-05-01T12:00:00Z')).toEqual({ ts: '2024-05-01T12:00:00Z', text: '' });

@@ -19,12 +19,27 @@ describe('parsePortSpec', () => {
     expect(formatPortSpec(p)).toBe(canonical);
   });
 
-  it.each([...HOSTILE, '', '0', '70000', '8080:70000', '8080:abc', 'abc', '80/icmp', '1.2.3:80:80', '300.0.0.1:80:80', '::1:8080:80', '[::1]80', '[zz]:1:2', '8000-8010:80', ':80', '80:', '1:2:3:4'])(
-    'refuses %j',
-    (spec) => {
-      expect(validationError(() => parsePortSpec(spec, 'ports[1]')).field).toBe('ports[1]');
-    },
-  );
+  it.each([
+    ...HOSTILE,
+    '',
+    '0',
+    '70000',
+    '8080:70000',
+    '8080:abc',
+    'abc',
+    '80/icmp',
+    '1.2.3:80:80',
+    '300.0.0.1:80:80',
+    '::1:8080:80',
+    '[::1]80',
+    '[zz]:1:2',
+    '8000-8010:80',
+    ':80',
+    '80:',
+    '1:2:3:4',
+  ])('refuses %j', (spec) => {
+    expect(validationError(() => parsePortSpec(spec, 'ports[1]')).field).toBe('ports[1]');
+  });
 
   it('names the problem', () => {
     expect(validationError(() => parsePortSpec('8080:abc', 'ports[1]')).message).toBe(
@@ -64,7 +79,9 @@ describe('parseSize', () => {
   });
 
   it('explains negatives', () => {
-    expect(validationError(() => parseSize('-1m', 'mounts[1].size')).message).toMatch(/^mounts\[1\]\.size: "-1m" is not a size; .* Sizes cannot be negative\.$/);
+    expect(validationError(() => parseSize('-1m', 'mounts[1].size')).message).toMatch(
+      /^mounts\[1\]\.size: "-1m" is not a size; .* Sizes cannot be negative\.$/,
+    );
   });
 
   it('formats sizes back', () => {

@@ -60,7 +60,10 @@ describe('LayerProgressTracker (pull)', () => {
 
   it('keeps the first error', () => {
     const t = new LayerProgressTracker();
-    t.update({ errorDetail: { message: 'pull access denied for nope, repository does not exist' }, error: 'pull access denied for nope, repository does not exist' });
+    t.update({
+      errorDetail: { message: 'pull access denied for nope, repository does not exist' },
+      error: 'pull access denied for nope, repository does not exist',
+    });
     t.update({ error: 'second' });
     expect(t.error()).toBe('pull access denied for nope, repository does not exist');
     expect(t.lastStatus()).toBe('second');

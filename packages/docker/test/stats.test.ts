@@ -63,7 +63,16 @@ describe('computeStatsPoint', () => {
       memory_stats: {},
     };
     const p = computeStatsPoint(raw);
-    expect(p).toMatchObject({ cpuPercent: 0, onlineCpus: 1, memoryBytes: 0, memoryLimitBytes: 0, memoryPercent: 0, netRxBytes: 0, blockReadBytes: 0, pids: 0 });
+    expect(p).toMatchObject({
+      cpuPercent: 0,
+      onlineCpus: 1,
+      memoryBytes: 0,
+      memoryLimitBytes: 0,
+      memoryPercent: 0,
+      netRxBytes: 0,
+      blockReadBytes: 0,
+      pids: 0,
+    });
     expect(Number.isNaN(Date.parse(p.at))).toBe(false);
     expect(p.at.startsWith('0001')).toBe(false);
   });

@@ -96,7 +96,9 @@ describe('capabilities and signals', () => {
     expect(validateCapability('net_admin')).toBe('NET_ADMIN');
     expect(validateCapability('CAP_SYS_ADMIN')).toBe('SYS_ADMIN');
     expect(validateCapability('all')).toBe('ALL');
-    expect(validationError(() => validateCapability('NET_ADMINX', 'capAdd[0]')).message).toMatch(/^capAdd\[0\]: "NET_ADMINX" is not a Linux capability/);
+    expect(validationError(() => validateCapability('NET_ADMINX', 'capAdd[0]')).message).toMatch(
+      /^capAdd\[0\]: "NET_ADMINX" is not a Linux capability/,
+    );
     expect(validationError(() => validateCapability('$(id)')).field).toBe('capAdd');
   });
   it('normalizes signals', () => {

@@ -201,7 +201,10 @@ async function captureQemu(lab: LabJson): Promise<void> {
     events.kill('SIGTERM');
   }
   // Other people's domains show up on the shared daemon; keep only ours.
-  const ours = eventText.split('\n').filter((l) => l.includes(`'${vmName}`)).join('\n');
+  const ours = eventText
+    .split('\n')
+    .filter((l) => l.includes(`'${vmName}`))
+    .join('\n');
   save('qemu-events.txt', `${ours}\n`);
   save('qemu-capture.json', `${JSON.stringify(meta, null, 2)}\n`);
 }
@@ -216,7 +219,10 @@ function captureOsinfo(): void {
   const withId = spawnSync('osinfo-query', ['os', '--fields=short-id,name,version,id'], { encoding: 'utf8', env });
   // A slice is enough to pin the id column's format; the full table is ~130 KB.
   const lines = withId.stdout.split('\n');
-  save('osinfo-query-os-with-id.txt', `${[...lines.slice(0, 2), ...lines.slice(2).filter((l) => /debian|alpine|win11/.test(l))].join('\n')}\n`);
+  save(
+    'osinfo-query-os-with-id.txt',
+    `${[...lines.slice(0, 2), ...lines.slice(2).filter((l) => /debian|alpine|win11/.test(l))].join('\n')}\n`,
+  );
 }
 
 async function main(): Promise<void> {

@@ -164,7 +164,8 @@ export function volCreateAsArgv(uri: string, spec: VolCreateSpec): Argv {
   assertVolumeName(spec.name, 'name');
   assertDiskGiB(spec.sizeGiB);
   const format = spec.format ?? 'qcow2';
-  if (format !== 'qcow2' && format !== 'raw') throw new LibvirtValidationError('invalid-value', 'format', 'Disk format must be qcow2 or raw.');
+  if (format !== 'qcow2' && format !== 'raw')
+    throw new LibvirtValidationError('invalid-value', 'format', 'Disk format must be qcow2 or raw.');
   return virsh(uri, 'vol-create-as', spec.pool, spec.name, `${spec.sizeGiB}G`, '--format', format);
 }
 export function volDeleteArgv(uri: string, pool: string, volume: string): Argv {

@@ -19,14 +19,10 @@ import { makeBuilder, type XmlNode } from './xml.js';
 export type DiskFormat = 'qcow2' | 'raw';
 
 export type DomainBoot =
-  | { kind: 'kernel'; kernel: string; initrd?: string; cmdline?: string }
-  | { kind: 'cdrom' }
-  | { kind: 'disk' }
-  | { kind: 'network' };
+  { kind: 'kernel'; kernel: string; initrd?: string; cmdline?: string } | { kind: 'cdrom' } | { kind: 'disk' } | { kind: 'network' };
 
 export type DomainDiskSpec =
-  | { kind: 'volume'; pool: string; volume: string; format?: DiskFormat }
-  | { kind: 'file'; path: string; format?: DiskFormat };
+  { kind: 'volume'; pool: string; volume: string; format?: DiskFormat } | { kind: 'file'; path: string; format?: DiskFormat };
 
 export type DomainNetworkSpec = { kind: 'network'; name: string } | { kind: 'bridge'; name: string } | null;
 

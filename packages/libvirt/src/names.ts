@@ -125,6 +125,10 @@ export function assertKernelCmdline(cmdline: unknown, field = 'cmdline'): assert
 export const OSINFO_ID_PATTERN = /^(?:https?:\/\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9._+-]+)*\/?|[A-Za-z0-9][A-Za-z0-9._+-]{0,63})$/;
 export function assertOsinfoId(id: unknown, field = 'osinfoId'): asserts id is string {
   if (typeof id !== 'string' || !OSINFO_ID_PATTERN.test(id)) {
-    throw new LibvirtValidationError('invalid-value', field, `OS id ${JSON.stringify(id)} is not a libosinfo id (e.g. "http://debian.org/debian/12" or "debian12").`);
+    throw new LibvirtValidationError(
+      'invalid-value',
+      field,
+      `OS id ${JSON.stringify(id)} is not a libosinfo id (e.g. "http://debian.org/debian/12" or "debian12").`,
+    );
   }
 }

@@ -120,10 +120,13 @@ function parseNic(n: XmlNode): DomainNic {
   const type = attr(n, 'type') ?? 'unknown';
   const src = child(n, 'source');
   const source =
-    type === 'network' ? attr(src, 'network')
-    : type === 'bridge' ? attr(src, 'bridge')
-    : type === 'direct' ? attr(src, 'dev')
-    : attr(src, 'network') ?? attr(src, 'bridge') ?? attr(src, 'dev');
+    type === 'network'
+      ? attr(src, 'network')
+      : type === 'bridge'
+        ? attr(src, 'bridge')
+        : type === 'direct'
+          ? attr(src, 'dev')
+          : (attr(src, 'network') ?? attr(src, 'bridge') ?? attr(src, 'dev'));
   return {
     mac: attr(child(n, 'mac'), 'address'),
     type,
@@ -181,7 +184,9 @@ export function parseDomainXml(xml: string): ParsedDomain {
     kernel: text(osNode, 'kernel') || undefined,
     initrd: text(osNode, 'initrd') || undefined,
     cmdline: text(osNode, 'cmdline') || undefined,
-    boot: children(osNode, 'boot').map((b) => attr(b, 'dev')).filter((d): d is string => d !== undefined),
+    boot: children(osNode, 'boot')
+      .map((b) => attr(b, 'dev'))
+      .filter((d): d is string => d !== undefined),
   });
 
   return stripUndefined({

@@ -7,7 +7,8 @@
  * virsh translates these messages: run it with LC_ALL=C (see withCLocale) or nothing will match.
  */
 
-export type LifecycleEvent = 'Defined' | 'Undefined' | 'Started' | 'Suspended' | 'Resumed' | 'Stopped' | 'Shutdown' | 'PMSuspended' | 'Crashed';
+export type LifecycleEvent =
+  'Defined' | 'Undefined' | 'Started' | 'Suspended' | 'Resumed' | 'Stopped' | 'Shutdown' | 'PMSuspended' | 'Crashed';
 
 export interface VirshEvent {
   /** ISO 8601 UTC time from --timestamp (virsh always prints +0000). */

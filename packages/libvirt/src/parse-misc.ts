@@ -9,8 +9,7 @@ export function parseNameList(output: string): string[] {
     .filter((l) => l !== '');
 }
 
-export type DomainStateName =
-  | 'running' | 'idle' | 'paused' | 'in shutdown' | 'shut off' | 'crashed' | 'pmsuspended' | 'no state';
+export type DomainStateName = 'running' | 'idle' | 'paused' | 'in shutdown' | 'shut off' | 'crashed' | 'pmsuspended' | 'no state';
 
 export interface DomainState {
   /** As virsh prints it; one of DomainStateName for any libvirt of the last decade. */
@@ -21,7 +20,10 @@ export interface DomainState {
 
 /** `domstate --reason`: "running (booted)", "shut off (destroyed)". */
 export function parseDomstate(output: string): DomainState {
-  const line = output.split(/\r?\n/).map((l) => l.trim()).find((l) => l !== '');
+  const line = output
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .find((l) => l !== '');
   if (!line) throw new Error('Empty domstate output');
   const m = /^(.*?)\s*\(([^()]*)\)$/.exec(line);
   return m ? { state: m[1]!, reason: m[2]! } : { state: line }; // both groups are required
@@ -50,11 +52,7 @@ export interface Capabilities {
   kvmAvailable: boolean;
 }
 
-const capsParser = makeParser([
-  'capabilities.guest',
-  'capabilities.guest.arch.domain',
-  'capabilities.guest.arch.machine',
-]);
+const capsParser = makeParser(['capabilities.guest', 'capabilities.guest.arch.domain', 'capabilities.guest.arch.machine']);
 
 export function parseCapabilities(xml: string): Capabilities {
   const caps = parseXmlRoot(capsParser, xml, 'capabilities');
@@ -62,7 +60,13 @@ export function parseCapabilities(xml: string): Capabilities {
   const cpu = child(host, 'cpu');
   const guests: CapabilitiesGuest[] = children(caps, 'guest').map((g) => {
     const arch = child(g, 'arch');
-    const domainTypes = [...new Set(children(arch, 'domain').map((d) => attr(d, 'type')).filter((t): t is string => !!t))];
+    const domainTypes = [
+      ...new Set(
+        children(arch, 'domain')
+          .map((d) => attr(d, 'type'))
+          .filter((t): t is string => !!t),
+      ),
+    ];
     const machines = [...new Set(childTexts(arch, 'machine'))];
     return {
       osType: text(g, 'os_type') ?? '',
@@ -128,7 +132,14 @@ export interface VolumeListEntry {
 }
 
 const SIZE_UNITS: Record<string, number> = {
-  B: 1, bytes: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, TiB: 1024 ** 4, PiB: 1024 ** 5, EiB: 1024 ** 6,
+  B: 1,
+  bytes: 1,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+  TiB: 1024 ** 4,
+  PiB: 1024 ** 5,
+  EiB: 1024 ** 6,
 };
 
 /** virsh's pretty sizes ("0.00 B", "196.00 KiB", "1.00 GiB") to bytes. */
@@ -156,7 +167,9 @@ export function parseVolListDetails(output: string): VolumeListEntry[] {
     const tail = /\s(\S+)\s+(\d+(?:\.\d+)? [A-Za-z]+)\s+(\d+(?:\.\d+)? [A-Za-z]+)\s*$/.exec(line);
     if (!tail) continue;
     // All three groups are required, so a successful match has them.
-    const type = tail[1]!, capacity = tail[2]!, allocation = tail[3]!;
+    const type = tail[1]!,
+      capacity = tail[2]!,
+      allocation = tail[3]!;
     const head = line.slice(0, tail.index).replace(/^ /, '').trimEnd();
     const gap = /\s{3,}/.exec(head);
     entries.push({
@@ -201,7 +214,7 @@ export function parseNetworkXml(xml: string): NetworkInfo {
     uuid: text(net, 'uuid') || undefined,
     bridge: attr(child(net, 'bridge'), 'name'),
     // <forward/> without a mode means NAT.
-    forwardMode: forward ? attr(forward, 'mode') ?? 'nat' : undefined,
+    forwardMode: forward ? (attr(forward, 'mode') ?? 'nat') : undefined,
     ips: children(net, 'ip').map((ip) => ({
       family: attr(ip, 'family') === 'ipv6' ? 'ipv6' : 'ipv4',
       address: attr(ip, 'address'),

@@ -71,7 +71,12 @@ function assertInstallUrl(url: unknown): asserts url is string {
       ok = false;
     }
   }
-  if (!ok) throw new LibvirtValidationError('invalid-value', 'source.url', `Install location ${JSON.stringify(url)} must be an http(s), ftp or nfs URL.`);
+  if (!ok)
+    throw new LibvirtValidationError(
+      'invalid-value',
+      'source.url',
+      `Install location ${JSON.stringify(url)} must be an http(s), ftp or nfs URL.`,
+    );
 }
 
 function diskArg(disk: VirtInstallDisk, index: number): string {
@@ -80,14 +85,26 @@ function diskArg(disk: VirtInstallDisk, index: number): string {
     case 'new':
       assertPoolName(disk.pool, `${field}.pool`);
       assertDiskGiB(disk.sizeGiB, `${field}.sizeGiB`);
-      return subOptions([['pool', disk.pool], ['size', String(disk.sizeGiB)], ['format', disk.format ?? 'qcow2'], ['bus', 'virtio']]);
+      return subOptions([
+        ['pool', disk.pool],
+        ['size', String(disk.sizeGiB)],
+        ['format', disk.format ?? 'qcow2'],
+        ['bus', 'virtio'],
+      ]);
     case 'volume':
       assertPoolName(disk.pool, `${field}.pool`);
       assertVolumeName(disk.volume, `${field}.volume`);
-      return subOptions([['vol', `${disk.pool}/${disk.volume}`], ['bus', 'virtio']]);
+      return subOptions([
+        ['vol', `${disk.pool}/${disk.volume}`],
+        ['bus', 'virtio'],
+      ]);
     case 'file':
       assertHostPath(disk.path, `${field}.path`);
-      return subOptions([['path', disk.path], ['format', disk.format], ['bus', 'virtio']]);
+      return subOptions([
+        ['path', disk.path],
+        ['format', disk.format],
+        ['bus', 'virtio'],
+      ]);
     default:
       throw new LibvirtValidationError('invalid-value', field, 'Unknown disk kind.');
   }
@@ -113,7 +130,14 @@ function sourceArgs(source: VirtInstallSource): string[] {
       assertHostPath(source.kernel, 'source.kernel');
       if (source.initrd !== undefined) assertHostPath(source.initrd, 'source.initrd');
       if (source.cmdline !== undefined) assertKernelCmdline(source.cmdline, 'source.cmdline');
-      return ['--boot', subOptions([['kernel', source.kernel], ['initrd', source.initrd], ['kernel_args', source.cmdline]])];
+      return [
+        '--boot',
+        subOptions([
+          ['kernel', source.kernel],
+          ['initrd', source.initrd],
+          ['kernel_args', source.cmdline],
+        ]),
+      ];
     default:
       throw new LibvirtValidationError('invalid-value', 'source', 'Unknown install source.');
   }
@@ -123,12 +147,18 @@ function networkArg(network: VirtInstallNetwork): string {
   if (network === null) return 'none';
   if (network.kind === 'network') {
     assertNetworkName(network.name, 'network.name');
-    return subOptions([['network', network.name], ['model', 'virtio']]);
+    return subOptions([
+      ['network', network.name],
+      ['model', 'virtio'],
+    ]);
   }
   if (network.kind === 'bridge') {
     // Linux interface names: 15 chars, no '/', no whitespace; the network-name rule is stricter still.
     assertNetworkName(network.name, 'network.name');
-    return subOptions([['bridge', network.name], ['model', 'virtio']]);
+    return subOptions([
+      ['bridge', network.name],
+      ['model', 'virtio'],
+    ]);
   }
   throw new LibvirtValidationError('invalid-value', 'network', 'Unknown network kind.');
 }
@@ -152,11 +182,16 @@ export function virtInstallArgv(uri: string, spec: VirtInstallSpec): Argv {
   }
   const argv: Argv = [
     'virt-install',
-    '--connect', uri,
-    '--name', spec.name,
-    '--memory', String(spec.memoryMiB),
-    '--vcpus', String(spec.vcpus),
-    `--${osFlag}`, osValue,
+    '--connect',
+    uri,
+    '--name',
+    spec.name,
+    '--memory',
+    String(spec.memoryMiB),
+    '--vcpus',
+    String(spec.vcpus),
+    `--${osFlag}`,
+    osValue,
   ];
   spec.disks.forEach((d, i) => argv.push('--disk', diskArg(d, i)));
   if (spec.disks.length === 0) argv.push('--disk', 'none');

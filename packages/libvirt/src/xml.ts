@@ -96,13 +96,26 @@ export function toInt(value: string | undefined): number | undefined {
 }
 
 const UNIT_FACTORS: Record<string, number> = {
-  b: 1, bytes: 1,
-  k: 1024, kib: 1024, kb: 1000,
-  m: 1024 ** 2, mib: 1024 ** 2, mb: 1000 ** 2,
-  g: 1024 ** 3, gib: 1024 ** 3, gb: 1000 ** 3,
-  t: 1024 ** 4, tib: 1024 ** 4, tb: 1000 ** 4,
-  p: 1024 ** 5, pib: 1024 ** 5, pb: 1000 ** 5,
-  e: 1024 ** 6, eib: 1024 ** 6, eb: 1000 ** 6,
+  b: 1,
+  bytes: 1,
+  k: 1024,
+  kib: 1024,
+  kb: 1000,
+  m: 1024 ** 2,
+  mib: 1024 ** 2,
+  mb: 1000 ** 2,
+  g: 1024 ** 3,
+  gib: 1024 ** 3,
+  gb: 1000 ** 3,
+  t: 1024 ** 4,
+  tib: 1024 ** 4,
+  tb: 1000 ** 4,
+  p: 1024 ** 5,
+  pib: 1024 ** 5,
+  pb: 1000 ** 5,
+  e: 1024 ** 6,
+  eib: 1024 ** 6,
+  eb: 1000 ** 6,
 };
 
 /** libvirt scaled integers: <memory unit='KiB'>…</memory>; a missing unit means `defaultUnit`. */

@@ -55,7 +55,13 @@ describe('virsh argv builders', () => {
     expect(resumeArgv(U, 'vm1')).toEqual([...V, 'resume', 'vm1']);
     expect(undefineArgv(U, 'vm1')).toEqual([...V, 'undefine', 'vm1']);
     expect(undefineArgv(U, 'vm1', { nvram: true, snapshotsMetadata: true, managedSave: true, removeAllStorage: true })).toEqual([
-      ...V, 'undefine', 'vm1', '--nvram', '--snapshots-metadata', '--managed-save', '--remove-all-storage',
+      ...V,
+      'undefine',
+      'vm1',
+      '--nvram',
+      '--snapshots-metadata',
+      '--managed-save',
+      '--remove-all-storage',
     ]);
     expect(autostartArgv(U, 'vm1', true)).toEqual([...V, 'autostart', 'vm1']);
     expect(autostartArgv(U, 'vm1', false)).toEqual([...V, 'autostart', 'vm1', '--disable']);
@@ -69,10 +75,20 @@ describe('virsh argv builders', () => {
     expect(poolDumpxmlArgv(U, 'default')).toEqual([...V, 'pool-dumpxml', 'default']);
     expect(volListArgv(U, 'default')).toEqual([...V, 'vol-list', '--pool', 'default', '--details']);
     expect(volCreateAsArgv(U, { pool: 'default', name: 'vm1-disk0.qcow2', sizeGiB: 20 })).toEqual([
-      ...V, 'vol-create-as', 'default', 'vm1-disk0.qcow2', '20G', '--format', 'qcow2',
+      ...V,
+      'vol-create-as',
+      'default',
+      'vm1-disk0.qcow2',
+      '20G',
+      '--format',
+      'qcow2',
     ]);
     expect(volDeleteArgv(U, 'default', 'vm1-disk0.qcow2')).toEqual([...V, 'vol-delete', 'vm1-disk0.qcow2', '--pool', 'default']);
-    expect(volDeleteByPathArgv(U, '/var/lib/libvirt/images/old disk.qcow2')).toEqual([...V, 'vol-delete', '/var/lib/libvirt/images/old disk.qcow2']);
+    expect(volDeleteByPathArgv(U, '/var/lib/libvirt/images/old disk.qcow2')).toEqual([
+      ...V,
+      'vol-delete',
+      '/var/lib/libvirt/images/old disk.qcow2',
+    ]);
     expect(() => volDeleteByPathArgv(U, 'old.qcow2')).toThrow(LibvirtValidationError);
     expect(() => volDeleteByPathArgv(U, '/var/lib/../x')).toThrow(LibvirtValidationError);
     expect(netListArgv(U)).toEqual([...V, 'net-list', '--all', '--name']);
@@ -91,9 +107,17 @@ describe('virsh argv builders', () => {
 
   it('refuse every URI that is not one of the local endpoints Mirador builds', () => {
     for (const bad of [
-      '', 'qemu:///system; reboot', '-c', 'http://x/', 'qemu+ssh://host/system --readonly',
-      'qemu+ssh://admin@10.0.0.5:2222/system?keyfile=/root/.ssh/id', 'qemu+ssh://localhost/system?command=/tmp/x',
-      'qemu:///system?socket=/tmp/x', 'qemu+ext:///system?command=/tmp/x', 'QEMU:///system', 'qemu:///system/',
+      '',
+      'qemu:///system; reboot',
+      '-c',
+      'http://x/',
+      'qemu+ssh://host/system --readonly',
+      'qemu+ssh://admin@10.0.0.5:2222/system?keyfile=/root/.ssh/id',
+      'qemu+ssh://localhost/system?command=/tmp/x',
+      'qemu:///system?socket=/tmp/x',
+      'qemu+ext:///system?command=/tmp/x',
+      'QEMU:///system',
+      'qemu:///system/',
     ]) {
       expect(() => startArgv(bad, 'vm1'), bad).toThrow(/not a libvirt endpoint Mirador builds/);
       expect(() => eventArgv(bad), bad).toThrow(LibvirtValidationError);
@@ -115,13 +139,29 @@ describe('virsh argv builders', () => {
     // Each runs in a fresh test driver (domain "test" running, pool "default-pool"); semantic refusals
     // such as "already active" are fine, syntax errors are not.
     const all = [
-      listDomainNamesArgv(T), listDomainUuidsArgv(T), dumpxmlArgv(T, 'test', { inactive: true }), domstatsArgv(T, { activeOnly: true, domains: ['test'] }),
-      domstateArgv(T, 'test'), startArgv(T, 'test'), shutdownArgv(T, 'test'), rebootArgv(T, 'test'), destroyArgv(T, 'test'),
-      suspendArgv(T, 'test'), resumeArgv(T, 'test'), autostartArgv(T, 'test', false),
+      listDomainNamesArgv(T),
+      listDomainUuidsArgv(T),
+      dumpxmlArgv(T, 'test', { inactive: true }),
+      domstatsArgv(T, { activeOnly: true, domains: ['test'] }),
+      domstateArgv(T, 'test'),
+      startArgv(T, 'test'),
+      shutdownArgv(T, 'test'),
+      rebootArgv(T, 'test'),
+      destroyArgv(T, 'test'),
+      suspendArgv(T, 'test'),
+      resumeArgv(T, 'test'),
+      autostartArgv(T, 'test', false),
       undefineArgv(T, 'test', { nvram: true, snapshotsMetadata: true, managedSave: true, removeAllStorage: true }),
-      consoleArgv(T, 'test'), capabilitiesArgv(T), versionArgv(T), poolListArgv(T), poolDumpxmlArgv(T, 'default-pool'),
-      volListArgv(T, 'default-pool'), volCreateAsArgv(T, { pool: 'default-pool', name: 'x.qcow2', sizeGiB: 1 }),
-      volDeleteArgv(T, 'default-pool', 'x.qcow2'), netListArgv(T), netDumpxmlArgv(T, 'default'),
+      consoleArgv(T, 'test'),
+      capabilitiesArgv(T),
+      versionArgv(T),
+      poolListArgv(T),
+      poolDumpxmlArgv(T, 'default-pool'),
+      volListArgv(T, 'default-pool'),
+      volCreateAsArgv(T, { pool: 'default-pool', name: 'x.qcow2', sizeGiB: 1 }),
+      volDeleteArgv(T, 'default-pool', 'x.qcow2'),
+      netListArgv(T),
+      netDumpxmlArgv(T, 'default'),
     ];
     for (const argv of all) {
       const r = run(withCLocale(argv));

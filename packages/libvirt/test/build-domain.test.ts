@@ -75,9 +75,30 @@ describe('buildDomainXml', () => {
     expect(d.type).toBe('kvm');
     expect(d.os).toMatchObject({ arch: 'x86_64', machine: 'q35', boot: ['cdrom', 'hd'] });
     expect(d.disks).toEqual([
-      { device: 'disk', type: 'volume', source: { pool: 'default', volume: 'web-01.qcow2' }, target: { dev: 'vda', bus: 'virtio' }, format: 'qcow2', readonly: false },
-      { device: 'disk', type: 'file', source: { file: '/srv/images/data.raw' }, target: { dev: 'vdb', bus: 'virtio' }, format: 'raw', readonly: false },
-      { device: 'cdrom', type: 'file', source: { file: '/iso/debian-12.8.0-amd64-netinst.iso' }, target: { dev: 'sda', bus: 'sata' }, format: 'raw', readonly: true },
+      {
+        device: 'disk',
+        type: 'volume',
+        source: { pool: 'default', volume: 'web-01.qcow2' },
+        target: { dev: 'vda', bus: 'virtio' },
+        format: 'qcow2',
+        readonly: false,
+      },
+      {
+        device: 'disk',
+        type: 'file',
+        source: { file: '/srv/images/data.raw' },
+        target: { dev: 'vdb', bus: 'virtio' },
+        format: 'raw',
+        readonly: false,
+      },
+      {
+        device: 'cdrom',
+        type: 'file',
+        source: { file: '/iso/debian-12.8.0-amd64-netinst.iso' },
+        target: { dev: 'sda', bus: 'sata' },
+        format: 'raw',
+        readonly: true,
+      },
     ]);
     expect(d.nics).toEqual([{ type: 'bridge', source: 'br0', bridge: 'br0', model: 'virtio' }]);
     expect(d.graphics).toEqual([{ type: 'vnc', port: -1, listen: '127.0.0.1', autoport: true }]);
@@ -140,7 +161,11 @@ describe('buildDomainXml against real libvirt', () => {
 
   it('qemu:///system defines it (XML piped to /dev/stdin), reports Defined/Undefined events, and round-trips', async () => {
     const uri = lab.libvirtUri;
-    const spec: DomainSpec = { ...kernelSpec(`mirador-test-libvirt-${tag}-q`), vcpus: 2, network: { kind: 'network', name: lab.libvirtNetwork } };
+    const spec: DomainSpec = {
+      ...kernelSpec(`mirador-test-libvirt-${tag}-q`),
+      vcpus: 2,
+      network: { kind: 'network', name: lab.libvirtNetwork },
+    };
     const events: VirshEvent[] = [];
     const stream = new VirshEventStream();
     const [cmd, ...args] = withCLocale(eventArgv(uri));

@@ -21,7 +21,14 @@ describe('parseDomainXml', () => {
       graphics: [],
     });
     expect(d.disks).toEqual([
-      { device: 'disk', type: 'file', source: { file: '/guest/diskimage1' }, target: { dev: 'vda', bus: 'virtio' }, format: undefined, readonly: false },
+      {
+        device: 'disk',
+        type: 'file',
+        source: { file: '/guest/diskimage1' },
+        target: { dev: 'vda', bus: 'virtio' },
+        format: undefined,
+        readonly: false,
+      },
     ]);
     expect(d.nics).toEqual([{ mac: 'aa:bb:cc:dd:ee:ff', type: 'network', source: 'default', targetDev: 'testnet0' }]);
     expect(d.osinfoId).toBeUndefined();
@@ -63,7 +70,14 @@ describe('parseDomainXml', () => {
     expect(d.osinfoId).toBe('http://debian.org/debian/12');
     expect(d.vcpus).toBe(2);
     expect(d.disks).toEqual([
-      { device: 'disk', type: 'volume', source: { pool: 'default', volume: volumes[0] }, target: { dev: 'vda', bus: 'virtio' }, format: 'qcow2', readonly: false },
+      {
+        device: 'disk',
+        type: 'volume',
+        source: { pool: 'default', volume: volumes[0] },
+        target: { dev: 'vda', bus: 'virtio' },
+        format: 'qcow2',
+        readonly: false,
+      },
     ]);
     expect(d.nics).toHaveLength(1);
     expect(d.nics[0]).toMatchObject({ type: 'network', source: 'default', bridge: 'virbr0', model: 'virtio' });
@@ -104,7 +118,10 @@ describe('parseDomainXml', () => {
       ['cdrom', 'file', {}, true],
     ]);
     expect(d.nics).toEqual([{ mac: '52:54:00:00:00:01', type: 'bridge', source: 'br0', bridge: 'br0' }, { type: 'user' }]);
-    expect(d.graphics).toEqual([{ type: 'spice', autoport: true }, { type: 'vnc', port: 5901, listen: '0.0.0.0' }]);
+    expect(d.graphics).toEqual([
+      { type: 'spice', autoport: true },
+      { type: 'vnc', port: 5901, listen: '0.0.0.0' },
+    ]);
 
     const bare = parseDomainXml('<domain><name>bare</name></domain>');
     expect(bare).toMatchObject({ name: 'bare', type: 'unknown', disks: [], nics: [], graphics: [], serials: [], consoles: [] });

@@ -61,16 +61,27 @@ describe('computeVmRates', () => {
 
   it('computes exact rates and normalises CPU to the VM’s vCPUs', () => {
     const prev = {
-      'cpu.time': 1_000_000_000, 'vcpu.current': 2,
-      'block.count': 2, 'block.0.rd.bytes': 1000, 'block.0.wr.bytes': 0, 'block.1.rd.bytes': 0, 'block.1.wr.bytes': 500,
-      'net.count': 1, 'net.0.rx.bytes': 100, 'net.0.tx.bytes': 100,
-      'balloon.current': 1048576, 'balloon.unused': 524288, 'balloon.rss': 900000,
+      'cpu.time': 1_000_000_000,
+      'vcpu.current': 2,
+      'block.count': 2,
+      'block.0.rd.bytes': 1000,
+      'block.0.wr.bytes': 0,
+      'block.1.rd.bytes': 0,
+      'block.1.wr.bytes': 500,
+      'net.count': 1,
+      'net.0.rx.bytes': 100,
+      'net.0.tx.bytes': 100,
+      'balloon.current': 1048576,
+      'balloon.unused': 524288,
+      'balloon.rss': 900000,
     };
     const curr = {
       ...prev,
       'cpu.time': 2_000_000_000, // one CPU-second in a two-second window on 2 vCPUs → 25 %
-      'block.0.rd.bytes': 3000, 'block.1.wr.bytes': 4500,
-      'net.0.rx.bytes': 2100, 'net.0.tx.bytes': 100,
+      'block.0.rd.bytes': 3000,
+      'block.1.wr.bytes': 4500,
+      'net.0.rx.bytes': 2100,
+      'net.0.tx.bytes': 100,
       'balloon.unused': 262144,
     };
     expect(computeVmRates(prev, curr, 2000)).toEqual({

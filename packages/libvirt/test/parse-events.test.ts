@@ -40,13 +40,17 @@ describe('virsh event parsing', () => {
     expect(parseEventLine("event 'device-removed' for domain 'vm1': net0")).toMatchObject({ event: 'device-removed', detail: 'net0' });
     expect(parseEventLine("event 'balloon-change' for domain 'vm1': 1048576KiB")).toMatchObject({ detail: '1048576KiB' });
     expect(parseEventLine("event 'tray-change' for domain 'vm1' disk sata0-0-0: opened")).toMatchObject({
-      event: 'tray-change', disk: 'sata0-0-0', detail: 'opened',
+      event: 'tray-change',
+      disk: 'sata0-0-0',
+      detail: 'opened',
     });
     expect(parseEventLine("event 'agent-lifecycle' for domain 'vm1': state: 'connected' reason: 'channel event'")).toMatchObject({
-      domain: 'vm1', detail: "state: 'connected' reason: 'channel event'",
+      domain: 'vm1',
+      detail: "state: 'connected' reason: 'channel event'",
     });
     expect(parseEventLine("event 'lifecycle' for domain 'vm1': Shutdown Finished after guest request")?.lifecycle).toEqual({
-      type: 'Shutdown', reason: 'Finished after guest request',
+      type: 'Shutdown',
+      reason: 'Finished after guest request',
     });
     expect(parseEventLine('event loop interrupted')).toBeNull();
     expect(parseEventLine('')).toBeNull();
@@ -56,7 +60,13 @@ describe('virsh event parsing', () => {
     const stream = new VirshEventStream();
     expect(stream.feed("2026-11-29 18:00:00.000+0000: event 'lifecycle' for domain 'vm1': Started Bo")).toEqual([]);
     expect(stream.feed('oted\n')).toEqual([
-      { at: '2026-11-29T18:00:00.000Z', event: 'lifecycle', domain: 'vm1', detail: 'Started Booted', lifecycle: { type: 'Started', reason: 'Booted' } },
+      {
+        at: '2026-11-29T18:00:00.000Z',
+        event: 'lifecycle',
+        domain: 'vm1',
+        detail: 'Started Booted',
+        lifecycle: { type: 'Started', reason: 'Booted' },
+      },
     ]);
     expect(stream.flush()).toEqual([]);
   });
@@ -68,7 +78,13 @@ describe('virsh event parsing', () => {
       ...stream.feed("0\n\tcputune.vcpu_period: 100000\n2026-11-29 18:00:01.000+0000: event 'reboot' for domain 'vm1'\n"),
     ];
     expect(out).toEqual([
-      { at: '2026-11-29T18:00:00.000Z', event: 'tunable', domain: 'vm1', detail: '', extra: ['cputune.vcpu_quota: 10000', 'cputune.vcpu_period: 100000'] },
+      {
+        at: '2026-11-29T18:00:00.000Z',
+        event: 'tunable',
+        domain: 'vm1',
+        detail: '',
+        extra: ['cputune.vcpu_quota: 10000', 'cputune.vcpu_period: 100000'],
+      },
       { at: '2026-11-29T18:00:01.000Z', event: 'reboot', domain: 'vm1', detail: '' },
     ]);
     stream.feed("event 'memory-device-size-change' for domain 'vm1':\nalias: dimm0\nsize: 1048576\n");

@@ -67,7 +67,11 @@ describe('parseCapabilities', () => {
 
 describe('storage', () => {
   it('parsePoolXml reads sizes and the target path', () => {
-    expect(parsePoolXml(fixture('qemu-pool-dumpxml.xml'))).toMatchObject({ name: 'default', type: 'dir', targetPath: '/var/lib/libvirt/images' });
+    expect(parsePoolXml(fixture('qemu-pool-dumpxml.xml'))).toMatchObject({
+      name: 'default',
+      type: 'dir',
+      targetPath: '/var/lib/libvirt/images',
+    });
     const p = parsePoolXml(fixture('qemu-pool-dumpxml.xml'));
     expect(p.capacityBytes).toBeGreaterThan(0);
     expect(p.allocationBytes! + p.availableBytes!).toBeLessThanOrEqual(p.capacityBytes! * 1.01);
@@ -84,8 +88,20 @@ describe('storage', () => {
 
   it('parseVolListDetails handles spaces in names and in sizes', () => {
     expect(parseVolListDetails(fixture('test-vol-list-details.txt'))).toEqual([
-      { name: 'mirador-a.qcow2', path: '/default-pool/mirador-a.qcow2', type: 'file', capacityBytes: 1024 ** 3, allocationBytes: 1024 ** 3 },
-      { name: 'name with space.img', path: '/default-pool/name with space.img', type: 'file', capacityBytes: 10 * 1024 ** 2, allocationBytes: 10 * 1024 ** 2 },
+      {
+        name: 'mirador-a.qcow2',
+        path: '/default-pool/mirador-a.qcow2',
+        type: 'file',
+        capacityBytes: 1024 ** 3,
+        allocationBytes: 1024 ** 3,
+      },
+      {
+        name: 'name with space.img',
+        path: '/default-pool/name with space.img',
+        type: 'file',
+        capacityBytes: 10 * 1024 ** 2,
+        allocationBytes: 10 * 1024 ** 2,
+      },
       { name: 'tiny', path: '/default-pool/tiny', type: 'file', capacityBytes: 100, allocationBytes: 100 },
     ]);
   });
@@ -105,7 +121,9 @@ describe('storage', () => {
     expect(parseVolListDetails(quiet)).toEqual([
       { name: 'a.qcow2', path: '/p/a.qcow2', type: 'file', capacityBytes: 2.5 * 1024 ** 3, allocationBytes: 0 },
     ]);
-    expect(parseVolListDetails(' Name   Path   Type   Capacity   Allocation\n---------------------------------------------\n\n')).toEqual([]);
+    expect(parseVolListDetails(' Name   Path   Type   Capacity   Allocation\n---------------------------------------------\n\n')).toEqual(
+      [],
+    );
   });
 
   it('parseVirshSize', () => {
@@ -122,7 +140,14 @@ describe('parseNetworkXml', () => {
       name: 'default',
       bridge: 'virbr0',
       forwardMode: 'nat',
-      ips: [{ family: 'ipv4', address: '192.168.122.1', netmask: '255.255.255.0', dhcpRanges: [{ start: '192.168.122.2', end: '192.168.122.254' }] }],
+      ips: [
+        {
+          family: 'ipv4',
+          address: '192.168.122.1',
+          netmask: '255.255.255.0',
+          dhcpRanges: [{ start: '192.168.122.2', end: '192.168.122.254' }],
+        },
+      ],
     });
     expect(parseNetworkXml(fixture('test-net-dumpxml.xml')).forwardMode).toBe('nat');
   });
@@ -133,7 +158,16 @@ describe('parseNetworkXml', () => {
       <ip family='ipv6' address='fd00::1' prefix='64'/></network>`);
     expect(net.forwardMode).toBeUndefined();
     expect(net.ips).toEqual([
-      { family: 'ipv4', address: '10.0.0.1', netmask: undefined, prefix: 24, dhcpRanges: [{ start: '10.0.0.10', end: '10.0.0.20' }, { start: '10.0.0.30', end: '10.0.0.40' }] },
+      {
+        family: 'ipv4',
+        address: '10.0.0.1',
+        netmask: undefined,
+        prefix: 24,
+        dhcpRanges: [
+          { start: '10.0.0.10', end: '10.0.0.20' },
+          { start: '10.0.0.30', end: '10.0.0.40' },
+        ],
+      },
       { family: 'ipv6', address: 'fd00::1', netmask: undefined, prefix: 64, dhcpRanges: [] },
     ]);
   });
@@ -149,6 +183,9 @@ describe('parseOsinfoQuery', () => {
 
   it('exposes the id column when asked for', () => {
     const rows = parseOsinfoQuery(fixture('osinfo-query-os-with-id.txt'));
-    expect(rows.find((r) => r.shortId === 'debian11')).toMatchObject({ id: 'http://debian.org/debian/11', fields: { 'short-id': 'debian11' } });
+    expect(rows.find((r) => r.shortId === 'debian11')).toMatchObject({
+      id: 'http://debian.org/debian/11',
+      fields: { 'short-id': 'debian11' },
+    });
   });
 });

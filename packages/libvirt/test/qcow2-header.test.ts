@@ -22,7 +22,11 @@ describe('qcow2Header', () => {
   });
 
   it('treats non-qcow2 bytes as such, and a truncated qcow2 header as naming other files', () => {
-    expect(qcow2Header(new TextEncoder().encode('CD001 not an image'))).toEqual({ qcow2: false, hasBackingFile: false, hasExternalDataFile: false });
+    expect(qcow2Header(new TextEncoder().encode('CD001 not an image'))).toEqual({
+      qcow2: false,
+      hasBackingFile: false,
+      hasExternalDataFile: false,
+    });
     expect(qcow2Header(new Uint8Array())).toMatchObject({ qcow2: false });
     expect(qcow2Header(header(3, 0n).slice(0, 12))).toMatchObject({ qcow2: true, hasBackingFile: true, hasExternalDataFile: true });
     expect(qcow2Header(header(3, 0n).slice(0, 40))).toMatchObject({ hasBackingFile: false, hasExternalDataFile: true });
@@ -37,7 +41,15 @@ describe('qcow2Header', () => {
 
 describe('volPathArgv', () => {
   it('checks pool and volume names', () => {
-    expect(volPathArgv('qemu:///system', 'default', 'a.qcow2')).toEqual(['virsh', '-c', 'qemu:///system', 'vol-path', '--pool', 'default', 'a.qcow2']);
+    expect(volPathArgv('qemu:///system', 'default', 'a.qcow2')).toEqual([
+      'virsh',
+      '-c',
+      'qemu:///system',
+      'vol-path',
+      '--pool',
+      'default',
+      'a.qcow2',
+    ]);
     expect(() => volPathArgv('qemu:///system', 'default', '../x')).toThrow();
   });
 });

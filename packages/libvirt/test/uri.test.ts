@@ -21,15 +21,31 @@ describe('libvirt endpoints as structured data', () => {
     expect(libvirtUriOf({ driver: 'xen', mode: 'system' })).toBe('xen:///system');
     expect(libvirtUriOf({ driver: 'ch', mode: 'session' })).toBe('ch:///session');
     expect(CANONICAL_LIBVIRT_URIS).toEqual([
-      'qemu:///system', 'qemu:///session', 'test:///default', 'lxc:///system', 'xen:///system', 'ch:///system', 'ch:///session',
+      'qemu:///system',
+      'qemu:///session',
+      'test:///default',
+      'lxc:///system',
+      'xen:///system',
+      'ch:///system',
+      'ch:///session',
     ]);
   });
 
   it('refuses combinations libvirt does not offer, naming the field', () => {
-    for (const [driver, mode] of [['xen', 'session'], ['lxc', 'session'], ['test', 'session']] as const) {
+    for (const [driver, mode] of [
+      ['xen', 'session'],
+      ['lxc', 'session'],
+      ['test', 'session'],
+    ] as const) {
       expect(() => libvirtUriOf({ driver, mode })).toThrow(/has no session endpoint; pick system/);
     }
-    const err = (() => { try { libvirtUriOf({ driver: 'vbox' as LibvirtDriver, mode: 'session' }); } catch (e) { return e; } })();
+    const err = (() => {
+      try {
+        libvirtUriOf({ driver: 'vbox' as LibvirtDriver, mode: 'session' });
+      } catch (e) {
+        return e;
+      }
+    })();
     expect(err).toBeInstanceOf(LibvirtValidationError);
     expect((err as LibvirtValidationError).field).toBe('libvirt');
     expect(() => libvirtUriOf({ driver: 'constructor' as LibvirtDriver, mode: 'system' })).toThrow(/Unknown libvirt driver/);

@@ -50,7 +50,10 @@ describe('virt-install argv', () => {
       ...base,
       osFlag: 'os-variant',
       source: { kind: 'import' },
-      disks: [{ kind: 'volume', pool: 'default', volume: 'web.qcow2' }, { kind: 'file', path: '/srv/data.raw', format: 'raw' }],
+      disks: [
+        { kind: 'volume', pool: 'default', volume: 'web.qcow2' },
+        { kind: 'file', path: '/srv/data.raw', format: 'raw' },
+      ],
       network: null,
     });
     expect(commandLineOf(imp)).toContain(
@@ -92,10 +95,25 @@ describe('virt-install argv', () => {
 describe('virt-clone argv', () => {
   it('auto-clones storage unless paths are given', () => {
     expect(virtCloneArgv('qemu:///system', { original: 'web', name: 'web-2' })).toEqual([
-      'virt-clone', '--connect', 'qemu:///system', '--original', 'web', '--name', 'web-2', '--auto-clone',
+      'virt-clone',
+      '--connect',
+      'qemu:///system',
+      '--original',
+      'web',
+      '--name',
+      'web-2',
+      '--auto-clone',
     ]);
     expect(virtCloneArgv('qemu:///system', { original: 'web', name: 'web-2', files: ['/var/lib/libvirt/images/web-2.qcow2'] })).toEqual([
-      'virt-clone', '--connect', 'qemu:///system', '--original', 'web', '--name', 'web-2', '--file', '/var/lib/libvirt/images/web-2.qcow2',
+      'virt-clone',
+      '--connect',
+      'qemu:///system',
+      '--original',
+      'web',
+      '--name',
+      'web-2',
+      '--file',
+      '/var/lib/libvirt/images/web-2.qcow2',
     ]);
     expect(() => virtCloneArgv('qemu:///system', { original: '-web', name: 'x' })).toThrow(LibvirtValidationError);
   });

@@ -1,10 +1,4 @@
-export type SshErrorCode =
-  | 'unreachable'
-  | 'timeout'
-  | 'auth_failed'
-  | 'host_key_mismatch'
-  | 'no_credentials'
-  | 'ssh_error';
+export type SshErrorCode = 'unreachable' | 'timeout' | 'auth_failed' | 'host_key_mismatch' | 'no_credentials' | 'ssh_error';
 
 /** An SSH failure a person can act on: the code drives the UI, the message says what to do. */
 export class SshError extends Error {

@@ -54,7 +54,12 @@ export interface ExecHost {
  * called once a slot is free (synchronously, in the same turn as the grant). A throw or rejection
  * of `start` fails the job.
  */
-export function runExec(argv: readonly string[], opts: RunExecOptions, host: ExecHost, start: (job: ExecJob) => void | Promise<void>): Promise<ExecResult> {
+export function runExec(
+  argv: readonly string[],
+  opts: RunExecOptions,
+  host: ExecHost,
+  start: (job: ExecJob) => void | Promise<void>,
+): Promise<ExecResult> {
   let command: string;
   try {
     command = toCommandLine(argv); // validates (non-empty, no NUL) and names the command in errors
@@ -204,8 +209,12 @@ export class ExecJob {
     const phase = this._phase;
     if (phase === 'queued' || phase === 'connecting') {
       const { slots } = this.host;
-      const why = phase === 'queued' ? `${slots.running} commands running and ${slots.queued} waiting (limit ${slots.limit})` : `still connecting`;
-      const err = new SshError('timeout', `\`${this.command}\` did not start within ${this.timeoutMs} ms on ${this.where}: ${why}; it was not run`);
+      const why =
+        phase === 'queued' ? `${slots.running} commands running and ${slots.queued} waiting (limit ${slots.limit})` : `still connecting`;
+      const err = new SshError(
+        'timeout',
+        `\`${this.command}\` did not start within ${this.timeoutMs} ms on ${this.where}: ${why}; it was not run`,
+      );
       this.slot.cancel(err);
       this.fail(err);
     } else if (phase === 'opening') {

@@ -227,7 +227,12 @@ export class SshHostConnection extends EventEmitter implements CommandRunner {
   }
 
   exec(argv: readonly string[], opts: RunExecOptions = {}): Promise<ExecResult> {
-    const host = { where: this.where, slots: this.slots, defaultTimeoutMs: this.defaultTimeoutMs, closed: this.closed ? this.closedError() : null };
+    const host = {
+      where: this.where,
+      slots: this.slots,
+      defaultTimeoutMs: this.defaultTimeoutMs,
+      closed: this.closed ? this.closedError() : null,
+    };
     return runExec(argv, opts, host, async (job) => {
       const where = job.where;
       job.enter('connecting');
@@ -322,7 +327,9 @@ export class SshHostConnection extends EventEmitter implements CommandRunner {
       try {
         live.client.openssh_forwardOutStreamLocal(socketPath, (err, stream) => {
           if (err) {
-            const hint = /prohibited|denied|open failed/i.test(err.message) ? ' (sshd must allow AllowStreamLocalForwarding and the login must be able to open the socket)' : '';
+            const hint = /prohibited|denied|open failed/i.test(err.message)
+              ? ' (sshd must allow AllowStreamLocalForwarding and the login must be able to open the socket)'
+              : '';
             return reject(new SshError('ssh_error', `Could not open ${socketPath} on ${this.where}: ${err.message}${hint}`));
           }
           resolve(stream);
@@ -350,7 +357,13 @@ export class SshHostConnection extends EventEmitter implements CommandRunner {
         waits.push(endClient(live.client));
       }
       if (connecting) waits.push(endClient(connecting.client, true));
-      if (this.attempt) waits.push(this.attempt.then(() => {}, () => {}));
+      if (this.attempt)
+        waits.push(
+          this.attempt.then(
+            () => {},
+            () => {},
+          ),
+        );
       await Promise.all(waits);
     })();
     return this.closing;

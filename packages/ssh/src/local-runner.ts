@@ -110,7 +110,12 @@ export class LocalRunner extends EventEmitter implements CommandRunner {
   }
 
   exec(argv: readonly string[], opts: RunExecOptions = {}): Promise<ExecResult> {
-    const host = { where: WHERE, slots: this.slots, defaultTimeoutMs: this.defaultTimeoutMs, closed: this.closing ? this.closedError() : null };
+    const host = {
+      where: WHERE,
+      slots: this.slots,
+      defaultTimeoutMs: this.defaultTimeoutMs,
+      closed: this.closing ? this.closedError() : null,
+    };
     return runExec(argv, opts, host, (job) => {
       const c = spawnChild(argv[0]!, argv.slice(1), {
         stdio: ['pipe', 'pipe', 'pipe'],
@@ -178,7 +183,9 @@ export class LocalRunner extends EventEmitter implements CommandRunner {
       this.slots.flush(err);
       for (const fail of [...this.jobs]) fail(err);
       this.jobs.clear();
-      const exits = [...this.channels].map((ch) => new Promise<void>((resolve) => (ch.exited ? resolve() : ch.once('exit', () => resolve()))));
+      const exits = [...this.channels].map(
+        (ch) => new Promise<void>((resolve) => (ch.exited ? resolve() : ch.once('exit', () => resolve()))),
+      );
       for (const ch of [...this.channels]) ch.kill('KILL');
       await Promise.all(exits);
     })();

@@ -20,9 +20,20 @@ describe('exec bookkeeping (LocalRunner)', () => {
   it('maps exit codes and signals (SSH spelling), and passes stdin', async () => {
     const r = local();
     expect(await r.exec(['sh', '-c', 'kill -TERM $$'])).toMatchObject({ code: null, signal: 'TERM', timedOut: false });
-    expect(await r.exec(['sh', '-c', 'echo out; echo err >&2; exit 3'])).toEqual({ code: 3, signal: null, stdout: 'out\n', stderr: 'err\n', timedOut: false });
+    expect(await r.exec(['sh', '-c', 'echo out; echo err >&2; exit 3'])).toEqual({
+      code: 3,
+      signal: null,
+      stdout: 'out\n',
+      stderr: 'err\n',
+      timedOut: false,
+    });
     expect((await r.exec(['wc', '-c'], { stdin: 'abcd' })).stdout.trim()).toBe('4');
-    expect(await r.exec(['/dev/null'])).toMatchObject({ code: 126, signal: null, stdout: '', stderr: expect.stringContaining('/dev/null: ') });
+    expect(await r.exec(['/dev/null'])).toMatchObject({
+      code: 126,
+      signal: null,
+      stdout: '',
+      stderr: expect.stringContaining('/dev/null: '),
+    });
   });
 
   it('refuses bad argv, a closed runner and an aborted signal before queueing anything', async () => {
@@ -44,7 +55,9 @@ describe('exec bookkeeping (LocalRunner)', () => {
     const err = await r.exec(['touch', canary], { timeoutMs: 80 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SshError);
     expect(err).toMatchObject({ code: 'timeout' });
-    expect((err as Error).message).toMatch(/`touch \S+` did not start within 80 ms on the local host: 1 commands running and 1 waiting \(limit 1\); it was not run/);
+    expect((err as Error).message).toMatch(
+      /`touch \S+` did not start within 80 ms on the local host: 1 commands running and 1 waiting \(limit 1\); it was not run/,
+    );
     expect((await busy).code).toBe(0);
     await new Promise((res) => setTimeout(res, 100));
     expect(processesMatching(canary)).toEqual([]);

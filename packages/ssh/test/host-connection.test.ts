@@ -44,7 +44,20 @@ async function setupExec(c: SshHostConnection, argv: string[]) {
   }
 }
 
-const HOSTILE = ['x; rm -rf /', '$(reboot)', '`id`', "it's", '"double" \\ back', 'a\nb', '*', '~root', '', ' lead', '--flag=$HOME', '<a>&amp;'];
+const HOSTILE = [
+  'x; rm -rf /',
+  '$(reboot)',
+  '`id`',
+  "it's",
+  '"double" \\ back',
+  'a\nb',
+  '*',
+  '~root',
+  '',
+  ' lead',
+  '--flag=$HOME',
+  '<a>&amp;',
+];
 
 describe('SshHostConnection (lab sshd)', () => {
   it('runs 20 concurrent commands over ONE connection, at most maxConcurrent at a time', async () => {

@@ -154,7 +154,11 @@ export function collect(ch: { on(event: 'data', fn: (b: Buffer) => void): unknow
       return text;
     },
     async waitFor(re: RegExp, timeoutMs = 30_000): Promise<void> {
-      await waitFor(() => `${re} in output ${JSON.stringify(text.slice(-300))}`, () => re.test(text), timeoutMs);
+      await waitFor(
+        () => `${re} in output ${JSON.stringify(text.slice(-300))}`,
+        () => re.test(text),
+        timeoutMs,
+      );
     },
   };
 }

@@ -36,13 +36,16 @@ function errorMessageOf(payload: unknown): string | null {
  */
 export default fp(
   async function auditPlugin(app: FastifyInstance) {
-    app.decorate('audit', createAuditService({
-      db: app.db,
-      bus: app.bus,
-      key: app.auditKey,
-      headFile: join(app.config.dataDir, 'audit-head.json'),
-      onError: (err) => app.log.error({ err }, 'audit append failed'),
-    }));
+    app.decorate(
+      'audit',
+      createAuditService({
+        db: app.db,
+        bus: app.bus,
+        key: app.auditKey,
+        headFile: join(app.config.dataDir, 'audit-head.json'),
+        onError: (err) => app.log.error({ err }, 'audit append failed'),
+      }),
+    );
     app.decorateRequest('auditTarget', null);
     app.decorateRequest('auditActor', null);
     app.decorateRequest('auditParams', undefined);
@@ -53,9 +56,16 @@ export default fp(
     const appendFolded = (ip: string, count: number, since: number) =>
       app.audit
         .append({
-          actor: { type: 'anonymous', id: null, name: null }, sourceIp: ip, action: 'audit.suppressed',
-          params: { count, since: new Date(since).toISOString(), why: `more than ${budget} refused requests without a session from this address in a minute; counted, not written one by one` },
-          result: 'error', errorMessage: `${count} more refused requests without a session from ${ip}`,
+          actor: { type: 'anonymous', id: null, name: null },
+          sourceIp: ip,
+          action: 'audit.suppressed',
+          params: {
+            count,
+            since: new Date(since).toISOString(),
+            why: `more than ${budget} refused requests without a session from this address in a minute; counted, not written one by one`,
+          },
+          result: 'error',
+          errorMessage: `${count} more refused requests without a session from ${ip}`,
         })
         .catch((err) => app.log.error({ err }, 'audit append failed'));
     const flush = setInterval(() => {
@@ -93,9 +103,18 @@ export default fp(
         await app.audit.append({
           actor,
           sourceIp: req.ip,
-          action: named?.action ?? (verdict.ok ? `${req.method} ${req.routeOptions.url ?? verdict.path}` : `request.refused ${req.method} ${verdict.path.slice(0, 200)}`),
+          action:
+            named?.action ??
+            (verdict.ok
+              ? `${req.method} ${req.routeOptions.url ?? verdict.path}`
+              : `request.refused ${req.method} ${verdict.path.slice(0, 200)}`),
           target: req.auditTarget ?? { type: named?.targetType ?? null, id: params?.id ?? null },
-          params: req.auditParams !== undefined ? req.auditParams : anonymousRefusal ? { params: req.params } : { params: req.params, query: req.query, body: req.body },
+          params:
+            req.auditParams !== undefined
+              ? req.auditParams
+              : anonymousRefusal
+                ? { params: req.params }
+                : { params: req.params, query: req.query, body: req.body },
           result: ok ? 'ok' : 'error',
           errorMessage: ok ? null : (req.auditFailure ?? errorMessageOf(payload) ?? `HTTP ${reply.statusCode}`),
           statusCode: reply.statusCode,

@@ -125,7 +125,13 @@ export function createAuditService(deps: AuditDeps): AuditService {
       trusted = { seq: file.head.seq, mac: file.head.mac };
       keyedFrom = file.head.keyedFrom;
       // A crash between the insert and the head write: adopt that one record if its MAC links to the head.
-      if (tail && tail.seq === file.head.seq + 1 && tail.scheme === KEYED_SCHEME && tail.prevHash === file.head.mac && macOf(tail) === tail.hash) {
+      if (
+        tail &&
+        tail.seq === file.head.seq + 1 &&
+        tail.scheme === KEYED_SCHEME &&
+        tail.prevHash === file.head.mac &&
+        macOf(tail) === tail.hash
+      ) {
         trusted = tailLink;
         await writeHead(headFile, key, { seq: tail.seq, mac: tail.hash, keyedFrom });
       }
@@ -235,7 +241,11 @@ export function createAuditService(deps: AuditDeps): AuditService {
       async function* rows(): AsyncGenerator<VerifyRow> {
         let after = 0;
         for (;;) {
-          const page = (await db.auditLog.findMany({ where: { seq: { gt: after, lte: snap.lastSeq } }, orderBy: { seq: 'asc' }, take: 1000 })) as Row[];
+          const page = (await db.auditLog.findMany({
+            where: { seq: { gt: after, lte: snap.lastSeq } },
+            orderBy: { seq: 'asc' },
+            take: 1000,
+          })) as Row[];
           for (const r of page) yield { ...r, at: r.at.toISOString() };
           if (page.length < 1000) return;
           after = page[page.length - 1]!.seq;

@@ -28,13 +28,29 @@ export interface ChainedFields {
 }
 
 const fieldList = (f: ChainedFields) => [
-  f.id, f.at, f.actorType, f.actorId, f.actorName, f.sourceIp, f.action, f.targetType,
-  f.targetId, f.targetName, f.hostId, f.params, f.result, f.errorMessage, f.statusCode, f.durationMs,
+  f.id,
+  f.at,
+  f.actorType,
+  f.actorId,
+  f.actorName,
+  f.sourceIp,
+  f.action,
+  f.targetType,
+  f.targetId,
+  f.targetName,
+  f.hostId,
+  f.params,
+  f.result,
+  f.errorMessage,
+  f.statusCode,
+  f.durationMs,
 ];
 
 /** The legacy link: anyone who can write the database can recompute it, so it only catches accidents. */
 export function chainHash(prevHash: string, f: ChainedFields): string {
-  return createHash('sha256').update(JSON.stringify([prevHash, ...fieldList(f)])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([prevHash, ...fieldList(f)]))
+    .digest('hex');
 }
 
 /**
@@ -42,5 +58,7 @@ export function chainHash(prevHash: string, f: ChainedFields): string {
  * renumbered into a gap or passed off as a legacy one without breaking its MAC.
  */
 export function chainMac(key: Buffer, seq: number, prevHash: string, f: ChainedFields): string {
-  return createHmac('sha256', key).update(JSON.stringify([KEYED_SCHEME, seq, prevHash, ...fieldList(f)])).digest('hex');
+  return createHmac('sha256', key)
+    .update(JSON.stringify([KEYED_SCHEME, seq, prevHash, ...fieldList(f)]))
+    .digest('hex');
 }

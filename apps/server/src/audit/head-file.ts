@@ -18,7 +18,9 @@ export type HeadRead = { state: 'missing' } | { state: 'invalid'; why: string } 
 const VERSION = 1;
 
 function tagOf(key: Buffer, h: AuditHead): string {
-  return createHmac('sha256', key).update(JSON.stringify(['audit-head', VERSION, h.seq, h.mac, h.keyedFrom])).digest('hex');
+  return createHmac('sha256', key)
+    .update(JSON.stringify(['audit-head', VERSION, h.seq, h.mac, h.keyedFrom]))
+    .digest('hex');
 }
 
 export async function readHead(path: string, key: Buffer): Promise<HeadRead> {
@@ -35,14 +37,20 @@ export async function readHead(path: string, key: Buffer): Promise<HeadRead> {
   } catch {
     return { state: 'invalid', why: 'is not valid JSON' };
   }
-  if (f?.v !== VERSION || !Number.isInteger(f.seq) || !Number.isInteger(f.keyedFrom) || typeof f.mac !== 'string' || typeof f.tag !== 'string') {
+  if (
+    f?.v !== VERSION ||
+    !Number.isInteger(f.seq) ||
+    !Number.isInteger(f.keyedFrom) ||
+    typeof f.mac !== 'string' ||
+    typeof f.tag !== 'string'
+  ) {
     return { state: 'invalid', why: 'is not in the expected format' };
   }
   const head: AuditHead = { seq: f.seq as number, mac: f.mac, keyedFrom: f.keyedFrom as number };
   const expected = Buffer.from(tagOf(key, head), 'hex');
   const given = Buffer.from(f.tag, 'hex');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return { state: 'invalid', why: 'does not carry a valid MAC (it was written without Mirador\'s key)' };
+    return { state: 'invalid', why: "does not carry a valid MAC (it was written without Mirador's key)" };
   }
   return { state: 'ok', head };
 }

@@ -100,7 +100,9 @@ export function redactText(text: string): string {
   const env = ENV_ENTRY.exec(out);
   if (env && SECRET_NAME.test(env[1]!) && !env[2]!.includes('\n')) return `${env[1]}=${REDACTED}`;
   out = out.replace(URL_PASSWORD, `$1:${REDACTED}@`);
-  out = out.replace(AUTH_HEADER, (all, scheme: string, space: string, value: string) => (looksLikeCredential(value) ? `${scheme}${space}${REDACTED}` : all));
+  out = out.replace(AUTH_HEADER, (all, scheme: string, space: string, value: string) =>
+    looksLikeCredential(value) ? `${scheme}${space}${REDACTED}` : all,
+  );
   for (const re of TOKENS) out = out.replace(re, REDACTED);
   out = out.replace(QUOTED_PAIR, (all, q: string, name: string) => (SECRET_NAME.test(name) ? `${q}${name}=${REDACTED}` : all));
   out = out.replace(JSON_PAIR, (all, name: string, colon: string, value: string) =>

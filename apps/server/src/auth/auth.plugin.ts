@@ -46,18 +46,27 @@ export default fp(
       perIp: createFailureLimiter({ max: 20, windowMs: 60_000 }),
     };
     app.decorate('loginLimits', loginLimits);
-    app.decorate('auth', createAuthService({
-      db: app.db,
-      policy: { ttlHours: app.config.sessionTtlHours, idleHours: app.config.sessionIdleHours },
-      loginLimits,
-    }));
+    app.decorate(
+      'auth',
+      createAuthService({
+        db: app.db,
+        policy: { ttlHours: app.config.sessionTtlHours, idleHours: app.config.sessionIdleHours },
+        loginLimits,
+      }),
+    );
     app.decorateRequest('identity', null);
 
     const routeTable: RouteEntry[] = [];
     app.decorate('routeTable', routeTable);
     app.addHook('onRoute', (route) => {
       for (const method of [route.method].flat()) {
-        routeTable.push({ method, url: route.url, public: Boolean(route.config?.public), role: route.config?.role ?? null, websocket: Boolean((route as { websocket?: boolean }).websocket) });
+        routeTable.push({
+          method,
+          url: route.url,
+          public: Boolean(route.config?.public),
+          role: route.config?.role ?? null,
+          websocket: Boolean((route as { websocket?: boolean }).websocket),
+        });
       }
     });
     // A public route that changes state is a hole unless it is one of the few that must be: refuse to start.

@@ -25,8 +25,19 @@ export type IdentityCheck =
   | { valid: true; identity: Identity; validUntil: number; lastSeenAt: number }
   | { valid: false; reason: 'revoked' | 'expired'; message: string };
 
-type SessionRow = { id: string; revokedAt: Date | null; expiresAt: Date; lastSeenAt: Date; user: { id: string; username: string; role: string; disabled: boolean } };
-type TokenRow = { id: string; revokedAt: Date | null; expiresAt: Date | null; user: { id: string; username: string; role: string; disabled: boolean } };
+type SessionRow = {
+  id: string;
+  revokedAt: Date | null;
+  expiresAt: Date;
+  lastSeenAt: Date;
+  user: { id: string; username: string; role: string; disabled: boolean };
+};
+type TokenRow = {
+  id: string;
+  revokedAt: Date | null;
+  expiresAt: Date | null;
+  user: { id: string; username: string; role: string; disabled: boolean };
+};
 
 const userOf = (u: SessionRow['user']) => ({ id: u.id, username: u.username, role: u.role as Role });
 
@@ -38,8 +49,10 @@ export function createAuthService(deps: { db: PrismaClient; policy: SessionPolic
 
   /** The one place that decides whether a stored session still logs someone in. */
   function judgeSession(s: SessionRow | null, now: number): IdentityCheck {
-    if (!s) return { valid: false, reason: 'revoked', message: 'Your session no longer exists (you logged out, or the account was deleted)' };
-    if (s.revokedAt) return { valid: false, reason: 'revoked', message: 'Your session was ended (logout, revocation or a password change)' };
+    if (!s)
+      return { valid: false, reason: 'revoked', message: 'Your session no longer exists (you logged out, or the account was deleted)' };
+    if (s.revokedAt)
+      return { valid: false, reason: 'revoked', message: 'Your session was ended (logout, revocation or a password change)' };
     if (s.user.disabled) return { valid: false, reason: 'revoked', message: 'Your account is disabled' };
     const validUntil = Math.min(s.expiresAt.getTime(), s.lastSeenAt.getTime() + policy.idleHours * 3600_000);
     if (validUntil <= now) return { valid: false, reason: 'expired', message: 'Your session has expired' };
@@ -208,7 +221,15 @@ export const toMe = (identity: Identity): Me => ({
 });
 
 /** Safe fields only: the hash never leaves. */
-export function tokenDto(t: { id: string; name: string; prefix: string; createdAt: Date; lastUsedAt: Date | null; expiresAt: Date | null; revokedAt: Date | null }): ApiToken {
+export function tokenDto(t: {
+  id: string;
+  name: string;
+  prefix: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+}): ApiToken {
   return {
     id: t.id,
     name: t.name,

@@ -7,14 +7,7 @@ import { LAST_SEEN_WRITE_MS, roleAtLeast, type IdentityCheck } from './auth.serv
 
 /** Why an identity changed; it names the cause in the message the closed stream shows. */
 export type IdentityChangeCause =
-  | 'logout'
-  | 'session-revoked'
-  | 'password-changed'
-  | 'token-revoked'
-  | 'password-reset'
-  | 'disabled'
-  | 'role-changed'
-  | 'deleted';
+  'logout' | 'session-revoked' | 'password-changed' | 'token-revoked' | 'password-reset' | 'disabled' | 'role-changed' | 'deleted';
 
 /** Published after a change is stored; every stream whose identity matches any field re-checks at once. */
 export interface IdentityChange {
@@ -25,14 +18,14 @@ export interface IdentityChange {
 }
 
 const CAUSE_TEXT: Record<IdentityChangeCause, string> = {
-  'logout': 'You logged out',
+  logout: 'You logged out',
   'session-revoked': 'This session was revoked',
   'password-changed': 'Your password was changed, which ended your other sessions',
   'token-revoked': 'The API token was revoked',
   'password-reset': 'An admin reset your password, which ended your sessions and API tokens',
-  'disabled': 'Your account was disabled',
+  disabled: 'Your account was disabled',
   'role-changed': 'Your role changed',
-  'deleted': 'Your account was deleted',
+  deleted: 'Your account was deleted',
 };
 
 /** Close codes in the private range, mirroring HTTP 401 and 403. */
@@ -133,7 +126,11 @@ export function createIdentityWatch(deps: IdentityWatchDeps) {
     private chain: Promise<void> = Promise.resolve();
     private pending = 0;
 
-    constructor(private readonly socket: WebSocket, identity: Identity, private spec: StreamSpec) {
+    constructor(
+      private readonly socket: WebSocket,
+      identity: Identity,
+      private spec: StreamSpec,
+    ) {
       this.identity = identity;
       this.readOnly = spec.writeRole ? !roleAtLeast(identity.user.role, spec.writeRole) : false;
     }
@@ -225,7 +222,14 @@ export function createIdentityWatch(deps: IdentityWatchDeps) {
     private record(what: 'revoked' | 'downgraded', params: Record<string, unknown>) {
       const { audit } = this.spec;
       void deps
-        .audit({ actor: audit.actor, sourceIp: audit.sourceIp, action: `${audit.action}.${what}`, target: audit.target, params, result: 'ok' })
+        .audit({
+          actor: audit.actor,
+          sourceIp: audit.sourceIp,
+          action: `${audit.action}.${what}`,
+          target: audit.target,
+          params,
+          result: 'ok',
+        })
         .catch(deps.onError);
     }
   }

@@ -103,7 +103,12 @@ export function createConnectionPool(deps: {
         void recordState(hostId, state, detail).catch((err) => log.warn({ err }, 'could not record host state'));
       };
       runner.on('state', onState);
-      entries.set(hostId, { runner, signature: signatureOf(h), fingerprint: h.hostKeyFingerprint, offState: () => runner.off('state', onState) });
+      entries.set(hostId, {
+        runner,
+        signature: signatureOf(h),
+        fingerprint: h.hostKeyFingerprint,
+        offState: () => runner.off('state', onState),
+      });
       return runner;
     },
     state(hostId: string): ConnectionState | null {

@@ -76,9 +76,7 @@ export async function migrateDatabase(opts: MigrateOptions): Promise<MigrateResu
   }
 
   const applied = await withSchemaEngine(dbPath, log, (engine) =>
-    engine
-      .applyMigrations({ migrationsList, filters: { externalTables: [], externalEnums: [] } })
-      .then((out) => out.appliedMigrationNames),
+    engine.applyMigrations({ migrationsList, filters: { externalTables: [], externalEnums: [] } }).then((out) => out.appliedMigrationNames),
   );
   for (const name of applied) log(`applied migration ${name}`);
   return { applied };
@@ -90,13 +88,13 @@ export async function migrateDatabase(opts: MigrateOptions): Promise<MigrateResu
  * the schema engine, which applies, or refuses with Prisma's usual P3xxx error.
  */
 function isUpToDate(db: Database.Database, localNames: string[]): boolean {
-  const table = db
-    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'")
-    .get();
+  const table = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_prisma_migrations'").get();
   if (!table) return false;
-  const rows = db
-    .prepare('SELECT migration_name, finished_at, rolled_back_at FROM _prisma_migrations')
-    .all() as { migration_name: string; finished_at: unknown; rolled_back_at: unknown }[];
+  const rows = db.prepare('SELECT migration_name, finished_at, rolled_back_at FROM _prisma_migrations').all() as {
+    migration_name: string;
+    finished_at: unknown;
+    rolled_back_at: unknown;
+  }[];
   const done = new Set<string>();
   for (const row of rows) {
     if (row.rolled_back_at != null) continue;

@@ -19,13 +19,21 @@ export async function openLogStream(engine: Engine, id: string, q: LogOptions): 
   const options: Record<string, unknown> = { follow: q.follow, stdout, stderr, timestamps: q.timestamps ?? false };
   if (q.tail !== undefined) options.tail = q.tail;
   if (q.since) options.since = /^\d+$/.test(q.since) ? q.since : String(Math.floor(new Date(q.since).getTime() / 1000));
-  const stream = await onEngine(engine.host.name, () =>
-    new Promise<Readable>((resolve, reject) =>
-      engine.docker.modem.dial(
-        { path: `/containers/${encodeURIComponent(id)}/logs?`, method: 'GET', options, isStream: true, statusCodes: { 200: true, 404: 'no such container', 500: 'server error' } },
-        (err: unknown, s: unknown) => (err ? reject(err) : resolve(s as Readable)),
+  const stream = await onEngine(
+    engine.host.name,
+    () =>
+      new Promise<Readable>((resolve, reject) =>
+        engine.docker.modem.dial(
+          {
+            path: `/containers/${encodeURIComponent(id)}/logs?`,
+            method: 'GET',
+            options,
+            isStream: true,
+            statusCodes: { 200: true, 404: 'no such container', 500: 'server error' },
+          },
+          (err: unknown, s: unknown) => (err ? reject(err) : resolve(s as Readable)),
+        ),
       ),
-    ),
   );
   return { stream, tty: info.Config?.Tty === true };
 }

@@ -1,11 +1,28 @@
 import type Docker from 'dockerode';
 import type {
-  ContainerAction, ContainerActionBody, ContainerDetail, ContainerList, ContainerListQuery, ContainerSummary, ContainerTop,
-  CreateContainerBody, CreateContainerPreview, CreateContainerResult,
+  ContainerAction,
+  ContainerActionBody,
+  ContainerDetail,
+  ContainerList,
+  ContainerListQuery,
+  ContainerSummary,
+  ContainerTop,
+  CreateContainerBody,
+  CreateContainerPreview,
+  CreateContainerResult,
 } from '@mirador/contract';
 import {
-  dockerCommands, droppedInspectSettings, dockerRunCommand, hideEnvValues, imageRegistry, parseImageRef, sensitiveEnvNames, settingsFromInspect, toCreateOptions,
-  validateContainerName, validateContainerRef,
+  dockerCommands,
+  droppedInspectSettings,
+  dockerRunCommand,
+  hideEnvValues,
+  imageRegistry,
+  parseImageRef,
+  sensitiveEnvNames,
+  settingsFromInspect,
+  toCreateOptions,
+  validateContainerName,
+  validateContainerRef,
 } from '@mirador/docker';
 import { HttpError, conflict, notFound } from '../lib/http-errors.js';
 import type { DockerInventory } from './docker-inventory.js';
@@ -91,13 +108,18 @@ export function createContainersService(deps: {
       const why = engineMessage(err);
       // "Not there" is the user's to fix (a typo, a private image); an unreachable registry is not.
       const notThere = /not found|manifest unknown|pull access denied|does not exist|repository .* not found/i.test(why);
-      throw new HttpError(notThere ? 404 : 502, `Image "${ref.normalized}" is not on ${engine.host.name} and could not be pulled: ${why}`, { code: notThere ? 'image_not_found' : 'pull_failed', field: 'image' });
+      throw new HttpError(notThere ? 404 : 502, `Image "${ref.normalized}" is not on ${engine.host.name} and could not be pulled: ${why}`, {
+        code: notThere ? 'image_not_found' : 'pull_failed',
+        field: 'image',
+      });
     }
   }
 
   async function createAndStart(engine: Engine, body: CreateContainerBody): Promise<{ id: string; name: string; warnings: string[] }> {
     const { name, config } = toCreateOptions(body);
-    const container = await onEngine(engine.host.name, () => engine.docker.createContainer({ ...(config as Docker.ContainerCreateOptions), ...(name ? { name } : {}) }));
+    const container = await onEngine(engine.host.name, () =>
+      engine.docker.createContainer({ ...(config as Docker.ContainerCreateOptions), ...(name ? { name } : {}) }),
+    );
     const info = await onEngine(engine.host.name, () => container.inspect());
     const warnings: string[] = [];
     if (body.start !== false) {
@@ -114,7 +136,8 @@ export function createContainersService(deps: {
 
   async function summaryAfter(hostId: string, id: string): Promise<ContainerSummary> {
     const c = await inventory.refreshContainer(hostId, id);
-    if (!c) throw new HttpError(404, 'The container is gone (it was started with auto-remove, or removed meanwhile)', { code: 'not_found' });
+    if (!c)
+      throw new HttpError(404, 'The container is gone (it was started with auto-remove, or removed meanwhile)', { code: 'not_found' });
     return c;
   }
 
@@ -132,7 +155,10 @@ export function createContainersService(deps: {
     async detail(hostId: string, ref: string, reader: Reader): Promise<ContainerDetail> {
       const { engine, id } = await resolve(hostId, ref);
       let inspect = await onEngine(engine.host.name, () => engine.docker.getContainer(id).inspect());
-      const image = await engine.docker.getImage(inspect.Image).inspect().catch(() => null);
+      const image = await engine.docker
+        .getImage(inspect.Image)
+        .inspect()
+        .catch(() => null);
       const settings = settingsFromInspect(inspect, image);
       const container = (await inventory.refreshContainer(hostId, id)) ?? null;
       if (!container) throw notFound('Container');
@@ -144,8 +170,13 @@ export function createContainersService(deps: {
         if (settings.env) settings.env = hideEnvValues(settings.env);
       }
       return {
-        container, settings, inspect, runCommand: dockerRunCommand({ ...settings, start: true }), droppedSettings: droppedInspectSettings(inspect),
-        envValuesHidden, sensitiveEnv: sensitiveEnvNames(env),
+        container,
+        settings,
+        inspect,
+        runCommand: dockerRunCommand({ ...settings, start: true }),
+        droppedSettings: droppedInspectSettings(inspect),
+        envValuesHidden,
+        sensitiveEnv: sensitiveEnvNames(env),
       };
     },
 
@@ -214,20 +245,35 @@ export function createContainersService(deps: {
       if (refusals.length) throw policyRefusal(engine.host.name, refusals);
       const old = engine.docker.getContainer(id);
       const info = await onEngine(engine.host.name, () => old.inspect());
-      if (info.HostConfig?.AutoRemove) throw conflict('This container was started with auto-remove (--rm): stopping it would delete it, so it cannot be recreated in place');
+      if (info.HostConfig?.AutoRemove)
+        throw conflict(
+          'This container was started with auto-remove (--rm): stopping it would delete it, so it cannot be recreated in place',
+        );
       await ensureImage(engine, body.image);
       const wasRunning = info.State?.Running === true;
       const dropped = droppedInspectSettings(info).map((d) => `Not carried over to the new container: ${d}`);
       const finalName = body.name ?? name;
       const aside = `${name.slice(0, 128 - ASIDE_SUFFIX.length)}${ASIDE_SUFFIX}`;
-      if (wasRunning) await onEngine(engine.host.name, () => old.stop({ t: 10 }).catch((e: { statusCode?: number }) => { if (e.statusCode !== 304) throw e; }));
+      if (wasRunning)
+        await onEngine(engine.host.name, () =>
+          old.stop({ t: 10 }).catch((e: { statusCode?: number }) => {
+            if (e.statusCode !== 304) throw e;
+          }),
+        );
       await onEngine(engine.host.name, () => old.rename({ name: aside }));
       try {
         const made = await createAndStart(engine, { ...body, name: finalName });
-        await old.remove({ force: true, v: false }).catch((err: unknown) => log.warn({ err, aside }, 'could not remove the previous container after a recreate'));
+        await old
+          .remove({ force: true, v: false })
+          .catch((err: unknown) => log.warn({ err, aside }, 'could not remove the previous container after a recreate'));
         await inventory.refreshContainer(hostId, id).catch(() => null);
         await inventory.refreshContainer(hostId, made.id).catch(() => null);
-        return { id: made.id, name: made.name, warnings: [...warnings, ...dropped, ...made.warnings], command: `docker rm -f ${name} && ${dockerRunCommand({ ...body, name: finalName })}` };
+        return {
+          id: made.id,
+          name: made.name,
+          warnings: [...warnings, ...dropped, ...made.warnings],
+          command: `docker rm -f ${name} && ${dockerRunCommand({ ...body, name: finalName })}`,
+        };
       } catch (err) {
         await old.rename({ name }).catch(() => {});
         if (wasRunning) await old.start().catch(() => {});

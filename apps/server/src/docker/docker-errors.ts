@@ -36,8 +36,10 @@ export function engineError(err: unknown, engineName: string): HttpError {
   if (status === 500 && /port is already allocated|address already in use|bind for .* failed/i.test(message)) {
     return new HttpError(409, message, { code: 'port_in_use' });
   }
-  if (typeof status === 'number' && status >= 500) return new HttpError(502, `The Docker engine on ${engineName} failed: ${message}`, { code: 'engine_error' });
-  if ((err as { name?: string })?.name === 'SshError') return new HttpError(503, `Cannot reach the Docker engine on ${engineName}: ${message}`, { code: 'engine_unreachable' });
+  if (typeof status === 'number' && status >= 500)
+    return new HttpError(502, `The Docker engine on ${engineName} failed: ${message}`, { code: 'engine_error' });
+  if ((err as { name?: string })?.name === 'SshError')
+    return new HttpError(503, `Cannot reach the Docker engine on ${engineName}: ${message}`, { code: 'engine_unreachable' });
   return new HttpError(502, `The Docker engine on ${engineName} failed: ${message}`, { code: 'engine_error' });
 }
 

@@ -5,7 +5,12 @@ export function toDockerInfo(hostId: string, info: any, version: any): DockerInf
   const options: string[] = info.SecurityOptions ?? [];
   const named = new Map<string, Map<string, string>>();
   for (const o of options) {
-    const parts = new Map(o.split(',').map((kv) => { const i = kv.indexOf('='); return [kv.slice(0, i), kv.slice(i + 1)] as [string, string]; }));
+    const parts = new Map(
+      o.split(',').map((kv) => {
+        const i = kv.indexOf('=');
+        return [kv.slice(0, i), kv.slice(i + 1)] as [string, string];
+      }),
+    );
     const name = parts.get('name');
     if (name) named.set(name, parts);
   }

@@ -72,9 +72,15 @@ export function createDockerInventory(deps: { engines: EnginePool; bus: EventBus
     const before = view.containers;
     view.containers = next;
     // A resync after a gap: tell viewers about what changed meanwhile.
-    for (const [id, c] of before) if (!next.has(id)) bus.publish({ type: 'container.removed', topic: 'docker', hostId: view.host.id, id, name: c.name });
-    for (const c of next.values()) if (JSON.stringify(before.get(c.id)) !== JSON.stringify(c)) bus.publish({ type: 'container.updated', topic: 'docker', container: c });
-    void fillStartTimes(view, docker, [...next.values()].filter((c) => c.state === 'running' && !c.startedAt).map((c) => c.id));
+    for (const [id, c] of before)
+      if (!next.has(id)) bus.publish({ type: 'container.removed', topic: 'docker', hostId: view.host.id, id, name: c.name });
+    for (const c of next.values())
+      if (JSON.stringify(before.get(c.id)) !== JSON.stringify(c)) bus.publish({ type: 'container.updated', topic: 'docker', container: c });
+    void fillStartTimes(
+      view,
+      docker,
+      [...next.values()].filter((c) => c.state === 'running' && !c.startedAt).map((c) => c.id),
+    );
   }
 
   /** Start times only come with an inspect: fetched in the background, a few at a time. */
@@ -105,7 +111,11 @@ export function createDockerInventory(deps: { engines: EnginePool; bus: EventBus
     let startedAt: string | null = view.containers.get(id)?.startedAt ?? null;
     if (entry?.State === 'running') {
       const known = view.containers.get(id);
-      if (!known || known.state !== 'running' || !startedAt) startedAt = await docker.getContainer(id).inspect().then(startedAtOf, () => null);
+      if (!known || known.state !== 'running' || !startedAt)
+        startedAt = await docker
+          .getContainer(id)
+          .inspect()
+          .then(startedAtOf, () => null);
     }
     if (seq < (view.appliedSeq.get(id) ?? 0)) return;
     view.appliedSeq.set(id, seq);
@@ -130,7 +140,9 @@ export function createDockerInventory(deps: { engines: EnginePool; bus: EventBus
       id,
       setTimeout(() => {
         view.pendingContainers.delete(id);
-        refreshContainer(view, id).catch((err) => log.warn({ err: engineMessage(err), host: view.host.name }, 'could not refresh a container'));
+        refreshContainer(view, id).catch((err) =>
+          log.warn({ err: engineMessage(err), host: view.host.name }, 'could not refresh a container'),
+        );
       }, CONTAINER_DEBOUNCE_MS),
     );
   }
@@ -150,12 +162,22 @@ export function createDockerInventory(deps: { engines: EnginePool; bus: EventBus
     );
   }
 
-  function onEvent(view: EngineView, evt: { Type?: string; Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } }) {
+  function onEvent(
+    view: EngineView,
+    evt: { Type?: string; Action?: string; Actor?: { ID?: string; Attributes?: Record<string, string> } },
+  ) {
     const type = evt.Type;
     const id = evt.Actor?.ID;
     if (type === 'container' && id) {
       // exec_* and health probes fire constantly and change nothing in the list (health does).
-      if (evt.Action?.startsWith('exec_') || evt.Action === 'top' || evt.Action === 'resize' || evt.Action === 'attach' || evt.Action === 'archive-path') return;
+      if (
+        evt.Action?.startsWith('exec_') ||
+        evt.Action === 'top' ||
+        evt.Action === 'resize' ||
+        evt.Action === 'attach' ||
+        evt.Action === 'archive-path'
+      )
+        return;
       scheduleContainer(view, id);
       if (evt.Action === 'destroy' || evt.Action === 'create') {
         // "used by" columns of images and volumes follow container changes.
@@ -172,9 +194,15 @@ export function createDockerInventory(deps: { engines: EnginePool; bus: EventBus
 
   async function follow(view: EngineView) {
     const { docker } = await engines.engine(view.host.id);
-    const stream = (await docker.getEvents({ filters: { type: EVENT_TYPES } })) as unknown as NodeJS.ReadableStream & { destroy?: () => void };
+    const stream = (await docker.getEvents({ filters: { type: EVENT_TYPES } })) as unknown as NodeJS.ReadableStream & {
+      destroy?: () => void;
+    };
     view.events = stream;
-    onJsonLines(stream, (evt) => onEvent(view, evt), (line, err) => log.warn({ err, line: line.slice(0, 200) }, 'unreadable docker event'));
+    onJsonLines(
+      stream,
+      (evt) => onEvent(view, evt),
+      (line, err) => log.warn({ err, line: line.slice(0, 200) }, 'unreadable docker event'),
+    );
     const lost = (why: string) => {
       if (view.events !== stream) return;
       view.events = null;
@@ -320,7 +348,12 @@ export function createDockerInventory(deps: { engines: EnginePool; bus: EventBus
     /** Every engine of the inventory, waiting briefly for the ones still loading. */
     async all(waitMs = 15_000): Promise<EngineView[]> {
       const hosts = await engines.hosts();
-      return Promise.all(hosts.map((h) => { const v = ensure(h); return v.state === 'loading' ? Promise.race([v.ready, new Promise((r) => setTimeout(r, waitMs))]).then(() => v) : v; }));
+      return Promise.all(
+        hosts.map((h) => {
+          const v = ensure(h);
+          return v.state === 'loading' ? Promise.race([v.ready, new Promise((r) => setTimeout(r, waitMs))]).then(() => v) : v;
+        }),
+      );
     },
     containers(view: EngineView): ContainerSummary[] {
       return [...view.containers.values()];
@@ -341,7 +374,8 @@ export function createDockerInventory(deps: { engines: EnginePool; bus: EventBus
     },
     volumes(view: EngineView): VolumeSummary[] {
       const users = new Map<string, string[]>();
-      for (const c of view.containers.values()) for (const m of c.mounts) if (m.type === 'volume' && m.source) users.set(m.source, [...(users.get(m.source) ?? []), c.name]);
+      for (const c of view.containers.values())
+        for (const m of c.mounts) if (m.type === 'volume' && m.source) users.set(m.source, [...(users.get(m.source) ?? []), c.name]);
       return view.volumes.map((v) => toVolumeSummary(view.host.id, v, users.get(v.Name) ?? []));
     },
     networks(view: EngineView): NetworkSummary[] {
@@ -374,7 +408,8 @@ function recordIps(view: EngineView, c: Docker.ContainerInfo) {
 /** Containers attached to a network, from the containers' own view (the list API omits members). */
 function membersOf(view: EngineView, n: Docker.NetworkInspectInfo) {
   const out: Array<{ id: string; name: string; ipv4: string | null }> = [];
-  for (const c of view.containers.values()) if (c.networks.includes(n.Name)) out.push({ id: c.id, name: c.name, ipv4: view.ips.get(`${c.id}/${n.Name}`) ?? null });
+  for (const c of view.containers.values())
+    if (c.networks.includes(n.Name)) out.push({ id: c.id, name: c.name, ipv4: view.ips.get(`${c.id}/${n.Name}`) ?? null });
   return out;
 }
 

@@ -15,9 +15,19 @@ export function createDockerPolicies(db: PrismaClient) {
     async set(hostId: string, policy: DockerPolicy): Promise<DockerPolicy> {
       const bindMountAllowList = [...new Set(policy.bindMountAllowList.map((p, i) => normalizeAllowed(p, i)))];
       const allowedCapAdd = [...new Set(policy.allowedCapAdd.map((c) => c.replace(/^CAP_/, '')))];
-      if (allowedCapAdd.includes('ALL')) throw badRequest('allowedCapAdd: "ALL" cannot be granted to non-admins; list the capabilities one by one', 'allowedCapAdd');
-      const value: DockerPolicy = { ...policy, allowedCapAdd, bindMountAllowList, viewersSeeEnvValues: policy.viewersSeeEnvValues === true };
-      await db.setting.upsert({ where: { key: keyOf(hostId) }, create: { key: keyOf(hostId), value: JSON.stringify(value) }, update: { value: JSON.stringify(value) } });
+      if (allowedCapAdd.includes('ALL'))
+        throw badRequest('allowedCapAdd: "ALL" cannot be granted to non-admins; list the capabilities one by one', 'allowedCapAdd');
+      const value: DockerPolicy = {
+        ...policy,
+        allowedCapAdd,
+        bindMountAllowList,
+        viewersSeeEnvValues: policy.viewersSeeEnvValues === true,
+      };
+      await db.setting.upsert({
+        where: { key: keyOf(hostId) },
+        create: { key: keyOf(hostId), value: JSON.stringify(value) },
+        update: { value: JSON.stringify(value) },
+      });
       return value;
     },
     async forget(hostId: string) {
@@ -28,7 +38,8 @@ export function createDockerPolicies(db: PrismaClient) {
 
 function normalizeAllowed(p: string, i: number): string {
   const field = `bindMountAllowList[${i}]`;
-  if (!p.startsWith('/') || /[\0-\x1f]/.test(p) || p.split('/').includes('..')) throw badRequest(`${field}: "${p}" must be an absolute host path without ".." segments`, field);
+  if (!p.startsWith('/') || /[\0-\x1f]/.test(p) || p.split('/').includes('..'))
+    throw badRequest(`${field}: "${p}" must be an absolute host path without ".." segments`, field);
   const norm = p.replace(/\/+/g, '/').replace(/(.)\/$/, '$1');
   if (norm === '/') throw badRequest(`${field}: "/" would allow every host path; list the directories labs may use instead`, field);
   return norm;

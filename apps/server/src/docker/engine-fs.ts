@@ -100,19 +100,27 @@ export function createEngineFs(deps: { root: string; inContainer?: () => boolean
   async function check(engine: Engine): Promise<string | null> {
     const info = (await engine.docker.info()) as { ID?: string; DockerRootDir?: string };
     const id = String(info.ID ?? '');
-    const dataDir = await resolveHostPath(info.DockerRootDir || '/var/lib/docker', root).catch(() => info.DockerRootDir || '/var/lib/docker');
-    const kept = (await Promise.all([
-      readId(posix.join(dataDir, 'engine-id'), (t) => t),
-      readId('/etc/docker/key.json', (t) => (JSON.parse(t) as { kid?: unknown }).kid),
-    ])).filter((x): x is string => x !== null);
+    const dataDir = await resolveHostPath(info.DockerRootDir || '/var/lib/docker', root).catch(
+      () => info.DockerRootDir || '/var/lib/docker',
+    );
+    const kept = (
+      await Promise.all([
+        readId(posix.join(dataDir, 'engine-id'), (t) => t),
+        readId('/etc/docker/key.json', (t) => (JSON.parse(t) as { kid?: unknown }).kid),
+      ])
+    ).filter((x): x is string => x !== null);
     const blind = (why: string) =>
       `Mirador cannot see the file system of ${engine.host.name}'s machine (${why}), so where a host path leads through symbolic links cannot be checked. ` +
       `An administrator can mount that machine's "/" into Mirador read-only and set MIRADOR_ENGINE_ROOT to where it is mounted ` +
       `(with docker compose: the volume "/:/hostfs:ro,rslave" and MIRADOR_ENGINE_ROOT=/hostfs); until then only administrators may use host paths on this engine`;
     if (id && kept.includes(id)) return null;
-    if (root === '/' && inContainer()) return blind('Mirador runs in a container and MIRADOR_ENGINE_ROOT is "/", the container\'s own file system');
+    if (root === '/' && inContainer())
+      return blind('Mirador runs in a container and MIRADOR_ENGINE_ROOT is "/", the container\'s own file system');
     if (kept.length) return blind(`the engine's ID ${id || '(none)'} is not the one kept under MIRADOR_ENGINE_ROOT "${root}"`);
-    const seen = await stat(under(dataDir)).then((s) => s.isDirectory(), () => false);
+    const seen = await stat(under(dataDir)).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     if (!seen) return blind(`the engine's data directory ${dataDir} is not under MIRADOR_ENGINE_ROOT "${root}"`);
     return null;
   }

@@ -26,11 +26,15 @@ interface StreamLocalOpener {
 }
 
 /** Which hosts have an engine, and how to reach it. */
-export function engineHostOf(h: Pick<HostRow, 'id' | 'name' | 'kind' | 'dockerMode' | 'dockerSocket'>, localSocket: string): EngineHost | null {
+export function engineHostOf(
+  h: Pick<HostRow, 'id' | 'name' | 'kind' | 'dockerMode' | 'dockerSocket'>,
+  localSocket: string,
+): EngineHost | null {
   // The local engine is always the server's own MIRADOR_DOCKER_SOCKET, never a path read from the
   // database: a row written behind the API's back must not point Mirador at another socket.
   if (h.kind === 'local' && h.dockerMode === 'socket') return { id: h.id, name: h.name, transport: 'socket', socketPath: localSocket };
-  if (h.kind !== 'local' && h.dockerMode === 'ssh') return { id: h.id, name: h.name, transport: 'ssh', socketPath: h.dockerSocket ?? DEFAULT_DOCKER_SOCKET };
+  if (h.kind !== 'local' && h.dockerMode === 'ssh')
+    return { id: h.id, name: h.name, transport: 'ssh', socketPath: h.dockerSocket ?? DEFAULT_DOCKER_SOCKET };
   return null;
 }
 
@@ -40,14 +44,20 @@ export function engineHostOf(h: Pick<HostRow, 'id' | 'name' | 'kind' | 'dockerMo
  * without checking the host key; this one inherits the pinned key and the shared connection.
  */
 class SshSocketAgent extends http.Agent {
-  constructor(private readonly opener: () => Promise<StreamLocalOpener>, private readonly socketPath: string) {
+  constructor(
+    private readonly opener: () => Promise<StreamLocalOpener>,
+    private readonly socketPath: string,
+  ) {
     super({ keepAlive: false });
   }
 
   override createConnection(_options: unknown, cb: (err: Error | null, socket?: Duplex) => void): undefined {
     this.opener()
       .then((conn) => conn.openStreamLocal(this.socketPath))
-      .then((stream) => cb(null, socketLike(stream)), (err: Error) => cb(err));
+      .then(
+        (stream) => cb(null, socketLike(stream)),
+        (err: Error) => cb(err),
+      );
     return undefined;
   }
 }
@@ -73,7 +83,8 @@ export function createEnginePool(deps: { db: PrismaClient; connections: Connecti
     if (host.transport === 'socket') return new Docker({ socketPath: host.socketPath });
     const agent = new SshSocketAgent(async () => {
       const runner = await connections.runner(host.id);
-      if (typeof (runner as Partial<StreamLocalOpener>).openStreamLocal !== 'function') throw new HttpError(502, `Host "${host.name}" cannot forward its Docker socket`);
+      if (typeof (runner as Partial<StreamLocalOpener>).openStreamLocal !== 'function')
+        throw new HttpError(502, `Host "${host.name}" cannot forward its Docker socket`);
       return runner as unknown as StreamLocalOpener;
     }, host.socketPath);
     // host/port only fill the HTTP Host header: the agent decides where bytes go.
@@ -89,7 +100,8 @@ export function createEnginePool(deps: { db: PrismaClient; connections: Connecti
       const row = await db.host.findUnique({ where: { id: hostId } });
       if (!row) throw notFound('Host');
       const host = engineHostOf(row, localSocket);
-      if (!host) throw new HttpError(409, `Host "${row.name}" has no Docker engine configured (set its Docker mode to SSH)`, { code: 'no_docker' });
+      if (!host)
+        throw new HttpError(409, `Host "${row.name}" has no Docker engine configured (set its Docker mode to SSH)`, { code: 'no_docker' });
       if (host.transport === 'ssh' && !row.hostKeyFingerprint) {
         throw new HttpError(409, `Host "${row.name}" has no accepted SSH host key yet: test its connection first`, { code: 'conflict' });
       }

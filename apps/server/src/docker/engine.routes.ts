@@ -1,8 +1,17 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
-  CreateRegistryBody, DockerEngineList, DockerHostParams, DockerInfo, DockerPolicy, IdParams, OkResponse, Registry, RegistryList,
-  UpdateRegistryBody, errorResponses,
+  CreateRegistryBody,
+  DockerEngineList,
+  DockerHostParams,
+  DockerInfo,
+  DockerPolicy,
+  IdParams,
+  OkResponse,
+  Registry,
+  RegistryList,
+  UpdateRegistryBody,
+  errorResponses,
 } from '@mirador/contract';
 import { onEngine } from './docker-errors.js';
 import { toDockerInfo } from './docker-info.js';
@@ -12,82 +21,148 @@ export default async function engineRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const docker = app.docker;
 
-  app.get('/docker/engines', {
-    schema: { tags: ['docker'], summary: 'Every Docker engine of the inventory, with its state', response: { 200: DockerEngineList, ...errorResponses } },
-  }, async () => {
-    const views = await docker.inventory.all(3_000);
-    return {
-      items: views.map((v) => {
-        const containers = docker.inventory.containers(v);
-        return {
-          hostId: v.host.id,
-          hostName: v.host.name,
-          transport: v.host.transport,
-          state: v.state,
-          message: v.message,
-          version: v.version,
-          containers: containers.length,
-          running: containers.filter((c) => c.state === 'running').length,
-        };
-      }),
-    };
-  });
+  app.get(
+    '/docker/engines',
+    {
+      schema: {
+        tags: ['docker'],
+        summary: 'Every Docker engine of the inventory, with its state',
+        response: { 200: DockerEngineList, ...errorResponses },
+      },
+    },
+    async () => {
+      const views = await docker.inventory.all(3_000);
+      return {
+        items: views.map((v) => {
+          const containers = docker.inventory.containers(v);
+          return {
+            hostId: v.host.id,
+            hostName: v.host.name,
+            transport: v.host.transport,
+            state: v.state,
+            message: v.message,
+            version: v.version,
+            containers: containers.length,
+            running: containers.filter((c) => c.state === 'running').length,
+          };
+        }),
+      };
+    },
+  );
 
-  app.get('/hosts/:hostId/docker/info', {
-    schema: { tags: ['docker'], summary: 'Engine facts: versions, storage/cgroup drivers, counts, security options, plugins', params: DockerHostParams, response: { 200: DockerInfo, ...errorResponses } },
-  }, async (req) => {
-    const engine = await docker.engines.engine(req.params.hostId);
-    const [info, version] = await onEngine(engine.host.name, () => Promise.all([engine.docker.info(), engine.docker.version()]));
-    return toDockerInfo(req.params.hostId, info, version);
-  });
+  app.get(
+    '/hosts/:hostId/docker/info',
+    {
+      schema: {
+        tags: ['docker'],
+        summary: 'Engine facts: versions, storage/cgroup drivers, counts, security options, plugins',
+        params: DockerHostParams,
+        response: { 200: DockerInfo, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const engine = await docker.engines.engine(req.params.hostId);
+      const [info, version] = await onEngine(engine.host.name, () => Promise.all([engine.docker.info(), engine.docker.version()]));
+      return toDockerInfo(req.params.hostId, info, version);
+    },
+  );
 
-  app.get('/hosts/:hostId/docker/policy', {
-    schema: { tags: ['docker'], summary: 'What non-admins may do on this engine', params: DockerHostParams, response: { 200: DockerPolicy, ...errorResponses } },
-  }, async (req) => {
-    await docker.engines.engine(req.params.hostId);
-    return docker.policies.get(req.params.hostId);
-  });
+  app.get(
+    '/hosts/:hostId/docker/policy',
+    {
+      schema: {
+        tags: ['docker'],
+        summary: 'What non-admins may do on this engine',
+        params: DockerHostParams,
+        response: { 200: DockerPolicy, ...errorResponses },
+      },
+    },
+    async (req) => {
+      await docker.engines.engine(req.params.hostId);
+      return docker.policies.get(req.params.hostId);
+    },
+  );
 
-  app.put('/hosts/:hostId/docker/policy', {
-    config: { role: 'admin', audit: { action: 'docker.policy', targetType: 'host' } },
-    schema: { tags: ['docker'], summary: 'Set what non-admins may do on this engine', params: DockerHostParams, body: DockerPolicy, response: { 200: DockerPolicy, ...errorResponses } },
-  }, async (req) => {
-    req.auditTarget = { type: 'host', id: req.params.hostId, name: null, hostId: req.params.hostId };
-    await docker.engines.engine(req.params.hostId);
-    return docker.policies.set(req.params.hostId, req.body);
-  });
+  app.put(
+    '/hosts/:hostId/docker/policy',
+    {
+      config: { role: 'admin', audit: { action: 'docker.policy', targetType: 'host' } },
+      schema: {
+        tags: ['docker'],
+        summary: 'Set what non-admins may do on this engine',
+        params: DockerHostParams,
+        body: DockerPolicy,
+        response: { 200: DockerPolicy, ...errorResponses },
+      },
+    },
+    async (req) => {
+      req.auditTarget = { type: 'host', id: req.params.hostId, name: null, hostId: req.params.hostId };
+      await docker.engines.engine(req.params.hostId);
+      return docker.policies.set(req.params.hostId, req.body);
+    },
+  );
 
-  app.get('/registries', {
-    schema: { tags: ['registries'], summary: 'Stored registry credentials (never the passwords)', response: { 200: RegistryList, ...errorResponses } },
-  }, async () => ({ items: await docker.registries.list() }));
+  app.get(
+    '/registries',
+    {
+      schema: {
+        tags: ['registries'],
+        summary: 'Stored registry credentials (never the passwords)',
+        response: { 200: RegistryList, ...errorResponses },
+      },
+    },
+    async () => ({ items: await docker.registries.list() }),
+  );
 
-  app.post('/registries', {
-    config: { role: 'admin', audit: { action: 'registry.create', targetType: 'registry' } },
-    schema: { tags: ['registries'], summary: 'Store credentials for a registry (sealed at rest)', body: CreateRegistryBody, response: { 201: Registry, ...errorResponses } },
-  }, async (req, reply) => {
-    req.auditParams = { name: req.body.name, serverAddress: req.body.serverAddress, username: req.body.username };
-    const r = await docker.registries.create(req.body);
-    req.auditTarget = { type: 'registry', id: r.id, name: r.name };
-    return reply.status(201).send(r);
-  });
+  app.post(
+    '/registries',
+    {
+      config: { role: 'admin', audit: { action: 'registry.create', targetType: 'registry' } },
+      schema: {
+        tags: ['registries'],
+        summary: 'Store credentials for a registry (sealed at rest)',
+        body: CreateRegistryBody,
+        response: { 201: Registry, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      req.auditParams = { name: req.body.name, serverAddress: req.body.serverAddress, username: req.body.username };
+      const r = await docker.registries.create(req.body);
+      req.auditTarget = { type: 'registry', id: r.id, name: r.name };
+      return reply.status(201).send(r);
+    },
+  );
 
-  app.patch('/registries/:id', {
-    config: { role: 'admin', audit: { action: 'registry.update', targetType: 'registry' } },
-    schema: { tags: ['registries'], summary: 'Change a registry (leave password out to keep it)', params: IdParams, body: UpdateRegistryBody, response: { 200: Registry, ...errorResponses } },
-  }, async (req) => {
-    req.auditParams = { ...req.body, password: req.body.password ? '(changed)' : undefined };
-    const r = await docker.registries.update(req.params.id, req.body);
-    req.auditTarget = { type: 'registry', id: r.id, name: r.name };
-    return r;
-  });
+  app.patch(
+    '/registries/:id',
+    {
+      config: { role: 'admin', audit: { action: 'registry.update', targetType: 'registry' } },
+      schema: {
+        tags: ['registries'],
+        summary: 'Change a registry (leave password out to keep it)',
+        params: IdParams,
+        body: UpdateRegistryBody,
+        response: { 200: Registry, ...errorResponses },
+      },
+    },
+    async (req) => {
+      req.auditParams = { ...req.body, password: req.body.password ? '(changed)' : undefined };
+      const r = await docker.registries.update(req.params.id, req.body);
+      req.auditTarget = { type: 'registry', id: r.id, name: r.name };
+      return r;
+    },
+  );
 
-  app.delete('/registries/:id', {
-    config: { role: 'admin', audit: { action: 'registry.remove', targetType: 'registry' } },
-    schema: { tags: ['registries'], summary: 'Forget a registry', params: IdParams, response: { 200: OkResponse, ...errorResponses } },
-  }, async (req) => {
-    const r = await docker.registries.remove(req.params.id);
-    req.auditTarget = { type: 'registry', id: r.id, name: r.name };
-    return { ok: true };
-  });
+  app.delete(
+    '/registries/:id',
+    {
+      config: { role: 'admin', audit: { action: 'registry.remove', targetType: 'registry' } },
+      schema: { tags: ['registries'], summary: 'Forget a registry', params: IdParams, response: { 200: OkResponse, ...errorResponses } },
+    },
+    async (req) => {
+      const r = await docker.registries.remove(req.params.id);
+      req.auditTarget = { type: 'registry', id: r.id, name: r.name };
+      return { ok: true };
+    },
+  );
 }
-

@@ -26,7 +26,7 @@ const mask = (bits: number) => (bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>>
 
 export function overlaps(a: Ipv4Net, b: Ipv4Net): boolean {
   const bits = Math.min(a.bits, b.bits);
-  return ((a.base & mask(bits)) >>> 0) === ((b.base & mask(bits)) >>> 0);
+  return (a.base & mask(bits)) >>> 0 === (b.base & mask(bits)) >>> 0;
 }
 
 /** Interfaces Docker made for its own networks: overlaps with those are the engine's to refuse. */
@@ -43,7 +43,9 @@ export function hostNetworksFrom(routesJson: string, addrsJson: string): Ipv4Net
     if (r.dst === 'default' || (r.dev && DOCKER_DEVICE.test(r.dev)) || r.type === 'broadcast') continue;
     add(r.dst);
   }
-  for (const i of safeJson<Array<{ ifname?: string; addr_info?: Array<{ family?: string; local?: string; prefixlen?: number }> }>>(addrsJson)) {
+  for (const i of safeJson<Array<{ ifname?: string; addr_info?: Array<{ family?: string; local?: string; prefixlen?: number }> }>>(
+    addrsJson,
+  )) {
     if (i.ifname && DOCKER_DEVICE.test(i.ifname)) continue;
     for (const a of i.addr_info ?? []) if (a.family !== 'inet6' && a.local) add(`${a.local}/${a.prefixlen ?? 32}`);
   }

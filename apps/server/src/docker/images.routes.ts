@@ -8,8 +8,22 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import {
-  BuildImageQuery, DockerCommand, DockerHostParams, ImageDetail, ImageList, ImageParams, ImportImageQuery, PruneQuery, PruneResult,
-  PullImageBody, PushImageBody, RemoveImageQuery, RemoveImageResult, Task, TagImageBody, errorResponses,
+  BuildImageQuery,
+  DockerCommand,
+  DockerHostParams,
+  ImageDetail,
+  ImageList,
+  ImageParams,
+  ImportImageQuery,
+  PruneQuery,
+  PruneResult,
+  PullImageBody,
+  PushImageBody,
+  RemoveImageQuery,
+  RemoveImageResult,
+  Task,
+  TagImageBody,
+  errorResponses,
 } from '@mirador/contract';
 import { roleAtLeast } from '../auth/auth.service.js';
 import { badRequest } from '../lib/http-errors.js';
@@ -45,7 +59,11 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
   const uploads = join(app.config.dataDir, 'uploads');
 
   // Tarballs arrive as raw streams; the handler decides where they go.
-  app.addContentTypeParser(['application/x-tar', 'application/octet-stream', 'application/gzip', 'application/x-gzip'], { bodyLimit: UPLOAD_LIMIT }, (_req, payload, done) => done(null, payload));
+  app.addContentTypeParser(
+    ['application/x-tar', 'application/octet-stream', 'application/gzip', 'application/x-gzip'],
+    { bodyLimit: UPLOAD_LIMIT },
+    (_req, payload, done) => done(null, payload),
+  );
 
   async function saveUpload(body: unknown, contentType: string | undefined): Promise<string> {
     await mkdir(uploads, { recursive: true, mode: 0o700 });
@@ -53,7 +71,8 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
     try {
       if (typeof body === 'string') {
         // A lone Dockerfile (text/plain) becomes a one-file build context.
-        if (Buffer.byteLength(body) > DOCKERFILE_LIMIT) throw badRequest('The Dockerfile is larger than 1 MiB; send a context tarball instead');
+        if (Buffer.byteLength(body) > DOCKERFILE_LIMIT)
+          throw badRequest('The Dockerfile is larger than 1 MiB; send a context tarball instead');
         await writeFile(file, tarOneFile('Dockerfile', Buffer.from(body, 'utf8')), { mode: 0o600 });
       } else if (body && typeof (body as Readable).pipe === 'function') {
         await pipeline(body as Readable, createWriteStream(file, { mode: 0o600 }));
@@ -67,93 +86,198 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
     }
   }
 
-  app.get('/hosts/:hostId/images', {
-    schema: { tags, summary: 'Images (with the containers using each)', params: DockerHostParams, response: { 200: ImageList, ...errorResponses } },
-  }, async (req) => ({ items: await images.list(req.params.hostId) }));
+  app.get(
+    '/hosts/:hostId/images',
+    {
+      schema: {
+        tags,
+        summary: 'Images (with the containers using each)',
+        params: DockerHostParams,
+        response: { 200: ImageList, ...errorResponses },
+      },
+    },
+    async (req) => ({ items: await images.list(req.params.hostId) }),
+  );
 
-  app.get('/hosts/:hostId/images/prune', {
-    schema: { tags, summary: 'What an image prune would delete (nothing is deleted)', params: DockerHostParams, querystring: PruneQuery, response: { 200: PruneResult, ...errorResponses } },
-  }, async (req) => images.prunePreview(req.params.hostId, req.query.all ?? false));
+  app.get(
+    '/hosts/:hostId/images/prune',
+    {
+      schema: {
+        tags,
+        summary: 'What an image prune would delete (nothing is deleted)',
+        params: DockerHostParams,
+        querystring: PruneQuery,
+        response: { 200: PruneResult, ...errorResponses },
+      },
+    },
+    async (req) => images.prunePreview(req.params.hostId, req.query.all ?? false),
+  );
 
-  app.post('/hosts/:hostId/images/prune', {
-    config: { audit: { action: 'image.prune', targetType: 'host' } },
-    schema: { tags, summary: 'Delete unused images (dangling only unless all=true)', params: DockerHostParams, querystring: PruneQuery, response: { 200: PruneResult, ...errorResponses } },
-  }, async (req) => {
-    req.auditTarget = { type: 'host', id: req.params.hostId, name: null, hostId: req.params.hostId };
-    return images.prune(req.params.hostId, req.query.all ?? false);
-  });
+  app.post(
+    '/hosts/:hostId/images/prune',
+    {
+      config: { audit: { action: 'image.prune', targetType: 'host' } },
+      schema: {
+        tags,
+        summary: 'Delete unused images (dangling only unless all=true)',
+        params: DockerHostParams,
+        querystring: PruneQuery,
+        response: { 200: PruneResult, ...errorResponses },
+      },
+    },
+    async (req) => {
+      req.auditTarget = { type: 'host', id: req.params.hostId, name: null, hostId: req.params.hostId };
+      return images.prune(req.params.hostId, req.query.all ?? false);
+    },
+  );
 
-  app.post('/hosts/:hostId/images/pull', {
-    config: { audit: { action: 'image.pull', targetType: 'image' } },
-    schema: { tags, summary: 'Pull an image (a task; per-layer progress on task:<id>)', params: DockerHostParams, body: PullImageBody, response: { 202: Task, ...errorResponses } },
-  }, async (req, reply) => {
-    targetImage(req, req.params.hostId, req.body.image);
-    const task = await images.pull(req.params.hostId, req.body.image, req.body.registryId, userOf(req));
-    return reply.status(202).send(task);
-  });
+  app.post(
+    '/hosts/:hostId/images/pull',
+    {
+      config: { audit: { action: 'image.pull', targetType: 'image' } },
+      schema: {
+        tags,
+        summary: 'Pull an image (a task; per-layer progress on task:<id>)',
+        params: DockerHostParams,
+        body: PullImageBody,
+        response: { 202: Task, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      targetImage(req, req.params.hostId, req.body.image);
+      const task = await images.pull(req.params.hostId, req.body.image, req.body.registryId, userOf(req));
+      return reply.status(202).send(task);
+    },
+  );
 
-  app.post('/hosts/:hostId/images/build', {
-    config: { audit: { action: 'image.build', targetType: 'image' } },
-    bodyLimit: UPLOAD_LIMIT,
-    // Before validation, so refused uploads are audited without their body too.
-    preValidation: auditUpload,
-    schema: { tags, summary: 'Build from a Dockerfile (text/plain) or a context tarball (application/x-tar); output in the task log', params: DockerHostParams, querystring: BuildImageQuery, response: { 202: Task, ...errorResponses } },
-  }, async (req, reply) => {
-    targetImage(req, req.params.hostId, req.query.tag);
-    const file = await saveUpload(req.body, req.headers['content-type']);
-    const task = await images.build(req.params.hostId, req.query, file, userOf(req)).catch(async (err) => {
-      await rm(file, { force: true });
-      throw err;
-    });
-    return reply.status(202).send(task);
-  });
+  app.post(
+    '/hosts/:hostId/images/build',
+    {
+      config: { audit: { action: 'image.build', targetType: 'image' } },
+      bodyLimit: UPLOAD_LIMIT,
+      // Before validation, so refused uploads are audited without their body too.
+      preValidation: auditUpload,
+      schema: {
+        tags,
+        summary: 'Build from a Dockerfile (text/plain) or a context tarball (application/x-tar); output in the task log',
+        params: DockerHostParams,
+        querystring: BuildImageQuery,
+        response: { 202: Task, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      targetImage(req, req.params.hostId, req.query.tag);
+      const file = await saveUpload(req.body, req.headers['content-type']);
+      const task = await images.build(req.params.hostId, req.query, file, userOf(req)).catch(async (err) => {
+        await rm(file, { force: true });
+        throw err;
+      });
+      return reply.status(202).send(task);
+    },
+  );
 
-  app.post('/hosts/:hostId/images/import', {
-    config: { audit: { action: 'image.import', targetType: 'image' } },
-    bodyLimit: UPLOAD_LIMIT,
-    preValidation: auditUpload,
-    schema: { tags, summary: 'Load a `docker save` archive (format=load) or import a root filesystem tarball (format=rootfs&tag=…)', params: DockerHostParams, querystring: ImportImageQuery, response: { 200: Type.Object({ loaded: Type.Array(Type.String()), command: Type.String() }), ...errorResponses } },
-  }, async (req) => {
-    targetImage(req, req.params.hostId, req.query.tag ?? '(archive)');
-    if (typeof req.body === 'string') throw badRequest('Send the archive as application/x-tar, not text');
-    const file = await saveUpload(req.body, req.headers['content-type']);
-    return images.importArchive(req.params.hostId, req.query, file);
-  });
+  app.post(
+    '/hosts/:hostId/images/import',
+    {
+      config: { audit: { action: 'image.import', targetType: 'image' } },
+      bodyLimit: UPLOAD_LIMIT,
+      preValidation: auditUpload,
+      schema: {
+        tags,
+        summary: 'Load a `docker save` archive (format=load) or import a root filesystem tarball (format=rootfs&tag=…)',
+        params: DockerHostParams,
+        querystring: ImportImageQuery,
+        response: { 200: Type.Object({ loaded: Type.Array(Type.String()), command: Type.String() }), ...errorResponses },
+      },
+    },
+    async (req) => {
+      targetImage(req, req.params.hostId, req.query.tag ?? '(archive)');
+      if (typeof req.body === 'string') throw badRequest('Send the archive as application/x-tar, not text');
+      const file = await saveUpload(req.body, req.headers['content-type']);
+      return images.importArchive(req.params.hostId, req.query, file);
+    },
+  );
 
-  app.get('/hosts/:hostId/images/:image', {
-    schema: { tags, summary: 'One image with its history and layers (image = ID or URL-encoded reference; environment and build-argument values hidden from viewers unless the engine policy allows)', params: ImageParams, response: { 200: ImageDetail, ...errorResponses } },
-  }, async (req) => images.detail(req.params.hostId, req.params.image, readerOf(req)));
+  app.get(
+    '/hosts/:hostId/images/:image',
+    {
+      schema: {
+        tags,
+        summary:
+          'One image with its history and layers (image = ID or URL-encoded reference; environment and build-argument values hidden from viewers unless the engine policy allows)',
+        params: ImageParams,
+        response: { 200: ImageDetail, ...errorResponses },
+      },
+    },
+    async (req) => images.detail(req.params.hostId, req.params.image, readerOf(req)),
+  );
 
-  app.get('/hosts/:hostId/images/:image/export', {
-    schema: { tags, summary: 'Download the image as a `docker save` archive (viewers only where the engine policy lets them read environment values)', params: ImageParams },
-  }, async (req, reply) => {
-    const { stream, name, command } = await images.exportImage(req.params.hostId, req.params.image, readerOf(req));
-    const file = name.replace(/[^A-Za-z0-9._-]+/g, '_');
-    return reply.header('content-type', 'application/x-tar').header('content-disposition', `attachment; filename="${file}.tar"`).header('x-docker-command', command).send(stream);
-  });
+  app.get(
+    '/hosts/:hostId/images/:image/export',
+    {
+      schema: {
+        tags,
+        summary: 'Download the image as a `docker save` archive (viewers only where the engine policy lets them read environment values)',
+        params: ImageParams,
+      },
+    },
+    async (req, reply) => {
+      const { stream, name, command } = await images.exportImage(req.params.hostId, req.params.image, readerOf(req));
+      const file = name.replace(/[^A-Za-z0-9._-]+/g, '_');
+      return reply
+        .header('content-type', 'application/x-tar')
+        .header('content-disposition', `attachment; filename="${file}.tar"`)
+        .header('x-docker-command', command)
+        .send(stream);
+    },
+  );
 
-  app.post('/hosts/:hostId/images/:image/tag', {
-    config: { audit: { action: 'image.tag', targetType: 'image' } },
-    schema: { tags, summary: 'Add a tag', params: ImageParams, body: TagImageBody, response: { 200: DockerCommand, ...errorResponses } },
-  }, async (req) => {
-    targetImage(req, req.params.hostId, req.params.image);
-    return images.tag(req.params.hostId, req.params.image, req.body.target);
-  });
+  app.post(
+    '/hosts/:hostId/images/:image/tag',
+    {
+      config: { audit: { action: 'image.tag', targetType: 'image' } },
+      schema: { tags, summary: 'Add a tag', params: ImageParams, body: TagImageBody, response: { 200: DockerCommand, ...errorResponses } },
+    },
+    async (req) => {
+      targetImage(req, req.params.hostId, req.params.image);
+      return images.tag(req.params.hostId, req.params.image, req.body.target);
+    },
+  );
 
-  app.post('/hosts/:hostId/images/:image/push', {
-    config: { audit: { action: 'image.push', targetType: 'image' } },
-    schema: { tags, summary: 'Push to its registry (a task; per-layer progress on task:<id>)', params: ImageParams, body: Type.Optional(PushImageBody), response: { 202: Task, ...errorResponses } },
-  }, async (req, reply) => {
-    targetImage(req, req.params.hostId, req.params.image);
-    const task = await images.push(req.params.hostId, req.params.image, req.body?.registryId, userOf(req));
-    return reply.status(202).send(task);
-  });
+  app.post(
+    '/hosts/:hostId/images/:image/push',
+    {
+      config: { audit: { action: 'image.push', targetType: 'image' } },
+      schema: {
+        tags,
+        summary: 'Push to its registry (a task; per-layer progress on task:<id>)',
+        params: ImageParams,
+        body: Type.Optional(PushImageBody),
+        response: { 202: Task, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      targetImage(req, req.params.hostId, req.params.image);
+      const task = await images.push(req.params.hostId, req.params.image, req.body?.registryId, userOf(req));
+      return reply.status(202).send(task);
+    },
+  );
 
-  app.delete('/hosts/:hostId/images/:image', {
-    config: { audit: { action: 'image.remove', targetType: 'image' } },
-    schema: { tags, summary: 'Remove (untag, and delete when no tag is left)', params: ImageParams, querystring: RemoveImageQuery, response: { 200: RemoveImageResult, ...errorResponses } },
-  }, async (req) => {
-    targetImage(req, req.params.hostId, req.params.image);
-    return images.remove(req.params.hostId, req.params.image, req.query.force ?? false);
-  });
+  app.delete(
+    '/hosts/:hostId/images/:image',
+    {
+      config: { audit: { action: 'image.remove', targetType: 'image' } },
+      schema: {
+        tags,
+        summary: 'Remove (untag, and delete when no tag is left)',
+        params: ImageParams,
+        querystring: RemoveImageQuery,
+        response: { 200: RemoveImageResult, ...errorResponses },
+      },
+    },
+    async (req) => {
+      targetImage(req, req.params.hostId, req.params.image);
+      return images.remove(req.params.hostId, req.params.image, req.query.force ?? false);
+    },
+  );
 }

@@ -97,7 +97,12 @@ function followBuild(engine: Engine, stream: Readable, ctx: TaskContext): Promis
 }
 
 export function createImagesService(deps: {
-  engines: EnginePool; inventory: DockerInventory; registries: Registries; tasks: TaskManager; bus: EventBus; policies: Pick<DockerPolicies, 'get'>;
+  engines: EnginePool;
+  inventory: DockerInventory;
+  registries: Registries;
+  tasks: TaskManager;
+  bus: EventBus;
+  policies: Pick<DockerPolicies, 'get'>;
 }) {
   const { engines, inventory, registries, tasks, bus, policies } = deps;
 
@@ -158,10 +163,23 @@ export function createImagesService(deps: {
       const view = await inventory.viewOf(hostId);
       const summary =
         inventory.images(view).find((i) => i.id === info.Id) ??
-        toImageSummary(hostId, { Id: info.Id, RepoTags: info.RepoTags, RepoDigests: info.RepoDigests, Size: info.Size, Created: Math.floor(new Date(info.Created).getTime() / 1000), Labels: info.Config?.Labels ?? {} } as never, []);
+        toImageSummary(
+          hostId,
+          {
+            Id: info.Id,
+            RepoTags: info.RepoTags,
+            RepoDigests: info.RepoDigests,
+            Size: info.Size,
+            Created: Math.floor(new Date(info.Created).getTime() / 1000),
+            Labels: info.Config?.Labels ?? {},
+          } as never,
+          [],
+        );
       return {
         image: summary,
-        history: (history as Array<{ Id: string; Created: number; CreatedBy: string; Size: number; Comment: string; Tags: string[] | null }>).map((h) => ({
+        history: (
+          history as Array<{ Id: string; Created: number; CreatedBy: string; Size: number; Comment: string; Tags: string[] | null }>
+        ).map((h) => ({
           id: h.Id,
           createdAt: new Date(h.Created * 1000).toISOString(),
           createdBy: historyLineFor(h.CreatedBy, hide),
@@ -178,8 +196,14 @@ export function createImagesService(deps: {
     async pull(hostId: string, image: string, registryId: string | undefined, user: User | null): Promise<Task> {
       const ref = parseImageRef(image);
       const engine = await engines.engine(hostId);
-      return transfer('pull', engine, ref.normalized, imageRegistry(image), registryId, user, (auth) =>
-        engine.docker.pull(ref.normalized, auth ? { authconfig: auth } : {}) as Promise<NodeJS.ReadableStream>,
+      return transfer(
+        'pull',
+        engine,
+        ref.normalized,
+        imageRegistry(image),
+        registryId,
+        user,
+        (auth) => engine.docker.pull(ref.normalized, auth ? { authconfig: auth } : {}) as Promise<NodeJS.ReadableStream>,
       );
     },
 
@@ -199,15 +223,30 @@ export function createImagesService(deps: {
       const engine = await engines.engine(hostId);
       await onEngine(engine.host.name, () => engine.docker.getImage(r.normalized).inspect());
       const tag = r.digest ? undefined : (r.tag ?? 'latest');
-      return transfer('push', engine, r.normalized, imageRegistry(ref), registryId, user, (auth) =>
-        engine.docker.getImage(r.normalized).push({ ...(tag ? { tag } : {}), ...(auth ? { authconfig: auth } : {}) } as Record<string, unknown>) as Promise<NodeJS.ReadableStream>,
+      return transfer(
+        'push',
+        engine,
+        r.normalized,
+        imageRegistry(ref),
+        registryId,
+        user,
+        (auth) =>
+          engine.docker
+            .getImage(r.normalized)
+            .push({ ...(tag ? { tag } : {}), ...(auth ? { authconfig: auth } : {}) } as Record<
+              string,
+              unknown
+            >) as Promise<NodeJS.ReadableStream>,
       );
     },
 
     async remove(hostId: string, ref: string, force: boolean): Promise<RemoveImageResult> {
       validateImageOrId(ref, 'image');
       const engine = await engines.engine(hostId);
-      const out = (await onEngine(engine.host.name, () => engine.docker.getImage(ref).remove({ force }))) as Array<{ Untagged?: string; Deleted?: string }>;
+      const out = (await onEngine(engine.host.name, () => engine.docker.getImage(ref).remove({ force }))) as Array<{
+        Untagged?: string;
+        Deleted?: string;
+      }>;
       await inventory.refreshKind(hostId, 'image').catch(() => {});
       return {
         untagged: out.filter((o) => o.Untagged).map((o) => o.Untagged!),
@@ -233,7 +272,9 @@ export function createImagesService(deps: {
       const r = await onEngine(engine.host.name, () => engine.docker.pruneImages({ filters: { dangling: [all ? 'false' : 'true'] } }));
       await inventory.refreshKind(hostId, 'image').catch(() => {});
       const deleted = new Set((r.ImagesDeleted ?? []).map((d) => d.Deleted).filter(Boolean));
-      const items = before.filter((i) => deleted.has(i.id)).map((i) => ({ id: i.id, name: i.tags[0] ?? `<none> ${shortId(i.id)}`, sizeBytes: i.sizeBytes }));
+      const items = before
+        .filter((i) => deleted.has(i.id))
+        .map((i) => ({ id: i.id, name: i.tags[0] ?? `<none> ${shortId(i.id)}`, sizeBytes: i.sizeBytes }));
       return { items, reclaimedBytes: r.SpaceReclaimed ?? 0, command: dockerCommands.imagePrune(all) };
     },
 
@@ -241,7 +282,13 @@ export function createImagesService(deps: {
     async build(hostId: string, q: BuildImageQuery, contextFile: string, user: User | null): Promise<Task> {
       const t = parseImageRef(q.tag, 'tag');
       const engine = await engines.engine(hostId);
-      const command = dockerCommands.build(t.normalized, { dockerfile: q.dockerfile, pull: q.pull, noCache: q.noCache, context: true, forceRm: true });
+      const command = dockerCommands.build(t.normalized, {
+        dockerfile: q.dockerfile,
+        pull: q.pull,
+        noCache: q.noCache,
+        context: true,
+        forceRm: true,
+      });
       return tasks.start({
         type: 'image.build',
         target: { type: 'image', id: t.normalized, name: t.normalized, hostId },
@@ -251,8 +298,17 @@ export function createImagesService(deps: {
         run: async (ctx) => {
           try {
             ctx.log(`Equivalent command: ${command}`);
-            const stream = await onEngine(engine.host.name, () =>
-              engine.docker.buildImage(createReadStream(contextFile), { t: t.normalized, dockerfile: q.dockerfile ?? 'Dockerfile', pull: q.pull ? 'true' : undefined, nocache: q.noCache ?? false, rm: true, forcerm: true } as Record<string, unknown>) as Promise<NodeJS.ReadableStream>,
+            const stream = await onEngine(
+              engine.host.name,
+              () =>
+                engine.docker.buildImage(createReadStream(contextFile), {
+                  t: t.normalized,
+                  dockerfile: q.dockerfile ?? 'Dockerfile',
+                  pull: q.pull ? 'true' : undefined,
+                  nocache: q.noCache ?? false,
+                  rm: true,
+                  forcerm: true,
+                } as Record<string, unknown>) as Promise<NodeJS.ReadableStream>,
             );
             const id = await followBuild(engine, stream as unknown as Readable, ctx);
             await inventory.refreshKind(hostId, 'image').catch(() => {});
@@ -277,12 +333,23 @@ export function createImagesService(deps: {
           const stream = await onEngine(engine.host.name, () => engine.docker.importImage(createReadStream(file), { repo, tag }));
           const out = await collectJson(engine, stream as unknown as Readable);
           await inventory.refreshKind(hostId, 'image').catch(() => {});
-          return { loaded: [t.normalized, ...out.filter((o) => typeof o.status === 'string' && o.status.startsWith('sha256:')).map((o) => o.status as string)], command: dockerCommands.import(t.normalized) };
+          return {
+            loaded: [
+              t.normalized,
+              ...out.filter((o) => typeof o.status === 'string' && o.status.startsWith('sha256:')).map((o) => o.status as string),
+            ],
+            command: dockerCommands.import(t.normalized),
+          };
         }
-        const stream = await onEngine(engine.host.name, () => engine.docker.loadImage(createReadStream(file), { quiet: true }) as Promise<NodeJS.ReadableStream>);
+        const stream = await onEngine(
+          engine.host.name,
+          () => engine.docker.loadImage(createReadStream(file), { quiet: true }) as Promise<NodeJS.ReadableStream>,
+        );
         const out = await collectJson(engine, stream as unknown as Readable);
         await inventory.refreshKind(hostId, 'image').catch(() => {});
-        const loaded = out.flatMap((o) => (typeof o.stream === 'string' ? [...o.stream.matchAll(/Loaded image(?: ID)?: (\S+)/g)].map((m) => m[1]!) : []));
+        const loaded = out.flatMap((o) =>
+          typeof o.stream === 'string' ? [...o.stream.matchAll(/Loaded image(?: ID)?: (\S+)/g)].map((m) => m[1]!) : [],
+        );
         return { loaded, command: dockerCommands.load() };
       } finally {
         await rm(file, { force: true });
@@ -293,9 +360,13 @@ export function createImagesService(deps: {
       const { engine, info } = await resolveImage(hostId, ref);
       // The archive is the whole image: its config with every environment value, and every file.
       if (await hidesEnvFrom(hostId, reader)) {
-        throw forbidden(`Downloading an image needs the operator role on ${engine.host.name}: the archive holds the image's environment values, which viewers of this engine may not read (an administrator can allow it in the engine's policy)`);
+        throw forbidden(
+          `Downloading an image needs the operator role on ${engine.host.name}: the archive holds the image's environment values, which viewers of this engine may not read (an administrator can allow it in the engine's policy)`,
+        );
       }
-      const stream = await onEngine(engine.host.name, () => engine.docker.getImage(/^(sha256:)?[0-9a-f]+$/.test(ref) ? info.Id : ref).get());
+      const stream = await onEngine(engine.host.name, () =>
+        engine.docker.getImage(/^(sha256:)?[0-9a-f]+$/.test(ref) ? info.Id : ref).get(),
+      );
       return { stream: stream as unknown as Readable, name: ref, command: dockerCommands.save(ref) };
     },
   };
@@ -306,7 +377,12 @@ async function collectJson(engine: Engine, stream: Readable): Promise<Array<Reco
     engine.docker.modem.followProgress(stream, (err: Error | null, out: Array<Record<string, unknown>>) => {
       const failed = out?.find((o) => o.error);
       if (err) return reject(engineError(err, engine.host.name));
-      if (failed) return reject(new HttpError(400, String((failed.errorDetail as { message?: string } | undefined)?.message ?? failed.error), { code: 'engine_rejected' }));
+      if (failed)
+        return reject(
+          new HttpError(400, String((failed.errorDetail as { message?: string } | undefined)?.message ?? failed.error), {
+            code: 'engine_rejected',
+          }),
+        );
       resolve(out ?? []);
     }),
   );

@@ -4,7 +4,11 @@ import { StringDecoder } from 'node:string_decoder';
  * Feeds every JSON document of a newline-delimited engine stream (events, stats) to `onObject`.
  * Chunks split lines and UTF-8 characters anywhere; both are reassembled here.
  */
-export function onJsonLines(stream: NodeJS.ReadableStream, onObject: (value: any) => void, onBad: (line: string, err: unknown) => void): void {
+export function onJsonLines(
+  stream: NodeJS.ReadableStream,
+  onObject: (value: any) => void,
+  onBad: (line: string, err: unknown) => void,
+): void {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   stream.on('data', (chunk: Buffer) => {

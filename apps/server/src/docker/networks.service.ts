@@ -8,19 +8,24 @@ import { onEngine } from './docker-errors.js';
 import type { EnginePool } from './engine-pool.js';
 import { BUILTIN_NETWORKS } from './mappers.js';
 
-
 function checkAddressing(body: CreateNetworkBody) {
   if (body.subnet) {
     const net = body.subnet.includes('/') ? parseIpv4Net(body.subnet) : null;
-    if (!net || net.bits > 30 || net.bits < 8) throw badRequest(`subnet: "${body.subnet}" is not an IPv4 network in CIDR form between /8 and /30 (e.g. 172.30.0.0/24)`, 'subnet');
+    if (!net || net.bits > 30 || net.bits < 8)
+      throw badRequest(`subnet: "${body.subnet}" is not an IPv4 network in CIDR form between /8 and /30 (e.g. 172.30.0.0/24)`, 'subnet');
   }
   if (body.gateway) {
-    if (body.gateway.includes('/') || !parseIpv4Net(body.gateway)) throw badRequest(`gateway: "${body.gateway}" is not an IPv4 address`, 'gateway');
+    if (body.gateway.includes('/') || !parseIpv4Net(body.gateway))
+      throw badRequest(`gateway: "${body.gateway}" is not an IPv4 address`, 'gateway');
     if (!body.subnet) throw badRequest('gateway: a gateway needs a subnet', 'gateway');
   }
 }
 
-export function createNetworksService(deps: { engines: EnginePool; inventory: DockerInventory; connections: Pick<ConnectionPool, 'runner'> }) {
+export function createNetworksService(deps: {
+  engines: EnginePool;
+  inventory: DockerInventory;
+  connections: Pick<ConnectionPool, 'runner'>;
+}) {
   const { engines, inventory, connections } = deps;
 
   /** A non-admin's subnet must not take over a network the host itself uses (its LAN, libvirt's NAT…). */
@@ -28,10 +33,19 @@ export function createNetworksService(deps: { engines: EnginePool; inventory: Do
     const wanted = parseIpv4Net(subnet);
     if (!wanted) return; // checkAddressing refused it already
     const used = await readHostNetworks(await connections.runner(hostId));
-    if (!used) throw new HttpError(403, `subnet: the networks ${hostName} uses could not be read (ip -j route), so ${subnet} cannot be checked; an administrator can create it`, { code: 'forbidden', field: 'subnet' });
+    if (!used)
+      throw new HttpError(
+        403,
+        `subnet: the networks ${hostName} uses could not be read (ip -j route), so ${subnet} cannot be checked; an administrator can create it`,
+        { code: 'forbidden', field: 'subnet' },
+      );
     const clash = used.find((n) => overlaps(n, wanted));
     if (clash) {
-      throw new HttpError(403, `subnet: ${subnet} overlaps ${clash.text}, which ${hostName} itself uses; a bridge there would route that network into Docker and cut the host off from it. Pick a free range (e.g. 172.30.0.0/24), or ask an administrator`, { code: 'forbidden', field: 'subnet' });
+      throw new HttpError(
+        403,
+        `subnet: ${subnet} overlaps ${clash.text}, which ${hostName} itself uses; a bridge there would route that network into Docker and cut the host off from it. Pick a free range (e.g. 172.30.0.0/24), or ask an administrator`,
+        { code: 'forbidden', field: 'subnet' },
+      );
     }
   }
 
@@ -69,7 +83,9 @@ export function createNetworksService(deps: { engines: EnginePool; inventory: Do
           CheckDuplicate: true,
           Options: options,
           Labels: body.labels ?? {},
-          ...(body.subnet ? { IPAM: { Driver: 'default', Config: [{ Subnet: body.subnet, ...(body.gateway ? { Gateway: body.gateway } : {}) }] } } : {}),
+          ...(body.subnet
+            ? { IPAM: { Driver: 'default', Config: [{ Subnet: body.subnet, ...(body.gateway ? { Gateway: body.gateway } : {}) }] } }
+            : {}),
         }),
       );
       await inventory.refreshKind(hostId, 'network');
@@ -77,7 +93,8 @@ export function createNetworksService(deps: { engines: EnginePool; inventory: Do
     },
     async remove(hostId: string, ref: string) {
       const n = await find(hostId, ref);
-      if (BUILTIN_NETWORKS.has(n.name)) throw new HttpError(409, `"${n.name}" is one of the engine's own networks and cannot be removed`, { code: 'conflict' });
+      if (BUILTIN_NETWORKS.has(n.name))
+        throw new HttpError(409, `"${n.name}" is one of the engine's own networks and cannot be removed`, { code: 'conflict' });
       const { docker, host } = await engines.engine(hostId);
       await onEngine(host.name, () => docker.getNetwork(n.id).remove());
       await inventory.refreshKind(hostId, 'network').catch(() => {});
@@ -86,9 +103,12 @@ export function createNetworksService(deps: { engines: EnginePool; inventory: Do
     async connect(hostId: string, ref: string, container: string, aliases: string[] | undefined) {
       validateContainerRef(container, 'container');
       const n = await find(hostId, ref);
-      if (aliases?.length && BUILTIN_NETWORKS.has(n.name)) throw badRequest('aliases: network aliases only work on user-defined networks', 'aliases');
+      if (aliases?.length && BUILTIN_NETWORKS.has(n.name))
+        throw badRequest('aliases: network aliases only work on user-defined networks', 'aliases');
       const { docker, host } = await engines.engine(hostId);
-      await onEngine(host.name, () => docker.getNetwork(n.id).connect({ Container: container, ...(aliases?.length ? { EndpointConfig: { Aliases: aliases } } : {}) }));
+      await onEngine(host.name, () =>
+        docker.getNetwork(n.id).connect({ Container: container, ...(aliases?.length ? { EndpointConfig: { Aliases: aliases } } : {}) }),
+      );
       await settle(hostId, container);
       return { network: await find(hostId, n.id), command: dockerCommands.networkConnect(n.name, container, aliases ?? []) };
     },
@@ -112,7 +132,13 @@ export function createNetworksService(deps: { engines: EnginePool; inventory: Do
     let id = inventory.findContainer(view, container)?.id;
     if (!id) {
       const { docker } = await engines.engine(hostId);
-      id = await docker.getContainer(container).inspect().then((i) => i.Id, () => undefined);
+      id = await docker
+        .getContainer(container)
+        .inspect()
+        .then(
+          (i) => i.Id,
+          () => undefined,
+        );
     }
     if (id) await inventory.refreshContainer(hostId, id).catch(() => null);
   }

@@ -1,6 +1,13 @@
 import type { CreateContainerBody, CreateVolumeBody, DockerPolicy } from '@mirador/contract';
 import {
-  type NamespaceJoin, type PolicyOptions, checkContainerPolicy, checkPolicy, checkVolumePolicy, containerJoins, joinedContainer, validateCreateBody,
+  type NamespaceJoin,
+  type PolicyOptions,
+  checkContainerPolicy,
+  checkPolicy,
+  checkVolumePolicy,
+  containerJoins,
+  joinedContainer,
+  validateCreateBody,
   volumeBindDevice,
 } from '@mirador/docker';
 import type { ConnectionPool } from '../connections/connection-pool.js';
@@ -23,7 +30,7 @@ export interface Judgement {
 
 /** How long a chain of `container:` joins is followed before it is refused rather than judged. */
 const MAX_JOIN_DEPTH = 4;
-const AFTER_LINKS = ' (after following symbolic links on the engine\'s machine)';
+const AFTER_LINKS = " (after following symbolic links on the engine's machine)";
 const NS_NAME = { network: 'network', pid: 'process (PID)', ipc: 'IPC' } as const;
 
 /**
@@ -32,7 +39,10 @@ const NS_NAME = { network: 'network', pid: 'process (PID)', ipc: 'IPC' } as cons
  */
 export function policyRefusal(hostName: string, refusals: string[]): HttpError {
   const field = /^([A-Za-z][\w.[\]-]*):/.exec(refusals[0] ?? '')?.[1];
-  return new HttpError(403, `Not allowed on ${hostName} without an administrator: ${refusals.join('; ')}`, { code: 'forbidden', ...(field ? { field } : {}) });
+  return new HttpError(403, `Not allowed on ${hostName} without an administrator: ${refusals.join('; ')}`, {
+    code: 'forbidden',
+    ...(field ? { field } : {}),
+  });
 }
 
 /**
@@ -42,7 +52,11 @@ export function policyRefusal(hostName: string, refusals: string[]): HttpError {
  * machine resolves it (under MIRADOR_ENGINE_ROOT for the local engine, or with `realpath -m` over the
  * host's SSH connection) — the engine follows symlinks, so `/srv/labs/x -> /` must be judged as `/`.
  */
-export function createPolicyJudge(deps: { policies: DockerPolicies; connections: Pick<ConnectionPool, 'runner'>; engineFs: Pick<EngineFs, 'blindness' | 'resolve'> }) {
+export function createPolicyJudge(deps: {
+  policies: DockerPolicies;
+  connections: Pick<ConnectionPool, 'runner'>;
+  engineFs: Pick<EngineFs, 'blindness' | 'resolve'>;
+}) {
   const { policies, connections, engineFs } = deps;
 
   /**
@@ -89,7 +103,12 @@ export function createPolicyJudge(deps: { policies: DockerPolicies; connections:
   }
 
   /** A volume's driver and options, with a bind device judged again after resolving it. */
-  async function volumeOptions(engine: Engine, vol: Partial<CreateVolumeBody>, policy: DockerPolicy, opts: PolicyOptions): Promise<Judgement> {
+  async function volumeOptions(
+    engine: Engine,
+    vol: Partial<CreateVolumeBody>,
+    policy: DockerPolicy,
+    opts: PolicyOptions,
+  ): Promise<Judgement> {
     const first = checkVolumePolicy(vol, policy, opts);
     const device = volumeBindDevice(vol);
     if (opts.isAdmin || device === null || !device.startsWith('/') || first.refusals.length) return first;
@@ -113,7 +132,9 @@ export function createPolicyJudge(deps: { policies: DockerPolicies; connections:
           info = await engine.docker.getVolume(m.source).inspect();
         } catch (err) {
           if ((err as { statusCode?: number }).statusCode === 404) return;
-          out.refusals.push(`mounts[${i}].source: the volume "${m.source}" could not be inspected on ${engine.host.name}, so its options cannot be checked`);
+          out.refusals.push(
+            `mounts[${i}].source: the volume "${m.source}" could not be inspected on ${engine.host.name}, so its options cannot be checked`,
+          );
           return;
         }
         const r = await volumeOptions(engine, { driver: info?.Driver ?? 'local', driverOpts: info?.Options ?? {} }, policy, opts);
@@ -131,7 +152,9 @@ export function createPolicyJudge(deps: { policies: DockerPolicies; connections:
     for (const { field, container } of joins) {
       const ns = NS_NAME[field];
       if (depth >= MAX_JOIN_DEPTH) {
-        refusals.push(`${field}: "${container}" is reached through more than ${MAX_JOIN_DEPTH} shared namespaces; joining it needs an administrator`);
+        refusals.push(
+          `${field}: "${container}" is reached through more than ${MAX_JOIN_DEPTH} shared namespaces; joining it needs an administrator`,
+        );
         continue;
       }
       let info: any;

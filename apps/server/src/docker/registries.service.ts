@@ -4,7 +4,15 @@ import type { PrismaClient } from '../db/client.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import { badRequest, conflict, notFound } from '../lib/http-errors.js';
 
-interface RegistryRow { id: string; name: string; serverAddress: string; username: string; passwordEnc: string; createdAt: Date; updatedAt: Date }
+interface RegistryRow {
+  id: string;
+  name: string;
+  serverAddress: string;
+  username: string;
+  passwordEnc: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
 
 export interface RegistryAuth {
   username: string;
@@ -24,8 +32,12 @@ const toDto = (r: RegistryRow): Registry => ({
 
 /** Docker Hub answers to several names; the CLI stores its credentials under this one. */
 /** The registry's host[:port], without scheme or path, with Docker Hub's aliases folded into docker.io. */
-const registryHostOf = (a: string) => normalizeAddress(a.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')).replace(/\/.*$/, '').toLowerCase();
-const normalizeAddress = (a: string) => (['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(a.replace(/\/.*$/, '')) ? 'docker.io' : a.replace(/\/+$/, ''));
+const registryHostOf = (a: string) =>
+  normalizeAddress(a.replace(/^[a-z][a-z0-9+.-]*:\/\//i, ''))
+    .replace(/\/.*$/, '')
+    .toLowerCase();
+const normalizeAddress = (a: string) =>
+  ['docker.io', 'index.docker.io', 'registry-1.docker.io'].includes(a.replace(/\/.*$/, '')) ? 'docker.io' : a.replace(/\/+$/, '');
 
 /** Registry credentials: sealed at rest (bound to the record), never returned, used for pull/push. */
 export function createRegistries(db: PrismaClient, secrets: SecretBox) {
@@ -40,17 +52,25 @@ export function createRegistries(db: PrismaClient, secrets: SecretBox) {
       return toDto(r);
     },
     async create(body: CreateRegistryBody): Promise<Registry> {
-      if (await db.registry.findUnique({ where: { name: body.name } })) throw conflict(`A registry named "${body.name}" exists already`, 'name');
+      if (await db.registry.findUnique({ where: { name: body.name } }))
+        throw conflict(`A registry named "${body.name}" exists already`, 'name');
       const id = randomUUID();
       const row = await db.registry.create({
-        data: { id, name: body.name, serverAddress: normalizeAddress(body.serverAddress), username: body.username, passwordEnc: secrets.seal(body.password, context(id)) },
+        data: {
+          id,
+          name: body.name,
+          serverAddress: normalizeAddress(body.serverAddress),
+          username: body.username,
+          passwordEnc: secrets.seal(body.password, context(id)),
+        },
       });
       return toDto(row);
     },
     async update(id: string, body: UpdateRegistryBody): Promise<Registry> {
       const r = await db.registry.findUnique({ where: { id } });
       if (!r) throw notFound('Registry');
-      if (body.name && body.name !== r.name && (await db.registry.findUnique({ where: { name: body.name } }))) throw conflict(`A registry named "${body.name}" exists already`, 'name');
+      if (body.name && body.name !== r.name && (await db.registry.findUnique({ where: { name: body.name } })))
+        throw conflict(`A registry named "${body.name}" exists already`, 'name');
       const row = await db.registry.update({
         where: { id },
         data: {

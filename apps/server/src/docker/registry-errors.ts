@@ -1,6 +1,7 @@
 import type { RegistryAuth } from './registries.service.js';
 
-const AUTH_REFUSED = /no basic auth credentials|unauthorized|authentication required|denied: requested access|pull access denied|access to the resource is denied/i;
+const AUTH_REFUSED =
+  /no basic auth credentials|unauthorized|authentication required|denied: requested access|pull access denied|access to the resource is denied/i;
 
 /**
  * The engine's words for a registry refusal ("no basic auth credentials", "unauthorized:

@@ -2,7 +2,14 @@ import type { Duplex } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import { Compile } from 'typebox/compile';
-import { ContainerParams, ExecQuery, LogsQuery, TerminalClientMessage, type LogsServerMessage, type TerminalServerMessage } from '@mirador/contract';
+import {
+  ContainerParams,
+  ExecQuery,
+  LogsQuery,
+  TerminalClientMessage,
+  type LogsServerMessage,
+  type TerminalServerMessage,
+} from '@mirador/contract';
 import { DockerLogDemuxer, dockerCommands, splitTimestamp, validateUser } from '@mirador/docker';
 import { roleAtLeast } from '../auth/auth.service.js';
 import { actorOf } from '../audit/audit.plugin.js';
@@ -25,7 +32,8 @@ export function parseExecCommand(cmd: string | undefined): string[] {
   const t = cmd.trim();
   if (t.startsWith('[')) {
     const argv = JSON.parse(t) as unknown;
-    if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string' && !a.includes('\0'))) throw new Error('cmd must be a JSON array of strings');
+    if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string' && !a.includes('\0')))
+      throw new Error('cmd must be a JSON array of strings');
     return argv as string[];
   }
   if (t.includes('\0')) throw new Error('cmd cannot contain NUL bytes');
@@ -38,68 +46,77 @@ export function parseExecCommand(cmd: string | undefined): string[] {
  * Opening and closing a terminal are audited.
  */
 export default async function containerStreamRoutes(app: FastifyInstance) {
-  app.get('/hosts/:hostId/containers/:id/logs/ws', {
-    websocket: true,
-    schema: { tags: ['containers'], summary: 'Follow logs (websocket; LogsServerMessage)', params: ContainerParams, querystring: LogsQuery },
-  }, (socket, req) => {
-    const { hostId, id: ref } = req.params as { hostId: string; id: string };
-    const q = req.query as LogsQuery;
-    const send = sender<LogsServerMessage>(socket);
-    let closed = false;
-    let stream: Duplex | null = null;
-    const target = { type: 'container', id: ref, name: ref, hostId };
-    const guard = app.identityWatch.register(socket, req.identity!, {
-      noun: 'log stream',
-      minRole: 'viewer',
-      sendFinal: (message) => send({ type: 'error', message }),
-      audit: { action: 'container.logs', actor: actorOf(req), sourceIp: req.ip, target },
-    });
-    // The protocol has no client messages; any that come still re-check who is listening.
-    socket.on('message', () => guard.input(() => {}));
-    socket.on('close', () => {
-      closed = true;
-      stream?.destroy();
-    });
-    void (async () => {
-      try {
-        const { engine, id } = await app.docker.containers.resolve(hostId, ref);
-        const opened = await openLogStream(engine, id, { ...q, tail: q.tail ?? 500, follow: true });
-        stream = opened.stream as unknown as Duplex;
-        if (closed) return void stream.destroy();
-        const withTs = q.timestamps === true;
-        const split = lineSplitter(opened.tty, (s, line) => {
-          if (!withTs) return send({ type: 'log', stream: s, data: line });
-          const { ts, text } = splitTimestamp(line);
-          send(ts ? { type: 'log', stream: s, data: text, ts } : { type: 'log', stream: s, data: text });
-        });
-        stream.on('data', (c: Buffer) => {
-          split.push(c);
-          if (socket.bufferedAmount > MAX_BUFFERED) {
-            stream!.pause();
-            const resume = setInterval(() => {
-              if (closed) return clearInterval(resume);
-              if (socket.bufferedAmount < MAX_BUFFERED / 4) {
-                clearInterval(resume);
-                stream!.resume();
-              }
-            }, 50);
-          }
-        });
-        stream.on('end', () => {
-          split.flush();
-          send({ type: 'end', reason: 'The log stream ended (the container stopped or was removed)' });
-          socket.close(1000, 'ended');
-        });
-        stream.on('error', (err) => {
-          send({ type: 'error', message: engineMessage(err) });
-          socket.close(1011, 'engine error');
-        });
-      } catch (err) {
-        send({ type: 'error', message: (err as Error).message });
-        socket.close(1008, 'logs unavailable');
-      }
-    })();
-  });
+  app.get(
+    '/hosts/:hostId/containers/:id/logs/ws',
+    {
+      websocket: true,
+      schema: {
+        tags: ['containers'],
+        summary: 'Follow logs (websocket; LogsServerMessage)',
+        params: ContainerParams,
+        querystring: LogsQuery,
+      },
+    },
+    (socket, req) => {
+      const { hostId, id: ref } = req.params as { hostId: string; id: string };
+      const q = req.query as LogsQuery;
+      const send = sender<LogsServerMessage>(socket);
+      let closed = false;
+      let stream: Duplex | null = null;
+      const target = { type: 'container', id: ref, name: ref, hostId };
+      const guard = app.identityWatch.register(socket, req.identity!, {
+        noun: 'log stream',
+        minRole: 'viewer',
+        sendFinal: (message) => send({ type: 'error', message }),
+        audit: { action: 'container.logs', actor: actorOf(req), sourceIp: req.ip, target },
+      });
+      // The protocol has no client messages; any that come still re-check who is listening.
+      socket.on('message', () => guard.input(() => {}));
+      socket.on('close', () => {
+        closed = true;
+        stream?.destroy();
+      });
+      void (async () => {
+        try {
+          const { engine, id } = await app.docker.containers.resolve(hostId, ref);
+          const opened = await openLogStream(engine, id, { ...q, tail: q.tail ?? 500, follow: true });
+          stream = opened.stream as unknown as Duplex;
+          if (closed) return void stream.destroy();
+          const withTs = q.timestamps === true;
+          const split = lineSplitter(opened.tty, (s, line) => {
+            if (!withTs) return send({ type: 'log', stream: s, data: line });
+            const { ts, text } = splitTimestamp(line);
+            send(ts ? { type: 'log', stream: s, data: text, ts } : { type: 'log', stream: s, data: text });
+          });
+          stream.on('data', (c: Buffer) => {
+            split.push(c);
+            if (socket.bufferedAmount > MAX_BUFFERED) {
+              stream!.pause();
+              const resume = setInterval(() => {
+                if (closed) return clearInterval(resume);
+                if (socket.bufferedAmount < MAX_BUFFERED / 4) {
+                  clearInterval(resume);
+                  stream!.resume();
+                }
+              }, 50);
+            }
+          });
+          stream.on('end', () => {
+            split.flush();
+            send({ type: 'end', reason: 'The log stream ended (the container stopped or was removed)' });
+            socket.close(1000, 'ended');
+          });
+          stream.on('error', (err) => {
+            send({ type: 'error', message: engineMessage(err) });
+            socket.close(1011, 'engine error');
+          });
+        } catch (err) {
+          send({ type: 'error', message: (err as Error).message });
+          socket.close(1008, 'logs unavailable');
+        }
+      })();
+    },
+  );
 
   const terminal = (mode: 'exec' | 'attach') => (socket: WebSocket, req: FastifyRequest) => {
     const { hostId, id: ref } = req.params as { hostId: string; id: string };
@@ -139,17 +156,28 @@ export default async function containerStreamRoutes(app: FastifyInstance) {
         return send({ type: 'error', message: 'Messages must be JSON' });
       }
       // Every message waits for the identity re-check; keystrokes count as use of the session.
-      guard.input(() => {
-        if (handle) handle(msg);
-        else if (early.length < 256) early.push(msg);
-      }, { activity: true });
+      guard.input(
+        () => {
+          if (handle) handle(msg);
+          else if (early.length < 256) early.push(msg);
+        },
+        { activity: true },
+      );
     });
     socket.on('close', () => {
       closed = true;
       stream?.destroy();
       if (auditedOpen) {
         void app.audit
-          .append({ actor, sourceIp: req.ip, action: `${action}.close`, target, params: { command: argv, readOnly: !canWrite }, result: 'ok', durationMs: Date.now() - opened })
+          .append({
+            actor,
+            sourceIp: req.ip,
+            action: `${action}.close`,
+            target,
+            params: { command: argv, readOnly: !canWrite },
+            result: 'ok',
+            durationMs: Date.now() - opened,
+          })
           .catch((err) => req.log.error({ err }, 'audit failed'));
       }
     });
@@ -187,9 +215,14 @@ export default async function containerStreamRoutes(app: FastifyInstance) {
         let exitCode: () => Promise<number | null>;
         if (mode === 'exec') {
           const exec = await container.exec({
-            Cmd: argv, AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: true,
+            Cmd: argv,
+            AttachStdin: true,
+            AttachStdout: true,
+            AttachStderr: true,
+            Tty: true,
             // No COLUMNS/LINES: shells and BusyBox tools prefer them to the pty's size, so resizes would be ignored.
-            Env: ['TERM=xterm-256color'], ...(q.user ? { User: q.user } : {}),
+            Env: ['TERM=xterm-256color'],
+            ...(q.user ? { User: q.user } : {}),
           });
           stream = (await exec.start({ hijack: true, stdin: true, Tty: true, ConsoleSize: [rows, cols] } as never)) as unknown as Duplex;
           resize = (w, h) => exec.resize({ w, h });
@@ -202,12 +235,27 @@ export default async function containerStreamRoutes(app: FastifyInstance) {
           exitCode = async () => (await exec.inspect()).ExitCode ?? null;
         } else {
           tty = info.Config?.Tty === true;
-          stream = (await container.attach({ stream: true, stdin: canWrite && info.Config?.OpenStdin === true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
+          stream = (await container.attach({
+            stream: true,
+            stdin: canWrite && info.Config?.OpenStdin === true,
+            stdout: true,
+            stderr: true,
+            hijack: true,
+          })) as unknown as Duplex;
           resize = (w, h) => container.resize({ w, h });
           exitCode = async () => (await container.inspect()).State?.ExitCode ?? null;
         }
         if (closed) return void stream.destroy();
-        await app.audit.append({ actor, sourceIp: req.ip, action: `${action}.open`, target, params: { command: argv, user: q.user ?? null, readOnly: !canWrite }, result: 'ok' }).catch(() => {});
+        await app.audit
+          .append({
+            actor,
+            sourceIp: req.ip,
+            action: `${action}.open`,
+            target,
+            params: { command: argv, user: q.user ?? null, readOnly: !canWrite },
+            result: 'ok',
+          })
+          .catch(() => {});
         auditedOpen = true;
         await resize(cols, rows).catch(() => {});
         const command = mode === 'exec' ? dockerCommands.exec(name, argv, { user: q.user, tty: true }) : dockerCommands.attach(name);
@@ -221,10 +269,12 @@ export default async function containerStreamRoutes(app: FastifyInstance) {
           for (const f of demux.push(chunk)) send({ type: 'output', data: decoder.decode(f.data, { stream: true }) });
         });
         s.on('end', () => {
-          void exitCode().catch(() => null).then((code) => {
-            send({ type: 'exit', code });
-            socket.close(1000, 'exited');
-          });
+          void exitCode()
+            .catch(() => null)
+            .then((code) => {
+              send({ type: 'exit', code });
+              socket.close(1000, 'exited');
+            });
         });
         s.on('error', (err) => send({ type: 'error', message: engineMessage(err) }));
         handle = (msg) => {
@@ -240,19 +290,47 @@ export default async function containerStreamRoutes(app: FastifyInstance) {
       } catch (err) {
         const message = err instanceof SyntaxError ? 'cmd must be a JSON array of strings' : engineMessage(err);
         send({ type: 'error', message });
-        await app.audit.append({ actor, sourceIp: req.ip, action: `${action}.open`, target, params: { command: argv }, result: 'error', errorMessage: message }).catch(() => {});
+        await app.audit
+          .append({
+            actor,
+            sourceIp: req.ip,
+            action: `${action}.open`,
+            target,
+            params: { command: argv },
+            result: 'error',
+            errorMessage: message,
+          })
+          .catch(() => {});
         socket.close(1008, 'terminal unavailable');
       }
     })();
   };
 
-  app.get('/hosts/:hostId/containers/:id/exec', {
-    websocket: true,
-    schema: { tags: ['containers'], summary: 'Interactive terminal in a new exec session (websocket; TerminalClientMessage / TerminalServerMessage)', params: ContainerParams, querystring: ExecQuery },
-  }, terminal('exec'));
+  app.get(
+    '/hosts/:hostId/containers/:id/exec',
+    {
+      websocket: true,
+      schema: {
+        tags: ['containers'],
+        summary: 'Interactive terminal in a new exec session (websocket; TerminalClientMessage / TerminalServerMessage)',
+        params: ContainerParams,
+        querystring: ExecQuery,
+      },
+    },
+    terminal('exec'),
+  );
 
-  app.get('/hosts/:hostId/containers/:id/attach', {
-    websocket: true,
-    schema: { tags: ['containers'], summary: "Attach to the container's main process (websocket; viewers read-only)", params: ContainerParams, querystring: ExecQuery },
-  }, terminal('attach'));
+  app.get(
+    '/hosts/:hostId/containers/:id/attach',
+    {
+      websocket: true,
+      schema: {
+        tags: ['containers'],
+        summary: "Attach to the container's main process (websocket; viewers read-only)",
+        params: ContainerParams,
+        querystring: ExecQuery,
+      },
+    },
+    terminal('attach'),
+  );
 }

@@ -36,9 +36,23 @@ export function createVolumesService(deps: { engines: EnginePool; inventory: Doc
       const { refusals } = await judge.volume(engine, body, caller);
       if (refusals.length) throw policyRefusal(host.name, refusals);
       // The engine silently returns an existing volume of that name; a person creating one expects to be told.
-      const exists = await docker.getVolume(body.name).inspect().then(() => true, () => false);
-      if (exists) throw new HttpError(409, `A volume named "${body.name}" exists already on ${host.name}`, { code: 'conflict', field: 'name' });
-      await onEngine(host.name, () => docker.createVolume({ Name: body.name, Driver: body.driver ?? 'local', DriverOpts: body.driverOpts ?? {}, Labels: body.labels ?? {} }));
+      const exists = await docker
+        .getVolume(body.name)
+        .inspect()
+        .then(
+          () => true,
+          () => false,
+        );
+      if (exists)
+        throw new HttpError(409, `A volume named "${body.name}" exists already on ${host.name}`, { code: 'conflict', field: 'name' });
+      await onEngine(host.name, () =>
+        docker.createVolume({
+          Name: body.name,
+          Driver: body.driver ?? 'local',
+          DriverOpts: body.driverOpts ?? {},
+          Labels: body.labels ?? {},
+        }),
+      );
       await inventory.refreshKind(hostId, 'volume');
       return summary(hostId, body.name);
     },
@@ -53,7 +67,11 @@ export function createVolumesService(deps: { engines: EnginePool; inventory: Doc
     async prunePreview(hostId: string): Promise<PruneResult> {
       const volumes = inventory.volumes(await inventory.viewOf(hostId));
       const doomed = volumes.filter((v) => v.containers.length === 0 && v.anonymous);
-      return { items: doomed.map((v) => ({ id: v.name, name: v.name, sizeBytes: 0 })), reclaimedBytes: 0, command: dockerCommands.volumePrune() };
+      return {
+        items: doomed.map((v) => ({ id: v.name, name: v.name, sizeBytes: 0 })),
+        reclaimedBytes: 0,
+        command: dockerCommands.volumePrune(),
+      };
     },
     /**
      * Removes what the preview lists, one volume at a time. Not the engine's prune: before engine 23

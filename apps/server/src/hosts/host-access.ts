@@ -17,9 +17,13 @@ export function assertMayChangeHostFields(role: Role | undefined, body: unknown)
   if (role === 'admin' || body === null || typeof body !== 'object' || Array.isArray(body)) return;
   const field = Object.keys(body).find((k) => ADMIN_ONLY.has(k));
   if (field) {
-    throw new HttpError(403, `Changing ${field} changes how Mirador reaches the host; that needs the admin role (operators may change ${HOST_FIELDS_FOR_OPERATORS.join(', ')})`, {
-      code: 'forbidden',
-      field,
-    });
+    throw new HttpError(
+      403,
+      `Changing ${field} changes how Mirador reaches the host; that needs the admin role (operators may change ${HOST_FIELDS_FOR_OPERATORS.join(', ')})`,
+      {
+        code: 'forbidden',
+        field,
+      },
+    );
   }
 }

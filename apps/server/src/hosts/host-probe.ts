@@ -23,7 +23,10 @@ export function parseVirshVersion(text: string): string | undefined {
 }
 
 /** What a lab admin wants to know about a host, gathered with a few read-only commands. */
-export async function probeOverSsh(client: SshClient, opts: { libvirtUri: string | null; docker: boolean; dockerSocket?: string | null }): Promise<HostFacts> {
+export async function probeOverSsh(
+  client: SshClient,
+  opts: { libvirtUri: string | null; docker: boolean; dockerSocket?: string | null },
+): Promise<HostFacts> {
   const run = (argv: string[]) => execArgv(client, argv, { timeoutMs: 10_000, maxOutputBytes: 64 * 1024 });
   // A stored URI Mirador did not build is never handed to virsh (it could name a program to run).
   const libvirtUsable = opts.libvirtUri !== null && parseLibvirtUri(opts.libvirtUri) !== null;
@@ -45,11 +48,14 @@ export async function probeOverSsh(client: SshClient, opts: { libvirtUri: string
   if (opts.libvirtUri !== null && !libvirtUsable) facts.libvirtError = STORED_ENDPOINT_PROBLEM;
   if (virsh) {
     if (virsh.code === 0) facts.libvirtVersion = parseVirshVersion(virsh.stdout) ?? firstLine(virsh.stdout);
-    else facts.libvirtError = firstLine(virsh.stderr) || (virsh.code === 127 ? 'virsh is not installed' : `virsh exited with ${virsh.code}`);
+    else
+      facts.libvirtError = firstLine(virsh.stderr) || (virsh.code === 127 ? 'virsh is not installed' : `virsh exited with ${virsh.code}`);
   }
   if (docker) {
     if (docker.code === 0) facts.dockerVersion = firstLine(docker.stdout);
-    else facts.dockerError = firstLine(docker.stderr) || (docker.code === 127 ? 'docker is not installed' : `docker exited with ${docker.code}`);
+    else
+      facts.dockerError =
+        firstLine(docker.stderr) || (docker.code === 127 ? 'docker is not installed' : `docker exited with ${docker.code}`);
   }
   return facts;
 }
@@ -95,7 +101,15 @@ export function dockerVersionOverSocket(socketPath: string, timeoutMs = 5000): P
     });
     req.on('timeout', () => req.destroy(new Error('Docker did not answer in time')));
     req.on('error', (err: NodeJS.ErrnoException) =>
-      reject(new Error(err.code === 'EACCES' ? `Permission denied on ${socketPath}` : err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? `No Docker engine answers on ${socketPath}` : err.message)),
+      reject(
+        new Error(
+          err.code === 'EACCES'
+            ? `Permission denied on ${socketPath}`
+            : err.code === 'ENOENT' || err.code === 'ECONNREFUSED'
+              ? `No Docker engine answers on ${socketPath}`
+              : err.message,
+        ),
+      ),
     );
     req.end();
   });

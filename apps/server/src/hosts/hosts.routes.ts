@@ -21,8 +21,11 @@ export default async function hostsRoutes(fastify: FastifyInstance) {
     if (local) {
       app.log.info({ socket: app.config.dockerSocket }, 'added the local Docker endpoint to the inventory');
       await app.audit.append({
-        actor: { type: 'system', id: null, name: 'mirador' }, action: 'host.create',
-        target: { type: 'host', id: local.id, name: local.name }, params: { kind: 'local', dockerSocket: app.config.dockerSocket }, result: 'ok',
+        actor: { type: 'system', id: null, name: 'mirador' },
+        action: 'host.create',
+        target: { type: 'host', id: local.id, name: local.name },
+        params: { kind: 'local', dockerSocket: app.config.dockerSocket },
+        result: 'ok',
       });
     }
     for (const h of await hosts.list()) {
@@ -30,68 +33,114 @@ export default async function hostsRoutes(fastify: FastifyInstance) {
     }
   });
 
-  app.get('/hosts', {
-    schema: { tags, summary: 'List hosts', querystring: HostListQuery, response: { 200: Type.Array(Host), ...errorResponses } },
-  }, async (req) => hosts.list(req.query));
+  app.get(
+    '/hosts',
+    {
+      schema: { tags, summary: 'List hosts', querystring: HostListQuery, response: { 200: Type.Array(Host), ...errorResponses } },
+    },
+    async (req) => hosts.list(req.query),
+  );
 
   // Adding a host defines how Mirador reaches it as root (address, credentials, libvirt, Docker): admin only.
-  app.post('/hosts', {
-    config: { role: 'admin', audit: { action: 'host.create', targetType: 'host' } },
-    schema: { tags, summary: 'Add a host reached over SSH', body: CreateHostBody, response: { 201: Host, ...errorResponses } },
-  }, async (req, reply) => {
-    req.auditTarget = { type: 'host', name: req.body.name };
-    const host = await hosts.create(req.body);
-    req.auditTarget = { type: 'host', id: host.id, name: host.name, hostId: host.id };
-    return reply.status(201).send(host);
-  });
-
-  app.get('/hosts/:id', {
-    schema: { tags, summary: 'One host', params: IdParams, response: { 200: Host, ...errorResponses } },
-  }, async (req) => hosts.get(req.params.id));
-
-  app.patch('/hosts/:id', {
-    config: { audit: { action: 'host.update', targetType: 'host' } },
-    schema: {
-      tags, summary: 'Change a host (secrets are replaced only when sent; operators may change only name, tags and notes)',
-      params: IdParams, body: UpdateHostBody, response: { 200: Host, ...errorResponses },
+  app.post(
+    '/hosts',
+    {
+      config: { role: 'admin', audit: { action: 'host.create', targetType: 'host' } },
+      schema: { tags, summary: 'Add a host reached over SSH', body: CreateHostBody, response: { 201: Host, ...errorResponses } },
     },
-    preValidation: async (req) => assertMayChangeHostFields(req.identity?.user.role, req.body),
-  }, async (req) => {
-    req.auditTarget = { type: 'host', id: req.params.id, hostId: req.params.id };
-    const host = await hosts.update(req.params.id, req.body);
-    req.auditTarget = { type: 'host', id: host.id, name: host.name, hostId: host.id };
-    return host;
-  });
+    async (req, reply) => {
+      req.auditTarget = { type: 'host', name: req.body.name };
+      const host = await hosts.create(req.body);
+      req.auditTarget = { type: 'host', id: host.id, name: host.name, hostId: host.id };
+      return reply.status(201).send(host);
+    },
+  );
+
+  app.get(
+    '/hosts/:id',
+    {
+      schema: { tags, summary: 'One host', params: IdParams, response: { 200: Host, ...errorResponses } },
+    },
+    async (req) => hosts.get(req.params.id),
+  );
+
+  app.patch(
+    '/hosts/:id',
+    {
+      config: { audit: { action: 'host.update', targetType: 'host' } },
+      schema: {
+        tags,
+        summary: 'Change a host (secrets are replaced only when sent; operators may change only name, tags and notes)',
+        params: IdParams,
+        body: UpdateHostBody,
+        response: { 200: Host, ...errorResponses },
+      },
+      preValidation: async (req) => assertMayChangeHostFields(req.identity?.user.role, req.body),
+    },
+    async (req) => {
+      req.auditTarget = { type: 'host', id: req.params.id, hostId: req.params.id };
+      const host = await hosts.update(req.params.id, req.body);
+      req.auditTarget = { type: 'host', id: host.id, name: host.name, hostId: host.id };
+      return host;
+    },
+  );
 
   // Removing a host drops its pinned key and credentials: re-adding it is an admin's call, so is this.
-  app.delete('/hosts/:id', {
-    config: { role: 'admin', audit: { action: 'host.delete', targetType: 'host' } },
-    schema: { tags, summary: 'Remove a host from the inventory (nothing on the host is touched)', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
-  }, async (req, reply) => {
-    req.auditTarget = { type: 'host', id: req.params.id, hostId: req.params.id };
-    const h = await hosts.remove(req.params.id);
-    req.auditTarget = { type: 'host', id: h.id, name: h.name, hostId: h.id };
-    return reply.status(204).send(null);
-  });
+  app.delete(
+    '/hosts/:id',
+    {
+      config: { role: 'admin', audit: { action: 'host.delete', targetType: 'host' } },
+      schema: {
+        tags,
+        summary: 'Remove a host from the inventory (nothing on the host is touched)',
+        params: IdParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      req.auditTarget = { type: 'host', id: req.params.id, hostId: req.params.id };
+      const h = await hosts.remove(req.params.id);
+      req.auditTarget = { type: 'host', id: h.id, name: h.name, hostId: h.id };
+      return reply.status(204).send(null);
+    },
+  );
 
-  app.post('/hosts/:id/test', {
-    config: { audit: { action: 'host.test', targetType: 'host' } },
-    schema: { tags, summary: 'Connect, pin the SSH host key on first use, and report what the host offers', params: IdParams, response: { 200: HostTestResult, ...errorResponses } },
-  }, async (req) => {
-    req.auditTarget = { type: 'host', id: req.params.id, hostId: req.params.id };
-    const { host, result } = await hosts.test(req.params.id);
-    req.auditTarget = { type: 'host', id: host.id, name: host.name, hostId: host.id };
-    req.auditParams = { hostKey: result.hostKey, facts: result.facts };
-    if (!result.ok) req.auditFailure = result.error?.message ?? 'connection test failed';
-    return result;
-  });
+  app.post(
+    '/hosts/:id/test',
+    {
+      config: { audit: { action: 'host.test', targetType: 'host' } },
+      schema: {
+        tags,
+        summary: 'Connect, pin the SSH host key on first use, and report what the host offers',
+        params: IdParams,
+        response: { 200: HostTestResult, ...errorResponses },
+      },
+    },
+    async (req) => {
+      req.auditTarget = { type: 'host', id: req.params.id, hostId: req.params.id };
+      const { host, result } = await hosts.test(req.params.id);
+      req.auditTarget = { type: 'host', id: host.id, name: host.name, hostId: host.id };
+      req.auditParams = { hostKey: result.hostKey, facts: result.facts };
+      if (!result.ok) req.auditFailure = result.error?.message ?? 'connection test failed';
+      return result;
+    },
+  );
 
-  app.post('/hosts/:id/forget-host-key', {
-    config: { role: 'admin', audit: { action: 'host.hostkey.forget', targetType: 'host' } },
-    schema: { tags, summary: 'Forget the pinned SSH host key; the next connection pins a new one', params: IdParams, response: { 200: Host, ...errorResponses } },
-  }, async (req) => {
-    const host = await hosts.forgetHostKey(req.params.id);
-    req.auditTarget = { type: 'host', id: host.id, name: host.name, hostId: host.id };
-    return host;
-  });
+  app.post(
+    '/hosts/:id/forget-host-key',
+    {
+      config: { role: 'admin', audit: { action: 'host.hostkey.forget', targetType: 'host' } },
+      schema: {
+        tags,
+        summary: 'Forget the pinned SSH host key; the next connection pins a new one',
+        params: IdParams,
+        response: { 200: Host, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const host = await hosts.forgetHostKey(req.params.id);
+      req.auditTarget = { type: 'host', id: host.id, name: host.name, hostId: host.id };
+      return host;
+    },
+  );
 }

@@ -38,11 +38,19 @@ export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox;
   function credentials(hostId: string, name: string, auth: AuthInput): { secretEnc: string; publicKey: string | null; authMethod: string } {
     if (auth.authMethod === 'password') {
       if (!auth.password) throw badRequest('password is required when authMethod is "password"', 'password');
-      return { authMethod: 'password', publicKey: null, secretEnc: secrets.seal(JSON.stringify({ password: auth.password }), secretContext(hostId)) };
+      return {
+        authMethod: 'password',
+        publicKey: null,
+        secretEnc: secrets.seal(JSON.stringify({ password: auth.password }), secretContext(hostId)),
+      };
     }
     if (auth.authMethod === 'generate') {
       const pair = generateKeyPair(`mirador@${name}`);
-      return { authMethod: 'key', publicKey: pair.publicKey, secretEnc: secrets.seal(JSON.stringify({ privateKey: pair.privateKey }), secretContext(hostId)) };
+      return {
+        authMethod: 'key',
+        publicKey: pair.publicKey,
+        secretEnc: secrets.seal(JSON.stringify({ privateKey: pair.privateKey }), secretContext(hostId)),
+      };
     }
     if (!auth.privateKey) throw badRequest('privateKey is required when authMethod is "key"', 'privateKey');
     const check = checkPrivateKey(auth.privateKey, auth.passphrase);
@@ -176,7 +184,12 @@ export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox;
         const facts = await probeLocal(h.dockerMode === 'socket' ? deps.localDockerSocket : null);
         const ok = !facts.dockerError;
         const result: HostTestResult = {
-          ok, reachable: true, authOk: true, hostKey: null, facts, durationMs: Date.now() - started,
+          ok,
+          reachable: true,
+          authOk: true,
+          hostKey: null,
+          facts,
+          durationMs: Date.now() - started,
           ...(ok ? {} : { error: { code: 'unreachable' as const, message: facts.dockerError! } }),
         };
         return { host: await recordStatus(id, result, null), result };
@@ -191,12 +204,19 @@ export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox;
           expectedFingerprint: h.hostKeyFingerprint,
         });
         try {
-          const facts = await probeOverSsh(conn.client, { libvirtUri: h.libvirtUri, docker: h.dockerMode === 'ssh', dockerSocket: h.dockerSocket });
+          const facts = await probeOverSsh(conn.client, {
+            libvirtUri: h.libvirtUri,
+            docker: h.dockerMode === 'ssh',
+            dockerSocket: h.dockerSocket,
+          });
           const isNew = !h.hostKeyFingerprint;
           const result: HostTestResult = {
-            ok: true, reachable: true, authOk: true,
+            ok: true,
+            reachable: true,
+            authOk: true,
             hostKey: { ...conn.hostKey, pin: isNew ? 'new' : 'match' },
-            facts, durationMs: Date.now() - started,
+            facts,
+            durationMs: Date.now() - started,
           };
           return { host: await recordStatus(id, result, isNew ? conn.hostKey : null), result };
         } finally {
@@ -208,9 +228,10 @@ export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox;
           ok: false,
           reachable: !['unreachable', 'timeout'].includes(e.code),
           authOk: false,
-          hostKey: e.code === 'host_key_mismatch'
-            ? { fingerprint: e.details.presented!, algorithm: 'unknown', pin: 'mismatch', expected: e.details.expected }
-            : null,
+          hostKey:
+            e.code === 'host_key_mismatch'
+              ? { fingerprint: e.details.presented!, algorithm: 'unknown', pin: 'mismatch', expected: e.details.expected }
+              : null,
           facts: {},
           durationMs: Date.now() - started,
           error: { code: e.code, message: e.message },
@@ -227,8 +248,17 @@ export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox;
       const name = (await db.host.findUnique({ where: { name: 'local' } })) ? `local-${newId().slice(0, 4)}` : 'local';
       const h = await db.host.create({
         data: {
-          id: newId(), name, kind: 'local', address: 'localhost', port: 0, username: 'root', authMethod: 'local',
-          libvirtUri: null, dockerMode: 'socket', dockerSocket, notes: 'The Docker engine on the machine running Mirador',
+          id: newId(),
+          name,
+          kind: 'local',
+          address: 'localhost',
+          port: 0,
+          username: 'root',
+          authMethod: 'local',
+          libvirtUri: null,
+          dockerMode: 'socket',
+          dockerSocket,
+          notes: 'The Docker engine on the machine running Mirador',
         },
       });
       await db.setting.create({ data: { key: 'localEndpointCreated', value: new Date().toISOString() } });

@@ -11,7 +11,11 @@ export const STORED_ENDPOINT_PROBLEM =
   "The libvirt endpoint stored for this host is not one Mirador builds (it may come from an older version or a direct database edit), so Mirador does not use it. An admin must pick the libvirt endpoint again in the host's settings.";
 
 /** How a stored URI appears in the API. */
-export function libvirtView(stored: string | null): { libvirt: LibvirtEndpoint | null; libvirtUri: string | null; libvirtProblem: string | null } {
+export function libvirtView(stored: string | null): {
+  libvirt: LibvirtEndpoint | null;
+  libvirtUri: string | null;
+  libvirtProblem: string | null;
+} {
   if (stored === null) return { libvirt: null, libvirtUri: null, libvirtProblem: null };
   const endpoint = parseLibvirtUri(stored);
   if (!endpoint) return { libvirt: null, libvirtUri: null, libvirtProblem: STORED_ENDPOINT_PROBLEM };

@@ -12,9 +12,7 @@
  * NUL). Under /api additionally: exactly lower-case "/api", no trailing slash, and only the characters
  * API paths use.
  */
-export type PathVerdict =
-  | { ok: true; path: string; isApi: boolean }
-  | { ok: false; path: string; reason: string };
+export type PathVerdict = { ok: true; path: string; isApi: boolean } | { ok: false; path: string; reason: string };
 
 const UNRESERVED = /^[A-Za-z0-9._~-]$/;
 // Characters an API path may carry literally; everything else must be percent-encoded.
@@ -66,7 +64,10 @@ export function judgePath(rawUrl: string): PathVerdict {
   for (let i = 0; i < path.length; i++) {
     const c = path[i]!;
     if (c === '/') continue;
-    if (c === '%') { i += 2; continue; }
+    if (c === '%') {
+      i += 2;
+      continue;
+    }
     if (!API_LITERAL.test(c)) return refuse(`the path contains "${c}", which API paths carry only percent-encoded`);
   }
   return { ok: true, path, isApi: true };

@@ -14,6 +14,9 @@ const strict = AjvCompiler();
 export const strictBodyValidators: BuildValidator = (externalSchemas, options) => {
   const forText = coercing(externalSchemas, options);
   const custom = (options?.customOptions ?? {}) as Record<string, unknown>;
-  const forBody = strict(externalSchemas, { ...options, customOptions: { ...custom, coerceTypes: false } } as Parameters<BuildValidator>[1]);
+  const forBody = strict(externalSchemas, {
+    ...options,
+    customOptions: { ...custom, coerceTypes: false },
+  } as Parameters<BuildValidator>[1]);
   return (route) => (route.httpPart === 'body' ? forBody : forText)(route);
 };

@@ -33,14 +33,22 @@ export function withRedaction(logger: LoggerOption): LoggerOption {
     ...base,
     redact: {
       paths: [
-        'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-api-key"]', 'headers.authorization', 'headers.cookie',
-        'res.headers["set-cookie"]', 'reply.headers["set-cookie"]',
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'req.headers["x-api-key"]',
+        'headers.authorization',
+        'headers.cookie',
+        'res.headers["set-cookie"]',
+        'reply.headers["set-cookie"]',
       ],
       censor: REDACTED,
     },
     hooks: {
       logMethod(args: unknown[], method: (...a: unknown[]) => void) {
-        method.apply(this, args.map((a) => (typeof a === 'string' ? redactText(a) : a)));
+        method.apply(
+          this,
+          args.map((a) => (typeof a === 'string' ? redactText(a) : a)),
+        );
       },
     },
     formatters: {

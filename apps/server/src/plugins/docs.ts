@@ -8,7 +8,11 @@ export default fp(
   async function docs(app: FastifyInstance) {
     await app.register(swagger, {
       openapi: {
-        info: { title: 'Mirador API', version: app.config.version, description: 'Virtual machines over SSH and Docker containers, one inventory, one audit log.' },
+        info: {
+          title: 'Mirador API',
+          version: app.config.version,
+          description: 'Virtual machines over SSH and Docker containers, one inventory, one audit log.',
+        },
         components: {
           securitySchemes: {
             session: { type: 'apiKey', in: 'cookie', name: 'mirador_session' },

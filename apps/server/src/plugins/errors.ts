@@ -13,8 +13,7 @@ interface AjvIssue {
 export function describeValidation(issue: AjvIssue, context: string | undefined): { field: string; message: string } {
   const path = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
   const p = issue.params;
-  const field =
-    issue.keyword === 'required' ? [path, p.missingProperty].filter(Boolean).join('.') : path || (context ?? 'request');
+  const field = issue.keyword === 'required' ? [path, p.missingProperty].filter(Boolean).join('.') : path || (context ?? 'request');
   const what: Record<string, () => string> = {
     required: () => 'is required',
     pattern: () => 'contains characters that are not allowed or is not in the expected format',
@@ -63,7 +62,13 @@ export default fp(
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       if (status >= 500) {
         req.log.error({ err }, 'request failed');
-        return reply.status(500).send({ statusCode: 500, error: 'Internal Server Error', message: 'Something went wrong on the server; the details are in its log' });
+        return reply
+          .status(500)
+          .send({
+            statusCode: 500,
+            error: 'Internal Server Error',
+            message: 'Something went wrong on the server; the details are in its log',
+          });
       }
       // Fastify's own 4xx (bad JSON, body too large, unsupported media type) are safe to show.
       return reply.status(status).send({ statusCode: status, error: httpReason(status), code: err.code, message: err.message });
@@ -74,9 +79,17 @@ export default fp(
 
 function httpReason(status: number): string {
   return (
-    {
-      400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 409: 'Conflict',
-      413: 'Payload Too Large', 415: 'Unsupported Media Type', 429: 'Too Many Requests',
-    } as Record<number, string>
-  )[status] ?? 'Error';
+    (
+      {
+        400: 'Bad Request',
+        401: 'Unauthorized',
+        403: 'Forbidden',
+        404: 'Not Found',
+        409: 'Conflict',
+        413: 'Payload Too Large',
+        415: 'Unsupported Media Type',
+        429: 'Too Many Requests',
+      } as Record<number, string>
+    )[status] ?? 'Error'
+  );
 }

@@ -50,7 +50,10 @@ export default fp(
     const keyMaterial = loadKeyMaterial(config.secret, join(config.dataDir, 'secret.key'));
     app.decorate('secrets', rememberingSecrets(createSecretBox(keyMaterial)));
     app.decorate('auditKey', deriveKey(keyMaterial, 'audit-chain-v1'));
-    app.decorate('bus', createEventBus((err) => app.log.error({ err }, 'event listener failed')));
+    app.decorate(
+      'bus',
+      createEventBus((err) => app.log.error({ err }, 'event listener failed')),
+    );
   },
   { name: 'infra' },
 );

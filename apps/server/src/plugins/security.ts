@@ -40,7 +40,6 @@ export default fp(
       strictTransportSecurity: false, // labs often run plain HTTP on a LAN; a reverse proxy sets HSTS
       crossOriginEmbedderPolicy: false,
     });
-
   },
   { name: 'security' },
 );

@@ -39,9 +39,23 @@ const FLUSH_MS = 1000;
 const ACTIVE: TaskStatus[] = ['queued', 'running'];
 
 type TaskRow = {
-  id: string; type: string; targetType: string | null; targetId: string | null; targetName: string | null; hostId: string | null;
-  userId: string | null; userName: string | null; status: string; progress: number; message: string | null; error: string | null;
-  log: string; cancellable: boolean; createdAt: Date; startedAt: Date | null; finishedAt: Date | null;
+  id: string;
+  type: string;
+  targetType: string | null;
+  targetId: string | null;
+  targetName: string | null;
+  hostId: string | null;
+  userId: string | null;
+  userName: string | null;
+  status: string;
+  progress: number;
+  message: string | null;
+  error: string | null;
+  log: string;
+  cancellable: boolean;
+  createdAt: Date;
+  startedAt: Date | null;
+  finishedAt: Date | null;
 };
 
 function fromRow(r: TaskRow): Task {
@@ -65,7 +79,12 @@ function fromRow(r: TaskRow): Task {
  * Runs long operations detached from the request that started them: a browser going away
  * does not stop a task, and every change is pushed to subscribers and persisted.
  */
-export function createTaskManager(deps: { db: PrismaClient; bus: EventBus; audit: AuditService; log: { error(obj: unknown, msg: string): void } }) {
+export function createTaskManager(deps: {
+  db: PrismaClient;
+  bus: EventBus;
+  audit: AuditService;
+  log: { error(obj: unknown, msg: string): void };
+}) {
   const { db, bus, audit } = deps;
   const live = new Map<string, Live>();
 
@@ -131,10 +150,20 @@ export function createTaskManager(deps: { db: PrismaClient; bus: EventBus; audit
       const now = new Date();
       const row = await db.task.create({
         data: {
-          id: newId(), type: spec.type, status: 'running', startedAt: now, createdAt: now,
-          targetType: spec.target?.type ?? null, targetId: spec.target?.id ?? null, targetName: spec.target?.name ?? null,
-          hostId: spec.target?.hostId ?? null, userId: spec.user?.id ?? null, userName: spec.user?.name ?? null,
-          cancellable: spec.cancellable, progress: 0, params: spec.params === undefined ? null : JSON.stringify(redact(spec.params)),
+          id: newId(),
+          type: spec.type,
+          status: 'running',
+          startedAt: now,
+          createdAt: now,
+          targetType: spec.target?.type ?? null,
+          targetId: spec.target?.id ?? null,
+          targetName: spec.target?.name ?? null,
+          hostId: spec.target?.hostId ?? null,
+          userId: spec.user?.id ?? null,
+          userName: spec.user?.name ?? null,
+          cancellable: spec.cancellable,
+          progress: 0,
+          params: spec.params === undefined ? null : JSON.stringify(redact(spec.params)),
         },
       });
       const l: Live = { task: fromRow(row), log: [], controller: new AbortController(), done: Promise.resolve(), dirty: false };
@@ -211,7 +240,11 @@ export function createTaskManager(deps: { db: PrismaClient; bus: EventBus; audit
       for (const l of running) l.controller.abort();
       await Promise.race([Promise.all(running.map((l) => l.done)), new Promise((r) => setTimeout(r, 3000))]);
       for (const l of live.values()) {
-        Object.assign(l.task, { status: 'error', error: 'Interrupted: Mirador stopped while this task was running', finishedAt: new Date().toISOString() });
+        Object.assign(l.task, {
+          status: 'error',
+          error: 'Interrupted: Mirador stopped while this task was running',
+          finishedAt: new Date().toISOString(),
+        });
         await persist(l);
       }
     },

@@ -8,33 +8,64 @@ export default async function tasksRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const tags = ['tasks'];
 
-  app.get('/tasks', {
-    schema: { tags, summary: 'Running and recent tasks, newest first', querystring: TaskListQuery, response: { 200: Type.Array(Task), ...errorResponses } },
-  }, async (req) => app.tasks.list(req.query));
+  app.get(
+    '/tasks',
+    {
+      schema: {
+        tags,
+        summary: 'Running and recent tasks, newest first',
+        querystring: TaskListQuery,
+        response: { 200: Type.Array(Task), ...errorResponses },
+      },
+    },
+    async (req) => app.tasks.list(req.query),
+  );
 
-  app.get('/tasks/:id', {
-    schema: { tags, summary: 'One task with its log', params: IdParams, response: { 200: TaskDetail, ...errorResponses } },
-  }, async (req) => app.tasks.get(req.params.id));
+  app.get(
+    '/tasks/:id',
+    {
+      schema: { tags, summary: 'One task with its log', params: IdParams, response: { 200: TaskDetail, ...errorResponses } },
+    },
+    async (req) => app.tasks.get(req.params.id),
+  );
 
-  app.post('/tasks/:id/cancel', {
-    config: { audit: { action: 'task.cancel', targetType: 'task' } },
-    schema: { tags, summary: 'Cancel a running task (where the operation allows it)', params: IdParams, response: { 200: TaskDetail, ...errorResponses } },
-  }, async (req) => app.tasks.cancel(req.params.id));
+  app.post(
+    '/tasks/:id/cancel',
+    {
+      config: { audit: { action: 'task.cancel', targetType: 'task' } },
+      schema: {
+        tags,
+        summary: 'Cancel a running task (where the operation allows it)',
+        params: IdParams,
+        response: { 200: TaskDetail, ...errorResponses },
+      },
+    },
+    async (req) => app.tasks.cancel(req.params.id),
+  );
 
-  app.post('/tasks/selftest', {
-    config: { audit: { action: 'task.selftest.start', targetType: 'task' } },
-    schema: { tags, summary: 'Start a harmless demo task (progress, log, cancel, optional failure)', body: SelfTestTaskBody, response: { 202: Task, ...errorResponses } },
-  }, async (req, reply) => {
-    const user = req.identity!.user;
-    const task = await app.tasks.start({
-      type: 'selftest',
-      target: { type: 'mirador', name: 'self-test' },
-      user: { id: user.id, name: user.username },
-      cancellable: true,
-      params: req.body,
-      run: selfTestTask(req.body),
-    });
-    req.auditTarget = { type: 'task', id: task.id, name: 'self-test' };
-    return reply.status(202).send(task);
-  });
+  app.post(
+    '/tasks/selftest',
+    {
+      config: { audit: { action: 'task.selftest.start', targetType: 'task' } },
+      schema: {
+        tags,
+        summary: 'Start a harmless demo task (progress, log, cancel, optional failure)',
+        body: SelfTestTaskBody,
+        response: { 202: Task, ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const user = req.identity!.user;
+      const task = await app.tasks.start({
+        type: 'selftest',
+        target: { type: 'mirador', name: 'self-test' },
+        user: { id: user.id, name: user.username },
+        cancellable: true,
+        params: req.body,
+        run: selfTestTask(req.body),
+      });
+      req.auditTarget = { type: 'task', id: task.id, name: 'self-test' };
+      return reply.status(202).send(task);
+    },
+  );
 }

@@ -13,60 +13,110 @@ export default async function usersRoutes(fastify: FastifyInstance) {
   const users = createUsersService({ db: app.db, auth: app.auth, identityChanged: (c) => app.identityWatch.changed(c) });
   const tags = ['users'];
 
-  app.get('/users', {
-    config: { role: 'admin' },
-    schema: { tags, summary: 'List users', response: { 200: Type.Array(User), ...errorResponses } },
-  }, async () => users.list());
+  app.get(
+    '/users',
+    {
+      config: { role: 'admin' },
+      schema: { tags, summary: 'List users', response: { 200: Type.Array(User), ...errorResponses } },
+    },
+    async () => users.list(),
+  );
 
-  app.post('/users', {
-    config: { role: 'admin', audit: { action: 'user.create', targetType: 'user' } },
-    schema: { tags, summary: 'Create a user', body: CreateUserBody, response: { 201: User, ...errorResponses } },
-  }, async (req, reply) => {
-    req.auditTarget = { type: 'user', name: req.body.username };
-    const user = await users.create(req.body);
-    req.auditTarget = { type: 'user', id: user.id, name: user.username };
-    return reply.status(201).send(user);
-  });
+  app.post(
+    '/users',
+    {
+      config: { role: 'admin', audit: { action: 'user.create', targetType: 'user' } },
+      schema: { tags, summary: 'Create a user', body: CreateUserBody, response: { 201: User, ...errorResponses } },
+    },
+    async (req, reply) => {
+      req.auditTarget = { type: 'user', name: req.body.username };
+      const user = await users.create(req.body);
+      req.auditTarget = { type: 'user', id: user.id, name: user.username };
+      return reply.status(201).send(user);
+    },
+  );
 
-  app.patch('/users/:id', {
-    config: { role: 'admin', audit: { action: 'user.update', targetType: 'user' } },
-    schema: { tags, summary: 'Change role or disable/enable', params: IdParams, body: UpdateUserBody, response: { 200: User, ...errorResponses } },
-  }, async (req) => {
-    const user = await users.update(req.identity!.user.id, req.params.id, req.body);
-    req.auditTarget = { type: 'user', id: user.id, name: user.username };
-    return user;
-  });
+  app.patch(
+    '/users/:id',
+    {
+      config: { role: 'admin', audit: { action: 'user.update', targetType: 'user' } },
+      schema: {
+        tags,
+        summary: 'Change role or disable/enable',
+        params: IdParams,
+        body: UpdateUserBody,
+        response: { 200: User, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const user = await users.update(req.identity!.user.id, req.params.id, req.body);
+      req.auditTarget = { type: 'user', id: user.id, name: user.username };
+      return user;
+    },
+  );
 
-  app.post('/users/:id/password', {
-    config: { role: 'admin', audit: { action: 'user.password.reset', targetType: 'user' } },
-    schema: { tags, summary: "Reset a user's password (ends their sessions and revokes their API tokens)", params: IdParams, body: ResetPasswordBody, response: { 204: Type.Null(), ...errorResponses } },
-  }, async (req, reply) => {
-    const u = await users.resetPassword(req.params.id, req.body.password);
-    req.auditTarget = { type: 'user', id: u.id, name: u.username };
-    return reply.status(204).send(null);
-  });
+  app.post(
+    '/users/:id/password',
+    {
+      config: { role: 'admin', audit: { action: 'user.password.reset', targetType: 'user' } },
+      schema: {
+        tags,
+        summary: "Reset a user's password (ends their sessions and revokes their API tokens)",
+        params: IdParams,
+        body: ResetPasswordBody,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const u = await users.resetPassword(req.params.id, req.body.password);
+      req.auditTarget = { type: 'user', id: u.id, name: u.username };
+      return reply.status(204).send(null);
+    },
+  );
 
-  app.get('/users/:id/tokens', {
-    config: { role: 'admin' },
-    schema: { tags, summary: "A user's API tokens (never their secrets)", params: IdParams, response: { 200: Type.Array(ApiToken), ...errorResponses } },
-  }, async (req) => (await users.listTokens(req.params.id)).map(tokenDto));
+  app.get(
+    '/users/:id/tokens',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags,
+        summary: "A user's API tokens (never their secrets)",
+        params: IdParams,
+        response: { 200: Type.Array(ApiToken), ...errorResponses },
+      },
+    },
+    async (req) => (await users.listTokens(req.params.id)).map(tokenDto),
+  );
 
-  app.delete('/users/:id/tokens/:tokenId', {
-    config: { role: 'admin', audit: { action: 'user.token.revoke', targetType: 'token' } },
-    schema: { tags, summary: "Revoke one of a user's API tokens", params: TokenParams, response: { 204: Type.Null(), ...errorResponses } },
-  }, async (req, reply) => {
-    req.auditTarget = { type: 'token', id: req.params.tokenId };
-    const t = await users.revokeToken(req.params.id, req.params.tokenId);
-    req.auditTarget = { type: 'token', id: t.id, name: t.name };
-    return reply.status(204).send(null);
-  });
+  app.delete(
+    '/users/:id/tokens/:tokenId',
+    {
+      config: { role: 'admin', audit: { action: 'user.token.revoke', targetType: 'token' } },
+      schema: {
+        tags,
+        summary: "Revoke one of a user's API tokens",
+        params: TokenParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      req.auditTarget = { type: 'token', id: req.params.tokenId };
+      const t = await users.revokeToken(req.params.id, req.params.tokenId);
+      req.auditTarget = { type: 'token', id: t.id, name: t.name };
+      return reply.status(204).send(null);
+    },
+  );
 
-  app.delete('/users/:id', {
-    config: { role: 'admin', audit: { action: 'user.delete', targetType: 'user' } },
-    schema: { tags, summary: 'Delete a user', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
-  }, async (req, reply) => {
-    const u = await users.remove(req.identity!.user.id, req.params.id);
-    req.auditTarget = { type: 'user', id: u.id, name: u.username };
-    return reply.status(204).send(null);
-  });
+  app.delete(
+    '/users/:id',
+    {
+      config: { role: 'admin', audit: { action: 'user.delete', targetType: 'user' } },
+      schema: { tags, summary: 'Delete a user', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
+    },
+    async (req, reply) => {
+      const u = await users.remove(req.identity!.user.id, req.params.id);
+      req.auditTarget = { type: 'user', id: u.id, name: u.username };
+      return reply.status(204).send(null);
+    },
+  );
 }

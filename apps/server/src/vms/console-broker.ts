@@ -49,7 +49,10 @@ export class ConsoleSession {
   private ready = false;
   private pendingInput = '';
 
-  constructor(private readonly target: ConsoleTarget, private readonly onEmpty: () => void) {}
+  constructor(
+    private readonly target: ConsoleTarget,
+    private readonly onEmpty: () => void,
+  ) {}
 
   get viewerCount() {
     return this.viewers.size;
@@ -77,7 +80,13 @@ export class ConsoleSession {
   /** Re-sends the current status to one viewer (its read-only flag changed). */
   refresh(viewer: ConsoleViewer) {
     if (!this.viewers.has(viewer)) return;
-    viewer.send({ type: 'status', state: this.lastStatusState(), message: this.lastStatusMessage(), readOnly: !viewer.canWrite, viewers: this.viewers.size });
+    viewer.send({
+      type: 'status',
+      state: this.lastStatusState(),
+      message: this.lastStatusMessage(),
+      readOnly: !viewer.canWrite,
+      viewers: this.viewers.size,
+    });
   }
 
   input(viewer: ConsoleViewer, data: string) {
@@ -114,7 +123,9 @@ export class ConsoleSession {
     this.attaching = true;
     try {
       const runner = await this.target.runner();
-      const ch = await runner.spawn(withCLocale(consoleArgv(this.target.uri, this.target.name)), { pty: { ...this.size, term: 'xterm-256color' } });
+      const ch = await runner.spawn(withCLocale(consoleArgv(this.target.uri, this.target.name)), {
+        pty: { ...this.size, term: 'xterm-256color' },
+      });
       if (this.closed) return ch.kill('KILL');
       this.channel = ch;
       this.ready = false;

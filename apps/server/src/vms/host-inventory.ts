@@ -1,6 +1,16 @@
 import type { VmState, VmSummary } from '@mirador/contract';
 import type { CommandRunner, ProcessChannel } from '@mirador/ssh';
-import { VirshEventStream, eventArgv, parseDomainXml, parseDomifaddr, parseDomstatsRaw, parseNameList, stateAfterLifecycle, withCLocale, type VirshEvent } from '@mirador/libvirt';
+import {
+  VirshEventStream,
+  eventArgv,
+  parseDomainXml,
+  parseDomifaddr,
+  parseDomstatsRaw,
+  parseNameList,
+  stateAfterLifecycle,
+  withCLocale,
+  type VirshEvent,
+} from '@mirador/libvirt';
 import { virshBatch } from './virsh.js';
 import { stateFromNumber, toVmSummary } from './vm.dto.js';
 import { usableLibvirtUri } from '../hosts/libvirt-endpoint.js';
@@ -78,7 +88,14 @@ export class HostInventory {
       const addresses = new Map<string, Map<string, string>>();
       for (let i = 0; i < names.length; i += DUMPXML_CHUNK) {
         const chunk = names.slice(i, i + DUMPXML_CHUNK);
-        const out = await virshBatch(runner, uri, chunk.flatMap((n) => [['dumpxml', n], ['domifaddr', n, '--source', 'lease']]));
+        const out = await virshBatch(
+          runner,
+          uri,
+          chunk.flatMap((n) => [
+            ['dumpxml', n],
+            ['domifaddr', n, '--source', 'lease'],
+          ]),
+        );
         chunk.forEach((n, j) => {
           if (out[2 * j]?.trim()) xmls.set(n, out[2 * j]!);
           addresses.set(n, parseDomifaddr(out[2 * j + 1] ?? ''));

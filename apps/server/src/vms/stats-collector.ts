@@ -13,7 +13,15 @@ declare module 'fastify' {
 }
 
 /** The numeric series of a stats point, in storage order (the ring and the averager rely on it). */
-export const STATS_FIELDS = ['cpuPercent', 'memoryUsedKiB', 'memoryTotalKiB', 'diskReadBps', 'diskWriteBps', 'netRxBps', 'netTxBps'] as const;
+export const STATS_FIELDS = [
+  'cpuPercent',
+  'memoryUsedKiB',
+  'memoryTotalKiB',
+  'diskReadBps',
+  'diskWriteBps',
+  'netRxBps',
+  'netTxBps',
+] as const;
 export type StatsField = (typeof STATS_FIELDS)[number];
 /** A stats point with its time as epoch milliseconds (VmStatsPoint carries an ISO string). */
 export type RawPoint = { at: number } & Record<StatsField, number>;
@@ -214,7 +222,16 @@ export function createStatsCollector(deps: StatsCollectorDeps) {
       seen.add(id);
       const h = states.get(id);
       if (!h) {
-        states.set(id, { id, uri: libvirtUri, prev: new Map(), series: new Map(), latest: new Map(), inflight: null, lastStart: -Infinity, ok: null });
+        states.set(id, {
+          id,
+          uri: libvirtUri,
+          prev: new Map(),
+          series: new Map(),
+          latest: new Map(),
+          inflight: null,
+          lastStart: -Infinity,
+          ok: null,
+        });
       } else if (h.uri !== libvirtUri) {
         // Another libvirt behind the same host: its counters have nothing to do with the old ones.
         h.uri = libvirtUri;

@@ -6,7 +6,9 @@ import { notFound } from '../lib/http-errors.js';
 import { HISTORY_MAX_MINUTES, type StatsCollector } from './stats-collector.js';
 
 const HistoryQuery = Type.Object({
-  minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: HISTORY_MAX_MINUTES, default: 60, description: 'How far back (default 60, at most 1440)' })),
+  minutes: Type.Optional(
+    Type.Integer({ minimum: 1, maximum: HISTORY_MAX_MINUTES, default: 60, description: 'How far back (default 60, at most 1440)' }),
+  ),
 });
 const LatestStats = Type.Object({
   hostId: Type.String(),
@@ -25,30 +27,43 @@ export default async function vmStatsRoutes(fastify: FastifyInstance) {
     if (!h) throw notFound('Host');
   }
 
-  app.get('/hosts/:hostId/vms/:name/stats', {
-    schema: {
-      tags,
-      summary: 'CPU, memory, disk and network history of a VM (minute averages, then the last minutes at full resolution)',
-      params: VmParams,
-      querystring: HistoryQuery,
-      response: { 200: VmStatsHistory, ...errorResponses },
+  app.get(
+    '/hosts/:hostId/vms/:name/stats',
+    {
+      schema: {
+        tags,
+        summary: 'CPU, memory, disk and network history of a VM (minute averages, then the last minutes at full resolution)',
+        params: VmParams,
+        querystring: HistoryQuery,
+        response: { 200: VmStatsHistory, ...errorResponses },
+      },
     },
-  }, async (req) => {
-    const { hostId, name } = req.params;
-    await assertHost(hostId);
-    return { hostId, name, points: await stats().history(hostId, name, req.query.minutes ?? 60), memorySource: stats().memorySource(hostId, name) };
-  });
+    async (req) => {
+      const { hostId, name } = req.params;
+      await assertHost(hostId);
+      return {
+        hostId,
+        name,
+        points: await stats().history(hostId, name, req.query.minutes ?? 60),
+        memorySource: stats().memorySource(hostId, name),
+      };
+    },
+  );
 
-  app.get('/hosts/:hostId/vm-stats', {
-    schema: {
-      tags,
-      summary: "Latest stats point of each of a host's running VMs (first paint of the list sparklines)",
-      params: HostIdParams,
-      response: { 200: LatestStats, ...errorResponses },
+  app.get(
+    '/hosts/:hostId/vm-stats',
+    {
+      schema: {
+        tags,
+        summary: "Latest stats point of each of a host's running VMs (first paint of the list sparklines)",
+        params: HostIdParams,
+        response: { 200: LatestStats, ...errorResponses },
+      },
     },
-  }, async (req) => {
-    const { hostId } = req.params;
-    await assertHost(hostId);
-    return { hostId, stats: [...stats().latest(hostId)].map(([name, point]) => ({ name, point })) };
-  });
+    async (req) => {
+      const { hostId } = req.params;
+      await assertHost(hostId);
+      return { hostId, stats: [...stats().latest(hostId)].map(([name, point]) => ({ name, point })) };
+    },
+  );
 }

@@ -8,18 +8,29 @@ import { usableLibvirtUri } from '../hosts/libvirt-endpoint.js';
 
 /** A virsh failure with libvirt's own message ("error: Requested operation is not valid: …"). */
 export class VirshError extends HttpError {
-  constructor(message: string, readonly stderr: string, statusCode = 409) {
+  constructor(
+    message: string,
+    readonly stderr: string,
+    statusCode = 409,
+  ) {
     super(statusCode, message, { code: 'libvirt_error' });
   }
 }
 
 function libvirtMessage(res: ExecResult): string {
-  const lines = res.stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = res.stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const msg = lines.filter((l) => !/^error: failed to connect to the hypervisor$/i.test(l)).join(' ') || lines.join(' ');
   return msg.replace(/^error:\s*/i, '') || `virsh exited with code ${res.code}`;
 }
 
-async function execOnHost(runner: CommandRunner, argv: readonly string[], opts: { timeoutMs: number; stdin?: string }): Promise<ExecResult> {
+async function execOnHost(
+  runner: CommandRunner,
+  argv: readonly string[],
+  opts: { timeoutMs: number; stdin?: string },
+): Promise<ExecResult> {
   // Defence in depth: whoever built the argv, virsh only ever connects to a URI Mirador builds.
   const c = argv.findIndex((a) => a === '-c' || a === '--connect');
   if (c >= 0) usableLibvirtUri(argv[c + 1]);
@@ -32,10 +43,16 @@ async function execOnHost(runner: CommandRunner, argv: readonly string[], opts: 
 }
 
 /** Runs virsh argv on a host and returns stdout; failures become errors people can read. */
-export async function runVirsh(runner: CommandRunner, argv: readonly string[], opts: { timeoutMs?: number; stdin?: string } = {}): Promise<string> {
+export async function runVirsh(
+  runner: CommandRunner,
+  argv: readonly string[],
+  opts: { timeoutMs?: number; stdin?: string } = {},
+): Promise<string> {
   const res = await execOnHost(runner, argv, { timeoutMs: opts.timeoutMs ?? 60_000, stdin: opts.stdin });
-  if (res.timedOut) throw new HttpError(504, `virsh did not answer within ${Math.round((opts.timeoutMs ?? 60_000) / 1000)} s`, { code: 'timeout' });
-  if (res.code === 127) throw new HttpError(502, 'virsh is not installed on this host (install libvirt-clients)', { code: 'libvirt_missing' });
+  if (res.timedOut)
+    throw new HttpError(504, `virsh did not answer within ${Math.round((opts.timeoutMs ?? 60_000) / 1000)} s`, { code: 'timeout' });
+  if (res.code === 127)
+    throw new HttpError(502, 'virsh is not installed on this host (install libvirt-clients)', { code: 'libvirt_missing' });
   if (res.code !== 0) throw new VirshError(libvirtMessage(res), res.stderr);
   return res.stdout;
 }
@@ -51,7 +68,12 @@ export const SPLIT_MARKER = '---MIRADOR-SPLIT---';
  * Runs several virsh commands in ONE session (`virsh -c URI 'cmd1; echo MARK; cmd2'`), so a
  * full inventory of hundreds of domains costs two round trips instead of hundreds.
  */
-export async function virshBatch(runner: CommandRunner, uri: string, commands: readonly (readonly string[])[], timeoutMs = 120_000): Promise<string[]> {
+export async function virshBatch(
+  runner: CommandRunner,
+  uri: string,
+  commands: readonly (readonly string[])[],
+  timeoutMs = 120_000,
+): Promise<string[]> {
   if (commands.length === 0) return [];
   for (const cmd of commands) {
     for (const token of cmd) if (!SCRIPT_TOKEN.test(token)) throw new Error(`Refusing unsafe virsh token ${JSON.stringify(token)}`);
@@ -59,7 +81,8 @@ export async function virshBatch(runner: CommandRunner, uri: string, commands: r
   const script = commands.map((c) => c.join(' ')).join(`; echo ${SPLIT_MARKER}; `);
   const res = await execOnHost(runner, ['virsh', '-c', uri, script], { timeoutMs });
   if (res.timedOut) throw new HttpError(504, 'virsh did not answer in time', { code: 'timeout' });
-  if (res.code === 127) throw new HttpError(502, 'virsh is not installed on this host (install libvirt-clients)', { code: 'libvirt_missing' });
+  if (res.code === 127)
+    throw new HttpError(502, 'virsh is not installed on this host (install libvirt-clients)', { code: 'libvirt_missing' });
   const parts = res.stdout.split(`${SPLIT_MARKER}\n`);
   if (parts.length !== commands.length) {
     // A connection failure prints nothing at all; report libvirt's reason.

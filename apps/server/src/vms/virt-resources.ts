@@ -19,10 +19,13 @@ export async function readVirtResources(runner: CommandRunner, uri: string): Pro
   const netNames = parseNameList(nets!);
   const activeP = new Set(parseNameList(activePools!));
   const activeN = new Set(parseNameList(activeNets!));
-  const details = poolNames.length + netNames.length
-    ? await virshBatch(runner, uri, [...poolNames.map((p) => ['pool-dumpxml', p]), ...netNames.map((n) => ['net-dumpxml', n])])
-    : [];
-  const osinfo = await runner.exec(withCLocale(['osinfo-query', 'os', '--fields=short-id,name,version,id']), { timeoutMs: 20_000 }).catch(() => null);
+  const details =
+    poolNames.length + netNames.length
+      ? await virshBatch(runner, uri, [...poolNames.map((p) => ['pool-dumpxml', p]), ...netNames.map((n) => ['net-dumpxml', n])])
+      : [];
+  const osinfo = await runner
+    .exec(withCLocale(['osinfo-query', 'os', '--fields=short-id,name,version,id']), { timeoutMs: 20_000 })
+    .catch(() => null);
   return {
     pools: poolNames.map((name, i) => {
       const p = safe(() => parsePoolXml(details[i] ?? ''));

@@ -1,7 +1,13 @@
 import { posix } from 'node:path';
 import type { CreateVmBody, VmSummary } from '@mirador/contract';
 import {
-  QCOW2_HEADER_BYTES, assertHostPath, parseNameList, parseOdHexBytes, parsePoolXml, qcow2Header, volPathArgv,
+  QCOW2_HEADER_BYTES,
+  assertHostPath,
+  parseNameList,
+  parseOdHexBytes,
+  parsePoolXml,
+  qcow2Header,
+  volPathArgv,
 } from '@mirador/libvirt';
 import type { CommandRunner } from '@mirador/ssh';
 import { HttpError } from '../lib/http-errors.js';
@@ -84,7 +90,13 @@ export async function resolveOnHost(runner: CommandRunner, path: string): Promis
 export async function poolTargets(runner: CommandRunner, uri: string): Promise<Map<string, { type: string; path: string }>> {
   const [list] = await virshBatch(runner, uri, [['pool-list', '--all', '--name']]);
   const names = parseNameList(list ?? '');
-  const xmls = names.length ? await virshBatch(runner, uri, names.map((n) => ['pool-dumpxml', n])) : [];
+  const xmls = names.length
+    ? await virshBatch(
+        runner,
+        uri,
+        names.map((n) => ['pool-dumpxml', n]),
+      )
+    : [];
   const out = new Map<string, { type: string; path: string }>();
   names.forEach((name, i) => {
     try {
@@ -115,7 +127,9 @@ async function fileType(runner: CommandRunner, path: string): Promise<string | n
 
 /** Why QEMU would open more than this image (backing or data file); null when it would not. */
 async function imageRefusal(runner: CommandRunner, path: string): Promise<string | null> {
-  const r = await runner.exec(['od', '-An', '-v', '-tx1', '-N', String(QCOW2_HEADER_BYTES), '--', path], { timeoutMs: EXEC_MS }).catch(() => null);
+  const r = await runner
+    .exec(['od', '-An', '-v', '-tx1', '-N', String(QCOW2_HEADER_BYTES), '--', path], { timeoutMs: EXEC_MS })
+    .catch(() => null);
   if (!r || r.code !== 0) return 'its first bytes could not be read, so whether it names other files cannot be checked';
   let header;
   try {
@@ -124,12 +138,18 @@ async function imageRefusal(runner: CommandRunner, path: string): Promise<string
     return 'its first bytes could not be read, so whether it names other files cannot be checked';
   }
   if (header.hasBackingFile) return 'it is a qcow2 image with a backing file, which QEMU would open too without it being checked';
-  if (header.hasExternalDataFile) return 'it is a qcow2 image with an external data file, which QEMU would open too without it being checked';
+  if (header.hasExternalDataFile)
+    return 'it is a qcow2 image with an external data file, which QEMU would open too without it being checked';
   return null;
 }
 
 /** One path judged: the resolved path, or why not. */
-async function judgeOne(runner: CommandRunner, hostName: string, roots: string[], n: Named): Promise<{ real: string | null; why: string | null }> {
+async function judgeOne(
+  runner: CommandRunner,
+  hostName: string,
+  roots: string[],
+  n: Named,
+): Promise<{ real: string | null; why: string | null }> {
   const real = await resolveOnHost(runner, n.path);
   if (real === null) return { real, why: `"${n.path}" does not exist on ${hostName} (or cannot be resolved there)` };
   const shown = real === n.path ? `"${n.path}"` : `"${n.path}" (which is ${real} after following symbolic links)`;
@@ -142,7 +162,8 @@ async function judgeOne(runner: CommandRunner, hostName: string, roots: string[]
     return { real, why: `${shown} is outside the host's storage pools (${roots.join(', ') || 'none'}) and ${LIBVIRT_BOOT_DIR}` };
   }
   const type = await fileType(runner, real);
-  if (type !== 'regular file' && type !== 'regular empty file') return { real, why: `${shown} is ${type ? `a ${type}` : 'of an unknown type'}, not a regular file` };
+  if (type !== 'regular file' && type !== 'regular empty file')
+    return { real, why: `${shown} is ${type ? `a ${type}` : 'of an unknown type'}, not a regular file` };
   if (n.qcow2) {
     const why = await imageRefusal(runner, real);
     if (why) return { real, why: `${shown}: ${why}` };
@@ -155,7 +176,11 @@ async function judgeOne(runner: CommandRunner, hostName: string, roots: string[]
  * returned body carries the resolved paths, so what was checked is what the definition names.
  */
 export async function judgeVmPaths(
-  runner: CommandRunner, uri: string, hostName: string, body: CreateVmBody, caller: PathCaller,
+  runner: CommandRunner,
+  uri: string,
+  hostName: string,
+  body: CreateVmBody,
+  caller: PathCaller,
 ): Promise<PathJudgement> {
   const named = requestedPaths(body);
   const volume = body.disk.kind === 'volume' ? body.disk : null;
@@ -197,22 +222,30 @@ function withPaths(body: CreateVmBody, real: Map<string, string>): CreateVmBody 
           kernel: at('install.kernel', body.install.kernel),
           ...(body.install.initrd !== undefined ? { initrd: at('install.initrd', body.install.initrd) } : {}),
         }
-      : body.install.kind === 'cdrom' ? { ...body.install, iso: at('install.iso', body.install.iso) }
-      : body.install;
+      : body.install.kind === 'cdrom'
+        ? { ...body.install, iso: at('install.iso', body.install.iso) }
+        : body.install;
   return { ...body, disk, install };
 }
 
 /** The 403 for paths a non-admin may not use: every reason, the first one's field for the form. */
 export function pathRefusal(hostName: string, refusals: string[]): HttpError {
   const field = /^([a-z][\w.]*):/i.exec(refusals[0] ?? '')?.[1];
-  return new HttpError(403, `Not allowed on ${hostName} without an administrator: ${refusals.join('; ')}`, { code: 'forbidden', ...(field ? { field } : {}) });
+  return new HttpError(403, `Not allowed on ${hostName} without an administrator: ${refusals.join('; ')}`, {
+    code: 'forbidden',
+    ...(field ? { field } : {}),
+  });
 }
 
 /**
  * The disks of `vm` that other domains on the host also use, keyed by what libvirt calls them
  * (pool/volume, or path — a volume disk's path is its pool's target plus the volume name).
  */
-export function sharedDisks(vm: VmSummary, others: VmSummary[], pools: Map<string, { path: string }>): Array<{ disk: string; usedBy: string[] }> {
+export function sharedDisks(
+  vm: VmSummary,
+  others: VmSummary[],
+  pools: Map<string, { path: string }>,
+): Array<{ disk: string; usedBy: string[] }> {
   const keysOf = (d: VmSummary['disks'][number]): string[] => {
     const keys: string[] = [];
     if (d.pool && d.volume) {

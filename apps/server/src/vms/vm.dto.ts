@@ -3,9 +3,17 @@ import type { ParsedDomain } from '@mirador/libvirt';
 
 /** domstats' state.state numbers (virDomainState). */
 const STATE_BY_NUMBER: Record<number, VmState> = {
-  0: 'unknown', 1: 'running', 2: 'running', 3: 'paused', 4: 'in shutdown', 5: 'shut off', 6: 'crashed', 7: 'pmsuspended',
+  0: 'unknown',
+  1: 'running',
+  2: 'running',
+  3: 'paused',
+  4: 'in shutdown',
+  5: 'shut off',
+  6: 'crashed',
+  7: 'pmsuspended',
 };
-export const stateFromNumber = (n: number | string | undefined): VmState => (typeof n === 'number' ? (STATE_BY_NUMBER[n] ?? 'unknown') : 'unknown');
+export const stateFromNumber = (n: number | string | undefined): VmState =>
+  typeof n === 'number' ? (STATE_BY_NUMBER[n] ?? 'unknown') : 'unknown';
 
 export function toVmSummary(
   host: { id: string; name: string },

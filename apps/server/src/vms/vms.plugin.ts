@@ -22,7 +22,12 @@ export default fp(
       log: app.log,
       runnerFor: (hostId) => app.connections.runner(hostId),
       hosts: async () =>
-        (await app.db.host.findMany({ where: { NOT: { libvirtUri: null }, ...READY_FOR_BACKGROUND }, select: { id: true, libvirtUri: true } }))
+        (
+          await app.db.host.findMany({
+            where: { NOT: { libvirtUri: null }, ...READY_FOR_BACKGROUND },
+            select: { id: true, libvirtUri: true },
+          })
+        )
           // A stored URI Mirador did not build is never sampled (the host's page says why).
           .filter((h) => parseLibvirtUri(h.libvirtUri) !== null)
           .map((h) => ({ id: h.id, libvirtUri: h.libvirtUri! })),

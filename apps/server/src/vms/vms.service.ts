@@ -1,9 +1,37 @@
-import type { CreateVmBody, CreateVmPreview, Task, VmAction, VmActionResult, VmCommands, VmDetail, VmList, VmListQuery, VmSummary } from '@mirador/contract';
+import type {
+  CreateVmBody,
+  CreateVmPreview,
+  Task,
+  VmAction,
+  VmActionResult,
+  VmCommands,
+  VmDetail,
+  VmList,
+  VmListQuery,
+  VmSummary,
+} from '@mirador/contract';
 import { VM_ACTIONS } from '@mirador/contract';
 import {
-  autostartArgv, buildDomainXml, capabilitiesArgv, commandLineOf, consoleArgv, defineArgv, destroyArgv, parseCapabilities, rebootArgv,
-  resumeArgv, shutdownArgv, startArgv, suspendArgv, undefineArgv, virtInstallArgv, volCreateAsArgv, volDeleteArgv, volDeleteByPathArgv,
-  type DomainSpec, type VirtInstallSpec,
+  autostartArgv,
+  buildDomainXml,
+  capabilitiesArgv,
+  commandLineOf,
+  consoleArgv,
+  defineArgv,
+  destroyArgv,
+  parseCapabilities,
+  rebootArgv,
+  resumeArgv,
+  shutdownArgv,
+  startArgv,
+  suspendArgv,
+  undefineArgv,
+  virtInstallArgv,
+  volCreateAsArgv,
+  volDeleteArgv,
+  volDeleteByPathArgv,
+  type DomainSpec,
+  type VirtInstallSpec,
 } from '@mirador/libvirt';
 import type { PrismaClient } from '../db/client.js';
 import type { EventBus } from '../plugins/bus.js';
@@ -19,7 +47,12 @@ import { runVirsh, runVirshWithXml } from './virsh.js';
 import { judgeVmPaths, pathRefusal, poolTargets, sharedDisks, type PathCaller } from './vm-paths.js';
 
 const ACTION_ARGV: Record<VmAction, (uri: string, name: string) => string[]> = {
-  start: startArgv, shutdown: shutdownArgv, reboot: rebootArgv, destroy: destroyArgv, suspend: suspendArgv, resume: resumeArgv,
+  start: startArgv,
+  shutdown: shutdownArgv,
+  reboot: rebootArgv,
+  destroy: destroyArgv,
+  suspend: suspendArgv,
+  resume: resumeArgv,
 };
 
 /** How long a list waits for a host that has not loaded yet before answering without it. */
@@ -101,11 +134,17 @@ export function createVmsService(deps: {
     /** Starts loading every libvirt host in the background, so the first list is already warm. */
     async warmUp() {
       const hosts = await db.host.findMany({ where: { NOT: { libvirtUri: null }, ...READY_FOR_BACKGROUND } });
-      for (const h of hosts) void inventory(h.id).then((inv) => inv.ensureLoaded()).catch((err) => log.warn({ err, host: h.name }, 'VM inventory load failed'));
+      for (const h of hosts)
+        void inventory(h.id)
+          .then((inv) => inv.ensureLoaded())
+          .catch((err) => log.warn({ err, host: h.name }, 'VM inventory load failed'));
     },
 
     async list(q: VmListQuery): Promise<VmList> {
-      const hosts = await db.host.findMany({ where: { NOT: { libvirtUri: null }, ...(q.hostId ? { id: q.hostId } : {}) }, orderBy: { name: 'asc' } });
+      const hosts = await db.host.findMany({
+        where: { NOT: { libvirtUri: null }, ...(q.hostId ? { id: q.hostId } : {}) },
+        orderBy: { name: 'asc' },
+      });
       if (q.hostId && hosts.length === 0) throw notFound('Host');
       const invs = await Promise.all(hosts.map((h) => inventory(h.id)));
       await Promise.all(
@@ -190,7 +229,10 @@ export function createVmsService(deps: {
         const shared = sharedDisks(vm, others, await poolTargets(runner, uri));
         const lines = shared.map((s) => `"${s.disk}" is also used by ${s.usedBy.map((u) => `"${u}"`).join(', ')}`);
         if (lines.length && !caller.isAdmin) {
-          throw conflict(`Cannot delete the disks of "${name}": ${lines.join('; ')}. Delete without its storage, or detach the disk from the other VM first`, 'removeStorage');
+          throw conflict(
+            `Cannot delete the disks of "${name}": ${lines.join('; ')}. Delete without its storage, or detach the disk from the other VM first`,
+            'removeStorage',
+          );
         }
         warnings.push(...lines.map((l) => `${l} (deleted anyway because you are an administrator)`));
       }
@@ -209,7 +251,12 @@ export function createVmsService(deps: {
       }
       if (opts.removeStorage) {
         for (const disk of vm.disks.filter((d) => d.device === 'disk')) {
-          const argv = disk.pool && disk.volume ? volDeleteArgv(uri, disk.pool, disk.volume) : disk.source ? volDeleteByPathArgv(uri, disk.source) : null;
+          const argv =
+            disk.pool && disk.volume
+              ? volDeleteArgv(uri, disk.pool, disk.volume)
+              : disk.source
+                ? volDeleteByPathArgv(uri, disk.source)
+                : null;
           if (!argv) continue;
           commands.push(commandLineOf(argv));
           try {
@@ -224,7 +271,11 @@ export function createVmsService(deps: {
     },
 
     /** What a create request will do, without doing it (the dialog shows this before confirming). */
-    async preview(hostId: string, typed: CreateVmBody, caller: PathCaller): Promise<CreateVmPreview & { spec: DomainSpec; uri: string; virtInstall: string[]; warnings: string[] }> {
+    async preview(
+      hostId: string,
+      typed: CreateVmBody,
+      caller: PathCaller,
+    ): Promise<CreateVmPreview & { spec: DomainSpec; uri: string; virtInstall: string[]; warnings: string[] }> {
       const inv = await loaded(hostId);
       if (inv.vms.has(typed.name)) throw conflict(`A VM named "${typed.name}" already exists on ${inv.host.name}`, 'name');
       const uri = inv.host.libvirtUri;
@@ -248,12 +299,17 @@ export function createVmsService(deps: {
         boot:
           body.install.kind === 'kernel'
             ? { kind: 'kernel', kernel: body.install.kernel, initrd: body.install.initrd, cmdline: body.install.cmdline }
-            : body.install.kind === 'cdrom' ? { kind: 'cdrom' } : { kind: 'disk' },
+            : body.install.kind === 'cdrom'
+              ? { kind: 'cdrom' }
+              : { kind: 'disk' },
         disks:
-          body.disk.kind === 'new' ? [{ kind: 'volume', pool: body.disk.pool, volume: newVolume!, format: diskFormat }]
-          : body.disk.kind === 'volume' ? [{ kind: 'volume', pool: body.disk.pool, volume: body.disk.volume }]
-          : body.disk.kind === 'path' ? [{ kind: 'file', path: body.disk.path }]
-          : [],
+          body.disk.kind === 'new'
+            ? [{ kind: 'volume', pool: body.disk.pool, volume: newVolume!, format: diskFormat }]
+            : body.disk.kind === 'volume'
+              ? [{ kind: 'volume', pool: body.disk.pool, volume: body.disk.volume }]
+              : body.disk.kind === 'path'
+                ? [{ kind: 'file', path: body.disk.path }]
+                : [],
         cdrom: body.install.kind === 'cdrom' ? { path: body.install.iso } : undefined,
         network: body.network.kind === 'none' ? null : { kind: body.network.kind, name: body.network.name },
         serialConsole: true,
@@ -267,21 +323,28 @@ export function createVmsService(deps: {
         virtType: domainType,
         osinfoId: body.osinfoId,
         source:
-          body.install.kind === 'kernel' ? { kind: 'kernel', kernel: body.install.kernel, initrd: body.install.initrd, cmdline: body.install.cmdline }
-          : body.install.kind === 'cdrom' ? { kind: 'cdrom', path: body.install.iso }
-          : body.install.kind === 'location' ? { kind: 'location', url: body.install.url, extraArgs: body.install.extraArgs }
-          : { kind: 'import' },
+          body.install.kind === 'kernel'
+            ? { kind: 'kernel', kernel: body.install.kernel, initrd: body.install.initrd, cmdline: body.install.cmdline }
+            : body.install.kind === 'cdrom'
+              ? { kind: 'cdrom', path: body.install.iso }
+              : body.install.kind === 'location'
+                ? { kind: 'location', url: body.install.url, extraArgs: body.install.extraArgs }
+                : { kind: 'import' },
         disks:
-          body.disk.kind === 'new' ? [{ kind: 'new', pool: body.disk.pool, sizeGiB: body.disk.sizeGiB, format: diskFormat }]
-          : body.disk.kind === 'volume' ? [{ kind: 'volume', pool: body.disk.pool, volume: body.disk.volume }]
-          : body.disk.kind === 'path' ? [{ kind: 'file', path: body.disk.path }]
-          : [],
+          body.disk.kind === 'new'
+            ? [{ kind: 'new', pool: body.disk.pool, sizeGiB: body.disk.sizeGiB, format: diskFormat }]
+            : body.disk.kind === 'volume'
+              ? [{ kind: 'volume', pool: body.disk.pool, volume: body.disk.volume }]
+              : body.disk.kind === 'path'
+                ? [{ kind: 'file', path: body.disk.path }]
+                : [],
         network: spec.network,
         graphics: 'none',
       };
       const virtInstall = virtInstallArgv(uri, viSpec);
       // For network installs virt-install writes the definition itself, from the installer it fetches.
-      const xml = body.install.kind === 'location' ? '<!-- virt-install builds this VM\'s XML during a network install -->' : buildDomainXml(spec);
+      const xml =
+        body.install.kind === 'location' ? "<!-- virt-install builds this VM's XML during a network install -->" : buildDomainXml(spec);
       return { command: commandLineOf(virtInstall), xml, spec, uri, virtInstall, warnings: judged.warnings };
     },
 
@@ -304,7 +367,12 @@ export function createVmsService(deps: {
           try {
             if (body.disk.kind === 'new') {
               ctx.progress(0.1, 'Creating the disk volume');
-              const argv = volCreateAsArgv(uri, { pool: body.disk.pool, name: (spec.disks[0] as { volume: string }).volume, sizeGiB: body.disk.sizeGiB, format: body.disk.format ?? 'qcow2' });
+              const argv = volCreateAsArgv(uri, {
+                pool: body.disk.pool,
+                name: (spec.disks[0] as { volume: string }).volume,
+                sizeGiB: body.disk.sizeGiB,
+                format: body.disk.format ?? 'qcow2',
+              });
               ctx.log(commandLineOf(argv));
               await runVirsh(runner, argv, { timeoutMs: 300_000 });
               createdVolume = volDeleteArgv(uri, body.disk.pool, (spec.disks[0] as { volume: string }).volume);
@@ -328,7 +396,7 @@ export function createVmsService(deps: {
           }
           ctx.progress(0.9, 'Reading back the VM');
           await inv.refreshOne(body.name);
-          return `VM "${body.name}" created${body.start ?? true ? ' and started' : ''}`;
+          return `VM "${body.name}" created${(body.start ?? true) ? ' and started' : ''}`;
         },
       });
     },
@@ -337,12 +405,21 @@ export function createVmsService(deps: {
      * Network installs fetch kernel and installer from the tree at --location: that is what
      * virt-install does, so on hosts that have it Mirador runs exactly the command it shows.
      */
-    async createWithVirtInstall(hostId: string, body: CreateVmBody, argv: string[], user: { id: string; name: string }, warnings: string[] = []): Promise<Task> {
+    async createWithVirtInstall(
+      hostId: string,
+      body: CreateVmBody,
+      argv: string[],
+      user: { id: string; name: string },
+      warnings: string[] = [],
+    ): Promise<Task> {
       const inv = await loaded(hostId);
       const runner = await connections.runner(hostId);
       const probe = await runner.exec(['virt-install', '--version'], { timeoutMs: 30_000 }).catch(() => null);
       if (!probe || probe.code !== 0) {
-        throw badRequest(`Network installs need virt-install on ${inv.host.name} (package virtinst); use an ISO, a disk or kernel boot instead`, 'install');
+        throw badRequest(
+          `Network installs need virt-install on ${inv.host.name} (package virtinst); use an ISO, a disk or kernel boot instead`,
+          'install',
+        );
       }
       return tasks.start({
         type: 'vm.create',
@@ -355,10 +432,19 @@ export function createVmsService(deps: {
           ctx.log(commandLineOf(argv));
           ctx.progress(null, 'virt-install is fetching the installer and defining the VM');
           const res = await runner.exec(argv, { timeoutMs: 30 * 60_000 });
-          for (const line of `${res.stdout}\n${res.stderr}`.split('\n').map((l) => l.trim()).filter(Boolean)) ctx.log(line, res.code === 0 ? 'info' : 'error');
+          for (const line of `${res.stdout}\n${res.stderr}`
+            .split('\n')
+            .map((l) => l.trim())
+            .filter(Boolean))
+            ctx.log(line, res.code === 0 ? 'info' : 'error');
           if (res.timedOut) throw new Error('virt-install did not finish within 30 minutes');
           if (res.code !== 0) {
-            const why = res.stderr.split('\n').map((l) => l.trim()).filter((l) => /^ERROR/i.test(l)).join(' ') || `virt-install exited with ${res.code}`;
+            const why =
+              res.stderr
+                .split('\n')
+                .map((l) => l.trim())
+                .filter((l) => /^ERROR/i.test(l))
+                .join(' ') || `virt-install exited with ${res.code}`;
             throw new Error(why.replace(/^ERROR\s*/i, ''));
           }
           await inv.refreshOne(body.name);

@@ -16,7 +16,8 @@ export default fp(
     // the auth guard denies every route that does not say so. Only reads: a UI file never changes state.
     app.addHook('onRoute', (route) => {
       const methods = [route.method].flat();
-      if (methods.some((m) => m !== 'GET' && m !== 'HEAD')) throw new Error(`the web plugin serves files only, not ${methods.join(',')} ${route.url}`);
+      if (methods.some((m) => m !== 'GET' && m !== 'HEAD'))
+        throw new Error(`the web plugin serves files only, not ${methods.join(',')} ${route.url}`);
       route.config = { ...route.config, public: true };
     });
     const hasUi = Boolean(dir && existsSync(join(dir, 'index.html')));
@@ -41,7 +42,9 @@ export default fp(
       if (hasUi && (req.method === 'GET' || req.method === 'HEAD') && !isApiPath(path) && !path.startsWith('/_app/')) {
         return reply.header('cache-control', 'no-cache').sendFile('index.html');
       }
-      return reply.status(404).send({ statusCode: 404, error: 'Not Found', code: 'not_found', message: `No such endpoint: ${req.method} ${path}` });
+      return reply
+        .status(404)
+        .send({ statusCode: 404, error: 'Not Found', code: 'not_found', message: `No such endpoint: ${req.method} ${path}` });
     });
   },
   { name: 'web' },

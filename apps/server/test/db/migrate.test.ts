@@ -53,9 +53,7 @@ describe('migrateDatabase', () => {
 
     const db = openDb(dbPath);
     try {
-      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map(
-        (r) => r.name,
-      );
+      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
       expect(tables).toEqual(
         expect.arrayContaining(['_prisma_migrations', 'User', 'Session', 'ApiToken', 'Host', 'AuditLog', 'Task', 'Setting']),
       );
@@ -107,9 +105,9 @@ describe('migrateDatabase', () => {
   });
 
   it('refuses a migrations directory without migrations', async () => {
-    await expect(
-      migrateDatabase({ dbPath: path.join(tmp, 'none.db'), migrationsDir: path.join(tmp, 'does-not-exist') }),
-    ).rejects.toThrow(/no migrations found/);
+    await expect(migrateDatabase({ dbPath: path.join(tmp, 'none.db'), migrationsDir: path.join(tmp, 'does-not-exist') })).rejects.toThrow(
+      /no migrations found/,
+    );
   });
 });
 

@@ -1,7 +1,11 @@
 import WebSocket from 'ws';
 
 /** A websocket client that keeps every message and can wait for one matching a predicate. */
-export async function wsConnect<M = Record<string, unknown>>(url: string, cookie: string | null, origin = new URL(url.replace(/^ws/, 'http')).origin) {
+export async function wsConnect<M = Record<string, unknown>>(
+  url: string,
+  cookie: string | null,
+  origin = new URL(url.replace(/^ws/, 'http')).origin,
+) {
   const ws = new WebSocket(url, { headers: { origin, ...(cookie ? { cookie } : {}) } });
   const messages: M[] = [];
   const waiters: { pred: (m: M) => boolean; resolve: (m: M) => void }[] = [];

@@ -12,19 +12,41 @@ describe('audit log', () => {
     t = await startTestApp();
     admin = await t.setupAdmin();
     await t.call({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: 'wrong-password' } });
-    await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username: 'olga', password: 'operator-pass', role: 'operator' } });
-    await t.call({ method: 'POST', url: '/api/hosts', cookie: admin, payload: { name: 'h1', address: '10.0.0.1', authMethod: 'password', password: 'hunter2-secret' } });
-    await t.call({ method: 'POST', url: '/api/hosts', cookie: admin, payload: { name: 'bad name!', address: '10.0.0.1', authMethod: 'generate' } });
+    await t.call({
+      method: 'POST',
+      url: '/api/users',
+      cookie: admin,
+      payload: { username: 'olga', password: 'operator-pass', role: 'operator' },
+    });
+    await t.call({
+      method: 'POST',
+      url: '/api/hosts',
+      cookie: admin,
+      payload: { name: 'h1', address: '10.0.0.1', authMethod: 'password', password: 'hunter2-secret' },
+    });
+    await t.call({
+      method: 'POST',
+      url: '/api/hosts',
+      cookie: admin,
+      payload: { name: 'bad name!', address: '10.0.0.1', authMethod: 'generate' },
+    });
   });
   afterAll(async () => t.close());
 
   it('records who did what to which target, with the result, for successes and failures', async () => {
     const page = (await t.call({ method: 'GET', url: '/api/audit?limit=100', cookie: admin })).json();
     const actions = page.items.map((e: { action: string; result: string }) => `${e.action}:${e.result}`);
-    expect(actions).toEqual(expect.arrayContaining(['auth.setup:ok', 'auth.login:error', 'user.create:ok', 'host.create:ok', 'host.create:error']));
+    expect(actions).toEqual(
+      expect.arrayContaining(['auth.setup:ok', 'auth.login:error', 'user.create:ok', 'host.create:ok', 'host.create:error']),
+    );
 
     const failedLogin = page.items.find((e: { action: string }) => e.action === 'auth.login');
-    expect(failedLogin).toMatchObject({ actor: { type: 'anonymous', name: 'admin' }, result: 'error', statusCode: 401, sourceIp: '127.0.0.1' });
+    expect(failedLogin).toMatchObject({
+      actor: { type: 'anonymous', name: 'admin' },
+      result: 'error',
+      statusCode: 401,
+      sourceIp: '127.0.0.1',
+    });
     expect(failedLogin.errorMessage).toMatch(/Wrong username or password/);
     expect(JSON.stringify(failedLogin.params)).not.toContain('wrong-password');
 
@@ -46,7 +68,9 @@ describe('audit log', () => {
     expect(byAction.total).toBe(2);
     const errors = (await t.call({ method: 'GET', url: '/api/audit?result=error', cookie: admin })).json();
     expect(errors.items.every((e: { result: string }) => e.result === 'error')).toBe(true);
-    const future = (await t.call({ method: 'GET', url: `/api/audit?from=${new Date(Date.now() + 3600_000).toISOString()}`, cookie: admin })).json();
+    const future = (
+      await t.call({ method: 'GET', url: `/api/audit?from=${new Date(Date.now() + 3600_000).toISOString()}`, cookie: admin })
+    ).json();
     expect(future.total).toBe(0);
 
     const p1 = (await t.call({ method: 'GET', url: '/api/audit?limit=2', cookie: admin })).json();
@@ -98,13 +122,27 @@ describe('audit log', () => {
       // Three records as an older Mirador wrote them: plain SHA-256 links, params redacted by name only.
       const raw = new Database(join(old.dataDir, 'mirador.db'));
       let prev = GENESIS_HASH;
-      const insert = raw.prepare('INSERT INTO AuditLog (seq, id, at, actorType, actorId, actorName, sourceIp, action, targetType, targetId, targetName, hostId, params, result, errorMessage, statusCode, durationMs, prevHash, hash) VALUES (@seq, @id, @at, @actorType, @actorId, @actorName, @sourceIp, @action, @targetType, @targetId, @targetName, @hostId, @params, @result, @errorMessage, @statusCode, @durationMs, @prevHash, @hash)');
+      const insert = raw.prepare(
+        'INSERT INTO AuditLog (seq, id, at, actorType, actorId, actorName, sourceIp, action, targetType, targetId, targetName, hostId, params, result, errorMessage, statusCode, durationMs, prevHash, hash) VALUES (@seq, @id, @at, @actorType, @actorId, @actorName, @sourceIp, @action, @targetType, @targetId, @targetName, @hostId, @params, @result, @errorMessage, @statusCode, @durationMs, @prevHash, @hash)',
+      );
       for (let seq = 1; seq <= 3; seq++) {
         const f: ChainedFields = {
-          id: `legacy-${seq}`, at: new Date(Date.UTC(2026, 0, seq)).toISOString(), actorType: 'user', actorId: 'u1', actorName: 'admin', sourceIp: '10.0.0.9',
-          action: 'volume.create', targetType: 'volume', targetId: null, targetName: `v${seq}`, hostId: null,
+          id: `legacy-${seq}`,
+          at: new Date(Date.UTC(2026, 0, seq)).toISOString(),
+          actorType: 'user',
+          actorId: 'u1',
+          actorName: 'admin',
+          sourceIp: '10.0.0.9',
+          action: 'volume.create',
+          targetType: 'volume',
+          targetId: null,
+          targetName: `v${seq}`,
+          hostId: null,
           params: JSON.stringify({ body: { driverOpts: { o: `addr=10.0.0.5,username=u,password=old-secret-${seq}` } } }),
-          result: 'ok', errorMessage: seq === 2 ? 'mount failed for https://u:old-url-secret@nas.lab/share' : null, statusCode: 201, durationMs: 4,
+          result: 'ok',
+          errorMessage: seq === 2 ? 'mount failed for https://u:old-url-secret@nas.lab/share' : null,
+          statusCode: 201,
+          durationMs: 4,
         };
         const hash = chainHash(prev, f);
         insert.run({ ...f, seq, prevHash: prev, hash });
@@ -134,7 +172,9 @@ describe('audit log', () => {
       raw2.prepare("UPDATE AuditLog SET targetName = 'other' WHERE seq = 2").run();
       const modified = (await old.call({ method: 'GET', url: '/api/audit/verify', cookie: admin })).json();
       expect(modified).toMatchObject({ intact: false, firstBrokenSeq: 2 });
-      const rows = raw2.prepare('SELECT * FROM AuditLog WHERE seq IN (2, 3) ORDER BY seq').all() as Array<ChainedFields & { seq: number; at: string; hash: string }>;
+      const rows = raw2.prepare('SELECT * FROM AuditLog WHERE seq IN (2, 3) ORDER BY seq').all() as Array<
+        ChainedFields & { seq: number; at: string; hash: string }
+      >;
       let link = (raw2.prepare('SELECT hash FROM AuditLog WHERE seq = 1').get() as { hash: string }).hash;
       for (const r of rows) {
         const hash = chainHash(link, { ...r, at: new Date(r.at).toISOString() });

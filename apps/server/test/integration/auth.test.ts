@@ -16,7 +16,8 @@ describe('accounts and sessions', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json().field).toBe('username');
     admin = await t.setupAdmin();
-    const cookie = (await t.call({ method: 'POST', url: '/api/setup', payload: { username: 'admin', password: 'correct horse battery' } })).cookies;
+    const cookie = (await t.call({ method: 'POST', url: '/api/setup', payload: { username: 'admin', password: 'correct horse battery' } }))
+      .cookies;
     expect(cookie).toHaveLength(0);
     const again = await t.call({ method: 'POST', url: '/api/setup', payload: { username: 'other', password: 'whatever123' } });
     expect(again.statusCode).toBe(409);
@@ -45,9 +46,21 @@ describe('accounts and sessions', () => {
   });
 
   it('refuses cookie-authenticated mutations from another origin (CSRF)', async () => {
-    const res = await t.call({ method: 'POST', url: '/api/users', cookie: admin, headers: { origin: 'http://evil.example' }, payload: { username: 'mallory', password: 'password123', role: 'admin' } });
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/users',
+      cookie: admin,
+      headers: { origin: 'http://evil.example' },
+      payload: { username: 'mallory', password: 'password123', role: 'admin' },
+    });
     expect(res.statusCode).toBe(403);
-    const noOrigin = await t.call({ method: 'POST', url: '/api/users', cookie: admin, headers: { origin: '' }, payload: { username: 'mallory', password: 'password123', role: 'admin' } });
+    const noOrigin = await t.call({
+      method: 'POST',
+      url: '/api/users',
+      cookie: admin,
+      headers: { origin: '' },
+      payload: { username: 'mallory', password: 'password123', role: 'admin' },
+    });
     expect(noOrigin.statusCode).toBe(403);
     expect(await t.app.db.user.count({ where: { username: 'mallory' } })).toBe(0);
   });
@@ -63,45 +76,81 @@ describe('accounts and sessions', () => {
     const unknown = await t.call({ method: 'POST', url: '/api/auth/login', payload: { username: 'ghost', password: 'nope-nope' } });
     expect(wrong.statusCode).toBe(401);
     expect(unknown.json().message).toBe(wrong.json().message);
-    for (let i = 0; i < 4; i++) await t.call({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: 'nope-nope' } });
-    const limited = await t.call({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: 'correct horse battery' } });
+    for (let i = 0; i < 4; i++)
+      await t.call({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: 'nope-nope' } });
+    const limited = await t.call({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'admin', password: 'correct horse battery' },
+    });
     expect(limited.statusCode).toBe(429);
     expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     // The lock is for this address only: the real admin, elsewhere, still gets in.
-    const elsewhere = await t.call({ method: 'POST', url: '/api/auth/login', remoteAddress: '10.9.8.7', payload: { username: 'admin', password: 'correct horse battery' } });
+    const elsewhere = await t.call({
+      method: 'POST',
+      url: '/api/auth/login',
+      remoteAddress: '10.9.8.7',
+      payload: { username: 'admin', password: 'correct horse battery' },
+    });
     expect(elsewhere.statusCode).toBe(200);
     t.app.loginLimits.perUser.reset('admin@127.0.0.1');
     t.app.loginLimits.perIp.reset('127.0.0.1');
   });
 
   it('lets an admin manage users with roles enforced', async () => {
-    const created = await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username: 'vera', password: 'viewer-pass-1', role: 'viewer' } });
+    const created = await t.call({
+      method: 'POST',
+      url: '/api/users',
+      cookie: admin,
+      payload: { username: 'vera', password: 'viewer-pass-1', role: 'viewer' },
+    });
     expect(created.statusCode).toBe(201);
     const vera = created.json();
     expect(vera).not.toHaveProperty('passwordHash');
-    const dup = await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username: 'vera', password: 'viewer-pass-1', role: 'viewer' } });
+    const dup = await t.call({
+      method: 'POST',
+      url: '/api/users',
+      cookie: admin,
+      payload: { username: 'vera', password: 'viewer-pass-1', role: 'viewer' },
+    });
     expect(dup.statusCode).toBe(409);
 
     const viewer = await t.login('vera', 'viewer-pass-1');
     expect((await t.call({ method: 'GET', url: '/api/users', cookie: viewer })).statusCode).toBe(403);
-    const hostAttempt = await t.call({ method: 'POST', url: '/api/hosts', cookie: viewer, payload: { name: 'h1', address: '127.0.0.1', authMethod: 'generate' } });
+    const hostAttempt = await t.call({
+      method: 'POST',
+      url: '/api/hosts',
+      cookie: viewer,
+      payload: { name: 'h1', address: '127.0.0.1', authMethod: 'generate' },
+    });
     expect(hostAttempt.statusCode).toBe(403);
     expect(await t.app.db.host.count()).toBe(0);
 
     // Promote, then disable: disabling ends the user's sessions at once.
-    expect((await t.call({ method: 'PATCH', url: `/api/users/${vera.id}`, cookie: admin, payload: { role: 'operator' } })).json().role).toBe('operator');
-    expect((await t.call({ method: 'PATCH', url: `/api/users/${vera.id}`, cookie: admin, payload: { disabled: true } })).statusCode).toBe(200);
+    expect(
+      (await t.call({ method: 'PATCH', url: `/api/users/${vera.id}`, cookie: admin, payload: { role: 'operator' } })).json().role,
+    ).toBe('operator');
+    expect((await t.call({ method: 'PATCH', url: `/api/users/${vera.id}`, cookie: admin, payload: { disabled: true } })).statusCode).toBe(
+      200,
+    );
     expect((await t.call({ method: 'GET', url: '/api/auth/me', cookie: viewer })).statusCode).toBe(401);
-    expect((await t.call({ method: 'POST', url: '/api/auth/login', payload: { username: 'vera', password: 'viewer-pass-1' } })).statusCode).toBe(401);
+    expect(
+      (await t.call({ method: 'POST', url: '/api/auth/login', payload: { username: 'vera', password: 'viewer-pass-1' } })).statusCode,
+    ).toBe(401);
 
     // Re-enable and reset the password.
     await t.call({ method: 'PATCH', url: `/api/users/${vera.id}`, cookie: admin, payload: { disabled: false } });
-    expect((await t.call({ method: 'POST', url: `/api/users/${vera.id}/password`, cookie: admin, payload: { password: 'new-password-2' } })).statusCode).toBe(204);
+    expect(
+      (await t.call({ method: 'POST', url: `/api/users/${vera.id}/password`, cookie: admin, payload: { password: 'new-password-2' } }))
+        .statusCode,
+    ).toBe(204);
     await t.login('vera', 'new-password-2');
 
     // The last admin can neither demote nor delete themself.
     const me = (await t.call({ method: 'GET', url: '/api/auth/me', cookie: admin })).json();
-    expect((await t.call({ method: 'PATCH', url: `/api/users/${me.id}`, cookie: admin, payload: { role: 'viewer' } })).statusCode).toBe(400);
+    expect((await t.call({ method: 'PATCH', url: `/api/users/${me.id}`, cookie: admin, payload: { role: 'viewer' } })).statusCode).toBe(
+      400,
+    );
     expect((await t.call({ method: 'DELETE', url: `/api/users/${me.id}`, cookie: admin })).statusCode).toBe(400);
     expect((await t.call({ method: 'DELETE', url: `/api/users/${vera.id}`, cookie: admin })).statusCode).toBe(204);
     expect((await t.call({ method: 'DELETE', url: `/api/users/${vera.id}`, cookie: admin })).statusCode).toBe(404);
@@ -120,7 +169,13 @@ describe('accounts and sessions', () => {
     // Tokens work without an Origin header: they are not ambient credentials.
     const me = await t.call({ method: 'GET', url: '/api/auth/me', token: secret, headers: { origin: '' } });
     expect(me.json()).toMatchObject({ username: 'admin', authVia: 'token' });
-    const created = await t.call({ method: 'POST', url: '/api/users', token: secret, headers: { origin: '' }, payload: { username: 'robot', password: 'robot-pass-1', role: 'viewer' } });
+    const created = await t.call({
+      method: 'POST',
+      url: '/api/users',
+      token: secret,
+      headers: { origin: '' },
+      payload: { username: 'robot', password: 'robot-pass-1', role: 'viewer' },
+    });
     expect(created.statusCode).toBe(201);
 
     expect((await t.call({ method: 'DELETE', url: `/api/auth/tokens/${token.id}`, cookie: admin })).statusCode).toBe(204);
@@ -131,17 +186,28 @@ describe('accounts and sessions', () => {
     const other = await t.login('admin', 'correct horse battery');
     const list = (await t.call({ method: 'GET', url: '/api/auth/sessions', cookie: admin })).json() as { id: string; current: boolean }[];
     expect(list.filter((s) => s.current)).toHaveLength(1);
-    const otherId = (await t.call({ method: 'GET', url: '/api/auth/sessions', cookie: other })).json().find((s: { current: boolean }) => s.current).id;
+    const otherId = (await t.call({ method: 'GET', url: '/api/auth/sessions', cookie: other }))
+      .json()
+      .find((s: { current: boolean }) => s.current).id;
     expect((await t.call({ method: 'DELETE', url: `/api/auth/sessions/${otherId}`, cookie: admin })).statusCode).toBe(204);
     expect((await t.call({ method: 'GET', url: '/api/auth/me', cookie: other })).statusCode).toBe(401);
     expect((await t.call({ method: 'GET', url: '/api/auth/me', cookie: admin })).statusCode).toBe(200);
   });
 
   it("revokes a user's API tokens and sessions when an admin resets the password or disables the account", async () => {
-    await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username: 'tess', password: 'tess-pass-1', role: 'operator' } });
+    await t.call({
+      method: 'POST',
+      url: '/api/users',
+      cookie: admin,
+      payload: { username: 'tess', password: 'tess-pass-1', role: 'operator' },
+    });
     const users = (await t.call({ method: 'GET', url: '/api/users', cookie: admin })).json() as { id: string; username: string }[];
     const tess = users.find((u) => u.username === 'tess')!;
-    const mint = async (cookie: string, name: string) => (await t.call({ method: 'POST', url: '/api/auth/tokens', cookie, payload: { name } })).json() as { token: { id: string }; secret: string };
+    const mint = async (cookie: string, name: string) =>
+      (await t.call({ method: 'POST', url: '/api/auth/tokens', cookie, payload: { name } })).json() as {
+        token: { id: string };
+        secret: string;
+      };
 
     // Admins see a user's tokens (never their secrets) and can revoke one.
     let session = await t.login('tess', 'tess-pass-1');
@@ -149,7 +215,12 @@ describe('accounts and sessions', () => {
     const b = await mint(session, 'b');
     const listed = await t.call({ method: 'GET', url: `/api/users/${tess.id}/tokens`, cookie: admin });
     expect(listed.statusCode).toBe(200);
-    expect(listed.json().map((x: { id: string }) => x.id).sort()).toEqual([a.token.id, b.token.id].sort());
+    expect(
+      listed
+        .json()
+        .map((x: { id: string }) => x.id)
+        .sort(),
+    ).toEqual([a.token.id, b.token.id].sort());
     expect(listed.body).not.toContain(a.secret);
     expect((await t.call({ method: 'GET', url: `/api/users/${tess.id}/tokens`, cookie: session })).statusCode).toBe(403);
     expect((await t.call({ method: 'DELETE', url: `/api/users/${tess.id}/tokens/${a.token.id}`, cookie: admin })).statusCode).toBe(204);
@@ -158,23 +229,43 @@ describe('accounts and sessions', () => {
     expect((await t.call({ method: 'DELETE', url: `/api/users/${tess.id}/tokens/nope`, cookie: admin })).statusCode).toBe(404);
 
     // An admin reset ends sessions and tokens.
-    expect((await t.call({ method: 'POST', url: `/api/users/${tess.id}/password`, cookie: admin, payload: { password: 'tess-pass-2' } })).statusCode).toBe(204);
+    expect(
+      (await t.call({ method: 'POST', url: `/api/users/${tess.id}/password`, cookie: admin, payload: { password: 'tess-pass-2' } }))
+        .statusCode,
+    ).toBe(204);
     expect((await t.call({ method: 'GET', url: '/api/auth/me', token: b.secret })).statusCode).toBe(401);
     expect((await t.call({ method: 'GET', url: '/api/auth/me', cookie: session })).statusCode).toBe(401);
-    expect((await t.call({ method: 'GET', url: `/api/users/${tess.id}/tokens`, cookie: admin })).json().every((x: { revoked: boolean }) => x.revoked)).toBe(true);
+    expect(
+      (await t.call({ method: 'GET', url: `/api/users/${tess.id}/tokens`, cookie: admin }))
+        .json()
+        .every((x: { revoked: boolean }) => x.revoked),
+    ).toBe(true);
 
     // Disabling revokes tokens for good: enabling the account again does not bring them back.
     session = await t.login('tess', 'tess-pass-2');
     const c = await mint(session, 'c');
-    expect((await t.call({ method: 'PATCH', url: `/api/users/${tess.id}`, cookie: admin, payload: { disabled: true } })).statusCode).toBe(200);
-    expect((await t.call({ method: 'PATCH', url: `/api/users/${tess.id}`, cookie: admin, payload: { disabled: false } })).statusCode).toBe(200);
+    expect((await t.call({ method: 'PATCH', url: `/api/users/${tess.id}`, cookie: admin, payload: { disabled: true } })).statusCode).toBe(
+      200,
+    );
+    expect((await t.call({ method: 'PATCH', url: `/api/users/${tess.id}`, cookie: admin, payload: { disabled: false } })).statusCode).toBe(
+      200,
+    );
     expect((await t.call({ method: 'GET', url: '/api/auth/me', token: c.secret })).statusCode).toBe(401);
     expect((await t.call({ method: 'GET', url: '/api/auth/me', cookie: session })).statusCode).toBe(401);
 
     // Changing my own password keeps this session and ends my others.
     const mine = await t.login('tess', 'tess-pass-2');
     const other = await t.login('tess', 'tess-pass-2');
-    expect((await t.call({ method: 'POST', url: '/api/auth/password', cookie: mine, payload: { currentPassword: 'tess-pass-2', newPassword: 'tess-pass-3' } })).statusCode).toBe(204);
+    expect(
+      (
+        await t.call({
+          method: 'POST',
+          url: '/api/auth/password',
+          cookie: mine,
+          payload: { currentPassword: 'tess-pass-2', newPassword: 'tess-pass-3' },
+        })
+      ).statusCode,
+    ).toBe(204);
     expect((await t.call({ method: 'GET', url: '/api/auth/me', cookie: mine })).statusCode).toBe(200);
     expect((await t.call({ method: 'GET', url: '/api/auth/me', cookie: other })).statusCode).toBe(401);
   });

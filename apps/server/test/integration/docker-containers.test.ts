@@ -76,13 +76,18 @@ describe('containers on the local engine', () => {
     expect(port).toBeGreaterThan(0);
     let body = '';
     for (let i = 0; i < 50 && !body.includes('hello'); i++) {
-      body = await fetch(`http://127.0.0.1:${port}/`).then((r) => r.text(), () => '');
+      body = await fetch(`http://127.0.0.1:${port}/`).then(
+        (r) => r.text(),
+        () => '',
+      );
       if (!body.includes('hello')) await new Promise((r) => setTimeout(r, 100));
     }
     expect(body.trim()).toBe('hello-from-mirador');
 
     // Served from the warm inventory, with the engine's view of it.
-    const list = (await t.call({ method: 'GET', url: `/api/hosts/${hostId}/containers?q=${RUN}-web`, cookie: admin })).json<ContainerList>();
+    const list = (
+      await t.call({ method: 'GET', url: `/api/hosts/${hostId}/containers?q=${RUN}-web`, cookie: admin })
+    ).json<ContainerList>();
     expect(list.items.map((i) => i.name)).toEqual([`${RUN}-web`]);
     expect(list.engines[0]!.state).toBe('ok');
   });
@@ -94,7 +99,11 @@ describe('containers on the local engine', () => {
       const res = await run({
         image: lab.dockerImage,
         name: `${RUN}-mounts`,
-        command: ['sh', '-c', 'echo persisted > /data/file && cat /data/file /host/greeting && grep " /scratch " /proc/mounts && (touch /host/x 2>/dev/null && echo bind-writable || echo bind-readonly) && sleep 600'],
+        command: [
+          'sh',
+          '-c',
+          'echo persisted > /data/file && cat /data/file /host/greeting && grep " /scratch " /proc/mounts && (touch /host/x 2>/dev/null && echo bind-writable || echo bind-readonly) && sleep 600',
+        ],
         mounts: [
           { type: 'volume', source: `${RUN}-vol`, target: '/data' },
           { type: 'bind', source: dir, target: '/host', readOnly: true },
@@ -114,7 +123,9 @@ describe('containers on the local engine', () => {
       expect(text).toContain('bind-readonly');
       expect(docker('volume', 'inspect', '-f', '{{.Name}}', `${RUN}-vol`)).toBe(`${RUN}-vol`);
       const detail = (await t.call({ method: 'GET', url: `/api/hosts/${hostId}/containers/${id}`, cookie: admin })).json<ContainerDetail>();
-      expect(detail.settings.mounts).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'bind', source: dir, target: '/host', readOnly: true })]));
+      expect(detail.settings.mounts).toEqual(
+        expect.arrayContaining([expect.objectContaining({ type: 'bind', source: dir, target: '/host', readOnly: true })]),
+      );
       expect(detail.runCommand).toContain('--tmpfs');
     } finally {
       docker('rm', '-f', `${RUN}-mounts`);
@@ -124,9 +135,16 @@ describe('containers on the local engine', () => {
   });
 
   it('follows logs over a websocket, stdout and stderr told apart', async () => {
-    const res = await run({ image: lab.dockerImage, name: `${RUN}-logs`, command: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo "out $i"; echo "err $i" >&2; sleep 0.2; done'] });
+    const res = await run({
+      image: lab.dockerImage,
+      name: `${RUN}-logs`,
+      command: ['sh', '-c', 'i=0; while true; do i=$((i+1)); echo "out $i"; echo "err $i" >&2; sleep 0.2; done'],
+    });
     expect(res.statusCode, res.body).toBe(201);
-    const ws = await wsConnect<{ type: string; stream?: string; data?: string; ts?: string }>(`ws://${base}/api/hosts/${hostId}/containers/${RUN}-logs/logs/ws?tail=10&timestamps=true`, admin);
+    const ws = await wsConnect<{ type: string; stream?: string; data?: string; ts?: string }>(
+      `ws://${base}/api/hosts/${hostId}/containers/${RUN}-logs/logs/ws?tail=10&timestamps=true`,
+      admin,
+    );
     try {
       await ws.waitFor((m) => m.type === 'log' && m.stream === 'stdout' && /^out \d+$/.test(m.data ?? ''), 10_000);
       const err = await ws.waitFor((m) => m.type === 'log' && m.stream === 'stderr' && /^err \d+$/.test(m.data ?? ''), 10_000);
@@ -144,7 +162,10 @@ describe('containers on the local engine', () => {
   it('opens an exec terminal: echo $((6*7)) answers 42, and it is audited', async () => {
     const res = await run({ image: lab.dockerImage, name: `${RUN}-term`, command: ['sleep', '600'] });
     expect(res.statusCode, res.body).toBe(201);
-    const ws = await wsConnect<{ type: string; data?: string; command?: string; code?: number | null }>(`ws://${base}/api/hosts/${hostId}/containers/${RUN}-term/exec?cols=100&rows=30`, admin);
+    const ws = await wsConnect<{ type: string; data?: string; command?: string; code?: number | null }>(
+      `ws://${base}/api/hosts/${hostId}/containers/${RUN}-term/exec?cols=100&rows=30`,
+      admin,
+    );
     try {
       // BusyBox's line editor asks the terminal where the cursor is (ESC[6n) and reads the answer
       // from stdin; xterm.js answers by itself, so this test answers like a terminal would.
@@ -157,15 +178,31 @@ describe('containers on the local engine', () => {
       ws.send({ type: 'resize', cols: 120, rows: 40 });
       await new Promise((r) => setTimeout(r, 500)); // let the shell redraw after the resize
       ws.send({ type: 'input', data: 'echo $((6*7))\r' });
-      await ws.waitFor(() => ws.messages.filter((m) => m.type === 'output').map((m) => m.data).join('').includes('42\r\n'), 10_000).catch(() => {
-        throw new Error(`no 42 in: ${JSON.stringify(ws.messages.map((m) => m.data).join(''))}`);
-      });
-      const screen = () => ws.messages.filter((m) => m.type === 'output').map((m) => m.data).join('');
+      await ws
+        .waitFor(
+          () =>
+            ws.messages
+              .filter((m) => m.type === 'output')
+              .map((m) => m.data)
+              .join('')
+              .includes('42\r\n'),
+          10_000,
+        )
+        .catch(() => {
+          throw new Error(`no 42 in: ${JSON.stringify(ws.messages.map((m) => m.data).join(''))}`);
+        });
+      const screen = () =>
+        ws.messages
+          .filter((m) => m.type === 'output')
+          .map((m) => m.data)
+          .join('');
       await new Promise((r) => setTimeout(r, 300));
       ws.send({ type: 'input', data: 'stty size\r' });
-      await ws.waitFor(() => screen().includes('40 120'), 10_000).catch(() => {
-        throw new Error(`no "40 120" in: ${JSON.stringify(screen())}`);
-      });
+      await ws
+        .waitFor(() => screen().includes('40 120'), 10_000)
+        .catch(() => {
+          throw new Error(`no "40 120" in: ${JSON.stringify(screen())}`);
+        });
       await new Promise((r) => setTimeout(r, 300));
       ws.send({ type: 'input', data: 'exit 3\r' });
       const exit = await ws.waitFor((m) => m.type === 'exit', 10_000);
@@ -174,14 +211,20 @@ describe('containers on the local engine', () => {
       ws.close();
     }
     await new Promise((r) => setTimeout(r, 300));
-    const audit = (await t.call({ method: 'GET', url: '/api/audit?action=container.exec.close', cookie: admin })).json<{ items: Array<{ action: string; target: { name: string | null } }> }>();
+    const audit = (await t.call({ method: 'GET', url: '/api/audit?action=container.exec.close', cookie: admin })).json<{
+      items: Array<{ action: string; target: { name: string | null } }>;
+    }>();
     expect(audit.items.some((e) => e.target.name === `${RUN}-term`)).toBe(true);
   });
 
   it('streams live stats to websocket subscribers and stops the source when they leave', async () => {
     const res = await run({ image: lab.dockerImage, name: `${RUN}-busy`, command: ['sh', '-c', 'while true; do :; done'], cpus: 0.5 });
     expect(res.statusCode, res.body).toBe(201);
-    const ws = await wsConnect<{ type: string; topic?: string; point?: { cpuPercent: number; memoryBytes: number; memoryLimitBytes: number; pids: number } }>(`ws://${base}/api/ws`, admin);
+    const ws = await wsConnect<{
+      type: string;
+      topic?: string;
+      point?: { cpuPercent: number; memoryBytes: number; memoryLimitBytes: number; pids: number };
+    }>(`ws://${base}/api/ws`, admin);
     try {
       const topic = `container-stats:${hostId}:${RUN}-busy`;
       ws.send({ type: 'subscribe', topic });
@@ -221,7 +264,8 @@ describe('containers on the local engine', () => {
     ws.send({ type: 'subscribe', topic: 'docker' });
     await ws.waitFor((m) => m.type === 'subscribed');
     try {
-      const act = (action: string, payload: unknown = {}) => t.call({ method: 'POST', url: `/api/hosts/${hostId}/containers/${RUN}-life/${action}`, cookie: admin, payload: payload as object });
+      const act = (action: string, payload: unknown = {}) =>
+        t.call({ method: 'POST', url: `/api/hosts/${hostId}/containers/${RUN}-life/${action}`, cookie: admin, payload: payload as object });
       const stop = await act('stop', { timeout: 0 });
       expect(stop.statusCode, stop.body).toBe(200);
       expect(stop.json().container.state).toBe('exited');
@@ -250,12 +294,25 @@ describe('containers on the local engine', () => {
   });
 
   it('recreates with changed settings and keeps the volume data', async () => {
-    const res = await run({ image: lab.dockerImage, name: `${RUN}-re`, command: ['sh', '-c', 'trap "exit 0" TERM; test -f /data/mark || echo first > /data/mark; sleep 600 & wait'], mounts: [{ type: 'volume', target: '/data' }], env: ['A=1'] });
+    const res = await run({
+      image: lab.dockerImage,
+      name: `${RUN}-re`,
+      command: ['sh', '-c', 'trap "exit 0" TERM; test -f /data/mark || echo first > /data/mark; sleep 600 & wait'],
+      mounts: [{ type: 'volume', target: '/data' }],
+      env: ['A=1'],
+    });
     expect(res.statusCode, res.body).toBe(201);
-    const detail = (await t.call({ method: 'GET', url: `/api/hosts/${hostId}/containers/${RUN}-re`, cookie: admin })).json<ContainerDetail>();
+    const detail = (
+      await t.call({ method: 'GET', url: `/api/hosts/${hostId}/containers/${RUN}-re`, cookie: admin })
+    ).json<ContainerDetail>();
     const anon = detail.settings.mounts?.find((m) => m.type === 'volume');
     expect(anon && 'source' in anon && anon.source).toMatch(/^[0-9a-f]{64}$/);
-    const re = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/containers/${RUN}-re/recreate`, cookie: admin, payload: { ...detail.settings, env: ['A=2'] } });
+    const re = await t.call({
+      method: 'POST',
+      url: `/api/hosts/${hostId}/containers/${RUN}-re/recreate`,
+      cookie: admin,
+      payload: { ...detail.settings, env: ['A=2'] },
+    });
     expect(re.statusCode, re.body).toBe(200);
     const newId = re.json<CreateContainerResult>().id;
     created.push(newId);
@@ -269,7 +326,12 @@ describe('containers on the local engine', () => {
     expect(res.statusCode, res.body).toBe(201);
     type Msg = { type: string; data?: string; readOnly?: boolean; message?: string; command?: string };
     const ws = await wsConnect<Msg>(`ws://${base}/api/hosts/${hostId}/containers/${RUN}-it/attach?cols=80&rows=24`, admin);
-    await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username: 'vera', password: 'viewer-pass', role: 'viewer' } });
+    await t.call({
+      method: 'POST',
+      url: '/api/users',
+      cookie: admin,
+      payload: { username: 'vera', password: 'viewer-pass', role: 'viewer' },
+    });
     const vera = await t.login('vera', 'viewer-pass');
     const watcher = await wsConnect<Msg>(`ws://${base}/api/hosts/${hostId}/containers/${RUN}-it/attach`, vera);
     try {
@@ -282,7 +344,11 @@ describe('containers on the local engine', () => {
       expect((await watcher.waitFor((m) => m.type === 'ready', 10_000)).readOnly).toBe(true);
       await new Promise((r) => setTimeout(r, 300));
       ws.send({ type: 'input', data: 'echo $((6*7))\r' });
-      const screen = (c: typeof ws) => c.messages.filter((m) => m.type === 'output').map((m) => m.data).join('');
+      const screen = (c: typeof ws) =>
+        c.messages
+          .filter((m) => m.type === 'output')
+          .map((m) => m.data)
+          .join('');
       await ws.waitFor(() => screen(ws).includes('42\r\n'), 10_000);
       // The viewer sees the same output and may not type.
       await watcher.waitFor(() => screen(watcher).includes('42'), 10_000);
@@ -296,14 +362,25 @@ describe('containers on the local engine', () => {
       ws.close();
       watcher.close();
     }
-    const audit = (await t.call({ method: 'GET', url: '/api/audit?action=container.attach.open', cookie: admin })).json<{ items: unknown[] }>();
+    const audit = (await t.call({ method: 'GET', url: '/api/audit?action=container.attach.open', cookie: admin })).json<{
+      items: unknown[];
+    }>();
     expect(audit.items.length).toBeGreaterThanOrEqual(2);
   });
 
   it('kills with a chosen signal and reports fleet-wide stats', async () => {
-    const res = await run({ image: lab.dockerImage, name: `${RUN}-sig`, command: ['sh', '-c', 'trap "echo got-hup" HUP; while true; do sleep 0.1; done'] });
+    const res = await run({
+      image: lab.dockerImage,
+      name: `${RUN}-sig`,
+      command: ['sh', '-c', 'trap "echo got-hup" HUP; while true; do sleep 0.1; done'],
+    });
     expect(res.statusCode, res.body).toBe(201);
-    const hup = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/containers/${RUN}-sig/kill`, cookie: admin, payload: { signal: 'SIGHUP' } });
+    const hup = await t.call({
+      method: 'POST',
+      url: `/api/hosts/${hostId}/containers/${RUN}-sig/kill`,
+      cookie: admin,
+      payload: { signal: 'SIGHUP' },
+    });
     expect(hup.statusCode, hup.body).toBe(200);
     expect(hup.json().command).toBe(`docker kill -s SIGHUP ${RUN}-sig`);
     let logs = '';
@@ -314,11 +391,18 @@ describe('containers on the local engine', () => {
     expect(logs).toContain('got-hup');
     const fleet = await t.call({ method: 'GET', url: '/api/docker/fleet-stats', cookie: admin });
     expect(fleet.statusCode).toBe(200);
-    const mine = fleet.json<{ items: Array<{ name: string; point: { memoryBytes: number } }> }>().items.find((i) => i.name === `${RUN}-sig`);
+    const mine = fleet
+      .json<{ items: Array<{ name: string; point: { memoryBytes: number } }> }>()
+      .items.find((i) => i.name === `${RUN}-sig`);
     expect(mine?.point.memoryBytes).toBeGreaterThan(0);
     // Nobody watches the fleet view: its engine streams are closed again.
     expect(t.app.docker.stats.openSources()).toBe(0);
-    const bad = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/containers/${RUN}-sig/kill`, cookie: admin, payload: { signal: 'SIGTERM; reboot' } });
+    const bad = await t.call({
+      method: 'POST',
+      url: `/api/hosts/${hostId}/containers/${RUN}-sig/kill`,
+      cookie: admin,
+      payload: { signal: 'SIGTERM; reboot' },
+    });
     expect(bad.statusCode).toBe(400);
   });
 
@@ -355,23 +439,53 @@ describe('bad input and the engine policy', () => {
     }
     expect(docker('ps', '-aq').split('\n').length).toBe(before);
     // Refused attempts are audited too.
-    const audit = (await t.call({ method: 'GET', url: '/api/audit?action=container.create&result=error', cookie: admin })).json<{ items: unknown[] }>();
+    const audit = (await t.call({ method: 'GET', url: '/api/audit?action=container.create&result=error', cookie: admin })).json<{
+      items: unknown[];
+    }>();
     expect(audit.items.length).toBeGreaterThanOrEqual(cases.length);
   });
 
   it("refuses a non-admin's bind mount of / and of the Docker socket, even when allow-listed; admins may", async () => {
-    await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username: 'olga', password: 'operator-pass', role: 'operator' } });
+    await t.call({
+      method: 'POST',
+      url: '/api/users',
+      cookie: admin,
+      payload: { username: 'olga', password: 'operator-pass', role: 'operator' },
+    });
     const olga = await t.login('olga', 'operator-pass');
     const dir = mkdtempSync(join(tmpdir(), 'mirador-allowed-'));
     try {
-      const put = await t.call({ method: 'PUT', url: `/api/hosts/${hostId}/docker/policy`, cookie: admin, payload: { allowPrivileged: false, allowHostNamespaces: false, allowDevices: false, allowedCapAdd: ['NET_ADMIN'], bindMountAllowList: [dir, '/var/run'] } });
+      const put = await t.call({
+        method: 'PUT',
+        url: `/api/hosts/${hostId}/docker/policy`,
+        cookie: admin,
+        payload: {
+          allowPrivileged: false,
+          allowHostNamespaces: false,
+          allowDevices: false,
+          allowedCapAdd: ['NET_ADMIN'],
+          bindMountAllowList: [dir, '/var/run'],
+        },
+      });
       expect(put.statusCode, put.body).toBe(200);
-      expect((await t.call({ method: 'PUT', url: `/api/hosts/${hostId}/docker/policy`, cookie: olga, payload: put.json() })).statusCode).toBe(403);
+      expect(
+        (await t.call({ method: 'PUT', url: `/api/hosts/${hostId}/docker/policy`, cookie: olga, payload: put.json() })).statusCode,
+      ).toBe(403);
 
-      const root = await run({ image: lab.dockerImage, name: `${RUN}-evil`, mounts: [{ type: 'bind', source: '/', target: '/host' }] }, olga);
+      const root = await run(
+        { image: lab.dockerImage, name: `${RUN}-evil`, mounts: [{ type: 'bind', source: '/', target: '/host' }] },
+        olga,
+      );
       expect(root.statusCode, root.body).toBe(403);
       expect(root.json().message).toMatch(/"\/"/);
-      const sock = await run({ image: lab.dockerImage, name: `${RUN}-evil`, mounts: [{ type: 'bind', source: '/var/run/docker.sock', target: '/var/run/docker.sock' }] }, olga);
+      const sock = await run(
+        {
+          image: lab.dockerImage,
+          name: `${RUN}-evil`,
+          mounts: [{ type: 'bind', source: '/var/run/docker.sock', target: '/var/run/docker.sock' }],
+        },
+        olga,
+      );
       expect(sock.statusCode, sock.body).toBe(403);
       const priv = await run({ image: lab.dockerImage, name: `${RUN}-evil`, privileged: true }, olga);
       expect(priv.statusCode).toBe(403);
@@ -379,20 +493,42 @@ describe('bad input and the engine policy', () => {
       expect(cap.statusCode).toBe(403);
       // A symlink inside the allowed directory pointing at / is judged by where it points.
       execFileSync('ln', ['-s', '/', join(dir, 'escape')]);
-      const link = await run({ image: lab.dockerImage, name: `${RUN}-evil`, mounts: [{ type: 'bind', source: join(dir, 'escape'), target: '/host' }] }, olga);
+      const link = await run(
+        { image: lab.dockerImage, name: `${RUN}-evil`, mounts: [{ type: 'bind', source: join(dir, 'escape'), target: '/host' }] },
+        olga,
+      );
       expect(link.statusCode, link.body).toBe(403);
       expect(() => docker('inspect', `${RUN}-evil`)).toThrow();
 
       // What the policy allows, she may do.
-      const ok = await run({ image: lab.dockerImage, name: `${RUN}-olga`, command: ['sleep', '600'], capAdd: ['NET_ADMIN'], mounts: [{ type: 'bind', source: dir, target: '/work' }] }, olga);
+      const ok = await run(
+        {
+          image: lab.dockerImage,
+          name: `${RUN}-olga`,
+          command: ['sleep', '600'],
+          capAdd: ['NET_ADMIN'],
+          mounts: [{ type: 'bind', source: dir, target: '/work' }],
+        },
+        olga,
+      );
       expect(ok.statusCode, ok.body).toBe(201);
       // The preview says the same without creating anything.
-      const preview = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/containers/preview`, cookie: olga, payload: { image: lab.dockerImage, privileged: true } });
+      const preview = await t.call({
+        method: 'POST',
+        url: `/api/hosts/${hostId}/containers/preview`,
+        cookie: olga,
+        payload: { image: lab.dockerImage, privileged: true },
+      });
       expect(preview.statusCode).toBe(200);
       expect(preview.json().refusals.length).toBe(1);
       expect(preview.json().command).toBe(`docker run -d --privileged ${lab.dockerImage}`);
       // An admin may, with a warning.
-      const adm = await run({ image: lab.dockerImage, name: `${RUN}-adm`, command: ['sleep', '600'], mounts: [{ type: 'bind', source: '/', target: '/host', readOnly: true }] });
+      const adm = await run({
+        image: lab.dockerImage,
+        name: `${RUN}-adm`,
+        command: ['sleep', '600'],
+        mounts: [{ type: 'bind', source: '/', target: '/host', readOnly: true }],
+      });
       expect(adm.statusCode, adm.body).toBe(201);
       expect(adm.json().warnings.join(' ')).toMatch(/\//);
     } finally {

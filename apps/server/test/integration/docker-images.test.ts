@@ -3,7 +3,19 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditPage, CreateContainerResult, ImageDetail, ImageList, ImageSummary, LayerProgress, PruneResult, Registry, RemoveImageResult, Task, TaskDetail } from '@mirador/contract';
+import type {
+  AuditPage,
+  CreateContainerResult,
+  ImageDetail,
+  ImageList,
+  ImageSummary,
+  LayerProgress,
+  PruneResult,
+  Registry,
+  RemoveImageResult,
+  Task,
+  TaskDetail,
+} from '@mirador/contract';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { readLab } from '../helpers/lab.js';
 import { wsConnect } from '../helpers/ws-client.js';
@@ -32,7 +44,10 @@ const registryAuth = () => `Basic ${Buffer.from(`${lab.registry.username}:${lab.
 /** Deletes REPO:TAG from the lab registry (its blobs go at the registry's next garbage collection). */
 async function deleteFromRegistry(repo: string, tag: string) {
   const accept = 'application/vnd.docker.distribution.manifest.v2+json';
-  const head = await fetch(`http://${REG}/v2/${repo}/manifests/${tag}`, { method: 'HEAD', headers: { authorization: registryAuth(), accept } });
+  const head = await fetch(`http://${REG}/v2/${repo}/manifests/${tag}`, {
+    method: 'HEAD',
+    headers: { authorization: registryAuth(), accept },
+  });
   const digest = head.headers.get('docker-content-digest');
   if (digest) await fetch(`http://${REG}/v2/${repo}/manifests/${digest}`, { method: 'DELETE', headers: { authorization: registryAuth() } });
 }
@@ -47,7 +62,12 @@ const createdImages = new Set<string>();
 
 type WsMessage = { type: string; topic?: string; taskId?: string; layers?: LayerProgress[]; task?: Task };
 
-function api(method: 'GET' | 'POST' | 'DELETE' | 'PATCH', path: string, payload?: object | string | Buffer, opts: { cookie?: string; contentType?: string } = {}) {
+function api(
+  method: 'GET' | 'POST' | 'DELETE' | 'PATCH',
+  path: string,
+  payload?: object | string | Buffer,
+  opts: { cookie?: string; contentType?: string } = {},
+) {
   return t.call({
     method,
     url: `/api/hosts/${hostId}${path}`,
@@ -102,7 +122,11 @@ async function listImages(): Promise<ImageSummary[]> {
 }
 
 async function audit(action: string, result?: 'ok' | 'error') {
-  const res = await t.call({ method: 'GET', url: `/api/audit?action=${enc(action)}${result ? `&result=${result}` : ''}&limit=500`, cookie: admin });
+  const res = await t.call({
+    method: 'GET',
+    url: `/api/audit?action=${enc(action)}${result ? `&result=${result}` : ''}&limit=500`,
+    cookie: admin,
+  });
   expect(res.statusCode, res.body).toBe(200);
   return res.json<AuditPage>().items;
 }
@@ -127,14 +151,21 @@ beforeAll(async () => {
   const hosts = (await t.call({ method: 'GET', url: '/api/hosts', cookie: admin })).json<Array<{ id: string; kind: string }>>();
   hostId = hosts.find((h) => h.kind === 'local')!.id;
   expect(hostId).toBeTruthy();
-  const made = await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username: 'olga', password: 'operator-pass', role: 'operator' } });
+  const made = await t.call({
+    method: 'POST',
+    url: '/api/users',
+    cookie: admin,
+    payload: { username: 'olga', password: 'operator-pass', role: 'operator' },
+  });
   expect(made.statusCode, made.body).toBe(201);
   olga = await t.login('olga', 'operator-pass');
 });
 
 afterAll(async () => {
   // A failed build step leaves its container behind (as `docker build` does without --force-rm).
-  const leftovers = docker('ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Command}}').split('\n').filter((l) => l.includes(RUN));
+  const leftovers = docker('ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Command}}')
+    .split('\n')
+    .filter((l) => l.includes(RUN));
   createdContainers.push(...leftovers.map((l) => l.split(' ')[0]!));
   for (const id of createdContainers) {
     try {
@@ -263,7 +294,9 @@ describe('tags, detail and removal', () => {
     const tag = `${REPO}-built:1`; // its container exists since the first build test
     const refused = await api('DELETE', `/images/${enc(tag)}`);
     expect(refused.statusCode, refused.body).toBe(409);
-    expect(refused.json().message).toMatch(/unable to remove repository reference .* \(must force\) - container [0-9a-f]+ is using its referenced image/);
+    expect(refused.json().message).toMatch(
+      /unable to remove repository reference .* \(must force\) - container [0-9a-f]+ is using its referenced image/,
+    );
     expect(imageExists(tag)).toBe(true);
     const forced = await api('DELETE', `/images/${enc(tag)}?force=true`);
     expect(forced.statusCode, forced.body).toBe(200);
@@ -318,7 +351,9 @@ describe('export and import', () => {
     const archive = exported.rawPayload;
     const entries = execFileSync('tar', ['-t'], { input: archive, encoding: 'utf8' }).split('\n');
     expect(entries).toContain('manifest.json');
-    const manifest = JSON.parse(execFileSync('tar', ['-xO', 'manifest.json'], { input: archive, encoding: 'utf8' })) as Array<{ RepoTags: string[] }>;
+    const manifest = JSON.parse(execFileSync('tar', ['-xO', 'manifest.json'], { input: archive, encoding: 'utf8' })) as Array<{
+      RepoTags: string[];
+    }>;
     expect(manifest[0]!.RepoTags).toEqual([tag]);
 
     expect((await api('DELETE', `/images/${enc(tag)}`)).statusCode).toBe(200);
@@ -419,7 +454,9 @@ describe('registries, push and pull', () => {
   it('pushes with the stored credentials, with per-layer progress on the websocket', async () => {
     // A layer of its own, so the push has something to upload.
     const src = `${REPO}-push:1`;
-    expect((await build(src, `FROM labbox:latest\nRUN head -c 2000000 /dev/urandom > /blob && echo ${RUN} > /id\n`, 'text/plain')).status).toBe('ok');
+    expect(
+      (await build(src, `FROM labbox:latest\nRUN head -c 2000000 /dev/urandom > /blob && echo ${RUN} > /id\n`, 'text/plain')).status,
+    ).toBe('ok');
     const tagged = await api('POST', `/images/${enc(src)}/tag`, { target: ref });
     expect(tagged.statusCode, tagged.body).toBe(200);
     createdImages.add(ref);
@@ -456,20 +493,31 @@ describe('registries, push and pull', () => {
   });
 
   it('fails a push readably when the stored password is wrong or no credentials are stored', async () => {
-    const patched = await t.call({ method: 'PATCH', url: `/api/registries/${registryId}`, cookie: admin, payload: { password: 'not-the-password' } });
+    const patched = await t.call({
+      method: 'PATCH',
+      url: `/api/registries/${registryId}`,
+      cookie: admin,
+      payload: { password: 'not-the-password' },
+    });
     expect(patched.statusCode, patched.body).toBe(200);
     const wrong = await followTask(() => api('POST', `/images/${enc(ref)}/push`, {}));
     expect(wrong.task.status).toBe('error');
-    expect(wrong.task.error).toBe(`${REG} refused the credentials stored in Mirador (registry user "${lab.registry.username}"); the registry said: unauthorized: authentication required`);
+    expect(wrong.task.error).toBe(
+      `${REG} refused the credentials stored in Mirador (registry user "${lab.registry.username}"); the registry said: unauthorized: authentication required`,
+    );
 
     const removed = await t.call({ method: 'DELETE', url: `/api/registries/${registryId}`, cookie: admin });
     expect(removed.statusCode, removed.body).toBe(200);
     const none = await followTask(() => api('POST', `/images/${enc(ref)}/push`, {}));
     expect(none.task.status).toBe('error');
-    expect(none.task.error).toBe(`No credentials are stored in Mirador for ${REG} (add them under Registries); the registry said: no basic auth credentials`);
+    expect(none.task.error).toBe(
+      `No credentials are stored in Mirador for ${REG} (add them under Registries); the registry said: no basic auth credentials`,
+    );
     const pull = await followTask(() => api('POST', '/images/pull', { image: ref }));
     expect(pull.task.status).toBe('error');
-    expect(pull.task.error).toMatch(new RegExp(`^No credentials are stored in Mirador for ${REG.replace(/\./g, '\\.')} .*no basic auth credentials`));
+    expect(pull.task.error).toMatch(
+      new RegExp(`^No credentials are stored in Mirador for ${REG.replace(/\./g, '\\.')} .*no basic auth credentials`),
+    );
     expect((await audit('task.image.push', 'error')).filter((e) => e.target.name === ref).length).toBe(2);
     expect((await audit('task.image.pull', 'error')).filter((e) => e.target.name === ref).length).toBe(1);
     expect((await audit('registry.remove', 'ok')).some((e) => e.target.id === registryId)).toBe(true);
@@ -486,7 +534,11 @@ describe('hostile input', () => {
       ['tag UPPER/case', () => api('POST', `/images/${enc('UPPER/case')}/tag`, { target: `${REPO}-x:1` }), 'image'],
       ['target with a space', () => api('POST', `/images/${enc('labbox:latest')}/tag`, { target: 'labbox:my tag' }), 'target'],
       ['target UPPER', () => api('POST', `/images/${enc('labbox:latest')}/tag`, { target: 'Mirador/x:1' }), 'target'],
-      ['target with a digest', () => api('POST', `/images/${enc('labbox:latest')}/tag`, { target: `labbox@sha256:${'a'.repeat(64)}` }), 'target'],
+      [
+        'target with a digest',
+        () => api('POST', `/images/${enc('labbox:latest')}/tag`, { target: `labbox@sha256:${'a'.repeat(64)}` }),
+        'target',
+      ],
       ['remove labbox;id', () => api('DELETE', `/images/${enc('labbox;id')}?force=true`), 'image'],
       ['remove ../x', () => api('DELETE', `/images/${enc('../x')}`), 'image'],
       ['remove UPPER/case', () => api('DELETE', `/images/${enc('UPPER/case')}`), 'image'],
@@ -494,10 +546,32 @@ describe('hostile input', () => {
       ['pull ../x', () => api('POST', '/images/pull', { image: '../x' }), 'image'],
       ['pull UPPER/case', () => api('POST', '/images/pull', { image: 'UPPER/case' }), 'image'],
       ['push UPPER/case', () => api('POST', `/images/${enc('UPPER/case')}/push`, {}), 'image'],
-      ['build tag UPPER/case', () => api('POST', `/images/build?tag=${enc('UPPER/case')}`, 'FROM labbox:latest\n', { contentType: 'text/plain' }), 'tag'],
-      ['build tag with ;', () => api('POST', `/images/build?tag=${enc('x;id')}`, 'FROM labbox:latest\n', { contentType: 'text/plain' }), 'tag'],
-      ['build dockerfile ../', () => api('POST', `/images/build?tag=${enc(`${REPO}-x:1`)}&dockerfile=${enc('../Dockerfile')}`, tarOf({ Dockerfile: 'FROM labbox:latest\n' }), { contentType: 'application/x-tar' }), 'dockerfile'],
-      ['import tag UPPER', () => api('POST', `/images/import?format=rootfs&tag=${enc('UPPER/case')}`, tarOf({ a: 'a' }), { contentType: 'application/x-tar' }), 'tag'],
+      [
+        'build tag UPPER/case',
+        () => api('POST', `/images/build?tag=${enc('UPPER/case')}`, 'FROM labbox:latest\n', { contentType: 'text/plain' }),
+        'tag',
+      ],
+      [
+        'build tag with ;',
+        () => api('POST', `/images/build?tag=${enc('x;id')}`, 'FROM labbox:latest\n', { contentType: 'text/plain' }),
+        'tag',
+      ],
+      [
+        'build dockerfile ../',
+        () =>
+          api(
+            'POST',
+            `/images/build?tag=${enc(`${REPO}-x:1`)}&dockerfile=${enc('../Dockerfile')}`,
+            tarOf({ Dockerfile: 'FROM labbox:latest\n' }),
+            { contentType: 'application/x-tar' },
+          ),
+        'dockerfile',
+      ],
+      [
+        'import tag UPPER',
+        () => api('POST', `/images/import?format=rootfs&tag=${enc('UPPER/case')}`, tarOf({ a: 'a' }), { contentType: 'application/x-tar' }),
+        'tag',
+      ],
     ];
     for (const [what, call, field] of cases) {
       const res = await call();

@@ -26,8 +26,18 @@ beforeAll(async () => {
   await t.app.listen({ host: '127.0.0.1', port: 0 });
   base = `127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
   const res = await t.call({
-    method: 'POST', url: '/api/hosts', cookie: admin,
-    payload: { name: 'lab-ssh', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab), libvirtUri: null, dockerMode: 'ssh' },
+    method: 'POST',
+    url: '/api/hosts',
+    cookie: admin,
+    payload: {
+      name: 'lab-ssh',
+      address: lab.ssh.host,
+      port: lab.ssh.port,
+      authMethod: 'key',
+      privateKey: labPrivateKey(lab),
+      libvirtUri: null,
+      dockerMode: 'ssh',
+    },
   });
   expect(res.statusCode, res.body).toBe(201);
   hostId = res.json().id;
@@ -64,7 +74,12 @@ describe('Docker over SSH', () => {
     const engines = (await t.call({ method: 'GET', url: '/api/docker/engines', cookie: admin })).json<DockerEngineList>();
     expect(engines.items).toEqual([expect.objectContaining({ hostId, transport: 'ssh', state: 'ok' })]);
 
-    const run = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/containers`, cookie: admin, payload: { image: lab.dockerImage, name: `${RUN}-web`, command: ['sh', '-c', 'echo over-ssh; exec sleep 600'] } });
+    const run = await t.call({
+      method: 'POST',
+      url: `/api/hosts/${hostId}/containers`,
+      cookie: admin,
+      payload: { image: lab.dockerImage, name: `${RUN}-web`, command: ['sh', '-c', 'echo over-ssh; exec sleep 600'] },
+    });
     expect(run.statusCode, run.body).toBe(201);
     const id = run.json<CreateContainerResult>().id;
     expect(docker('inspect', '-f', '{{.State.Running}}', id)).toBe('true');
@@ -79,9 +94,15 @@ describe('Docker over SSH', () => {
       ws.send({ type: 'subscribe', topic: 'docker' });
       await ws.waitFor((m) => m.type === 'subscribed');
       docker('pause', `${RUN}-web`);
-      await ws.waitFor((m) => m.type === 'container.updated' && m.container?.name === `${RUN}-web` && m.container.state === 'paused', 10_000);
+      await ws.waitFor(
+        (m) => m.type === 'container.updated' && m.container?.name === `${RUN}-web` && m.container.state === 'paused',
+        10_000,
+      );
       docker('unpause', `${RUN}-web`);
-      await ws.waitFor((m) => m.type === 'container.updated' && m.container?.name === `${RUN}-web` && m.container.state === 'running', 10_000);
+      await ws.waitFor(
+        (m) => m.type === 'container.updated' && m.container?.name === `${RUN}-web` && m.container.state === 'running',
+        10_000,
+      );
     } finally {
       ws.close();
     }
@@ -94,15 +115,24 @@ describe('Docker over SSH', () => {
     } finally {
       logs.close();
     }
-    const term = await wsConnect<{ type: string; data?: string }>(`ws://${base}/api/hosts/${hostId}/containers/${RUN}-web/exec?cmd=${encodeURIComponent('["sh","-c","echo $((6*7)); cat"]')}`, admin);
+    const term = await wsConnect<{ type: string; data?: string }>(
+      `ws://${base}/api/hosts/${hostId}/containers/${RUN}-web/exec?cmd=${encodeURIComponent('["sh","-c","echo $((6*7)); cat"]')}`,
+      admin,
+    );
     try {
       await term.waitFor((m) => m.type === 'ready', 10_000);
-      const screen = () => term.messages.filter((m) => m.type === 'output').map((m) => m.data).join('');
+      const screen = () =>
+        term.messages
+          .filter((m) => m.type === 'output')
+          .map((m) => m.data)
+          .join('');
       await term.waitFor(() => screen().includes('42'), 10_000);
       term.send({ type: 'input', data: 'typed-through-ssh\r' });
-      await term.waitFor(() => screen().includes('typed-through-ssh\r\ntyped-through-ssh'), 10_000).catch(() => {
-        throw new Error(`echo not seen in ${JSON.stringify(screen())}`);
-      });
+      await term
+        .waitFor(() => screen().includes('typed-through-ssh\r\ntyped-through-ssh'), 10_000)
+        .catch(() => {
+          throw new Error(`echo not seen in ${JSON.stringify(screen())}`);
+        });
     } finally {
       term.close();
     }
@@ -118,7 +148,9 @@ describe('Docker over SSH', () => {
       ws.send({ type: 'subscribe', topic: statsTopic });
       await ws.waitFor((m) => m.type === 'container.stats', 15_000);
       // Kill the sshd processes serving Mirador's connection (children of the lab's sshd listener).
-      for (const pid of execFileSync('pgrep', ['-f', `sshd.*${lab.ssh.port}`], { encoding: 'utf8' }).trim().split('\n')) {
+      for (const pid of execFileSync('pgrep', ['-f', `sshd.*${lab.ssh.port}`], { encoding: 'utf8' })
+        .trim()
+        .split('\n')) {
         for (const child of execFileSync('pgrep', ['-P', pid], { encoding: 'utf8' }).trim().split('\n').filter(Boolean)) {
           try {
             process.kill(Number(child), 'SIGKILL');
@@ -127,7 +159,8 @@ describe('Docker over SSH', () => {
           }
         }
       }
-      const engineState = async () => (await t.call({ method: 'GET', url: '/api/docker/engines', cookie: admin })).json<DockerEngineList>().items[0]!.state;
+      const engineState = async () =>
+        (await t.call({ method: 'GET', url: '/api/docker/engines', cookie: admin })).json<DockerEngineList>().items[0]!.state;
       let state = await engineState();
       for (let i = 0; i < 30 && state === 'ok'; i++) state = (await new Promise((r) => setTimeout(r, 100)), await engineState());
       expect(state).toBe('error');
@@ -137,7 +170,10 @@ describe('Docker over SSH', () => {
       await ws.waitFor((m) => m.type === 'container.stats' && ws.messages.indexOf(m) >= seen, 20_000);
       ws.send({ type: 'unsubscribe', topic: statsTopic });
       docker('pause', `${RUN}-web`);
-      await ws.waitFor((m) => m.type === 'container.updated' && m.container?.name === `${RUN}-web` && m.container.state === 'paused', 10_000);
+      await ws.waitFor(
+        (m) => m.type === 'container.updated' && m.container?.name === `${RUN}-web` && m.container.state === 'paused',
+        10_000,
+      );
       docker('unpause', `${RUN}-web`);
     } finally {
       ws.close();
@@ -145,7 +181,12 @@ describe('Docker over SSH', () => {
   });
 
   it('stops and removes over SSH', async () => {
-    const stop = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/containers/${RUN}-web/stop`, cookie: admin, payload: { timeout: 0 } });
+    const stop = await t.call({
+      method: 'POST',
+      url: `/api/hosts/${hostId}/containers/${RUN}-web/stop`,
+      cookie: admin,
+      payload: { timeout: 0 },
+    });
     expect(stop.statusCode, stop.body).toBe(200);
     expect(stop.json().container.state).toBe('exited');
     const rm = await t.call({ method: 'DELETE', url: `/api/hosts/${hostId}/containers/${RUN}-web`, cookie: admin });

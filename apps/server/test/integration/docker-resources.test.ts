@@ -1,6 +1,17 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEntry, AuditPage, CreateContainerResult, NetworkDetail, NetworkList, NetworkSummary, PruneResult, VolumeDetail, VolumeList, VolumeSummary } from '@mirador/contract';
+import type {
+  AuditEntry,
+  AuditPage,
+  CreateContainerResult,
+  NetworkDetail,
+  NetworkList,
+  NetworkSummary,
+  PruneResult,
+  VolumeDetail,
+  VolumeList,
+  VolumeSummary,
+} from '@mirador/contract';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { readLab } from '../helpers/lab.js';
 
@@ -45,7 +56,13 @@ function sleeper(name: string, ...args: string[]) {
 
 /** A /24 in 10.199.0.0/16 that no network of the engine uses. */
 function freeSubnet(): { subnet: string; gateway: string; prefix: string } {
-  const used = docker('network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}} {{end}}', ...docker('network', 'ls', '-q').split('\n'));
+  const used = docker(
+    'network',
+    'inspect',
+    '-f',
+    '{{range .IPAM.Config}}{{.Subnet}} {{end}}',
+    ...docker('network', 'ls', '-q').split('\n'),
+  );
   for (let n = (process.pid % 200) + 20; n < 255; n++) {
     const prefix = `10.199.${n}.`;
     if (!used.includes(prefix)) return { subnet: `${prefix}0/24`, gateway: `${prefix}1`, prefix };
@@ -54,8 +71,10 @@ function freeSubnet(): { subnet: string; gateway: string; prefix: string } {
 }
 
 /** The IPv4 of CONTAINER on NETWORK, as the engine sees it. */
-const ipOn = (container: string, network: string) => docker('inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, container);
-const ping = (from: string, ip: string) => spawnSync('docker', ['exec', from, 'ping', '-c', '1', '-W', '1', ip], { encoding: 'utf8', timeout: 20_000 });
+const ipOn = (container: string, network: string) =>
+  docker('inspect', '-f', `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, container);
+const ping = (from: string, ip: string) =>
+  spawnSync('docker', ['exec', from, 'ping', '-c', '1', '-W', '1', ip], { encoding: 'utf8', timeout: 20_000 });
 
 beforeAll(async () => {
   t = await startTestApp({ dockerSocket: lab.dockerSocket });
@@ -63,7 +82,12 @@ beforeAll(async () => {
   const hosts = (await t.call({ method: 'GET', url: '/api/hosts', cookie: admin })).json<Array<{ id: string; kind: string }>>();
   hostId = hosts.find((h) => h.kind === 'local')!.id;
   expect(hostId).toBeTruthy();
-  const made = await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username: 'olga', password: 'operator-pass', role: 'operator' } });
+  const made = await t.call({
+    method: 'POST',
+    url: '/api/users',
+    cookie: admin,
+    payload: { username: 'olga', password: 'operator-pass', role: 'operator' },
+  });
   expect(made.statusCode, made.body).toBe(201);
   olga = await t.login('olga', 'operator-pass');
 });
@@ -80,11 +104,23 @@ describe('volumes', () => {
   const vol = `${RUN}-vol`;
 
   it('creates a tmpfs volume with labels and driver options, refuses a duplicate', async () => {
-    const body = { name: vol, driver: 'local', driverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=1m' }, labels: { 'lab.course': 'net101', 'mirador.run': RUN } };
+    const body = {
+      name: vol,
+      driver: 'local',
+      driverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=1m' },
+      labels: { 'lab.course': 'net101', 'mirador.run': RUN },
+    };
     const res = await api('POST', '/volumes', body);
     expect(res.statusCode, res.body).toBe(201);
     volumes.push(vol);
-    expect(res.json<VolumeSummary>()).toMatchObject({ name: vol, driver: 'local', labels: body.labels, options: body.driverOpts, containers: [], anonymous: false });
+    expect(res.json<VolumeSummary>()).toMatchObject({
+      name: vol,
+      driver: 'local',
+      labels: body.labels,
+      options: body.driverOpts,
+      containers: [],
+      anonymous: false,
+    });
     expect(JSON.parse(docker('volume', 'inspect', '-f', '{{json .Options}}', vol))).toEqual(body.driverOpts);
     expect(docker('volume', 'inspect', '-f', '{{index .Labels "lab.course"}}', vol)).toBe('net101');
 
@@ -98,7 +134,12 @@ describe('volumes', () => {
 
   it('lists the containers using it, shows the detail, refuses removal while in use', async () => {
     const name = `${RUN}-vuser`;
-    const res = await api('POST', '/containers', { image: lab.dockerImage, name, command: ['sh', '-c', 'grep " /data " /proc/mounts; sleep 600'], mounts: [{ type: 'volume', source: vol, target: '/data' }] });
+    const res = await api('POST', '/containers', {
+      image: lab.dockerImage,
+      name,
+      command: ['sh', '-c', 'grep " /data " /proc/mounts; sleep 600'],
+      mounts: [{ type: 'volume', source: vol, target: '/data' }],
+    });
     expect(res.statusCode, res.body).toBe(201);
     containers.push(res.json<CreateContainerResult>().id);
     // The driver options took effect: a 1 MiB tmpfs inside the container.
@@ -154,7 +195,12 @@ describe('volumes', () => {
 
     const pruned = await api('POST', '/volumes/prune');
     expect(pruned.statusCode, pruned.body).toBe(200);
-    expect(pruned.json<PruneResult>().items.map((x) => x.id).sort()).toEqual([...previewed].sort());
+    expect(
+      pruned
+        .json<PruneResult>()
+        .items.map((x) => x.id)
+        .sort(),
+    ).toEqual([...previewed].sort());
     expect(volumeExists(anon)).toBe(false);
     expect(volumeExists(keep)).toBe(true);
     expect(volumeExists(vol)).toBe(true);
@@ -200,14 +246,29 @@ describe('networks', () => {
 
   it('creates a bridge with subnet, gateway and icc off', async () => {
     net = freeSubnet();
-    const res = await api('POST', '/networks', { name: iso, subnet: net.subnet, gateway: net.gateway, icc: false, labels: { 'mirador.run': RUN } });
+    const res = await api('POST', '/networks', {
+      name: iso,
+      subnet: net.subnet,
+      gateway: net.gateway,
+      icc: false,
+      labels: { 'mirador.run': RUN },
+    });
     expect(res.statusCode, res.body).toBe(201);
     networks.push(iso);
     expect(res.json<NetworkSummary>()).toMatchObject({
-      name: iso, driver: 'bridge', icc: false, internal: false, builtin: false, subnets: [{ subnet: net.subnet, gateway: net.gateway }], containers: [], labels: { 'mirador.run': RUN },
+      name: iso,
+      driver: 'bridge',
+      icc: false,
+      internal: false,
+      builtin: false,
+      subnets: [{ subnet: net.subnet, gateway: net.gateway }],
+      containers: [],
+      labels: { 'mirador.run': RUN },
     });
     expect(docker('network', 'inspect', '-f', '{{index .Options "com.docker.network.bridge.enable_icc"}}', iso)).toBe('false');
-    expect(docker('network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}', iso)).toBe(`${net.subnet} ${net.gateway}`);
+    expect(docker('network', 'inspect', '-f', '{{range .IPAM.Config}}{{.Subnet}} {{.Gateway}}{{end}}', iso)).toBe(
+      `${net.subnet} ${net.gateway}`,
+    );
     const dup = await api('POST', '/networks', { name: iso });
     expect(dup.statusCode, dup.body).toBe(409);
   });
@@ -224,7 +285,12 @@ describe('networks', () => {
     const ipB = ipOn(b, iso);
     expect(ipB.startsWith(net.prefix)).toBe(true);
     const listed = (await api('GET', '/networks')).json<NetworkList>().items.find((n) => n.name === iso)!;
-    expect(listed.containers.map((m) => [m.name, m.ipv4]).sort()).toEqual([[a, ipA], [b, ipB]].sort());
+    expect(listed.containers.map((m) => [m.name, m.ipv4]).sort()).toEqual(
+      [
+        [a, ipA],
+        [b, ipB],
+      ].sort(),
+    );
     const detail = (await api('GET', `/networks/${iso}`)).json<NetworkDetail>();
     expect(detail.network.icc).toBe(false);
     expect(detail.inspect).toMatchObject({ Name: iso, Options: { 'com.docker.network.bridge.enable_icc': 'false' } });
@@ -242,7 +308,8 @@ describe('networks', () => {
     networks.push(open);
     expect(res.json<NetworkSummary>().icc).toBe(true);
     expect(docker('network', 'inspect', '-f', '{{index .Options "com.docker.network.bridge.enable_icc"}}', open)).not.toBe('false');
-    for (const c of [a, b]) expect((await api('POST', `/networks/${open}/connect`, { container: c, aliases: [`${c}-alias`] })).statusCode).toBe(200);
+    for (const c of [a, b])
+      expect((await api('POST', `/networks/${open}/connect`, { container: c, aliases: [`${c}-alias`] })).statusCode).toBe(200);
     const ok = ping(a, ipOn(b, open));
     expect(ok.status, ok.stdout + ok.stderr).toBe(0);
     // Aliases resolve through the network's DNS.
@@ -311,7 +378,10 @@ describe('audit trail', () => {
     // Volumes: 4 created (vol, keep, olga's; duplicate + 2 refused = 3 errors), removed olga's and vol (+ in use, + missing).
     const vc = await count('volume.create');
     expect({ ok: vc.ok, error: vc.error }).toEqual({ ok: 3, error: 3 });
-    expect(vc.items.find((e) => e.statusCode === 403)).toMatchObject({ actor: { name: 'olga' }, target: { type: 'volume', name: `${RUN}-evil` } });
+    expect(vc.items.find((e) => e.statusCode === 403)).toMatchObject({
+      actor: { name: 'olga' },
+      target: { type: 'volume', name: `${RUN}-evil` },
+    });
     expect(vc.items.find((e) => e.statusCode === 409)?.errorMessage).toMatch(/exists already/);
     const vr = await count('volume.remove');
     expect({ ok: vr.ok, error: vr.error }).toEqual({ ok: 2, error: 2 });
@@ -324,12 +394,19 @@ describe('audit trail', () => {
     expect({ ok: nc.ok, error: nc.error }).toEqual({ ok: 2, error: 9 });
     const ncon = await count('network.connect');
     expect({ ok: ncon.ok, error: ncon.error }).toEqual({ ok: 4, error: 1 });
-    expect(ncon.items.filter((e) => e.result === 'ok').map((e) => (e.params as { container: string }).container).sort()).toEqual([a, a, b, b]);
+    expect(
+      ncon.items
+        .filter((e) => e.result === 'ok')
+        .map((e) => (e.params as { container: string }).container)
+        .sort(),
+    ).toEqual([a, a, b, b]);
     const nd = await count('network.disconnect');
     expect({ ok: nd.ok, error: nd.error }).toEqual({ ok: 2, error: 0 });
     const nr = await count('network.remove');
     expect({ ok: nr.ok, error: nr.error }).toEqual({ ok: 1, error: 4 });
-    expect(nr.items.filter((e) => e.result === 'error').every((e) => e.statusCode === 409 && (e.errorMessage ?? '').length > 10)).toBe(true);
+    expect(nr.items.filter((e) => e.result === 'error').every((e) => e.statusCode === 409 && (e.errorMessage ?? '').length > 10)).toBe(
+      true,
+    );
     // Every record names the host it happened on.
     for (const e of [...vc.items, ...vr.items, ...nc.items, ...nr.items]) if (e.result === 'ok') expect(e.target.hostId).toBe(hostId);
   });

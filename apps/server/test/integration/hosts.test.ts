@@ -21,16 +21,33 @@ describe('hosts inventory against the real lab sshd', () => {
   it('adds the lab host with a pasted key and never returns or stores the key in clear', async () => {
     const key = labPrivateKey(lab);
     const res = await t.call({
-      method: 'POST', url: '/api/hosts', cookie: admin,
-      payload: { name: 'lab', address: lab.ssh.host, port: lab.ssh.port, username: lab.ssh.user, authMethod: 'key', privateKey: key, tags: ['teaching', 'rack-1'], notes: 'the lab box' },
+      method: 'POST',
+      url: '/api/hosts',
+      cookie: admin,
+      payload: {
+        name: 'lab',
+        address: lab.ssh.host,
+        port: lab.ssh.port,
+        username: lab.ssh.user,
+        authMethod: 'key',
+        privateKey: key,
+        tags: ['teaching', 'rack-1'],
+        notes: 'the lab box',
+      },
     });
     expect(res.statusCode).toBe(201);
     expect(res.body).not.toContain('PRIVATE KEY');
     const host = res.json();
     hostId = host.id;
     expect(host).toMatchObject({
-      name: 'lab', hasSecret: true, hostKey: null, status: 'unknown', tags: ['teaching', 'rack-1'],
-      libvirt: { driver: 'qemu', mode: 'system' }, libvirtUri: 'qemu:///system', libvirtProblem: null,
+      name: 'lab',
+      hasSecret: true,
+      hostKey: null,
+      status: 'unknown',
+      tags: ['teaching', 'rack-1'],
+      libvirt: { driver: 'qemu', mode: 'system' },
+      libvirtUri: 'qemu:///system',
+      libvirtProblem: null,
     });
 
     const raw = new Database(join(t.dataDir, 'mirador.db'), { readonly: true });
@@ -71,7 +88,11 @@ describe('hosts inventory against the real lab sshd', () => {
     expect(r.error.code).toBe('host_key_mismatch');
     expect(r.error.message).toContain(lab.ssh.hostKeyFingerprint);
     expect(r.error.message).toContain(lab.sshImpostor.hostKeyFingerprint);
-    expect(r.hostKey).toMatchObject({ pin: 'mismatch', fingerprint: lab.sshImpostor.hostKeyFingerprint, expected: lab.ssh.hostKeyFingerprint });
+    expect(r.hostKey).toMatchObject({
+      pin: 'mismatch',
+      fingerprint: lab.sshImpostor.hostKeyFingerprint,
+      expected: lab.ssh.hostKeyFingerprint,
+    });
     const host = (await t.call({ method: 'GET', url: `/api/hosts/${hostId}`, cookie: admin })).json();
     expect(host.status).toBe('error');
     expect(host.hostKey.fingerprint).toBe(lab.ssh.hostKeyFingerprint);
@@ -88,14 +109,24 @@ describe('hosts inventory against the real lab sshd', () => {
   });
 
   it('reports the exact reason a connection fails', async () => {
-    const closed = await t.call({ method: 'POST', url: '/api/hosts', cookie: admin, payload: { name: 'nobody-home', address: '127.0.0.1', port: 1, authMethod: 'key', privateKey: labPrivateKey(lab) } });
+    const closed = await t.call({
+      method: 'POST',
+      url: '/api/hosts',
+      cookie: admin,
+      payload: { name: 'nobody-home', address: '127.0.0.1', port: 1, authMethod: 'key', privateKey: labPrivateKey(lab) },
+    });
     const r1 = (await t.call({ method: 'POST', url: `/api/hosts/${closed.json().id}/test`, cookie: admin })).json();
     expect(r1).toMatchObject({ ok: false, reachable: false, error: { code: 'unreachable' } });
     expect(r1.error.message).toMatch(/refused/);
     expect((await t.call({ method: 'GET', url: `/api/hosts/${closed.json().id}`, cookie: admin })).json().status).toBe('offline');
 
     // A key Mirador generated but nobody installed yet: reachable, authentication refused.
-    const gen = await t.call({ method: 'POST', url: '/api/hosts', cookie: admin, payload: { name: 'fresh', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'generate' } });
+    const gen = await t.call({
+      method: 'POST',
+      url: '/api/hosts',
+      cookie: admin,
+      payload: { name: 'fresh', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'generate' },
+    });
     expect(gen.json().publicKey).toMatch(/^ssh-ed25519 AAAA\S+ mirador@fresh$/);
     const r2 = (await t.call({ method: 'POST', url: `/api/hosts/${gen.json().id}/test`, cookie: admin })).json();
     expect(r2).toMatchObject({ ok: false, reachable: true, error: { code: 'auth_failed' } });
@@ -117,7 +148,10 @@ describe('hosts inventory against the real lab sshd', () => {
       [{ name: 'ok', address: '127.0.0.1', authMethod: 'generate', libvirtUri: 'qemu:///system;reboot' }, 'libvirtUri'],
       [{ name: 'ok', address: '127.0.0.1', authMethod: 'generate', libvirtUri: 'qemu+ssh://h/system?command=/bin/x' }, 'libvirtUri'],
       [{ name: 'ok', address: '127.0.0.1', authMethod: 'generate', libvirt: { driver: 'xen', mode: 'session' } }, 'libvirt'],
-      [{ name: 'ok', address: '127.0.0.1', authMethod: 'generate', libvirt: { driver: 'qemu', mode: 'system', socket: '/x' } }, 'libvirt.socket'],
+      [
+        { name: 'ok', address: '127.0.0.1', authMethod: 'generate', libvirt: { driver: 'qemu', mode: 'system', socket: '/x' } },
+        'libvirt.socket',
+      ],
       [{ name: 'ok', address: '127.0.0.1', authMethod: 'generate', dockerSocket: 'run/docker.sock' }, 'dockerSocket'],
       [{ name: 'lab', address: '127.0.0.1', authMethod: 'generate' }, 'name'],
     ];
@@ -133,7 +167,12 @@ describe('hosts inventory against the real lab sshd', () => {
   });
 
   it('takes the libvirt endpoint as a driver and a mode, and shows the URI it builds', async () => {
-    const session = await t.call({ method: 'PATCH', url: `/api/hosts/${hostId}`, cookie: admin, payload: { libvirt: { driver: 'qemu', mode: 'session' } } });
+    const session = await t.call({
+      method: 'PATCH',
+      url: `/api/hosts/${hostId}`,
+      cookie: admin,
+      payload: { libvirt: { driver: 'qemu', mode: 'session' } },
+    });
     expect(session.json()).toMatchObject({ libvirt: { driver: 'qemu', mode: 'session' }, libvirtUri: 'qemu:///session' });
     const none = await t.call({ method: 'PATCH', url: `/api/hosts/${hostId}`, cookie: admin, payload: { libvirt: null } });
     expect(none.json()).toMatchObject({ libvirt: null, libvirtUri: null, libvirtProblem: null });
@@ -169,7 +208,14 @@ describe('hosts inventory against the real lab sshd', () => {
     const t3 = await startTestApp({ hostCheckIntervalSeconds: 1 });
     try {
       const c = await t3.setupAdmin();
-      const created = (await t3.call({ method: 'POST', url: '/api/hosts', cookie: c, payload: { name: 'watched', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) } })).json();
+      const created = (
+        await t3.call({
+          method: 'POST',
+          url: '/api/hosts',
+          cookie: c,
+          payload: { name: 'watched', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) },
+        })
+      ).json();
       // Not yet tested by anyone: background checks leave it alone (no silent key pinning).
       await new Promise((r) => setTimeout(r, 3000));
       const untouched = (await t3.call({ method: 'GET', url: `/api/hosts/${created.id}`, cookie: c })).json();
@@ -178,7 +224,10 @@ describe('hosts inventory against the real lab sshd', () => {
       await t3.call({ method: 'POST', url: `/api/hosts/${created.id}/test`, cookie: c });
       await t3.app.db.host.update({ where: { id: created.id }, data: { status: 'unknown' } });
       await expect
-        .poll(async () => (await t3.call({ method: 'GET', url: `/api/hosts/${created.id}`, cookie: c })).json().status, { timeout: 20_000, interval: 500 })
+        .poll(async () => (await t3.call({ method: 'GET', url: `/api/hosts/${created.id}`, cookie: c })).json().status, {
+          timeout: 20_000,
+          interval: 500,
+        })
         .toBe('online');
     } finally {
       await t3.close();

@@ -30,7 +30,14 @@ describe('tasks and realtime', () => {
     await c.waitFor((m) => m.type === 'hello');
     c.send({ type: 'subscribe', topic: 'hosts' });
     await c.waitFor((m) => m.type === 'subscribed');
-    const created = (await t.call({ method: 'POST', url: '/api/hosts', cookie: admin, payload: { name: 'pushed', address: '10.1.1.1', authMethod: 'generate' } })).json();
+    const created = (
+      await t.call({
+        method: 'POST',
+        url: '/api/hosts',
+        cookie: admin,
+        payload: { name: 'pushed', address: '10.1.1.1', authMethod: 'generate' },
+      })
+    ).json();
     const msg = await c.waitFor((m) => m.type === 'host.updated');
     expect(msg).toMatchObject({ type: 'host.updated', host: { id: created.id, name: 'pushed' } });
     expect(JSON.stringify(msg)).not.toContain('PRIVATE');
@@ -42,7 +49,12 @@ describe('tasks and realtime', () => {
   });
 
   it('keeps the audit topic for admins', async () => {
-    await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username: 'val', password: 'viewer-pass', role: 'viewer' } });
+    await t.call({
+      method: 'POST',
+      url: '/api/users',
+      cookie: admin,
+      payload: { username: 'val', password: 'viewer-pass', role: 'viewer' },
+    });
     const viewer = await t.login('val', 'viewer-pass');
     const c = await connect(wsUrl, viewer);
     c.send({ type: 'subscribe', topic: 'audit' });
@@ -74,13 +86,19 @@ describe('tasks and realtime', () => {
   });
 
   it('cancels a running task, and reports a failing one with its message', async () => {
-    const slow = (await t.call({ method: 'POST', url: '/api/tasks/selftest', cookie: admin, payload: { steps: 50, intervalMs: 200 } })).json();
+    const slow = (
+      await t.call({ method: 'POST', url: '/api/tasks/selftest', cookie: admin, payload: { steps: 50, intervalMs: 200 } })
+    ).json();
     const cancelled = await t.call({ method: 'POST', url: `/api/tasks/${slow.id}/cancel`, cookie: admin });
     expect(cancelled.json().status).toBe('cancelled');
     expect((await t.call({ method: 'POST', url: `/api/tasks/${slow.id}/cancel`, cookie: admin })).statusCode).toBe(409);
 
-    const failing = (await t.call({ method: 'POST', url: '/api/tasks/selftest', cookie: admin, payload: { steps: 3, intervalMs: 20, failAtStep: 2 } })).json();
-    await expect.poll(async () => (await t.call({ method: 'GET', url: `/api/tasks/${failing.id}`, cookie: admin })).json().status, { timeout: 5000 }).toBe('error');
+    const failing = (
+      await t.call({ method: 'POST', url: '/api/tasks/selftest', cookie: admin, payload: { steps: 3, intervalMs: 20, failAtStep: 2 } })
+    ).json();
+    await expect
+      .poll(async () => (await t.call({ method: 'GET', url: `/api/tasks/${failing.id}`, cookie: admin })).json().status, { timeout: 5000 })
+      .toBe('error');
     const detail = (await t.call({ method: 'GET', url: `/api/tasks/${failing.id}`, cookie: admin })).json();
     expect(detail.error).toMatch(/failed on purpose at step 2/);
     const active = (await t.call({ method: 'GET', url: '/api/tasks?status=active', cookie: admin })).json();

@@ -31,7 +31,8 @@ const RING_MS = 3000;
 
 /** What the collector logged, to explain a failure (the test app's own logger is off). */
 const logged: string[] = [];
-const note = (level: string) => (obj: unknown, msg: string) => void logged.push(`${new Date().toISOString()} ${level} ${msg} ${JSON.stringify(obj)}`);
+const note = (level: string) => (obj: unknown, msg: string) =>
+  void logged.push(`${new Date().toISOString()} ${level} ${msg} ${JSON.stringify(obj)}`);
 const captureLog = { debug: note('debug'), info: note('info'), warn: note('warn') };
 
 describe('live VM stats from the lab libvirt over SSH', () => {
@@ -53,15 +54,25 @@ describe('live VM stats from the lab libvirt over SSH', () => {
     lab = readLab() as typeof lab;
     t = await startTestApp();
     admin = await t.setupAdmin();
-    const res = await t.call({ method: 'POST', url: '/api/hosts', cookie: admin, payload: { name: 'lab', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) } });
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/hosts',
+      cookie: admin,
+      payload: { name: 'lab', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) },
+    });
     expect(res.statusCode, res.body).toBe(201);
     hostId = res.json().id;
     expect((await t.call({ method: 'POST', url: `/api/hosts/${hostId}/test`, cookie: admin })).json().ok).toBe(true);
 
     const created = await t.call({
-      method: 'POST', url: `/api/hosts/${hostId}/vms`, cookie: admin,
+      method: 'POST',
+      url: `/api/hosts/${hostId}/vms`,
+      cookie: admin,
       payload: {
-        name, memoryMiB: 128, vcpus: 1, domainType: 'qemu',
+        name,
+        memoryMiB: 128,
+        vcpus: 1,
+        domainType: 'qemu',
         disk: { kind: 'none' },
         install: { kind: 'kernel', kernel: lab.vmKit.kernel, initrd: lab.vmKit.initrd, cmdline: 'console=ttyS0' },
         network: { kind: 'none' },
@@ -77,7 +88,20 @@ describe('live VM stats from the lab libvirt over SSH', () => {
     expect(task.status, task.error ?? undefined).toBe('ok');
 
     // A row from two days ago: the retention pass at start must remove it.
-    await t.app.db.vmStat.create({ data: { hostId, vmName: name, at: oldAt, cpuPercent: 1, memoryUsedKiB: 1, memoryTotalKiB: 1, diskReadBps: 0, diskWriteBps: 0, netRxBps: 0, netTxBps: 0 } });
+    await t.app.db.vmStat.create({
+      data: {
+        hostId,
+        vmName: name,
+        at: oldAt,
+        cpuPercent: 1,
+        memoryUsedKiB: 1,
+        memoryTotalKiB: 1,
+        diskReadBps: 0,
+        diskWriteBps: 0,
+        netRxBps: 0,
+        netTxBps: 0,
+      },
+    });
 
     const db = t.app.db;
     collector = createStatsCollector({
@@ -98,7 +122,11 @@ describe('live VM stats from the lab libvirt over SSH', () => {
         }) as CommandRunner;
       },
       // Same query as the app wiring: every host with libvirt.
-      hosts: async () => (await t.app.db.host.findMany({ where: { NOT: { libvirtUri: null } }, select: { id: true, libvirtUri: true } })).map((h) => ({ id: h.id, libvirtUri: h.libvirtUri! })),
+      hosts: async () =>
+        (await t.app.db.host.findMany({ where: { NOT: { libvirtUri: null } }, select: { id: true, libvirtUri: true } })).map((h) => ({
+          id: h.id,
+          libvirtUri: h.libvirtUri!,
+        })),
       intervalMs: INTERVAL_MS,
       fastIntervalMs: INTERVAL_MS,
       persistEveryMs: PERSIST_EVERY_MS,
@@ -107,7 +135,10 @@ describe('live VM stats from the lab libvirt over SSH', () => {
     });
 
     // The stats routes on a bare Fastify (the app's own wiring is not part of this change).
-    routes = Fastify({ logger: false, ajv: { customOptions: { removeAdditional: 'all', coerceTypes: 'array', useDefaults: true } } }).withTypeProvider<TypeBoxTypeProvider>();
+    routes = Fastify({
+      logger: false,
+      ajv: { customOptions: { removeAdditional: 'all', coerceTypes: 'array', useDefaults: true } },
+    }).withTypeProvider<TypeBoxTypeProvider>();
     await routes.register(errors);
     routes.decorate('db', t.app.db);
     routes.decorate('vmStats', collector);
@@ -136,7 +167,10 @@ describe('live VM stats from the lab libvirt over SSH', () => {
     collector.start();
     let mine: { name: string; point: VmStatsPoint } | undefined;
     await expect
-      .poll(() => (mine = messages.flatMap((m) => (m.type === 'vm.stats' ? m.stats : [])).find((s) => s.name === name)), { timeout: 45_000, interval: 100 })
+      .poll(() => (mine = messages.flatMap((m) => (m.type === 'vm.stats' ? m.stats : [])).find((s) => s.name === name)), {
+        timeout: 45_000,
+        interval: 100,
+      })
       .toBeDefined();
     const msg = messages.find((m) => m.type === 'vm.stats' && m.stats.some((s) => s.name === name))!;
     expect(checkMessage.Check(msg)).toBe(true);
@@ -152,7 +186,8 @@ describe('live VM stats from the lab libvirt over SSH', () => {
 
     // Every command was the single whole-host domstats; every successful one became a message.
     expect(execs.length).toBeGreaterThanOrEqual(2);
-    for (const argv of execs) expect(argv).toEqual(['env', 'LC_ALL=C', 'virsh', '-c', lab.libvirtUri, 'domstats', '--raw', '--list-active']);
+    for (const argv of execs)
+      expect(argv).toEqual(['env', 'LC_ALL=C', 'virsh', '-c', lab.libvirtUri, 'domstats', '--raw', '--list-active']);
     expect(messages.length).toBeLessThanOrEqual(execs.length);
     expect(collector.latest(hostId).get(name)).toMatchObject({ memoryTotalKiB: 128 * 1024 });
     // The lab guest has no balloon driver: "used" is QEMU's RSS, and the API says so.
@@ -183,7 +218,9 @@ describe('live VM stats from the lab libvirt over SSH', () => {
         } catch (err) {
           state = (err as Error).message;
         }
-        throw new Error(`no history yet: ${persistCalls.length} persists, ${h.length} points, ${execs.length} commands, VM ${state}; collector log:\n${logged.slice(-20).join('\n')}`);
+        throw new Error(
+          `no history yet: ${persistCalls.length} persists, ${h.length} points, ${execs.length} commands, VM ${state}; collector log:\n${logged.slice(-20).join('\n')}`,
+        );
       }
       await sleep(500);
     }
@@ -197,7 +234,16 @@ describe('live VM stats from the lab libvirt over SSH', () => {
     for (const x of stored) {
       const row = rows.find((r) => r.at.toISOString() === x.at);
       expect(row, x.at).toBeDefined();
-      expect(x).toEqual({ at: x.at, cpuPercent: row!.cpuPercent, memoryUsedKiB: row!.memoryUsedKiB, memoryTotalKiB: row!.memoryTotalKiB, diskReadBps: 0, diskWriteBps: 0, netRxBps: 0, netTxBps: 0 });
+      expect(x).toEqual({
+        at: x.at,
+        cpuPercent: row!.cpuPercent,
+        memoryUsedKiB: row!.memoryUsedKiB,
+        memoryTotalKiB: row!.memoryTotalKiB,
+        diskReadBps: 0,
+        diskWriteBps: 0,
+        netRxBps: 0,
+        netTxBps: 0,
+      });
     }
     expect(rows.length).toBeLessThan(execs.length); // averaged: fewer rows than samples
     for (const x of h) {
@@ -221,7 +267,9 @@ describe('live VM stats from the lab libvirt over SSH', () => {
       expect(r.json().field).toBe('minutes');
     }
     expect((await routes.inject({ method: 'GET', url: `/api/hosts/nope/vms/${name}/stats` })).statusCode).toBe(404);
-    expect((await routes.inject({ method: 'GET', url: `/api/hosts/${hostId}/vms/${encodeURIComponent('x; rm -rf /')}/stats` })).statusCode).toBe(400);
+    expect(
+      (await routes.inject({ method: 'GET', url: `/api/hosts/${hostId}/vms/${encodeURIComponent('x; rm -rf /')}/stats` })).statusCode,
+    ).toBe(400);
 
     const latest = await routes.inject({ method: 'GET', url: `/api/hosts/${hostId}/vm-stats` });
     expect(latest.statusCode, latest.body).toBe(200);
@@ -232,7 +280,20 @@ describe('live VM stats from the lab libvirt over SSH', () => {
 
   it('deletes rows older than the retention period and keeps the rest', async () => {
     const old = new Date(Date.now() - 25 * 3_600_000);
-    await t.app.db.vmStat.create({ data: { hostId: 'removed-host', vmName: name, at: old, cpuPercent: 5, memoryUsedKiB: 1, memoryTotalKiB: 1, diskReadBps: 0, diskWriteBps: 0, netRxBps: 0, netTxBps: 0 } });
+    await t.app.db.vmStat.create({
+      data: {
+        hostId: 'removed-host',
+        vmName: name,
+        at: old,
+        cpuPercent: 5,
+        memoryUsedKiB: 1,
+        memoryTotalKiB: 1,
+        diskReadBps: 0,
+        diskWriteBps: 0,
+        netRxBps: 0,
+        netTxBps: 0,
+      },
+    });
     const recent = await t.app.db.vmStat.count({ where: { hostId, vmName: name } });
     expect(recent).toBeGreaterThan(0);
     expect(await collector.prune()).toBeGreaterThanOrEqual(1);

@@ -33,7 +33,12 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
     admin = await t.setupAdmin();
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     base = `127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
-    const res = await t.call({ method: 'POST', url: '/api/hosts', cookie: admin, payload: { name: 'lab', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) } });
+    const res = await t.call({
+      method: 'POST',
+      url: '/api/hosts',
+      cookie: admin,
+      payload: { name: 'lab', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) },
+    });
     hostId = res.json().id;
     // Accept the host key the way a person does: by testing the connection.
     expect((await t.call({ method: 'POST', url: `/api/hosts/${hostId}/test`, cookie: admin })).json().ok).toBe(true);
@@ -53,15 +58,48 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
 
   it('refuses hostile names before anything runs on the host', async () => {
     for (const bad of ['x; rm -rf /', '$(reboot)', '../x', '<a>&', '-x']) {
-      const res = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms`, cookie: admin, payload: { name: bad, memoryMiB: 128, vcpus: 1, disk: { kind: 'none' }, install: { kind: 'import' }, network: { kind: 'none' } } });
+      const res = await t.call({
+        method: 'POST',
+        url: `/api/hosts/${hostId}/vms`,
+        cookie: admin,
+        payload: { name: bad, memoryMiB: 128, vcpus: 1, disk: { kind: 'none' }, install: { kind: 'import' }, network: { kind: 'none' } },
+      });
       expect(res.statusCode, bad).toBe(400);
       expect(res.json().field).toBe('name');
       const action = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms/${encodeURIComponent(bad)}/start`, cookie: admin });
       expect([400, 404], bad).toContain(action.statusCode);
     }
-    const hostilePath = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms`, cookie: admin, payload: { name: 'ok', memoryMiB: 128, vcpus: 1, disk: { kind: 'path', path: '/var/lib/../../etc/shadow' }, install: { kind: 'import' }, network: { kind: 'none' } } });
+    const hostilePath = await t.call({
+      method: 'POST',
+      url: `/api/hosts/${hostId}/vms`,
+      cookie: admin,
+      payload: {
+        name: 'ok',
+        memoryMiB: 128,
+        vcpus: 1,
+        disk: { kind: 'path', path: '/var/lib/../../etc/shadow' },
+        install: { kind: 'import' },
+        network: { kind: 'none' },
+      },
+    });
     expect(hostilePath.statusCode).toBe(400);
-    expect((await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms`, cookie: admin, payload: { name: 'ok', memoryMiB: 10 ** 9, vcpus: 1, disk: { kind: 'none' }, install: { kind: 'import' }, network: { kind: 'none' } } })).statusCode).toBe(400);
+    expect(
+      (
+        await t.call({
+          method: 'POST',
+          url: `/api/hosts/${hostId}/vms`,
+          cookie: admin,
+          payload: {
+            name: 'ok',
+            memoryMiB: 10 ** 9,
+            vcpus: 1,
+            disk: { kind: 'none' },
+            install: { kind: 'import' },
+            network: { kind: 'none' },
+          },
+        })
+      ).statusCode,
+    ).toBe(400);
   });
 
   it("lists the host's pools, networks and OS variants for the create dialog", async () => {
@@ -75,7 +113,10 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
 
   it('creates a VM by direct kernel boot as a task with a new disk, and shows it running', async () => {
     const body = {
-      name, memoryMiB: 128, vcpus: 1, domainType: 'qemu',
+      name,
+      memoryMiB: 128,
+      vcpus: 1,
+      domainType: 'qemu',
       disk: { kind: 'new', pool: lab.storagePool, sizeGiB: 1 },
       install: { kind: 'kernel', kernel: lab.vmKit.kernel, initrd: lab.vmKit.initrd, cmdline: 'console=ttyS0' },
       network: lab.libvirtNetwork ? { kind: 'network', name: lab.libvirtNetwork } : { kind: 'none' },
@@ -87,14 +128,27 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
     const res = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms`, cookie: admin, payload: body });
     expect(res.statusCode, res.body).toBe(202);
     const task = res.json();
-    await expect.poll(async () => (await t.call({ method: 'GET', url: `/api/tasks/${task.id}`, cookie: admin })).json().status, { timeout: 150_000, interval: 300 }).not.toBe('running');
+    await expect
+      .poll(async () => (await t.call({ method: 'GET', url: `/api/tasks/${task.id}`, cookie: admin })).json().status, {
+        timeout: 150_000,
+        interval: 300,
+      })
+      .not.toBe('running');
     const detail = (await t.call({ method: 'GET', url: `/api/tasks/${task.id}`, cookie: admin })).json();
     expect(detail.status, detail.error).toBe('ok');
     expect(detail.log.map((l: { line: string }) => l.line).join('\n')).toContain('vol-create-as');
 
     const list = (await t.call({ method: 'GET', url: '/api/vms', cookie: admin })).json();
     const vm = list.items.find((v: { name: string }) => v.name === name);
-    expect(vm).toMatchObject({ hostId, hostName: 'lab', state: 'running', vcpus: 1, memoryMiB: 128, persistent: true, hasSerialConsole: true });
+    expect(vm).toMatchObject({
+      hostId,
+      hostName: 'lab',
+      state: 'running',
+      vcpus: 1,
+      memoryMiB: 128,
+      persistent: true,
+      hasSerialConsole: true,
+    });
     expect(vm.disks[0]).toMatchObject({ device: 'disk', target: 'vda' });
     expect(virsh('domstate', name).trim()).toBe('running');
 
@@ -103,12 +157,18 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
   });
 
   it('holds operators to files in the storage pools or the boot directory, resolved on the host', async () => {
-    const made = await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username: 'vm-operator', password: 'operator pass 1234', role: 'operator' } });
+    const made = await t.call({
+      method: 'POST',
+      url: '/api/users',
+      cookie: admin,
+      payload: { username: 'vm-operator', password: 'operator pass 1234', role: 'operator' },
+    });
     expect(made.statusCode, made.body).toBe(201);
     const operator = await t.login('vm-operator', 'operator pass 1234');
     const base = { name: `${name}-paths`, memoryMiB: 64, vcpus: 1, domainType: 'qemu', network: { kind: 'none' }, start: false };
     const kernelBoot = { kind: 'kernel', kernel: lab.vmKit.kernel, initrd: lab.vmKit.initrd };
-    const preview = (payload: object, cookie = operator) => t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms/preview`, cookie, payload: { ...base, ...payload } });
+    const preview = (payload: object, cookie = operator) =>
+      t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms/preview`, cookie, payload: { ...base, ...payload } });
 
     const fine = await preview({ disk: { kind: 'new', pool: lab.storagePool, sizeGiB: 1 }, install: kernelBoot });
     expect(fine.statusCode, fine.body).toBe(200);
@@ -137,20 +197,49 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
   it('runs network installs through virt-install and reports its failure readably', async () => {
     const bad = `${name}-net`;
     const res = await t.call({
-      method: 'POST', url: `/api/hosts/${hostId}/vms`, cookie: admin,
-      payload: { name: bad, memoryMiB: 256, vcpus: 1, domainType: 'qemu', disk: { kind: 'none' }, install: { kind: 'location', url: 'http://127.0.0.1:9/debian/dists/bookworm/main/installer-amd64/', extraArgs: 'console=ttyS0' }, network: { kind: 'none' } },
+      method: 'POST',
+      url: `/api/hosts/${hostId}/vms`,
+      cookie: admin,
+      payload: {
+        name: bad,
+        memoryMiB: 256,
+        vcpus: 1,
+        domainType: 'qemu',
+        disk: { kind: 'none' },
+        install: { kind: 'location', url: 'http://127.0.0.1:9/debian/dists/bookworm/main/installer-amd64/', extraArgs: 'console=ttyS0' },
+        network: { kind: 'none' },
+      },
     });
     expect(res.statusCode, res.body).toBe(202);
     const id = res.json().id;
-    await expect.poll(async () => (await t.call({ method: 'GET', url: `/api/tasks/${id}`, cookie: admin })).json().status, { timeout: 120_000, interval: 500 }).toBe('error');
+    await expect
+      .poll(async () => (await t.call({ method: 'GET', url: `/api/tasks/${id}`, cookie: admin })).json().status, {
+        timeout: 120_000,
+        interval: 500,
+      })
+      .toBe('error');
     const task = (await t.call({ method: 'GET', url: `/api/tasks/${id}`, cookie: admin })).json();
     expect(task.log[0].line).toMatch(/^virt-install --connect qemu:\/\/\/system --name /);
     expect(task.error.length).toBeGreaterThan(10);
     expect(() => virsh('dominfo', bad)).toThrow();
   });
 
-  it('shows inventories from two hosts side by side (the second on libvirt\'s test driver)', async () => {
-    const fake = (await t.call({ method: 'POST', url: '/api/hosts', cookie: admin, payload: { name: 'fake', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab), libvirtUri: 'test:///default' } })).json();
+  it("shows inventories from two hosts side by side (the second on libvirt's test driver)", async () => {
+    const fake = (
+      await t.call({
+        method: 'POST',
+        url: '/api/hosts',
+        cookie: admin,
+        payload: {
+          name: 'fake',
+          address: lab.ssh.host,
+          port: lab.ssh.port,
+          authMethod: 'key',
+          privateKey: labPrivateKey(lab),
+          libvirtUri: 'test:///default',
+        },
+      })
+    ).json();
     const untested = (await t.call({ method: 'GET', url: `/api/hosts/${fake.id}/vms`, cookie: admin })).json();
     expect(untested.hosts[0].error).toMatch(/test its connection first/);
     await t.call({ method: 'POST', url: `/api/hosts/${fake.id}/test`, cookie: admin });
@@ -168,8 +257,15 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
     const t2 = await startTestApp({ dockerSocket: lab.dockerSocket });
     try {
       const c = await t2.setupAdmin();
-      const local = (await t2.call({ method: 'GET', url: '/api/hosts', cookie: c })).json().find((h: { kind: string }) => h.kind === 'local');
-      const patched = await t2.call({ method: 'PATCH', url: `/api/hosts/${local.id}`, cookie: c, payload: { libvirtUri: 'qemu:///system' } });
+      const local = (await t2.call({ method: 'GET', url: '/api/hosts', cookie: c }))
+        .json()
+        .find((h: { kind: string }) => h.kind === 'local');
+      const patched = await t2.call({
+        method: 'PATCH',
+        url: `/api/hosts/${local.id}`,
+        cookie: c,
+        payload: { libvirtUri: 'qemu:///system' },
+      });
       expect(patched.statusCode, patched.body).toBe(200);
       const list = (await t2.call({ method: 'GET', url: `/api/hosts/${local.id}/vms`, cookie: c })).json();
       expect(list.hosts[0]).toMatchObject({ hostName: 'local', ok: true });
@@ -186,9 +282,15 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
     const wrong = await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms/${name}/shutdown`, cookie: admin });
     expect(wrong.statusCode).toBe(409);
     expect(wrong.json().message).toMatch(/paused/);
-    expect((await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms/${name}/resume`, cookie: admin })).json().vm.state).toBe('running');
+    expect((await t.call({ method: 'POST', url: `/api/hosts/${hostId}/vms/${name}/resume`, cookie: admin })).json().vm.state).toBe(
+      'running',
+    );
     const audit = (await t.call({ method: 'GET', url: `/api/audit?action=vm.action&targetId=${name}`, cookie: admin })).json();
-    expect(audit.items.map((e: { result: string; target: { name: string } }) => `${e.target.name}:${e.result}`)).toEqual([`${name}:ok`, `${name}:error`, `${name}:ok`]);
+    expect(audit.items.map((e: { result: string; target: { name: string } }) => `${e.target.name}:${e.result}`)).toEqual([
+      `${name}:ok`,
+      `${name}:error`,
+      `${name}:ok`,
+    ]);
   });
 
   it('pushes changes made directly on the host to websocket clients within a second', async () => {
@@ -218,22 +320,41 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
   it("shows the guest's IP address once it has a DHCP lease", async () => {
     if (!lab.libvirtNetwork) throw new Error('The lab has no libvirt network: this test needs one');
     await expect
-      .poll(async () => (await t.call({ method: 'GET', url: `/api/hosts/${hostId}/vms/${name}`, cookie: admin })).json().nics[0]?.ip, { timeout: 120_000, interval: 2000 })
+      .poll(async () => (await t.call({ method: 'GET', url: `/api/hosts/${hostId}/vms/${name}`, cookie: admin })).json().nics[0]?.ip, {
+        timeout: 120_000,
+        interval: 2000,
+      })
       .toMatch(/^\d+\.\d+\.\d+\.\d+$/);
   });
 
   it('shares one serial console between viewers: typing, replay for late joiners, read-only viewers', async () => {
     const url = `ws://${base}/api/hosts/${hostId}/vms/${name}/console`;
-    await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username: 'olga', password: 'operator-pass', role: 'operator' } });
-    await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username: 'vic', password: 'viewer-pass', role: 'viewer' } });
+    await t.call({
+      method: 'POST',
+      url: '/api/users',
+      cookie: admin,
+      payload: { username: 'olga', password: 'operator-pass', role: 'operator' },
+    });
+    await t.call({
+      method: 'POST',
+      url: '/api/users',
+      cookie: admin,
+      payload: { username: 'vic', password: 'viewer-pass', role: 'viewer' },
+    });
     const operator = await t.login('olga', 'operator-pass');
     const viewerCookie = await t.login('vic', 'viewer-pass');
 
     const a = await wsConnect<Msg>(url, admin);
-    await a.waitFor((m) => m.type === 'status' && m.state === 'attached', 60_000).catch((err) => {
-      throw new Error(`${err.message}; console said: ${JSON.stringify(a.messages.slice(-5))}`);
-    });
-    const text = () => a.messages.filter((m) => m.type === 'output').map((m) => m.data).join('');
+    await a
+      .waitFor((m) => m.type === 'status' && m.state === 'attached', 60_000)
+      .catch((err) => {
+        throw new Error(`${err.message}; console said: ${JSON.stringify(a.messages.slice(-5))}`);
+      });
+    const text = () =>
+      a.messages
+        .filter((m) => m.type === 'output')
+        .map((m) => m.data)
+        .join('');
     // The guest may still be booting: wait for its prompt.
     for (let i = 0; i < 60 && !text().includes('lab-vm#'); i++) {
       a.send({ type: 'input', data: '\r' });
@@ -246,11 +367,25 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
     const vStatus = await v.waitFor((m) => m.type === 'status');
     expect(vStatus.readOnly).toBe(true);
     // Late joiners get the scrollback.
-    await expect.poll(() => b.messages.filter((m) => m.type === 'output').map((m) => m.data).join('').includes('lab-vm#'), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(
+        () =>
+          b.messages
+            .filter((m) => m.type === 'output')
+            .map((m) => m.data)
+            .join('')
+            .includes('lab-vm#'),
+        { timeout: 10_000 },
+      )
+      .toBe(true);
 
     b.send({ type: 'input', data: 'echo $((6*7))\r' });
     // Output arrives in arbitrary chunks: look at each viewer's whole transcript.
-    const transcript = (c: typeof a) => c.messages.filter((m) => m.type === 'output').map((m) => m.data).join('');
+    const transcript = (c: typeof a) =>
+      c.messages
+        .filter((m) => m.type === 'output')
+        .map((m) => m.data)
+        .join('');
     for (const c of [a, b, v]) await expect.poll(() => /\r?\n42\r?\n/.test(transcript(c)), { timeout: 60_000, interval: 200 }).toBe(true);
 
     v.send({ type: 'input', data: 'echo refused\r' });
@@ -260,13 +395,17 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
     await new Promise((r) => setTimeout(r, 300));
     const audit = (await t.call({ method: 'GET', url: `/api/audit?action=vm.console.&targetId=${name}&limit=20`, cookie: admin })).json();
     const actions = audit.items.map((e: { action: string; actor: { name: string } }) => `${e.action}:${e.actor.name}`);
-    expect(actions).toEqual(expect.arrayContaining(['vm.console.open:admin', 'vm.console.open:olga', 'vm.console.open:vic', 'vm.console.close:vic']));
+    expect(actions).toEqual(
+      expect.arrayContaining(['vm.console.open:admin', 'vm.console.open:olga', 'vm.console.open:vic', 'vm.console.close:vic']),
+    );
   });
 
   it('says clearly when a VM has no console to attach to', async () => {
     const c = await wsConnect<Msg>(`ws://${base}/api/hosts/${hostId}/vms/no-such-vm/console`, admin);
     expect((await c.waitFor((m) => m.type === 'error')).message).toMatch(/not found/);
-    await expect(wsConnect<Msg>(`ws://${base}/api/hosts/${hostId}/vms/${encodeURIComponent('$(reboot)')}/console`, admin)).rejects.toThrow(/400/);
+    await expect(wsConnect<Msg>(`ws://${base}/api/hosts/${hostId}/vms/${encodeURIComponent('$(reboot)')}/console`, admin)).rejects.toThrow(
+      /400/,
+    );
   });
 
   it('comes back by itself after the SSH connection drops', async () => {
@@ -274,7 +413,9 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
     c.send({ type: 'subscribe', topic: 'hosts' });
     await c.waitFor((m) => m.type === 'subscribed');
     // Kill the sshd processes serving Mirador's connection (children of the lab's sshd listener).
-    const master = execFileSync('pgrep', ['-f', `sshd.*${lab.ssh.port}`], { encoding: 'utf8' }).trim().split('\n');
+    const master = execFileSync('pgrep', ['-f', `sshd.*${lab.ssh.port}`], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     for (const pid of master) {
       for (const child of execFileSync('pgrep', ['-P', pid], { encoding: 'utf8' }).trim().split('\n').filter(Boolean)) {
         try {

@@ -37,7 +37,10 @@ async function freshLog(dataDir?: string) {
   };
   if (!dataDir) {
     for (let i = 0; i < 6; i++) {
-      const res = await live.request('POST', '/api/users', { cookie: admin, body: { username: `sec-audit-u${i}`, password: 'user-pass-sec-audit', role: 'viewer' } });
+      const res = await live.request('POST', '/api/users', {
+        cookie: admin,
+        body: { username: `sec-audit-u${i}`, password: 'user-pass-sec-audit', role: 'viewer' },
+      });
       expect(res.status, res.body).toBe(201);
     }
     await mutate(2);
@@ -108,7 +111,7 @@ describe('audit tampering by a database writer without the key', () => {
     try {
       const target = log.rows()[3]!;
       const raw = log.db();
-      raw.prepare("UPDATE AuditLog SET params = ? WHERE seq = ?").run(JSON.stringify({ body: { username: 'innocent' } }), target.seq);
+      raw.prepare('UPDATE AuditLog SET params = ? WHERE seq = ?').run(JSON.stringify({ body: { username: 'innocent' } }), target.seq);
       rechainPlain(raw, target.seq);
       raw.close();
       const v = await log.verify();
@@ -211,7 +214,9 @@ describe('audit tampering by a database writer without the key', () => {
       expect(rolled.reason).toMatch(/changed since this server wrote it/);
       const restore = log.db();
       const cols = Object.keys(backup[0]!);
-      const insert = restore.prepare(`INSERT INTO AuditLog (${cols.map((c) => `"${c}"`).join(',')}) VALUES (${cols.map(() => '?').join(',')})`);
+      const insert = restore.prepare(
+        `INSERT INTO AuditLog (${cols.map((c) => `"${c}"`).join(',')}) VALUES (${cols.map(() => '?').join(',')})`,
+      );
       for (const r of backup) insert.run(...cols.map((c) => (r as unknown as Record<string, unknown>)[c]));
       restore.close();
       writeFileSync(log.headFile, good);
@@ -220,7 +225,9 @@ describe('audit tampering by a database writer without the key', () => {
       // A head file for a shorter chain written without the key (the MAC of an earlier record, a made-up tag).
       const rows = log.rows();
       const shorter = rows.at(-3)!;
-      const forgedTag = createHmac('sha256', 'not-the-key').update(JSON.stringify(['audit-head', 1, shorter.seq, shorter.hash, 1])).digest('hex');
+      const forgedTag = createHmac('sha256', 'not-the-key')
+        .update(JSON.stringify(['audit-head', 1, shorter.seq, shorter.hash, 1]))
+        .digest('hex');
       writeFileSync(log.headFile, JSON.stringify({ v: 1, seq: shorter.seq, mac: shorter.hash, keyedFrom: 1, tag: forgedTag }));
       const forged = await log.verify();
       expect(detected('forge a head file for a shorter chain', forged)).toBe(true);
@@ -314,7 +321,10 @@ describe('secrets never leave', () => {
   beforeAll(async () => {
     live = await startLiveServer({ dockerSocket: lab.dockerSocket }, { logStream: { write: (line) => void logLines.push(line) } });
     admin = await live.test.setupAdmin('admin', ADMIN_PASSWORD);
-    const op = await call('POST', '/api/users', { cookie: admin, body: { username: 'sec-audit-op', password: 'operator-pass-sec-audit', role: 'operator' } });
+    const op = await call('POST', '/api/users', {
+      cookie: admin,
+      body: { username: 'sec-audit-op', password: 'operator-pass-sec-audit', role: 'operator' },
+    });
     expect(op.status, op.body).toBe(201);
     const hosts = (await call('GET', '/api/hosts', { cookie: admin })).json<Array<{ id: string; kind: string }>>();
     localHostId = hosts.find((h) => h.kind === 'local')!.id;
@@ -329,20 +339,27 @@ describe('secrets never leave', () => {
     const operator = await live.test.login('sec-audit-op', 'operator-pass-sec-audit');
 
     // A host password (by name), then the same value typed into an innocent field: the login username.
-    const host = await call('POST', '/api/hosts', { cookie: admin, body: { name: `sec-audit-h-${tag}`, address: '192.0.2.10', authMethod: 'password', password: canary.hostPassword } });
+    const host = await call('POST', '/api/hosts', {
+      cookie: admin,
+      body: { name: `sec-audit-h-${tag}`, address: '192.0.2.10', authMethod: 'password', password: canary.hostPassword },
+    });
     expect(host.status, host.body).toBe(201);
     const login = await call('POST', '/api/auth/login', { body: { username: canary.hostPassword, password: 'whatever-pass' } });
     expect([400, 401]).toContain(login.status);
 
     // Registry credentials.
-    const reg = await call('POST', '/api/registries', { cookie: admin, body: { name: `sec-audit-reg-${tag}`, serverAddress: lab.registry.address, username: 'u', password: canary.registryPassword } });
+    const reg = await call('POST', '/api/registries', {
+      cookie: admin,
+      body: { name: `sec-audit-reg-${tag}`, serverAddress: lab.registry.address, username: 'u', password: canary.registryPassword },
+    });
     expect(reg.status, reg.body).toBe(201);
 
     // A volume whose options carry a password (cifs), and a URL with userinfo in a label: an operator's request.
     const vol = await call('POST', `/api/hosts/${localHostId}/volumes`, {
       cookie: operator,
       body: {
-        name: volumeName, driver: 'local',
+        name: volumeName,
+        driver: 'local',
         driverOpts: { type: 'cifs', device: '//127.0.0.1/share', o: `addr=127.0.0.1,username=u,password=${canary.volumePassword}` },
         labels: { source: `https://deploy:${canary.urlPassword}@git.lab.example/repo.git` },
       },
@@ -352,13 +369,24 @@ describe('secrets never leave', () => {
     // A container env entry through the preview route, and a URL with userinfo in its command.
     const preview = await call('POST', `/api/hosts/${localHostId}/containers/preview`, {
       cookie: admin,
-      body: { image: lab.dockerImage, name: `sec-audit-c-${tag}`, env: [`DB_PASSWORD=${canary.envPassword}`, 'MODE=lab'], command: ['sh', '-c', `wget https://bot:${canary.urlPassword}@example.test/x`] },
+      body: {
+        image: lab.dockerImage,
+        name: `sec-audit-c-${tag}`,
+        env: [`DB_PASSWORD=${canary.envPassword}`, 'MODE=lab'],
+        command: ['sh', '-c', `wget https://bot:${canary.urlPassword}@example.test/x`],
+      },
     });
     expect(preview.status, preview.body).toBe(200);
     // The same body as an operator's create that the policy refuses (privileged): audited, not run.
     const refused = await call('POST', `/api/hosts/${localHostId}/containers`, {
       cookie: operator,
-      body: { image: lab.dockerImage, name: `sec-audit-c-${tag}`, privileged: true, env: [`DB_PASSWORD=${canary.envPassword}`, 'MODE=lab'], command: ['sh', '-c', `wget https://bot:${canary.urlPassword}@example.test/x`] },
+      body: {
+        image: lab.dockerImage,
+        name: `sec-audit-c-${tag}`,
+        privileged: true,
+        env: [`DB_PASSWORD=${canary.envPassword}`, 'MODE=lab'],
+        command: ['sh', '-c', `wget https://bot:${canary.urlPassword}@example.test/x`],
+      },
     });
     expect(refused.status, refused.body).toBe(403);
 
@@ -408,7 +436,11 @@ describe('secrets never leave', () => {
         const found = typeof hay === 'string' ? hay.includes(value) : hay.includes(Buffer.from(value));
         if (found) hits.push(`${name} in ${where}`);
       }
-      recordAttempt(AREA, `secret canary "${name}" searched in API responses, audit, exports, log and database`, hits.some((h) => h.startsWith(`${name} `)) ? 'got-through' : 'refused');
+      recordAttempt(
+        AREA,
+        `secret canary "${name}" searched in API responses, audit, exports, log and database`,
+        hits.some((h) => h.startsWith(`${name} `)) ? 'got-through' : 'refused',
+      );
     }
     expect(hits).toEqual([]);
   });

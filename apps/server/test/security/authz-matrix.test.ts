@@ -37,11 +37,12 @@ describe('authorisation matrix', () => {
       const key = `${r.method} ${r.url}`;
       const min = minRole(r);
       if (PINNED_ADMIN.some((re) => re.test(key))) expect(min, key).toBe('admin');
-      if (!READS.has(r.method) && !SELF_SERVICE.has(key)) expect(RANK[min], `${key} changes state: at least operator`).toBeGreaterThanOrEqual(RANK.operator);
+      if (!READS.has(r.method) && !SELF_SERVICE.has(key))
+        expect(RANK[min], `${key} changes state: at least operator`).toBeGreaterThanOrEqual(RANK.operator);
     }
   });
 
-  it('refuses every identity below each route\'s minimum role, and audits refused mutations', async () => {
+  it("refuses every identity below each route's minimum role, and audits refused mutations", async () => {
     const failures: string[] = [];
     let attempts = 0;
     for (const r of protectedRoutes(s)) {
@@ -49,24 +50,26 @@ describe('authorisation matrix', () => {
       const key = `${r.method} ${r.url}`;
       const min = minRole(r);
       const callers: Array<{ who: 'anonymous' | Role; cookie?: string; expect: number }> = [{ who: 'anonymous', expect: 401 }];
-      for (const role of ['viewer', 'operator'] as const) if (RANK[role] < RANK[min]) callers.push({ who: role, cookie: s.cookies[role], expect: 403 });
+      for (const role of ['viewer', 'operator'] as const)
+        if (RANK[role] < RANK[min]) callers.push({ who: role, cookie: s.cookies[role], expect: 403 });
       for (const c of callers) {
         attempts++;
         try {
-        if (r.websocket) {
-          const res = await s.live.upgradeStatus(path, { cookie: c.cookie });
-          if (!tally('authz', `${c.who} ${key} (websocket)`, res.status === c.expect)) failures.push(`${c.who} ${key}: ${res.status}`);
-          continue;
-        }
-        const res = await s.live.request(r.method, path, { cookie: c.cookie, body: READS.has(r.method) ? undefined : {} });
-        if (!tally('authz', `${c.who} ${key}`, res.status === c.expect)) {
-          failures.push(`${c.who} ${key}: HTTP ${res.status} ${res.body.slice(0, 120)}`);
-          continue;
-        }
-        if (!READS.has(r.method)) {
-          const a = await lastAudit();
-          if (!a || a.statusCode !== c.expect || a.result !== 'error') failures.push(`${c.who} ${key}: no audit record of the refusal (last: ${a?.action} ${a?.statusCode})`);
-        }
+          if (r.websocket) {
+            const res = await s.live.upgradeStatus(path, { cookie: c.cookie });
+            if (!tally('authz', `${c.who} ${key} (websocket)`, res.status === c.expect)) failures.push(`${c.who} ${key}: ${res.status}`);
+            continue;
+          }
+          const res = await s.live.request(r.method, path, { cookie: c.cookie, body: READS.has(r.method) ? undefined : {} });
+          if (!tally('authz', `${c.who} ${key}`, res.status === c.expect)) {
+            failures.push(`${c.who} ${key}: HTTP ${res.status} ${res.body.slice(0, 120)}`);
+            continue;
+          }
+          if (!READS.has(r.method)) {
+            const a = await lastAudit();
+            if (!a || a.statusCode !== c.expect || a.result !== 'error')
+              failures.push(`${c.who} ${key}: no audit record of the refusal (last: ${a?.action} ${a?.statusCode})`);
+          }
         } catch (err) {
           failures.push(`${c.who} ${key}: ${(err as Error).message}`);
         }
@@ -83,11 +86,13 @@ describe('authorisation matrix', () => {
       if (!r.websocket && READS.has(r.method)) continue;
       const path = concretePath(s, r);
       for (const origin of ['http://evil.example', null] as const) {
-        const send = () => r.websocket
-          ? s.live.upgradeStatus(path, { cookie: s.cookies.admin, origin })
-          : s.live.request(r.method, path, { cookie: s.cookies.admin, origin, body: {} });
+        const send = () =>
+          r.websocket
+            ? s.live.upgradeStatus(path, { cookie: s.cookies.admin, origin })
+            : s.live.request(r.method, path, { cookie: s.cookies.admin, origin, body: {} });
         const res = await send().catch((err: Error) => ({ status: 0, body: err.message }));
-        if (!tally('csrf', `${origin ?? 'no origin'} ${key}`, res.status === 403)) failures.push(`${origin} ${key}: ${res.status} ${res.body.slice(0, 100)}`);
+        if (!tally('csrf', `${origin ?? 'no origin'} ${key}`, res.status === 403))
+          failures.push(`${origin} ${key}: ${res.status} ${res.body.slice(0, 100)}`);
       }
     }
     expect(failures).toEqual([]);

@@ -50,7 +50,8 @@ async function engineState(): Promise<string> {
   return JSON.stringify({ containers, volumes });
 }
 
-const api = (method: string, path: string, cookie: string, body?: unknown) => live.request(method, `/api/hosts/${hostId}${path}`, { cookie, body });
+const api = (method: string, path: string, cookie: string, body?: unknown) =>
+  live.request(method, `/api/hosts/${hostId}${path}`, { cookie, body });
 
 async function auditErrors(action: string): Promise<AuditPage['items']> {
   const res = await live.request('GET', `/api/audit?action=${action}&result=error&limit=500`, { cookie: admin });
@@ -60,12 +61,30 @@ async function auditErrors(action: string): Promise<AuditPage['items']> {
 
 async function expectAudited(action: string, name: string): Promise<void> {
   const items = await auditErrors(action);
-  expect(items.some((e) => e.target?.name === name || e.target?.id === name), `${action} error record for ${name}`).toBe(true);
+  expect(
+    items.some((e) => e.target?.name === name || e.target?.id === name),
+    `${action} error record for ${name}`,
+  ).toBe(true);
 }
 
-async function sleeper(name: string, hostConfig: Record<string, unknown> = {}, extra: Record<string, unknown> = {}, start = true): Promise<void> {
-  await docker.getContainer(name).remove({ force: true }).catch(() => {});
-  const c = await docker.createContainer({ name, Image: lab.dockerImage, Cmd: ['sleep', '3600'], Labels: { 'mirador.test': 'security' }, HostConfig: hostConfig, ...extra });
+async function sleeper(
+  name: string,
+  hostConfig: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+  start = true,
+): Promise<void> {
+  await docker
+    .getContainer(name)
+    .remove({ force: true })
+    .catch(() => {});
+  const c = await docker.createContainer({
+    name,
+    Image: lab.dockerImage,
+    Cmd: ['sleep', '3600'],
+    Labels: { 'mirador.test': 'security' },
+    HostConfig: hostConfig,
+    ...extra,
+  });
   if (start) await c.start();
 }
 
@@ -73,7 +92,10 @@ beforeAll(async () => {
   live = await startLiveServer({ dockerSocket: lab.dockerSocket });
   admin = await live.test.setupAdmin('admin', 'admin-pass-sec-docker');
   for (const role of ['operator', 'viewer'] as const) {
-    const res = await live.request('POST', '/api/users', { cookie: admin, body: { username: `sec-docker-${role}`, password: `${role}-pass-sec-docker`, role } });
+    const res = await live.request('POST', '/api/users', {
+      cookie: admin,
+      body: { username: `sec-docker-${role}`, password: `${role}-pass-sec-docker`, role },
+    });
     expect(res.status, res.body).toBe(201);
   }
   operator = await live.test.login('sec-docker-operator', 'operator-pass-sec-docker');
@@ -89,7 +111,11 @@ beforeAll(async () => {
   symlinkSync('/', join(allowed, 'parent'));
   symlinkSync('../../../../../../../../etc', join(allowed, 'relative'));
   const put = await api('PUT', '/docker/policy', admin, {
-    allowPrivileged: false, allowHostNamespaces: false, allowDevices: false, allowedCapAdd: [], bindMountAllowList: [allowed],
+    allowPrivileged: false,
+    allowHostNamespaces: false,
+    allowDevices: false,
+    allowedCapAdd: [],
+    bindMountAllowList: [allowed],
   });
   expect(put.status, put.body).toBe(200);
 
@@ -99,13 +125,19 @@ beforeAll(async () => {
   await sleeper(plain, {}, { Env: [`SEC_PASSWORD=${ENV_CANARY}`, 'SEC_MODE=lab'] });
   await sleeper(chain, { NetworkMode: `container:${hostnet}` });
   // An admin may make a volume of the host's "/" (with a warning); an operator must not be able to use it.
-  const root = await api('POST', '/volumes', admin, { name: adminRootVolume, driver: 'local', driverOpts: { type: 'none', o: 'bind', device: '/' } });
+  const root = await api('POST', '/volumes', admin, {
+    name: adminRootVolume,
+    driver: 'local',
+    driverOpts: { type: 'none', o: 'bind', device: '/' },
+  });
   expect(root.status, root.body).toBe(201);
 }, 120_000);
 
 afterAll(async () => {
   const quiet = (...args: string[]) => spawnSync('docker', args, { stdio: 'ignore', timeout: 30_000 });
-  const names = (await docker.listContainers({ all: true })).flatMap((c) => c.Names.map((n) => n.replace(/^\//, ''))).filter((n) => n.startsWith(P));
+  const names = (await docker.listContainers({ all: true }))
+    .flatMap((c) => c.Names.map((n) => n.replace(/^\//, '')))
+    .filter((n) => n.startsWith(P));
   // Joined containers first: the engine will not remove a container another one shares a namespace with.
   for (const n of names.sort((a, b) => (a === hostnet ? 1 : b === hostnet ? -1 : 0))) quiet('rm', '-f', n);
   for (const v of ((await docker.listVolumes()).Volumes ?? []).filter((x) => x.Name.startsWith(P))) quiet('volume', 'rm', '-f', v.Name);
@@ -115,23 +147,39 @@ afterAll(async () => {
 
 describe('volumes: every driver option form, as an operator', () => {
   const cases: Array<[string, Record<string, unknown>, string]> = [
-    ['bind of a relative device "../.." (dockerd\'s working directory)', { driverOpts: { type: 'none', o: 'bind', device: '../..' } }, 'driverOpts.device'],
+    [
+      'bind of a relative device "../.." (dockerd\'s working directory)',
+      { driverOpts: { type: 'none', o: 'bind', device: '../..' } },
+      'driverOpts.device',
+    ],
     ['bind of a relative device "."', { driverOpts: { type: 'none', o: 'bind', device: '.' } }, 'driverOpts.device'],
     ['bind of "/"', { driverOpts: { type: 'none', o: 'bind', device: '/' } }, 'driverOpts.device'],
     ['bind of "/etc"', { driverOpts: { type: 'none', o: 'bind', device: '/etc' } }, 'driverOpts.device'],
     ['rbind of "/etc" without a type', { driver: 'local', driverOpts: { o: 'rbind', device: '/etc' } }, 'driverOpts.device'],
     ['bind with an extra overlay option', { driverOpts: { type: 'none', o: 'bind,lowerdir=/etc', device: '/etc' } }, 'driverOpts.o'],
-    ['overlay with lowerdir=/etc', { driverOpts: { type: 'overlay', device: 'overlay', o: 'lowerdir=/etc:/usr,upperdir=/tmp/u,workdir=/tmp/w' } }, 'driverOpts.type'],
+    [
+      'overlay with lowerdir=/etc',
+      { driverOpts: { type: 'overlay', device: 'overlay', o: 'lowerdir=/etc:/usr,upperdir=/tmp/u,workdir=/tmp/w' } },
+      'driverOpts.type',
+    ],
     ['tmpfs whose options name a path', { driverOpts: { type: 'tmpfs', device: 'tmpfs', o: 'size=1m,lowerdir=/etc' } }, 'driverOpts.o'],
     ['tmpfs whose device is a host path', { driverOpts: { type: 'tmpfs', device: '/etc', o: 'size=1m' } }, 'driverOpts.device'],
     ['nfs with addr=', { driverOpts: { type: 'nfs', o: 'addr=127.0.0.1,rw,nolock', device: ':/' } }, 'driverOpts.type'],
-    ['cifs with username= and password=', { driverOpts: { type: 'cifs', o: 'username=lab,password=sec-docker-cifs-pw', device: '//127.0.0.1/share' } }, 'driverOpts.type'],
+    [
+      'cifs with username= and password=',
+      { driverOpts: { type: 'cifs', o: 'username=lab,password=sec-docker-cifs-pw', device: '//127.0.0.1/share' } },
+      'driverOpts.type',
+    ],
     ['ext4 on a host block device', { driverOpts: { type: 'ext4', device: '/dev/sda1' } }, 'driverOpts.type'],
     ['btrfs on a host block device', { driverOpts: { type: 'btrfs', device: '/dev/sda2', o: 'subvol=/' } }, 'driverOpts.type'],
     ['xfs on a host block device', { driverOpts: { type: 'xfs', device: '/dev/sdb' } }, 'driverOpts.type'],
     ['a device alone, no type', { driverOpts: { device: '/dev/sda' } }, 'driverOpts.device'],
     ['an unknown driver option', { driverOpts: { size: '10G' } }, 'driverOpts.size'],
-    ['an unknown option beside an allowed bind', { driverOpts: { type: 'none', o: 'bind', device: '/tmp', propagation: 'rshared' } }, 'driverOpts.propagation'],
+    [
+      'an unknown option beside an allowed bind',
+      { driverOpts: { type: 'none', o: 'bind', device: '/tmp', propagation: 'rshared' } },
+      'driverOpts.propagation',
+    ],
     ['a driver other than local, no options', { driver: 'vieux/sshfs' }, 'driver'],
   ];
 
@@ -155,10 +203,14 @@ describe('volumes: every driver option form, as an operator', () => {
     ['a path that does not exist yet, under a symlink to "/"', () => join(allowed, 'escape', 'sec-docker-missing', 'deeper')],
   ];
 
-  it.each(links)('refuses a bind volume through %s (resolved on the engine\'s machine)', async (what, device) => {
+  it.each(links)("refuses a bind volume through %s (resolved on the engine's machine)", async (what, device) => {
     const name = `${P}-link-${links.findIndex((c) => c[0] === what)}`;
     const before = await engineState();
-    const res = await api('POST', '/volumes', operator, { name, driver: 'local', driverOpts: { type: 'none', o: 'bind', device: device() } });
+    const res = await api('POST', '/volumes', operator, {
+      name,
+      driver: 'local',
+      driverOpts: { type: 'none', o: 'bind', device: device() },
+    });
     tally(`volume device through ${what}`, res.status === 403);
     expect(res.status, res.body).toBe(403);
     expect(res.json().field).toBe('driverOpts.device');
@@ -181,10 +233,19 @@ describe('volumes: every driver option form, as an operator', () => {
 
 describe('bind mounts and named volumes in a container, as an operator', () => {
   const cases: Array<[string, () => Record<string, unknown>]> = [
-    ['bind of a symlink to "/" planted in the allowed directory', () => ({ mounts: [{ type: 'bind', source: join(allowed, 'escape'), target: '/host' }] })],
-    ['bind of a sub-path whose parent is a symlink to "/"', () => ({ mounts: [{ type: 'bind', source: join(allowed, 'parent', 'etc'), target: '/host' }] })],
-    ['bind of a missing path under a symlink to "/"', () => ({ mounts: [{ type: 'bind', source: join(allowed, 'escape', 'sec-docker-missing'), target: '/host' }] })],
-    ["the admin's volume of the host's \"/\"", () => ({ mounts: [{ type: 'volume', source: adminRootVolume, target: '/host' }] })],
+    [
+      'bind of a symlink to "/" planted in the allowed directory',
+      () => ({ mounts: [{ type: 'bind', source: join(allowed, 'escape'), target: '/host' }] }),
+    ],
+    [
+      'bind of a sub-path whose parent is a symlink to "/"',
+      () => ({ mounts: [{ type: 'bind', source: join(allowed, 'parent', 'etc'), target: '/host' }] }),
+    ],
+    [
+      'bind of a missing path under a symlink to "/"',
+      () => ({ mounts: [{ type: 'bind', source: join(allowed, 'escape', 'sec-docker-missing'), target: '/host' }] }),
+    ],
+    ['the admin\'s volume of the host\'s "/"', () => ({ mounts: [{ type: 'volume', source: adminRootVolume, target: '/host' }] })],
   ];
 
   it.each(cases)('refuses %s', async (what, body) => {
@@ -199,7 +260,10 @@ describe('bind mounts and named volumes in a container, as an operator', () => {
   });
 
   it('refuses the same in the preview, which creates nothing', async () => {
-    const res = await api('POST', '/containers/preview', operator, { image: lab.dockerImage, mounts: [{ type: 'volume', source: adminRootVolume, target: '/host' }] });
+    const res = await api('POST', '/containers/preview', operator, {
+      image: lab.dockerImage,
+      mounts: [{ type: 'volume', source: adminRootVolume, target: '/host' }],
+    });
     expect(res.status, res.body).toBe(200);
     expect(res.json().refusals.join(' ')).toMatch(/mounts\[0\]\.source: the volume ".*" has driverOpts\.device: binding "\/"/);
   });
@@ -211,8 +275,18 @@ describe('namespace joins, as an operator', () => {
     ['network of a container that itself shares the host network', () => ({ network: `container:${chain}` }), 403, 'network'],
     ["network of the admin's privileged container", () => ({ network: `container:${priv}` }), 403, 'network'],
     ["network of the admin's SYS_ADMIN container", () => ({ network: `container:${powerful}` }), 403, 'network'],
-    ['pid namespace of the host-network container (not a create setting: refused, not ignored)', () => ({ pid: `container:${hostnet}` }), 400, 'pid'],
-    ['ipc namespace of the host-network container (not a create setting: refused, not ignored)', () => ({ ipc: `container:${hostnet}` }), 400, 'ipc'],
+    [
+      'pid namespace of the host-network container (not a create setting: refused, not ignored)',
+      () => ({ pid: `container:${hostnet}` }),
+      400,
+      'pid',
+    ],
+    [
+      'ipc namespace of the host-network container (not a create setting: refused, not ignored)',
+      () => ({ ipc: `container:${hostnet}` }),
+      400,
+      'ipc',
+    ],
     ["--volumes-from the admin's container (refused, not ignored)", () => ({ volumesFrom: [powerful] }), 400, 'volumesFrom'],
   ];
 
@@ -229,7 +303,12 @@ describe('namespace joins, as an operator', () => {
   });
 
   it("lets her join an ordinary container's network", async () => {
-    const res = await api('POST', '/containers', operator, { image: lab.dockerImage, name: `${P}-joins-plain`, command: ['sleep', '60'], network: `container:${plain}` });
+    const res = await api('POST', '/containers', operator, {
+      image: lab.dockerImage,
+      name: `${P}-joins-plain`,
+      command: ['sleep', '60'],
+      network: `container:${plain}`,
+    });
     expect(res.status, res.body).toBe(201);
   });
 });
@@ -237,7 +316,8 @@ describe('namespace joins, as an operator', () => {
 describe('exec and attach into containers an operator could not have created', () => {
   const canary = `/tmp/sec-docker-exec-canary-${process.pid}`;
   const ranInside = (container: string) => spawnSync('docker', ['exec', container, 'test', '-e', canary], { timeout: 20_000 }).status === 0;
-  const execPath = (container: string) => `/api/hosts/${hostId}/containers/${container}/exec?cmd=${encodeURIComponent(JSON.stringify(['sh', '-c', `touch ${canary}`]))}`;
+  const execPath = (container: string) =>
+    `/api/hosts/${hostId}/containers/${container}/exec?cmd=${encodeURIComponent(JSON.stringify(['sh', '-c', `touch ${canary}`]))}`;
 
   it.each([
     ['SYS_ADMIN + host "/"', powerful, /capAdd\[0\]: .*SYS_ADMIN.*mounts\[0\]\.source: binding "\/"/],
@@ -284,10 +364,13 @@ describe('exec and attach into containers an operator could not have created', (
 });
 
 describe('volume driver options', () => {
-  it('never shows a credential kept in a volume\'s options, to anyone', async () => {
+  it("never shows a credential kept in a volume's options, to anyone", async () => {
     const name = `${P}-cifs-opts`;
     const secret = `canary-volopt-${process.pid}-91c2`;
-    const made = await api('POST', '/volumes', admin, { name, driverOpts: { type: 'tmpfs', device: 'tmpfs', o: `size=1m,username=lab,password=${secret}` } });
+    const made = await api('POST', '/volumes', admin, {
+      name,
+      driverOpts: { type: 'tmpfs', device: 'tmpfs', o: `size=1m,username=lab,password=${secret}` },
+    });
     expect(made.status, made.body).toBe(201);
     try {
       for (const cookie of [viewer, operator, admin]) {
@@ -301,7 +384,10 @@ describe('volume driver options', () => {
         expect(detail.json().volume.options.o).toContain('username=lab');
       }
     } finally {
-      await docker.getVolume(name).remove({ force: true }).catch(() => {});
+      await docker
+        .getVolume(name)
+        .remove({ force: true })
+        .catch(() => {});
     }
   });
 });
@@ -355,7 +441,14 @@ describe('an engine reached over SSH resolves links on its own machine', () => {
   beforeAll(async () => {
     const res = await live.request('POST', '/api/hosts', {
       cookie: admin,
-      body: { name: `${P}-ssh`, address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab), dockerMode: 'ssh' },
+      body: {
+        name: `${P}-ssh`,
+        address: lab.ssh.host,
+        port: lab.ssh.port,
+        authMethod: 'key',
+        privateKey: labPrivateKey(lab),
+        dockerMode: 'ssh',
+      },
     });
     expect(res.status, res.body).toBe(201);
     sshHostId = res.json().id;
@@ -369,8 +462,26 @@ describe('an engine reached over SSH resolves links on its own machine', () => {
   }, 60_000);
 
   it.each([
-    ['volume', () => ['/volumes', { name: `${P}-ssh-v`, driver: 'local', driverOpts: { type: 'none', o: 'bind', device: join(allowed, 'parent', 'etc') } }] as const, 'driverOpts.device', 'volume.create'],
-    ['bind mount', () => ['/containers', { image: lab.dockerImage, name: `${P}-ssh-c`, mounts: [{ type: 'bind', source: join(allowed, 'escape'), target: '/host' }] }] as const, 'mounts[0].source', 'container.create'],
+    [
+      'volume',
+      () =>
+        [
+          '/volumes',
+          { name: `${P}-ssh-v`, driver: 'local', driverOpts: { type: 'none', o: 'bind', device: join(allowed, 'parent', 'etc') } },
+        ] as const,
+      'driverOpts.device',
+      'volume.create',
+    ],
+    [
+      'bind mount',
+      () =>
+        [
+          '/containers',
+          { image: lab.dockerImage, name: `${P}-ssh-c`, mounts: [{ type: 'bind', source: join(allowed, 'escape'), target: '/host' }] },
+        ] as const,
+      'mounts[0].source',
+      'container.create',
+    ],
   ] as const)('refuses a %s through a symlink to "/" (realpath -m over SSH)', async (what, make, field, action) => {
     const [path, body] = make();
     const before = await engineState();
@@ -394,19 +505,29 @@ describe('secrets baked into images (ENV, ARG defaults, build arguments)', () =>
   const BUILD_CANARY = `canary-buildlog-${process.pid}-3c2f`;
   const ref = encodeURIComponent(image);
   let dir: string;
-  type ImageDetailBody = { history: Array<{ createdBy: string }>; inspect: { Config: { Env: string[] }; ContainerConfig?: { Env: string[]; Cmd: string[] } } };
+  type ImageDetailBody = {
+    history: Array<{ createdBy: string }>;
+    inspect: { Config: { Env: string[] }; ContainerConfig?: { Env: string[]; Cmd: string[] } };
+  };
 
   beforeAll(() => {
     // The classic builder, as the engine's API builds: its history has `#(nop)  ENV …` and `|2 K=v …`.
     dir = mkdtempSync(join(tmpdir(), 'sec-docker-image-'));
-    writeFileSync(join(dir, 'Dockerfile'), [
-      `FROM ${lab.dockerImage}`,
-      `ENV DB_PASSWORD=${PASSWORD} MODE=${PLAIN}`,
-      'ARG TOKEN',
-      `ARG API_KEY=${ARG_DEFAULT}`,
-      'RUN echo built > /built',
-    ].join('\n'));
-    const r = spawnSync('docker', ['build', '-q', '--build-arg', `TOKEN=${TOKEN}`, '-t', image, dir], { env: { ...process.env, DOCKER_BUILDKIT: '0' }, encoding: 'utf8', timeout: 120_000 });
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      [
+        `FROM ${lab.dockerImage}`,
+        `ENV DB_PASSWORD=${PASSWORD} MODE=${PLAIN}`,
+        'ARG TOKEN',
+        `ARG API_KEY=${ARG_DEFAULT}`,
+        'RUN echo built > /built',
+      ].join('\n'),
+    );
+    const r = spawnSync('docker', ['build', '-q', '--build-arg', `TOKEN=${TOKEN}`, '-t', image, dir], {
+      env: { ...process.env, DOCKER_BUILDKIT: '0' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     expect(r.status, r.stderr).toBe(0);
   }, 150_000);
 
@@ -423,7 +544,12 @@ describe('secrets baked into images (ENV, ARG defaults, build arguments)', () =>
 
   it('shows a viewer the names, never the values, in inspect and in the history', async () => {
     const res = await detail(viewer);
-    for (const [what, canary] of [['ENV value', PASSWORD], ['plain ENV value', PLAIN], ['build argument', TOKEN], ['ARG default', ARG_DEFAULT]] as const) {
+    for (const [what, canary] of [
+      ['ENV value', PASSWORD],
+      ['plain ENV value', PLAIN],
+      ['build argument', TOKEN],
+      ['ARG default', ARG_DEFAULT],
+    ] as const) {
       tally(`viewer reads an image's ${what}`, !res.body.includes(canary));
       expect(res.body, what).not.toContain(canary);
     }
@@ -443,7 +569,11 @@ describe('secrets baked into images (ENV, ARG defaults, build arguments)', () =>
     expect(res.json().envValuesHidden).toBe(false);
     const d = res.json<ImageDetailBody>();
     const history = JSON.stringify(d.history) + JSON.stringify(d.inspect.ContainerConfig?.Cmd);
-    for (const [what, canary] of [['ENV password', PASSWORD], ['build argument TOKEN', TOKEN], ['ARG API_KEY default', ARG_DEFAULT]] as const) {
+    for (const [what, canary] of [
+      ['ENV password', PASSWORD],
+      ['build argument TOKEN', TOKEN],
+      ['ARG API_KEY default', ARG_DEFAULT],
+    ] as const) {
       tally(`operator reads the ${what} in an image's build history`, !history.includes(canary));
       expect(history, what).not.toContain(canary);
     }
@@ -482,7 +612,9 @@ describe('secrets baked into images (ENV, ARG defaults, build arguments)', () =>
 
   it("keeps a Dockerfile's credentials out of the build task's log and params (every role reads tasks)", async () => {
     const res = await live.request('POST', `/api/hosts/${hostId}/images/build?tag=${encodeURIComponent(built)}`, {
-      cookie: operator, body: `FROM ${lab.dockerImage}\nENV API_TOKEN=${BUILD_CANARY}\nARG DB_PASSWORD=${BUILD_CANARY}\n`, headers: { 'content-type': 'text/plain' },
+      cookie: operator,
+      body: `FROM ${lab.dockerImage}\nENV API_TOKEN=${BUILD_CANARY}\nARG DB_PASSWORD=${BUILD_CANARY}\n`,
+      headers: { 'content-type': 'text/plain' },
     });
     expect(res.status, res.body).toBe(202);
     const id = res.json().id as string;
@@ -504,24 +636,32 @@ describe('secrets baked into images (ENV, ARG defaults, build arguments)', () =>
 async function serverWithRoot(engineRoot: string, allowList: string[]) {
   const other = await startLiveServer({ dockerSocket: lab.dockerSocket, engineRoot });
   const adm = await other.test.setupAdmin('admin', 'admin-pass-sec-docker-root');
-  const made = await other.request('POST', '/api/users', { cookie: adm, body: { username: 'sec-docker-root-op', password: 'operator-pass-sec-docker-root', role: 'operator' } });
+  const made = await other.request('POST', '/api/users', {
+    cookie: adm,
+    body: { username: 'sec-docker-root-op', password: 'operator-pass-sec-docker-root', role: 'operator' },
+  });
   expect(made.status, made.body).toBe(201);
   const op = await other.test.login('sec-docker-root-op', 'operator-pass-sec-docker-root');
   const hosts = (await other.request('GET', '/api/hosts', { cookie: adm })).json<Array<{ id: string; kind: string }>>();
   const local = hosts.find((h) => h.kind === 'local')!.id;
   const put = await other.request('PUT', `/api/hosts/${local}/docker/policy`, {
-    cookie: adm, body: { allowPrivileged: false, allowHostNamespaces: false, allowDevices: false, allowedCapAdd: [], bindMountAllowList: allowList },
+    cookie: adm,
+    body: { allowPrivileged: false, allowHostNamespaces: false, allowDevices: false, allowedCapAdd: [], bindMountAllowList: allowList },
   });
   expect(put.status, put.body).toBe(200);
-  const call = (method: string, path: string, cookie: string, body?: unknown) => other.request(method, `/api/hosts/${local}${path}`, { cookie, body });
+  const call = (method: string, path: string, cookie: string, body?: unknown) =>
+    other.request(method, `/api/hosts/${local}${path}`, { cookie, body });
   const audited = async (action: string, name: string) => {
     const res = await other.request('GET', `/api/audit?action=${action}&result=error&limit=500`, { cookie: adm });
-    expect(res.json<AuditPage>().items.some((e) => e.target?.name === name || e.target?.id === name), `${action} error record for ${name}`).toBe(true);
+    expect(
+      res.json<AuditPage>().items.some((e) => e.target?.name === name || e.target?.id === name),
+      `${action} error record for ${name}`,
+    ).toBe(true);
   };
   return { live: other, admin: adm, operator: op, call, audited };
 }
 
-describe("a Mirador that cannot see the engine's file system (in a container without the host's \"/\")", () => {
+describe('a Mirador that cannot see the engine\'s file system (in a container without the host\'s "/")', () => {
   let blind: Awaited<ReturnType<typeof serverWithRoot>>;
   let elsewhere: string;
 
@@ -537,8 +677,26 @@ describe("a Mirador that cannot see the engine's file system (in a container wit
   });
 
   it.each([
-    ['a bind of an allowed directory', 'container.create', 'mounts[0].source', () => ['/containers', { image: lab.dockerImage, name: `${P}-blind-c`, mounts: [{ type: 'bind', source: join(allowed, 'real'), target: '/m' }] }] as const],
-    ['a bind volume of an allowed directory', 'volume.create', 'driverOpts.device', () => ['/volumes', { name: `${P}-blind-v`, driver: 'local', driverOpts: { type: 'none', o: 'bind', device: join(allowed, 'real') } }] as const],
+    [
+      'a bind of an allowed directory',
+      'container.create',
+      'mounts[0].source',
+      () =>
+        [
+          '/containers',
+          { image: lab.dockerImage, name: `${P}-blind-c`, mounts: [{ type: 'bind', source: join(allowed, 'real'), target: '/m' }] },
+        ] as const,
+    ],
+    [
+      'a bind volume of an allowed directory',
+      'volume.create',
+      'driverOpts.device',
+      () =>
+        [
+          '/volumes',
+          { name: `${P}-blind-v`, driver: 'local', driverOpts: { type: 'none', o: 'bind', device: join(allowed, 'real') } },
+        ] as const,
+    ],
   ] as const)('refuses an operator %s, saying how to fix it', async (what, action, field, make) => {
     const [path, body] = make();
     const before = await engineState();
@@ -552,9 +710,15 @@ describe("a Mirador that cannot see the engine's file system (in a container wit
   });
 
   it('leaves admins and path-free containers alone', async () => {
-    const asAdmin = await blind.call('POST', '/containers/preview', blind.admin, { image: lab.dockerImage, mounts: [{ type: 'bind', source: join(allowed, 'real'), target: '/m' }] });
+    const asAdmin = await blind.call('POST', '/containers/preview', blind.admin, {
+      image: lab.dockerImage,
+      mounts: [{ type: 'bind', source: join(allowed, 'real'), target: '/m' }],
+    });
     expect(asAdmin.json().refusals, asAdmin.body).toEqual([]);
-    const plainOne = await blind.call('POST', '/containers/preview', blind.operator, { image: lab.dockerImage, mounts: [{ type: 'volume', source: `${P}-blind-named`, target: '/d' }] });
+    const plainOne = await blind.call('POST', '/containers/preview', blind.operator, {
+      image: lab.dockerImage,
+      mounts: [{ type: 'volume', source: `${P}-blind-named`, target: '/d' }],
+    });
     expect(plainOne.json().refusals, plainOne.body).toEqual([]);
   });
 });
@@ -584,8 +748,23 @@ describe("MIRADOR_ENGINE_ROOT: links are followed in the engine machine's files,
   });
 
   it.each([
-    ['a bind of a symlink to "/" that exists only on the host', 'container.create', 'mounts[0].source', () => ['/containers', { image: lab.dockerImage, name: `${P}-hostfs-c`, mounts: [{ type: 'bind', source: `${labs}/x`, target: '/host' }] }] as const],
-    ['a bind volume under that symlink', 'volume.create', 'driverOpts.device', () => ['/volumes', { name: `${P}-hostfs-v`, driver: 'local', driverOpts: { type: 'none', o: 'bind', device: `${labs}/x/etc` } }] as const],
+    [
+      'a bind of a symlink to "/" that exists only on the host',
+      'container.create',
+      'mounts[0].source',
+      () =>
+        [
+          '/containers',
+          { image: lab.dockerImage, name: `${P}-hostfs-c`, mounts: [{ type: 'bind', source: `${labs}/x`, target: '/host' }] },
+        ] as const,
+    ],
+    [
+      'a bind volume under that symlink',
+      'volume.create',
+      'driverOpts.device',
+      () =>
+        ['/volumes', { name: `${P}-hostfs-v`, driver: 'local', driverOpts: { type: 'none', o: 'bind', device: `${labs}/x/etc` } }] as const,
+    ],
   ] as const)('refuses %s', async (what, action, field, make) => {
     const [path, body] = make();
     const before = await engineState();
@@ -599,7 +778,10 @@ describe("MIRADOR_ENGINE_ROOT: links are followed in the engine machine's files,
   });
 
   it('still allows a real directory under the allowed one', async () => {
-    const res = await mounted.call('POST', '/containers/preview', mounted.operator, { image: lab.dockerImage, mounts: [{ type: 'bind', source: `${labs}/real`, target: '/m' }] });
+    const res = await mounted.call('POST', '/containers/preview', mounted.operator, {
+      image: lab.dockerImage,
+      mounts: [{ type: 'bind', source: `${labs}/real`, target: '/m' }],
+    });
     expect(res.json().refusals, res.body).toEqual([]);
   });
 });

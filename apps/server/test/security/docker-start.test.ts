@@ -17,20 +17,28 @@ let s: SecurityLab;
 let allowed: string;
 const name = `sec-${AREA}-swap`;
 
-const api = (method: string, path: string, cookie: string, body?: unknown) => s.live.request(method, `/api/hosts/${s.localHostId}${path}`, { cookie, body });
+const api = (method: string, path: string, cookie: string, body?: unknown) =>
+  s.live.request(method, `/api/hosts/${s.localHostId}${path}`, { cookie, body });
 
 beforeAll(async () => {
   s = await startSecurityLab(AREA);
   allowed = mkdtempSync(join(tmpdir(), `sec-${AREA}-allowed-`));
   mkdirSync(join(allowed, 'x'));
   const put = await api('PUT', '/docker/policy', s.cookies.admin, {
-    allowPrivileged: false, allowHostNamespaces: false, allowDevices: false, allowedCapAdd: [], bindMountAllowList: [allowed],
+    allowPrivileged: false,
+    allowHostNamespaces: false,
+    allowDevices: false,
+    allowedCapAdd: [],
+    bindMountAllowList: [allowed],
   });
   expect(put.status, put.body).toBe(200);
 }, 180_000);
 
 afterAll(async () => {
-  await s?.docker.getContainer(name).remove({ force: true }).catch(() => {});
+  await s?.docker
+    .getContainer(name)
+    .remove({ force: true })
+    .catch(() => {});
   if (allowed) rmSync(allowed, { recursive: true, force: true });
   await s?.close();
 });
@@ -38,7 +46,11 @@ afterAll(async () => {
 describe('a bind source swapped for a link after create', () => {
   it('is judged again when a non-admin starts the container', async () => {
     const made = await api('POST', '/containers', s.cookies.operator, {
-      image: s.lab.dockerImage, name, command: ['sleep', '300'], start: false, mounts: [{ type: 'bind', source: join(allowed, 'x'), target: '/host' }],
+      image: s.lab.dockerImage,
+      name,
+      command: ['sleep', '300'],
+      start: false,
+      mounts: [{ type: 'bind', source: join(allowed, 'x'), target: '/host' }],
     });
     expect(made.status, made.body).toBe(201);
     // What an operator could do from any container that binds the allowed directory.
@@ -47,7 +59,9 @@ describe('a bind source swapped for a link after create', () => {
 
     for (const action of ['start', 'restart'] as const) {
       const res = await api('POST', `/containers/${name}/${action}`, s.cookies.operator, {});
-      expect(tally(AREA, `operator ${action}s a container whose bind source became a link to "/"`, res.status === 403), res.body).toBe(true);
+      expect(tally(AREA, `operator ${action}s a container whose bind source became a link to "/"`, res.status === 403), res.body).toBe(
+        true,
+      );
       expect(res.json().message).toMatch(/symbolic links|\//);
       expect((await s.docker.getContainer(name).inspect()).State.Running).toBe(false);
       const audit = await s.live.test.app.db.auditLog.findFirst({ orderBy: { seq: 'desc' } });
@@ -69,7 +83,10 @@ describe('registry credentials go only to their own registry', () => {
   let contacts = 0;
   let port = 0;
   beforeAll(async () => {
-    fake = createServer((c) => { contacts++; c.destroy(); });
+    fake = createServer((c) => {
+      contacts++;
+      c.destroy();
+    });
     await new Promise<void>((r) => fake.listen(0, '127.0.0.1', r));
     port = (fake.address() as { port: number }).port;
   });
@@ -77,9 +94,15 @@ describe('registry credentials go only to their own registry', () => {
     await new Promise((r) => fake.close(r));
   });
 
-  it('refuses a pull or push that names another registry\'s login', async () => {
+  it("refuses a pull or push that names another registry's login", async () => {
     const reg = await s.live.request('POST', '/api/registries', {
-      cookie: s.cookies.admin, body: { name: `sec-${AREA}-lab`, serverAddress: s.lab.registry.address, username: s.lab.registry.username, password: s.lab.registry.password },
+      cookie: s.cookies.admin,
+      body: {
+        name: `sec-${AREA}-lab`,
+        serverAddress: s.lab.registry.address,
+        username: s.lab.registry.username,
+        password: s.lab.registry.password,
+      },
     });
     expect(reg.status, reg.body).toBe(201);
     const registryId = reg.json().id as string;
@@ -96,11 +119,15 @@ describe('registry credentials go only to their own registry', () => {
 });
 
 describe('a non-admin network cannot take a network the host uses', () => {
-  it('refuses subnets overlapping the host\'s LAN or libvirt\'s NAT bridge, and allows a free one', async () => {
+  it("refuses subnets overlapping the host's LAN or libvirt's NAT bridge, and allows a free one", async () => {
     const before = (await s.docker.listNetworks()).map((n) => n.Name).sort();
     for (const subnet of ['192.168.122.0/24', '192.168.122.0/16', '127.0.0.0/16']) {
       const res = await api('POST', '/networks', s.cookies.operator, { name: `sec-${AREA}-net-clash`, subnet });
-      if (res.status === 201) await s.docker.getNetwork(`sec-${AREA}-net-clash`).remove().catch(() => {});
+      if (res.status === 201)
+        await s.docker
+          .getNetwork(`sec-${AREA}-net-clash`)
+          .remove()
+          .catch(() => {});
       expect(tally(AREA, `operator network on ${subnet}, a range the host uses`, res.status === 403), res.body).toBe(true);
       expect(res.json().field).toBe('subnet');
     }

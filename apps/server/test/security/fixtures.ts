@@ -41,7 +41,10 @@ export async function startSecurityLab(area: string, overrides: Partial<Config> 
   const admin = await live.test.setupAdmin('admin', PASSWORDS.admin);
   const users = { admin: { id: '', username: 'admin', password: PASSWORDS.admin } } as SecurityLab['users'];
   for (const role of ['operator', 'viewer'] as const) {
-    const res = await live.request('POST', '/api/users', { cookie: admin, body: { username: `sec-${role}`, password: PASSWORDS[role], role } });
+    const res = await live.request('POST', '/api/users', {
+      cookie: admin,
+      body: { username: `sec-${role}`, password: PASSWORDS[role], role },
+    });
     if (res.status !== 201) throw new Error(`could not create the ${role}: ${res.body}`);
     users[role] = { id: res.json().id, username: `sec-${role}`, password: PASSWORDS[role] };
   }
@@ -66,13 +69,21 @@ export async function startSecurityLab(area: string, overrides: Partial<Config> 
   if (!tested.json().ok) throw new Error(`the lab host does not answer: ${tested.body}`);
 
   const name = `sec-${area}-target`;
-  await docker.getContainer(name).remove({ force: true }).catch(() => {});
+  await docker
+    .getContainer(name)
+    .remove({ force: true })
+    .catch(() => {});
   const c = await docker.createContainer({ name, Image: lab.dockerImage, Cmd: ['sleep', '3600'], Labels: { 'mirador.test': 'security' } });
   await c.start();
 
   const vmName = `sec-${area}-vm`;
-  try { execFileSync('virsh', ['-c', lab.libvirtUri, 'undefine', vmName], { stdio: 'ignore' }); } catch { /* not defined */ }
-  const xml = `<domain type='qemu'><name>${vmName}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>` +
+  try {
+    execFileSync('virsh', ['-c', lab.libvirtUri, 'undefine', vmName], { stdio: 'ignore' });
+  } catch {
+    /* not defined */
+  }
+  const xml =
+    `<domain type='qemu'><name>${vmName}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>` +
     `<os><type arch='x86_64'>hvm</type><kernel>${(lab as unknown as { vmKit: { kernel: string } }).vmKit.kernel}</kernel></os>` +
     `<devices><serial type='pty'/><console type='pty'/></devices></domain>`;
   const dir = mkdtempSync(join(tmpdir(), 'mirador-sec-'));
@@ -88,29 +99,69 @@ export async function startSecurityLab(area: string, overrides: Partial<Config> 
   const mine = (n: string) => !/^\/?sec-/.test(n) || n.replace(/^\//, '').startsWith(`sec-${area}-`);
   async function snapshot(): Promise<Record<string, unknown>> {
     const db = live.test.app.db;
-    const containers = (await docker.listContainers({ all: true })).filter((x) => mine(x.Names[0] ?? '')).map((x) => `${x.Names[0]} ${x.State} ${x.Image}`).sort();
-    const volumes = ((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name).filter(mine).sort();
+    const containers = (await docker.listContainers({ all: true }))
+      .filter((x) => mine(x.Names[0] ?? ''))
+      .map((x) => `${x.Names[0]} ${x.State} ${x.Image}`)
+      .sort();
+    const volumes = ((await docker.listVolumes()).Volumes ?? [])
+      .map((v) => v.Name)
+      .filter(mine)
+      .sort();
     const networks = (await docker.listNetworks()).map((n) => n.Name).sort();
     const images = (await docker.listImages()).map((i) => `${i.Id} ${(i.RepoTags ?? []).join(',')}`).sort();
-    return JSON.parse(JSON.stringify({
-      users: await db.user.findMany({ select: { id: true, username: true, role: true, disabled: true, passwordHash: true }, orderBy: { id: 'asc' } }),
-      tokens: await db.apiToken.findMany({ select: { id: true, revokedAt: true }, orderBy: { id: 'asc' } }),
-      hosts: (await db.host.findMany({ orderBy: { id: 'asc' } })).map((h) => ({ ...h, status: undefined, statusMessage: undefined, lastCheckedAt: undefined, facts: undefined, updatedAt: undefined })),
-      settings: await db.setting.findMany({ orderBy: { key: 'asc' } }),
-      registries: await db.registry.findMany({ orderBy: { id: 'asc' } }),
-      tasks: await db.task.count(),
-      containers, volumes, networks, images,
-      domains: virsh(lab, 'list', '--all').split('\n').slice(2).map((l) => l.trim().split(/\s+/).slice(1).join(' ')).filter((l) => l && mine(l)),
-      libvirtNetworks: virsh(lab, 'net-list', '--all'),
-    }));
+    return JSON.parse(
+      JSON.stringify({
+        users: await db.user.findMany({
+          select: { id: true, username: true, role: true, disabled: true, passwordHash: true },
+          orderBy: { id: 'asc' },
+        }),
+        tokens: await db.apiToken.findMany({ select: { id: true, revokedAt: true }, orderBy: { id: 'asc' } }),
+        hosts: (await db.host.findMany({ orderBy: { id: 'asc' } })).map((h) => ({
+          ...h,
+          status: undefined,
+          statusMessage: undefined,
+          lastCheckedAt: undefined,
+          facts: undefined,
+          updatedAt: undefined,
+        })),
+        settings: await db.setting.findMany({ orderBy: { key: 'asc' } }),
+        registries: await db.registry.findMany({ orderBy: { id: 'asc' } }),
+        tasks: await db.task.count(),
+        containers,
+        volumes,
+        networks,
+        images,
+        domains: virsh(lab, 'list', '--all')
+          .split('\n')
+          .slice(2)
+          .map((l) => l.trim().split(/\s+/).slice(1).join(' '))
+          .filter((l) => l && mine(l)),
+        libvirtNetworks: virsh(lab, 'net-list', '--all'),
+      }),
+    );
   }
 
   return {
-    live, lab, docker, cookies, users, localHostId: local.id, sshHostId,
-    container: { id: c.id, name }, vmName, snapshot,
+    live,
+    lab,
+    docker,
+    cookies,
+    users,
+    localHostId: local.id,
+    sshHostId,
+    container: { id: c.id, name },
+    vmName,
+    snapshot,
     async close() {
-      await docker.getContainer(name).remove({ force: true }).catch(() => {});
-      try { virsh(lab, 'undefine', vmName); } catch { /* gone */ }
+      await docker
+        .getContainer(name)
+        .remove({ force: true })
+        .catch(() => {});
+      try {
+        virsh(lab, 'undefine', vmName);
+      } catch {
+        /* gone */
+      }
       await live.close();
     },
   };

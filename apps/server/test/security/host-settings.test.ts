@@ -76,7 +76,16 @@ const hostileSockets: Array<[string, string]> = [
 /** Everything about hosts that a refused request could have changed (status fields move on their own). */
 async function hostRows() {
   const rows = await s.live.test.app.db.host.findMany({ orderBy: { id: 'asc' } });
-  return JSON.stringify(rows.map((h) => ({ ...h, status: undefined, statusMessage: undefined, lastCheckedAt: undefined, facts: undefined, updatedAt: undefined })));
+  return JSON.stringify(
+    rows.map((h) => ({
+      ...h,
+      status: undefined,
+      statusMessage: undefined,
+      lastCheckedAt: undefined,
+      facts: undefined,
+      updatedAt: undefined,
+    })),
+  );
 }
 
 async function lastAudit() {
@@ -87,7 +96,16 @@ async function lastAudit() {
  * Sends one hostile request and checks everything a refusal must be: the status, a message naming
  * the field, no host row changed, an audit record of the refusal, and no canary. Tallies the attempt.
  */
-async function expectRefused(opts: { who: 'admin' | 'operator' | 'viewer'; method: 'POST' | 'PATCH'; path: string; body: unknown; status: number; field: string; attempt: string; action: string }) {
+async function expectRefused(opts: {
+  who: 'admin' | 'operator' | 'viewer';
+  method: 'POST' | 'PATCH';
+  path: string;
+  body: unknown;
+  status: number;
+  field: string;
+  attempt: string;
+  action: string;
+}) {
   const before = await hostRows();
   const res = await s.live.request(opts.method, opts.path, { cookie: s.cookies[opts.who], body: opts.body });
   const after = await hostRows();
@@ -96,7 +114,9 @@ async function expectRefused(opts: { who: 'admin' | 'operator' | 'viewer'; metho
     res.status === opts.status &&
     after === before &&
     !existsSync(HIT) &&
-    audit?.action === opts.action && audit.result === 'error' && audit.statusCode === opts.status;
+    audit?.action === opts.action &&
+    audit.result === 'error' &&
+    audit.statusCode === opts.status;
   recordAttempt(AREA, `${opts.who} ${opts.method} ${opts.attempt}`, refused ? 'refused' : 'got-through');
   const label = `${opts.who} ${opts.method} ${opts.attempt}: ${res.status} ${res.body.slice(0, 200)}`;
   expect(res.status, label).toBe(opts.status);
@@ -122,11 +142,13 @@ afterAll(async () => {
 });
 
 describe('the canary is real', () => {
-  it('libvirt runs a URI\'s command: virsh -c qemu+ext:///system?command=<canary> creates the file', () => {
+  it("libvirt runs a URI's command: virsh -c qemu+ext:///system?command=<canary> creates the file", () => {
     // Proves the attack works against libvirt itself, so the refusals below are worth something.
     try {
       execFileSync('virsh', ['-c', `qemu+ext:///system?command=${CANARY}`, 'uri'], { stdio: 'ignore', timeout: 30_000 });
-    } catch { /* the canary exits 1: virsh fails after running it */ }
+    } catch {
+      /* the canary exits 1: virsh fails after running it */
+    }
     expect(existsSync(HIT)).toBe(true);
     rmSync(HIT, { force: true });
   });
@@ -135,42 +157,110 @@ describe('the canary is real', () => {
 describe('hostile libvirt URIs and endpoints in requests', () => {
   const patch = () => `/api/hosts/${s.sshHostId}`;
   const create = (extra: Record<string, unknown>) => ({
-    name: `sec-${AREA}-new`, address: s.lab.ssh.host, port: s.lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(s.lab), ...extra,
+    name: `sec-${AREA}-new`,
+    address: s.lab.ssh.host,
+    port: s.lab.ssh.port,
+    authMethod: 'key',
+    privateKey: labPrivateKey(s.lab),
+    ...extra,
   });
 
   it('operators may not send a libvirt URI at all (403 naming libvirtUri), hostile or not', async () => {
     for (const [what, uri] of [...hostileUris, ['canonical', 'qemu:///session'] as [string, string]]) {
-      await expectRefused({ who: 'operator', method: 'PATCH', path: patch(), body: { libvirtUri: uri }, status: 403, field: 'libvirtUri', attempt: `libvirtUri ${what}`, action: 'host.update' });
+      await expectRefused({
+        who: 'operator',
+        method: 'PATCH',
+        path: patch(),
+        body: { libvirtUri: uri },
+        status: 403,
+        field: 'libvirtUri',
+        attempt: `libvirtUri ${what}`,
+        action: 'host.update',
+      });
     }
   }, 120_000);
 
   it('admins get a 400 naming libvirtUri for every URI Mirador does not build', async () => {
     for (const [what, uri] of hostileUris) {
-      await expectRefused({ who: 'admin', method: 'PATCH', path: patch(), body: { libvirtUri: uri }, status: 400, field: 'libvirtUri', attempt: `libvirtUri ${what}`, action: 'host.update' });
+      await expectRefused({
+        who: 'admin',
+        method: 'PATCH',
+        path: patch(),
+        body: { libvirtUri: uri },
+        status: 400,
+        field: 'libvirtUri',
+        attempt: `libvirtUri ${what}`,
+        action: 'host.update',
+      });
     }
   }, 120_000);
 
   it('refuses hostile structured endpoints: 403 for operators, 400 naming libvirt for admins', async () => {
     for (const [what, libvirt] of hostileEndpoints) {
-      await expectRefused({ who: 'operator', method: 'PATCH', path: patch(), body: { libvirt }, status: 403, field: 'libvirt', attempt: `libvirt ${what}`, action: 'host.update' });
-      await expectRefused({ who: 'admin', method: 'PATCH', path: patch(), body: { libvirt }, status: 400, field: 'libvirt', attempt: `libvirt ${what}`, action: 'host.update' });
+      await expectRefused({
+        who: 'operator',
+        method: 'PATCH',
+        path: patch(),
+        body: { libvirt },
+        status: 403,
+        field: 'libvirt',
+        attempt: `libvirt ${what}`,
+        action: 'host.update',
+      });
+      await expectRefused({
+        who: 'admin',
+        method: 'PATCH',
+        path: patch(),
+        body: { libvirt },
+        status: 400,
+        field: 'libvirt',
+        attempt: `libvirt ${what}`,
+        action: 'host.update',
+      });
     }
     await expectRefused({
-      who: 'admin', method: 'PATCH', path: patch(), body: { libvirt: { driver: 'qemu', mode: 'system' }, libvirtUri: 'qemu:///session' },
-      status: 400, field: 'libvirtUri', attempt: 'libvirt and libvirtUri disagree', action: 'host.update',
+      who: 'admin',
+      method: 'PATCH',
+      path: patch(),
+      body: { libvirt: { driver: 'qemu', mode: 'system' }, libvirtUri: 'qemu:///session' },
+      status: 400,
+      field: 'libvirtUri',
+      attempt: 'libvirt and libvirtUri disagree',
+      action: 'host.update',
     });
   }, 120_000);
 
   it('refuses the same values when a host is created (operators cannot create hosts at all)', async () => {
     const count = await s.live.test.app.db.host.count();
     for (const [what, uri] of hostileUris) {
-      await expectRefused({ who: 'admin', method: 'POST', path: '/api/hosts', body: create({ libvirtUri: uri }), status: 400, field: 'libvirtUri', attempt: `create libvirtUri ${what}`, action: 'host.create' });
+      await expectRefused({
+        who: 'admin',
+        method: 'POST',
+        path: '/api/hosts',
+        body: create({ libvirtUri: uri }),
+        status: 400,
+        field: 'libvirtUri',
+        attempt: `create libvirtUri ${what}`,
+        action: 'host.create',
+      });
     }
     for (const [what, libvirt] of hostileEndpoints) {
-      await expectRefused({ who: 'admin', method: 'POST', path: '/api/hosts', body: create({ libvirt }), status: 400, field: 'libvirt', attempt: `create libvirt ${what}`, action: 'host.create' });
+      await expectRefused({
+        who: 'admin',
+        method: 'POST',
+        path: '/api/hosts',
+        body: create({ libvirt }),
+        status: 400,
+        field: 'libvirt',
+        attempt: `create libvirt ${what}`,
+        action: 'host.create',
+      });
     }
     for (const who of ['operator', 'viewer'] as const) {
-      const res = await s.live.request('POST', '/api/hosts', { cookie: s.cookies[who], body: create({ libvirtUri: `qemu+ext:///system?command=${CANARY}` }) });
+      const res = await s.live.request('POST', '/api/hosts', {
+        cookie: s.cookies[who],
+        body: create({ libvirtUri: `qemu+ext:///system?command=${CANARY}` }),
+      });
       const audit = await lastAudit();
       const ok = res.status === 403 && audit?.action === 'host.create' && audit.statusCode === 403;
       recordAttempt(AREA, `${who} POST /api/hosts with a hostile libvirtUri`, ok ? 'refused' : 'got-through');
@@ -201,17 +291,35 @@ describe('connection settings are admin-only', () => {
   it('an operator changing how a host is reached gets 403 naming the field, even with a valid value and a harmless name change', async () => {
     for (const [field, value] of [...adminOnly, ['privateKey', labPrivateKey(s.lab)] as [string, unknown]]) {
       await expectRefused({
-        who: 'operator', method: 'PATCH', path: `/api/hosts/${s.sshHostId}`, body: { notes: 'sneaky', [field]: value },
-        status: 403, field, attempt: `${field}=${JSON.stringify(value).slice(0, 40)}`, action: 'host.update',
+        who: 'operator',
+        method: 'PATCH',
+        path: `/api/hosts/${s.sshHostId}`,
+        body: { notes: 'sneaky', [field]: value },
+        status: 403,
+        field,
+        attempt: `${field}=${JSON.stringify(value).slice(0, 40)}`,
+        action: 'host.update',
       });
     }
   }, 120_000);
 
   it('operators may still rename, tag and annotate a host', async () => {
-    const res = await s.live.request('PATCH', `/api/hosts/${s.sshHostId}`, { cookie: s.cookies.operator, body: { name: `sec-${AREA}-renamed`, tags: ['t1'], notes: 'ok' } });
+    const res = await s.live.request('PATCH', `/api/hosts/${s.sshHostId}`, {
+      cookie: s.cookies.operator,
+      body: { name: `sec-${AREA}-renamed`, tags: ['t1'], notes: 'ok' },
+    });
     expect(res.status, res.body).toBe(200);
-    expect(res.json()).toMatchObject({ name: `sec-${AREA}-renamed`, tags: ['t1'], notes: 'ok', libvirt: { driver: 'qemu', mode: 'system' }, libvirtUri: 'qemu:///system' });
-    const back = await s.live.request('PATCH', `/api/hosts/${s.sshHostId}`, { cookie: s.cookies.operator, body: { name: 'sec-hostset-ssh', tags: [], notes: '' } });
+    expect(res.json()).toMatchObject({
+      name: `sec-${AREA}-renamed`,
+      tags: ['t1'],
+      notes: 'ok',
+      libvirt: { driver: 'qemu', mode: 'system' },
+      libvirtUri: 'qemu:///system',
+    });
+    const back = await s.live.request('PATCH', `/api/hosts/${s.sshHostId}`, {
+      cookie: s.cookies.operator,
+      body: { name: 'sec-hostset-ssh', tags: [], notes: '' },
+    });
     expect(back.status, back.body).toBe(200);
   });
 
@@ -228,10 +336,16 @@ describe('connection settings are admin-only', () => {
   });
 
   it('admins may change the endpoint with the structured field; the API shows the URI Mirador built', async () => {
-    const res = await s.live.request('PATCH', `/api/hosts/${s.sshHostId}`, { cookie: s.cookies.admin, body: { libvirt: { driver: 'test', mode: 'system' } } });
+    const res = await s.live.request('PATCH', `/api/hosts/${s.sshHostId}`, {
+      cookie: s.cookies.admin,
+      body: { libvirt: { driver: 'test', mode: 'system' } },
+    });
     expect(res.status, res.body).toBe(200);
     expect(res.json()).toMatchObject({ libvirt: { driver: 'test', mode: 'system' }, libvirtUri: 'test:///default', libvirtProblem: null });
-    const legacy = await s.live.request('PATCH', `/api/hosts/${s.sshHostId}`, { cookie: s.cookies.admin, body: { libvirtUri: 'qemu:///system' } });
+    const legacy = await s.live.request('PATCH', `/api/hosts/${s.sshHostId}`, {
+      cookie: s.cookies.admin,
+      body: { libvirtUri: 'qemu:///system' },
+    });
     expect(legacy.json()).toMatchObject({ libvirt: { driver: 'qemu', mode: 'system' }, libvirtUri: 'qemu:///system' });
   });
 });
@@ -239,8 +353,26 @@ describe('connection settings are admin-only', () => {
 describe('Docker socket paths', () => {
   it('refuses hostile socket paths: 403 for operators, 400 naming dockerSocket for admins', async () => {
     for (const [what, path] of hostileSockets) {
-      await expectRefused({ who: 'operator', method: 'PATCH', path: `/api/hosts/${s.sshHostId}`, body: { dockerSocket: path }, status: 403, field: 'dockerSocket', attempt: `dockerSocket ${what}`, action: 'host.update' });
-      await expectRefused({ who: 'admin', method: 'PATCH', path: `/api/hosts/${s.sshHostId}`, body: { dockerSocket: path }, status: 400, field: 'dockerSocket', attempt: `dockerSocket ${what}`, action: 'host.update' });
+      await expectRefused({
+        who: 'operator',
+        method: 'PATCH',
+        path: `/api/hosts/${s.sshHostId}`,
+        body: { dockerSocket: path },
+        status: 403,
+        field: 'dockerSocket',
+        attempt: `dockerSocket ${what}`,
+        action: 'host.update',
+      });
+      await expectRefused({
+        who: 'admin',
+        method: 'PATCH',
+        path: `/api/hosts/${s.sshHostId}`,
+        body: { dockerSocket: path },
+        status: 400,
+        field: 'dockerSocket',
+        attempt: `dockerSocket ${what}`,
+        action: 'host.update',
+      });
     }
   }, 120_000);
 
@@ -250,13 +382,25 @@ describe('Docker socket paths', () => {
     try {
       const made = await s.live.request('POST', '/api/hosts', {
         cookie: s.cookies.admin,
-        body: { name: `sec-${AREA}-sock`, address: s.lab.ssh.host, port: s.lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(s.lab), libvirt: null, dockerMode: 'ssh', dockerSocket: link },
+        body: {
+          name: `sec-${AREA}-sock`,
+          address: s.lab.ssh.host,
+          port: s.lab.ssh.port,
+          authMethod: 'key',
+          privateKey: labPrivateKey(s.lab),
+          libvirt: null,
+          dockerMode: 'ssh',
+          dockerSocket: link,
+        },
       });
       expect(made.status, made.body).toBe(201);
       const r = (await s.live.request('POST', `/api/hosts/${made.json().id}/test`, { cookie: s.cookies.admin })).json();
       expect(r.facts.dockerError).toBe(`The Docker socket ${link} is not a socket on the host (it resolves to /etc/passwd)`);
       expect(r.facts.dockerVersion).toBeUndefined();
-      const fixed = await s.live.request('PATCH', `/api/hosts/${made.json().id}`, { cookie: s.cookies.admin, body: { dockerSocket: s.lab.dockerSocket } });
+      const fixed = await s.live.request('PATCH', `/api/hosts/${made.json().id}`, {
+        cookie: s.cookies.admin,
+        body: { dockerSocket: s.lab.dockerSocket },
+      });
       expect(fixed.status, fixed.body).toBe(200);
       const ok = (await s.live.request('POST', `/api/hosts/${made.json().id}/test`, { cookie: s.cookies.admin })).json();
       expect(ok.facts.dockerVersion, JSON.stringify(ok.facts)).toMatch(/^\d+\.\d+/);
@@ -271,16 +415,53 @@ describe('the local endpoint', () => {
   const path = () => `/api/hosts/${s.localHostId}`;
 
   it('keeps its Docker socket and connection fixed, even for admins', async () => {
-    for (const [field, value] of [['dockerSocket', '/tmp/other.sock'], ['dockerMode', 'none'], ['address', '127.0.0.2'], ['port', 22], ['username', 'nobody']] as const) {
-      await expectRefused({ who: 'admin', method: 'PATCH', path: path(), body: { [field]: value }, status: 400, field, attempt: `local ${field}`, action: 'host.update' });
-      await expectRefused({ who: 'operator', method: 'PATCH', path: path(), body: { [field]: value }, status: 403, field, attempt: `local ${field}`, action: 'host.update' });
+    for (const [field, value] of [
+      ['dockerSocket', '/tmp/other.sock'],
+      ['dockerMode', 'none'],
+      ['address', '127.0.0.2'],
+      ['port', 22],
+      ['username', 'nobody'],
+    ] as const) {
+      await expectRefused({
+        who: 'admin',
+        method: 'PATCH',
+        path: path(),
+        body: { [field]: value },
+        status: 400,
+        field,
+        attempt: `local ${field}`,
+        action: 'host.update',
+      });
+      await expectRefused({
+        who: 'operator',
+        method: 'PATCH',
+        path: path(),
+        body: { [field]: value },
+        status: 403,
+        field,
+        attempt: `local ${field}`,
+        action: 'host.update',
+      });
     }
   });
 
   it('lets an admin (not an operator) pick its libvirt endpoint', async () => {
-    await expectRefused({ who: 'operator', method: 'PATCH', path: path(), body: { libvirt: { driver: 'qemu', mode: 'system' } }, status: 403, field: 'libvirt', attempt: 'local libvirt', action: 'host.update' });
+    await expectRefused({
+      who: 'operator',
+      method: 'PATCH',
+      path: path(),
+      body: { libvirt: { driver: 'qemu', mode: 'system' } },
+      status: 403,
+      field: 'libvirt',
+      attempt: 'local libvirt',
+      action: 'host.update',
+    });
     const res = await s.live.request('PATCH', path(), { cookie: s.cookies.admin, body: { libvirt: { driver: 'qemu', mode: 'system' } } });
-    expect(res.json()).toMatchObject({ libvirt: { driver: 'qemu', mode: 'system' }, libvirtUri: 'qemu:///system', dockerSocket: s.lab.dockerSocket });
+    expect(res.json()).toMatchObject({
+      libvirt: { driver: 'qemu', mode: 'system' },
+      libvirtUri: 'qemu:///system',
+      dockerSocket: s.lab.dockerSocket,
+    });
     expect((await s.live.request('PATCH', path(), { cookie: s.cookies.admin, body: { libvirt: null } })).json().libvirt).toBeNull();
   });
 });
@@ -299,7 +480,14 @@ describe('a hostile URI written straight into the database', () => {
     for (const [what, uri] of stored) {
       const made = await s.live.request('POST', '/api/hosts', {
         cookie: s.cookies.admin,
-        body: { name: `sec-${AREA}-db-${stored.findIndex((x) => x[1] === uri)}`, address: s.lab.ssh.host, port: s.lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(s.lab), libvirt: { driver: 'qemu', mode: 'system' } },
+        body: {
+          name: `sec-${AREA}-db-${stored.findIndex((x) => x[1] === uri)}`,
+          address: s.lab.ssh.host,
+          port: s.lab.ssh.port,
+          authMethod: 'key',
+          privateKey: labPrivateKey(s.lab),
+          libvirt: { driver: 'qemu', mode: 'system' },
+        },
       });
       expect(made.status, made.body).toBe(201);
       const id = made.json().id as string;
@@ -308,16 +496,27 @@ describe('a hostile URI written straight into the database', () => {
       await db.host.update({ where: { id }, data: { libvirtUri: uri } });
 
       const host = (await s.live.request('GET', `/api/hosts/${id}`, { cookie: s.cookies.viewer })).json();
-      expect(host).toMatchObject({ libvirt: null, libvirtUri: null, libvirtProblem: expect.stringMatching(/pick the libvirt endpoint again/) });
+      expect(host).toMatchObject({
+        libvirt: null,
+        libvirtUri: null,
+        libvirtProblem: expect.stringMatching(/pick the libvirt endpoint again/),
+      });
 
       const vms = await s.live.request('GET', `/api/hosts/${id}/vms`, { cookie: s.cookies.viewer });
       expect(vms.status, vms.body).toBe(200);
-      expect(vms.json().hosts[0]).toMatchObject({ hostId: id, ok: false, error: expect.stringMatching(/not one Mirador builds.*pick the libvirt endpoint again/) });
+      expect(vms.json().hosts[0]).toMatchObject({
+        hostId: id,
+        ok: false,
+        error: expect.stringMatching(/not one Mirador builds.*pick the libvirt endpoint again/),
+      });
       expect(vms.json().items).toEqual([]);
 
       const resources = await s.live.request('GET', `/api/hosts/${id}/virt-resources`, { cookie: s.cookies.viewer });
       expect(resources.status, resources.body).toBe(409);
-      expect(resources.json()).toMatchObject({ code: 'libvirt_endpoint_invalid', message: expect.stringMatching(/pick the libvirt endpoint again/) });
+      expect(resources.json()).toMatchObject({
+        code: 'libvirt_endpoint_invalid',
+        message: expect.stringMatching(/pick the libvirt endpoint again/),
+      });
 
       const tested = (await s.live.request('POST', `/api/hosts/${id}/test`, { cookie: s.cookies.admin })).json();
       expect(tested.facts.libvirtError).toMatch(/pick the libvirt endpoint again/);
@@ -334,10 +533,18 @@ describe('a hostile URI written straight into the database', () => {
       expect(ran, what).toBe(false);
 
       // The fix: an admin picks the endpoint again.
-      const fixed = (await s.live.request('PATCH', `/api/hosts/${id}`, { cookie: s.cookies.admin, body: { libvirt: { driver: 'test', mode: 'system' } } })).json();
+      const fixed = (
+        await s.live.request('PATCH', `/api/hosts/${id}`, {
+          cookie: s.cookies.admin,
+          body: { libvirt: { driver: 'test', mode: 'system' } },
+        })
+      ).json();
       expect(fixed).toMatchObject({ libvirtUri: 'test:///default', libvirtProblem: null });
       await expect
-        .poll(async () => (await s.live.request('GET', `/api/hosts/${id}/vms`, { cookie: s.cookies.viewer })).json().hosts[0].ok, { timeout: 20_000, interval: 250 })
+        .poll(async () => (await s.live.request('GET', `/api/hosts/${id}/vms`, { cookie: s.cookies.viewer })).json().hosts[0].ok, {
+          timeout: 20_000,
+          interval: 250,
+        })
         .toBe(true);
       expect((await s.live.request('DELETE', `/api/hosts/${id}`, { cookie: s.cookies.admin })).status).toBe(204);
     }

@@ -27,12 +27,23 @@ describe('JSON bodies are not coerced', () => {
     ['port as a string', 'PATCH', 'hosts', () => ({ port: '22' }), 'port'],
     ['disabled as a string', 'PATCH', 'users', () => ({ disabled: 'false' }), 'disabled'],
     ['role as a number', 'PATCH', 'users', () => ({ role: 3 }), 'role'],
-    ['privileged as a string', 'POST', 'containers', () => ({ image: s.lab.dockerImage, name: 'sec-input-coerced', privileged: 'false' }), 'privileged'],
+    [
+      'privileged as a string',
+      'POST',
+      'containers',
+      () => ({ image: s.lab.dockerImage, name: 'sec-input-coerced', privileged: 'false' }),
+      'privileged',
+    ],
     ['tags as a string instead of an array', 'PATCH', 'hosts', () => ({ tags: 'a' }), 'tags'],
     ['name as a number', 'PATCH', 'hosts', () => ({ name: 12345 }), 'name'],
   ];
   it.each(cases)('refuses %s with a 400 naming the field', async (what, method, kind, body, field) => {
-    const path = kind === 'hosts' ? `/api/hosts/${s.sshHostId}` : kind === 'users' ? `/api/users/${s.users.viewer.id}` : `/api/hosts/${s.localHostId}/containers`;
+    const path =
+      kind === 'hosts'
+        ? `/api/hosts/${s.sshHostId}`
+        : kind === 'users'
+          ? `/api/users/${s.users.viewer.id}`
+          : `/api/hosts/${s.localHostId}/containers`;
     const res = await s.live.request(method, path, { cookie: s.cookies.admin, body: body() });
     expect(tally(AREA, `type coercion: ${what}`, res.status === 400), res.body).toBe(true);
     expect(res.json().field).toBe(field);
@@ -50,13 +61,16 @@ describe('JSON bodies are not coerced', () => {
   });
 });
 
-describe('the local endpoint uses the server\'s own socket', () => {
+describe("the local endpoint uses the server's own socket", () => {
   let evil: Server;
   const evilPath = `/tmp/sec-${AREA}-${process.pid}.sock`;
   let connections = 0;
   beforeAll(async () => {
     rmSync(evilPath, { force: true });
-    evil = createServer((c) => { connections++; c.destroy(); });
+    evil = createServer((c) => {
+      connections++;
+      c.destroy();
+    });
     await new Promise<void>((r) => evil.listen(evilPath, r));
   });
   afterAll(async () => {
@@ -64,7 +78,7 @@ describe('the local endpoint uses the server\'s own socket', () => {
     rmSync(evilPath, { force: true });
   });
 
-  it('ignores a socket path written into the database behind the API\'s back', async () => {
+  it("ignores a socket path written into the database behind the API's back", async () => {
     await s.live.test.app.db.host.update({ where: { id: s.localHostId }, data: { dockerSocket: evilPath } });
     try {
       const info = await s.live.request('GET', `/api/hosts/${s.localHostId}/docker/info`, { cookie: s.cookies.viewer });
@@ -124,11 +138,11 @@ describe('login throttling', () => {
   const login = (l: LiveServer, pw: string, headers: Record<string, string> = {}) =>
     l.request('POST', '/api/auth/login', { body: { username: 'admin', password: pw }, headers });
 
-  it('locks the attacker\'s address, not the admin everywhere (behind a trusted proxy)', async () => {
+  it("locks the attacker's address, not the admin everywhere (behind a trusted proxy)", async () => {
     const attacker = { 'x-forwarded-for': '203.0.113.66' };
     for (let i = 0; i < 5; i++) expect((await login(proxied, 'wrong-guess', attacker)).status).toBe(401);
     const locked = await login(proxied, password, attacker);
-    expect(tally(AREA, 'sixth guess from the attacker\'s address', locked.status === 429)).toBe(true);
+    expect(tally(AREA, "sixth guess from the attacker's address", locked.status === 429)).toBe(true);
     const admin = await login(proxied, password, { 'x-forwarded-for': '198.51.100.7' });
     expect(admin.status, 'the real admin, from elsewhere, still logs in').toBe(200);
   });
@@ -141,8 +155,12 @@ describe('login throttling', () => {
 
   it('slows an address spraying many accounts, briefly', async () => {
     const spray = { 'x-forwarded-for': '203.0.113.99' };
-    for (let i = 0; i < 20; i++) await proxied.request('POST', '/api/auth/login', { body: { username: `user${i}`, password: 'wrong-guess' }, headers: spray });
-    const res = await proxied.request('POST', '/api/auth/login', { body: { username: 'someone', password: 'wrong-guess' }, headers: spray });
+    for (let i = 0; i < 20; i++)
+      await proxied.request('POST', '/api/auth/login', { body: { username: `user${i}`, password: 'wrong-guess' }, headers: spray });
+    const res = await proxied.request('POST', '/api/auth/login', {
+      body: { username: 'someone', password: 'wrong-guess' },
+      headers: spray,
+    });
     expect(tally(AREA, 'twenty-first failure from one address on many accounts', res.status === 429)).toBe(true);
     expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60);
   });

@@ -62,22 +62,31 @@ export async function startLiveServer(overrides: Partial<Config> = {}, options: 
       return new Promise((resolve, reject) => {
         // agent: false: one connection per request, so a connection the server closes after a
         // refusal (body unread) is never reused by the next attempt.
-        const req = httpRequest({
-          host: '127.0.0.1', port, method, path: rawPath, agent: false,
-          headers: {
-            ...headersFor(opts),
-            ...(payload !== undefined ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) } : {}),
-            ...opts.headers,
+        const req = httpRequest(
+          {
+            host: '127.0.0.1',
+            port,
+            method,
+            path: rawPath,
+            agent: false,
+            headers: {
+              ...headersFor(opts),
+              ...(payload !== undefined
+                ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(payload)) }
+                : {}),
+              ...opts.headers,
+            },
           },
-        }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const body = Buffer.concat(chunks).toString('utf8');
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) });
-          });
-          res.on('error', reject);
-        });
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+              const body = Buffer.concat(chunks).toString('utf8');
+              resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body) });
+            });
+            res.on('error', reject);
+          },
+        );
         req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${rawPath} timed out`)));
         req.on('error', reject);
         if (payload !== undefined) req.write(payload);
@@ -98,10 +107,16 @@ export async function startLiveServer(overrides: Partial<Config> = {}, options: 
     upgradeStatus(rawPath, opts = {}) {
       return new Promise((resolve, reject) => {
         const req = httpRequest({
-          host: '127.0.0.1', port, method: 'GET', path: rawPath, agent: false,
+          host: '127.0.0.1',
+          port,
+          method: 'GET',
+          path: rawPath,
+          agent: false,
           headers: {
             ...headersFor(opts),
-            connection: 'Upgrade', upgrade: 'websocket', 'sec-websocket-version': '13',
+            connection: 'Upgrade',
+            upgrade: 'websocket',
+            'sec-websocket-version': '13',
             'sec-websocket-key': Buffer.from(`mirador-sec-${Math.random()}`).toString('base64').slice(0, 22) + '==',
           },
         });
@@ -131,16 +146,27 @@ export async function startLiveServer(overrides: Partial<Config> = {}, options: 
 }
 
 /** Waits for the next message (parsed as JSON when it is) or the close, whichever comes first. */
-export function nextEvent(ws: WebSocket, timeoutMs = 5000): Promise<{ kind: 'message'; data: any } | { kind: 'close'; code: number; reason: string }> {
+export function nextEvent(
+  ws: WebSocket,
+  timeoutMs = 5000,
+): Promise<{ kind: 'message'; data: any } | { kind: 'close'; code: number; reason: string }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => (cleanup(), reject(new Error(`no websocket message or close within ${timeoutMs} ms`))), timeoutMs);
     const onMessage = (raw: WebSocket.RawData) => {
       cleanup();
       const text = raw.toString();
-      try { resolve({ kind: 'message', data: JSON.parse(text) }); } catch { resolve({ kind: 'message', data: text }); }
+      try {
+        resolve({ kind: 'message', data: JSON.parse(text) });
+      } catch {
+        resolve({ kind: 'message', data: text });
+      }
     };
     const onClose = (code: number, reason: Buffer) => (cleanup(), resolve({ kind: 'close', code, reason: reason.toString() }));
-    const cleanup = () => { clearTimeout(timer); ws.off('message', onMessage); ws.off('close', onClose); };
+    const cleanup = () => {
+      clearTimeout(timer);
+      ws.off('message', onMessage);
+      ws.off('close', onClose);
+    };
     ws.on('message', onMessage);
     ws.on('close', onClose);
   });

@@ -66,9 +66,10 @@ describe('path-encoding variants', () => {
           const cookie = who === 'viewer' ? s.cookies.viewer : undefined;
           attempts++;
           const label = `${who} ${r.method} ${raw} (${what})`;
-          const res = await (r.websocket
-            ? s.live.upgradeStatus(raw, { cookie })
-            : s.live.request(r.method, raw, { cookie, body: READS.has(r.method) ? undefined : {} })
+          const res = await (
+            r.websocket
+              ? s.live.upgradeStatus(raw, { cookie })
+              : s.live.request(r.method, raw, { cookie, body: READS.has(r.method) ? undefined : {} })
           ).catch((err: Error) => ({ status: 0, body: err.message }));
           // 400 from the canonical-path check; Node's own HTTP parser answers 400 too for bytes it
           // will not accept. Anything else means the request reached routing as if it were canonical.
@@ -78,7 +79,8 @@ describe('path-encoding variants', () => {
           }
           if (!READS.has(r.method) && !r.websocket && res.body.includes('non_canonical_path')) {
             const a = await s.live.test.app.db.auditLog.findFirst({ orderBy: { seq: 'desc' } });
-            if (!a || a.statusCode !== 400 || !a.action.startsWith('request.refused')) failures.push(`${label}: refusal not audited (last: ${a?.action})`);
+            if (!a || a.statusCode !== 400 || !a.action.startsWith('request.refused'))
+              failures.push(`${label}: refusal not audited (last: ${a?.action})`);
           }
         }
       }
@@ -97,11 +99,11 @@ describe('path-encoding variants', () => {
         if (c === '/' || c === '%' || (i > 1 && canonical[i - 1] === '%') || (i > 2 && canonical[i - 2] === '%')) continue;
         const raw = `${canonical.slice(0, i)}${hex(c)}${canonical.slice(i + 1)}`;
         attempts++;
-        const res = await (r.websocket
-          ? s.live.upgradeStatus(raw)
-          : s.live.request(r.method, raw, { body: READS.has(r.method) ? undefined : {} })
+        const res = await (
+          r.websocket ? s.live.upgradeStatus(raw) : s.live.request(r.method, raw, { body: READS.has(r.method) ? undefined : {} })
         ).catch((err: Error) => ({ status: 0, body: err.message }));
-        if (!tally('paths', `anonymous ${r.method} ${raw} (encoded "${c}")`, res.status === 400)) failures.push(`${r.method} ${raw}: HTTP ${res.status}`);
+        if (!tally('paths', `anonymous ${r.method} ${raw} (encoded "${c}")`, res.status === 400))
+          failures.push(`${r.method} ${raw}: HTTP ${res.status}`);
       }
     }
     expect(failures).toEqual([]);
@@ -111,7 +113,9 @@ describe('path-encoding variants', () => {
   it('still serves canonical paths (the check is not simply refusing everything)', async () => {
     const me = await s.live.request('GET', '/api/auth/me', { cookie: s.cookies.viewer });
     expect(me.status).toBe(200);
-    const img = await s.live.request('GET', `/api/hosts/${s.localHostId}/images/${encodeURIComponent(s.lab.dockerImage)}`, { cookie: s.cookies.viewer });
+    const img = await s.live.request('GET', `/api/hosts/${s.localHostId}/images/${encodeURIComponent(s.lab.dockerImage)}`, {
+      cookie: s.cookies.viewer,
+    });
     expect(img.status).toBe(200);
   });
 

@@ -44,7 +44,8 @@ function track(ws: WebSocket, answerCursor = true): Stream {
     const m = JSON.parse(raw.toString()) as Msg;
     messages.push(m);
     // BusyBox's line editor asks where the cursor is; answer like a terminal (see docker-containers.test.ts).
-    if (answerCursor && m.type === 'output' && m.data?.includes('\x1b[6n') && ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'input', data: '\x1b[1;3R' }));
+    if (answerCursor && m.type === 'output' && m.data?.includes('\x1b[6n') && ws.readyState === ws.OPEN)
+      ws.send(JSON.stringify({ type: 'input', data: '\x1b[1;3R' }));
   });
   const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) =>
     ws.once('close', (code, reason) => ((done = true), resolve({ code, reason: reason.toString(), at: Date.now() }))),
@@ -108,14 +109,24 @@ async function openShell(caller: Caller, mode: 'exec' | 'attach' = 'exec', conta
 async function typeAndSee(s: Stream, marker: string, container = CONTAINER) {
   await sleep(200);
   s.send({ type: 'input', data: `touch /tmp/${marker}\r` });
-  await expect.poll(() => docker('exec', container, 'sh', '-c', `test -e /tmp/${marker} && echo yes || echo no`), { timeout: 10_000, interval: 100 }).toBe('yes');
+  await expect
+    .poll(() => docker('exec', container, 'sh', '-c', `test -e /tmp/${marker} && echo yes || echo no`), { timeout: 10_000, interval: 100 })
+    .toBe('yes');
 }
 
 /**
  * The check every case shares: the socket closes within 2 s of `end()` with a message naming
  * `why`, a command typed afterwards leaves no canary, and the closure is audited.
  */
-async function expectEnded(s: Stream, attempt: string, end: () => Promise<unknown>, why: RegExp, code = 4401, action = 'container.exec.revoked', container = CONTAINER) {
+async function expectEnded(
+  s: Stream,
+  attempt: string,
+  end: () => Promise<unknown>,
+  why: RegExp,
+  code = 4401,
+  action = 'container.exec.revoked',
+  container = CONTAINER,
+) {
   const n = ++counter;
   await typeAndSee(s, `sec-alive-${n}`, container);
   const started = Date.now();
@@ -132,7 +143,9 @@ async function expectEnded(s: Stream, attempt: string, end: () => Promise<unknow
   const final = s.messages.filter((m) => m.type === 'error').at(-1);
   expect(final?.message, JSON.stringify(s.messages.slice(-3))).toMatch(why);
   expect(ranCanary, `${attempt}: input after the change reached the container`).toBe(false);
-  const audit = (await live.request('GET', `/api/audit?action=${action}&limit=1`, { cookie: admin })).json() as { items: Array<{ params: { reason: string; message: string } }> };
+  const audit = (await live.request('GET', `/api/audit?action=${action}&limit=1`, { cookie: admin })).json() as {
+    items: Array<{ params: { reason: string; message: string } }>;
+  };
   expect(audit.items[0]?.params).toMatchObject({ reason: code === 4403 ? 'role' : 'revoked', message: expect.stringMatching(why) });
 }
 
@@ -142,7 +155,10 @@ beforeAll(async () => {
   admin = await login('admin', 'correct horse battery');
   const hosts = (await live.request('GET', '/api/hosts', { cookie: admin })).json() as Array<{ id: string; kind: string }>;
   hostId = hosts.find((h) => h.kind === 'local')!.id;
-  const res = await live.request('POST', `/api/hosts/${hostId}/containers`, { cookie: admin, body: { image: lab.dockerImage, name: CONTAINER, command: ['sleep', '300'] } });
+  const res = await live.request('POST', `/api/hosts/${hostId}/containers`, {
+    cookie: admin,
+    body: { image: lab.dockerImage, name: CONTAINER, command: ['sleep', '300'] },
+  });
   expect(res.status, res.body).toBe(201);
 }, 60_000);
 
@@ -161,18 +177,31 @@ describe('open websockets end with the identity', { timeout: 60_000 }, () => {
   it('logout closes the exec terminal of that session', async () => {
     const u = await newUser();
     const s = await openShell({ cookie: u.cookie });
-    await expectEnded(s, 'exec terminal input after logout', () => live.request('POST', '/api/auth/logout', { cookie: u.cookie }), /logged out/i);
+    await expectEnded(
+      s,
+      'exec terminal input after logout',
+      () => live.request('POST', '/api/auth/logout', { cookie: u.cookie }),
+      /logged out/i,
+    );
   });
 
   it('revoking a session from another one closes its terminal', async () => {
     const u = await newUser();
     const other = await login(u.username, u.password);
     const s = await openShell({ cookie: u.cookie });
-    const sessions = (await live.request('GET', '/api/auth/sessions', { cookie: u.cookie })).json() as Array<{ id: string; current: boolean }>;
+    const sessions = (await live.request('GET', '/api/auth/sessions', { cookie: u.cookie })).json() as Array<{
+      id: string;
+      current: boolean;
+    }>;
     const handle = sessions.find((x) => x.current)!.id;
-    await expectEnded(s, 'exec terminal input after session revoke', async () => {
-      expect((await live.request('DELETE', `/api/auth/sessions/${handle}`, { cookie: other })).status).toBe(204);
-    }, /session was revoked/i);
+    await expectEnded(
+      s,
+      'exec terminal input after session revoke',
+      async () => {
+        expect((await live.request('DELETE', `/api/auth/sessions/${handle}`, { cookie: other })).status).toBe(204);
+      },
+      /session was revoked/i,
+    );
   });
 
   it('revoking an API token closes a Bearer-authenticated terminal and realtime socket', async () => {
@@ -182,9 +211,14 @@ describe('open websockets end with the identity', { timeout: 60_000 }, () => {
     const rt = track(await live.websocket('/api/ws', { token: secret, origin: null }));
     rt.send({ type: 'ping', id: 1 });
     await rt.waitFor((m) => m.type === 'pong');
-    await expectEnded(s, 'Bearer exec terminal input after token revoke', async () => {
-      expect((await live.request('DELETE', `/api/auth/tokens/${token.id}`, { cookie: u.cookie })).status).toBe(204);
-    }, /API token was revoked/i);
+    await expectEnded(
+      s,
+      'Bearer exec terminal input after token revoke',
+      async () => {
+        expect((await live.request('DELETE', `/api/auth/tokens/${token.id}`, { cookie: u.cookie })).status).toBe(204);
+      },
+      /API token was revoked/i,
+    );
     const rtClosed = await Promise.race([rt.closed, sleep(2000).then(() => null)]);
     recordAttempt(AREA, 'Bearer /api/ws after token revoke', rtClosed ? 'refused' : 'got-through');
     expect(rtClosed?.code).toBe(4401);
@@ -197,9 +231,14 @@ describe('open websockets end with the identity', { timeout: 60_000 }, () => {
     const u = await newUser();
     const { secret } = await mintToken(u.cookie);
     const s = await openShell({ cookie: u.cookie });
-    await expectEnded(s, 'exec terminal input after the user is disabled', async () => {
-      expect((await live.request('PATCH', `/api/users/${u.id}`, { cookie: admin, body: { disabled: true } })).status).toBe(200);
-    }, /account was disabled/i);
+    await expectEnded(
+      s,
+      'exec terminal input after the user is disabled',
+      async () => {
+        expect((await live.request('PATCH', `/api/users/${u.id}`, { cookie: admin, body: { disabled: true } })).status).toBe(200);
+      },
+      /account was disabled/i,
+    );
     await live.request('PATCH', `/api/users/${u.id}`, { cookie: admin, body: { disabled: false } });
     expect((await live.request('GET', '/api/auth/me', { token: secret, origin: null })).status).toBe(401);
   });
@@ -207,21 +246,38 @@ describe('open websockets end with the identity', { timeout: 60_000 }, () => {
   it('demoting an operator to viewer closes their exec shell (4403)', async () => {
     const u = await newUser();
     const s = await openShell({ cookie: u.cookie });
-    await expectEnded(s, 'exec terminal input after demotion to viewer', async () => {
-      expect((await live.request('PATCH', `/api/users/${u.id}`, { cookie: admin, body: { role: 'viewer' } })).status).toBe(200);
-    }, /role is now viewer/i, 4403);
+    await expectEnded(
+      s,
+      'exec terminal input after demotion to viewer',
+      async () => {
+        expect((await live.request('PATCH', `/api/users/${u.id}`, { cookie: admin, body: { role: 'viewer' } })).status).toBe(200);
+      },
+      /role is now viewer/i,
+      4403,
+    );
   });
 
-  it("demoting an admin closes their shell in a container only an admin could have created", async () => {
+  it('demoting an admin closes their shell in a container only an admin could have created', async () => {
     const boss = `${RUN}-adminonly`;
-    const created = await live.request('POST', `/api/hosts/${hostId}/containers`, { cookie: admin, body: { image: lab.dockerImage, name: boss, command: ['sleep', '300'], capAdd: ['SYS_ADMIN'] } });
+    const created = await live.request('POST', `/api/hosts/${hostId}/containers`, {
+      cookie: admin,
+      body: { image: lab.dockerImage, name: boss, command: ['sleep', '300'], capAdd: ['SYS_ADMIN'] },
+    });
     expect(created.status, created.body).toBe(201);
     try {
       const u = await newUser('admin');
       const s = await openShell({ cookie: u.cookie }, 'exec', boss);
-      await expectEnded(s, 'admin shell in an admin-only container after demotion to operator', async () => {
-        expect((await live.request('PATCH', `/api/users/${u.id}`, { cookie: admin, body: { role: 'operator' } })).status).toBe(200);
-      }, /role is now operator/i, 4403, 'container.exec.revoked', boss);
+      await expectEnded(
+        s,
+        'admin shell in an admin-only container after demotion to operator',
+        async () => {
+          expect((await live.request('PATCH', `/api/users/${u.id}`, { cookie: admin, body: { role: 'operator' } })).status).toBe(200);
+        },
+        /role is now operator/i,
+        4403,
+        'container.exec.revoked',
+        boss,
+      );
       // As an operator now, the same shell cannot be reopened either.
       const again = track(await live.websocket(`/api/hosts/${hostId}/containers/${boss}/exec`, { cookie: u.cookie }));
       const answer = await again.waitFor((m) => m.type === 'ready' || m.type === 'error');
@@ -236,24 +292,39 @@ describe('open websockets end with the identity', { timeout: 60_000 }, () => {
     const { secret } = await mintToken(u.cookie);
     const viaToken = await openShell({ token: secret, origin: null });
     const s = await openShell({ cookie: u.cookie });
-    await expectEnded(s, 'exec terminal input after an admin password reset', async () => {
-      expect((await live.request('POST', `/api/users/${u.id}/password`, { cookie: admin, body: { password: 'another-pass-2' } })).status).toBe(204);
-    }, /admin reset your password/i);
+    await expectEnded(
+      s,
+      'exec terminal input after an admin password reset',
+      async () => {
+        expect(
+          (await live.request('POST', `/api/users/${u.id}/password`, { cookie: admin, body: { password: 'another-pass-2' } })).status,
+        ).toBe(204);
+      },
+      /admin reset your password/i,
+    );
     const tokenClosed = await Promise.race([viaToken.closed, sleep(2000).then(() => null)]);
     recordAttempt(AREA, 'Bearer exec terminal after an admin password reset', tokenClosed ? 'refused' : 'got-through');
     expect(tokenClosed?.code).toBe(4401);
     expect((await live.request('GET', '/api/auth/me', { token: secret, origin: null })).status).toBe(401);
   });
 
-  it('changing my own password closes my other sessions\' terminals, not this one\'s', async () => {
+  it("changing my own password closes my other sessions' terminals, not this one's", async () => {
     const u = await newUser();
     const other = await login(u.username, u.password);
     const mine = await openShell({ cookie: u.cookie });
     const theirs = await openShell({ cookie: other });
-    await expectEnded(theirs, "another session's terminal after a password change", async () => {
-      const res = await live.request('POST', '/api/auth/password', { cookie: u.cookie, body: { currentPassword: u.password, newPassword: 'changed-pass-2' } });
-      expect(res.status, res.body).toBe(204);
-    }, /password was changed/i);
+    await expectEnded(
+      theirs,
+      "another session's terminal after a password change",
+      async () => {
+        const res = await live.request('POST', '/api/auth/password', {
+          cookie: u.cookie,
+          body: { currentPassword: u.password, newPassword: 'changed-pass-2' },
+        });
+        expect(res.status, res.body).toBe(204);
+      },
+      /password was changed/i,
+    );
     // The session that changed it keeps its terminal, and typing still works.
     expect(mine.isClosed()).toBe(false);
     await typeAndSee(mine, `sec-kept-${counter}`);
@@ -263,13 +334,21 @@ describe('open websockets end with the identity', { timeout: 60_000 }, () => {
   it('deleting the user closes their terminal', async () => {
     const u = await newUser();
     const s = await openShell({ cookie: u.cookie });
-    await expectEnded(s, 'exec terminal input after the user is deleted', async () => {
-      expect((await live.request('DELETE', `/api/users/${u.id}`, { cookie: admin })).status).toBe(204);
-    }, /account was deleted/i);
+    await expectEnded(
+      s,
+      'exec terminal input after the user is deleted',
+      async () => {
+        expect((await live.request('DELETE', `/api/users/${u.id}`, { cookie: admin })).status).toBe(204);
+      },
+      /account was deleted/i,
+    );
   });
 
   it('a demoted operator watching an attach goes on read-only; typing is refused', async () => {
-    const res = await live.request('POST', `/api/hosts/${hostId}/containers`, { cookie: admin, body: { image: lab.dockerImage, name: `${RUN}-it`, command: ['sh'], tty: true } });
+    const res = await live.request('POST', `/api/hosts/${hostId}/containers`, {
+      cookie: admin,
+      body: { image: lab.dockerImage, name: `${RUN}-it`, command: ['sh'], tty: true },
+    });
     expect(res.status, res.body).toBe(201);
     const u = await newUser();
     const s = await openShell({ cookie: u.cookie }, 'attach', `${RUN}-it`);
@@ -284,7 +363,9 @@ describe('open websockets end with the identity', { timeout: 60_000 }, () => {
     expect(refused.message).toMatch(/read-only/i);
     expect(ran).toBe(false);
     expect(s.isClosed()).toBe(false);
-    const audit = (await live.request('GET', '/api/audit?action=container.attach.downgraded', { cookie: admin })).json() as { items: unknown[] };
+    const audit = (await live.request('GET', '/api/audit?action=container.attach.downgraded', { cookie: admin })).json() as {
+      items: unknown[];
+    };
     expect(audit.items.length).toBe(1);
     s.ws.close();
   });
@@ -299,7 +380,10 @@ describe('open websockets end with the identity', { timeout: 60_000 }, () => {
     expect(dropped.message).toMatch(/no longer follow/);
     const seen = rt.messages.length;
     // Something audited happens; the demoted user must not see it.
-    await live.request('POST', '/api/users', { cookie: admin, body: { username: `rev${process.pid}-secret`, password: 'whatever-pass-1', role: 'viewer' } });
+    await live.request('POST', '/api/users', {
+      cookie: admin,
+      body: { username: `rev${process.pid}-secret`, password: 'whatever-pass-1', role: 'viewer' },
+    });
     await sleep(500);
     const leaked = rt.messages.slice(seen).some((m) => m.type === 'audit.appended');
     recordAttempt(AREA, 'audit topic after demotion from admin', !leaked ? 'refused' : 'got-through');
@@ -311,7 +395,9 @@ describe('open websockets end with the identity', { timeout: 60_000 }, () => {
     const closed = await Promise.race([rt.closed, sleep(2000).then(() => null)]);
     recordAttempt(AREA, '/api/ws after logout', closed ? 'refused' : 'got-through');
     expect(closed?.code).toBe(4401);
-    const audit = (await live.request('GET', '/api/audit?action=realtime.revoked', { cookie: admin })).json() as { items: Array<{ actor: { name: string } }> };
+    const audit = (await live.request('GET', '/api/audit?action=realtime.revoked', { cookie: admin })).json() as {
+      items: Array<{ actor: { name: string } }>;
+    };
     expect(audit.items.some((e) => e.actor.name === u.username)).toBe(true);
   });
 
@@ -337,7 +423,10 @@ describe('an expired session ends its terminal on the next keystroke', { timeout
     short = await startLiveServer({ dockerSocket: lab.dockerSocket, sessionTtlHours: 6 / 3600 });
     await short.test.setupAdmin();
     const res = await short.request('POST', '/api/auth/login', { body: { username: 'admin', password: 'correct horse battery' } });
-    const cookie = ([] as string[]).concat(res.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!).find((c) => c.startsWith('mirador_session='))!;
+    const cookie = ([] as string[])
+      .concat(res.headers['set-cookie'] ?? [])
+      .map((c) => c.split(';')[0]!)
+      .find((c) => c.startsWith('mirador_session='))!;
     const loggedIn = Date.now();
     const hosts = (await short.request('GET', '/api/hosts', { cookie })).json() as Array<{ id: string; kind: string }>;
     const local = hosts.find((h) => h.kind === 'local')!.id;
@@ -360,7 +449,8 @@ describe('an expired session ends its terminal on the next keystroke', { timeout
 
 describe('the VM serial console ends with the identity too', { timeout: 180_000 }, () => {
   const vm = `${RUN}-vm`;
-  const virsh = (...args: string[]) => execFileSync('virsh', ['-c', 'qemu:///system', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const virsh = (...args: string[]) =>
+    execFileSync('virsh', ['-c', 'qemu:///system', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   afterAll(() => {
     try {
       virsh('destroy', vm);
@@ -370,7 +460,10 @@ describe('the VM serial console ends with the identity too', { timeout: 180_000 
   });
 
   it('closes an operator console on logout; keys typed afterwards never reach the guest', async () => {
-    const added = await live.request('POST', '/api/hosts', { cookie: admin, body: { name: `${RUN}-lab`, address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) } });
+    const added = await live.request('POST', '/api/hosts', {
+      cookie: admin,
+      body: { name: `${RUN}-lab`, address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) },
+    });
     expect(added.status, added.body).toBe(201);
     const labHost = added.json().id as string;
     expect((await live.request('POST', `/api/hosts/${labHost}/test`, { cookie: admin })).json().ok).toBe(true);
@@ -378,10 +471,19 @@ describe('the VM serial console ends with the identity too', { timeout: 180_000 
     const xml = `<domain type='qemu'><name>${vm}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type><kernel>${lab.vmKit.kernel}</kernel><initrd>${lab.vmKit.initrd}</initrd><cmdline>console=ttyS0</cmdline></os><devices><serial type='pty'/></devices></domain>`;
     writeFileSync(join(dir, 'vm.xml'), xml);
     virsh('create', join(dir, 'vm.xml'));
-    await expect.poll(async () => (await live.request('GET', `/api/hosts/${labHost}/vms/${vm}`, { cookie: admin })).json().state, { timeout: 30_000, interval: 500 }).toBe('running');
+    await expect
+      .poll(async () => (await live.request('GET', `/api/hosts/${labHost}/vms/${vm}`, { cookie: admin })).json().state, {
+        timeout: 30_000,
+        interval: 500,
+      })
+      .toBe('running');
 
     const path = `/api/hosts/${labHost}/vms/${vm}/console`;
-    const text = (c: Stream) => c.messages.filter((m) => m.type === 'output').map((m) => m.data).join('');
+    const text = (c: Stream) =>
+      c.messages
+        .filter((m) => m.type === 'output')
+        .map((m) => m.data)
+        .join('');
     const adm = track(await live.websocket(path, { cookie: admin }));
     await adm.waitFor((m) => m.type === 'status' && m.state === 'attached', 60_000);
     for (let i = 0; i < 90 && !text(adm).includes(lab.vmKit.prompt.trim()); i++) {
@@ -415,7 +517,9 @@ describe('the VM serial console ends with the identity too', { timeout: 180_000 
     expect(op.messages.filter((m) => m.type === 'error').at(-1)?.message).toMatch(/logged out/i);
     expect(listing, JSON.stringify(text(adm).slice(-1500))).toContain('sec-console-alive');
     expect(ran).toBe(false);
-    const audit = (await live.request('GET', `/api/audit?action=vm.console.revoked&targetId=${vm}`, { cookie: admin })).json() as { items: unknown[] };
+    const audit = (await live.request('GET', `/api/audit?action=vm.console.revoked&targetId=${vm}`, { cookie: admin })).json() as {
+      items: unknown[];
+    };
     expect(audit.items.length).toBe(1);
     adm.ws.close();
   });

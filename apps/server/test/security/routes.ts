@@ -51,5 +51,8 @@ export const PINNED_ADMIN: RegExp[] = [
 
 /** Mutations a viewer may make: only about their own account. */
 export const SELF_SERVICE = new Set([
-  'POST /api/auth/password', 'DELETE /api/auth/sessions/:id', 'POST /api/auth/tokens', 'DELETE /api/auth/tokens/:id',
+  'POST /api/auth/password',
+  'DELETE /api/auth/sessions/:id',
+  'POST /api/auth/tokens',
+  'DELETE /api/auth/tokens/:id',
 ]);

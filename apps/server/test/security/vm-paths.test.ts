@@ -34,7 +34,12 @@ function tally(attempt: string, refused: boolean): void {
   recordAttempt(AREA, attempt, refused ? 'refused' : 'got-through');
 }
 
-const domainNames = () => virsh(s.lab, 'list', '--all', '--name').split('\n').map((l) => l.trim()).filter(Boolean).sort();
+const domainNames = () =>
+  virsh(s.lab, 'list', '--all', '--name')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .sort();
 /**
  * What a refused request could have changed here: this file's domains and pool volumes, the tasks
  * and hosts in Mirador's DB. (Docker state is left out: other suites may change it meanwhile.)
@@ -44,7 +49,11 @@ async function vmState() {
   const mine = (l: string) => l.includes('sec-vmpaths-');
   return {
     domains: domainNames().filter(mine),
-    volumes: virsh(s.lab, 'vol-list', s.lab.storagePool).split('\n').map((l) => l.trim()).filter(mine).sort(),
+    volumes: virsh(s.lab, 'vol-list', s.lab.storagePool)
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(mine)
+      .sort(),
     tasks: await db.task.count(),
     hosts: await db.host.findMany({ orderBy: { id: 'asc' }, select: { id: true, libvirtUri: true, hostKeyFingerprint: true } }),
   };
@@ -57,8 +66,14 @@ const lastAudit = () => s.live.test.app.db.auditLog.findFirst({ orderBy: { seq: 
 
 function body(over: Record<string, unknown>) {
   return {
-    name: `${P}-x`, memoryMiB: 64, vcpus: 1, domainType: 'qemu', start: false, network: { kind: 'none' },
-    disk: { kind: 'none' }, install: { kind: 'kernel', kernel: kit.kernel, initrd: kit.initrd, cmdline: 'console=ttyS0' },
+    name: `${P}-x`,
+    memoryMiB: 64,
+    vcpus: 1,
+    domainType: 'qemu',
+    start: false,
+    network: { kind: 'none' },
+    disk: { kind: 'none' },
+    install: { kind: 'kernel', kernel: kit.kernel, initrd: kit.initrd, cmdline: 'console=ttyS0' },
     ...over,
   };
 }
@@ -68,7 +83,9 @@ function blockDevice(): string {
   for (const d of ['/dev/sda', '/dev/vda', '/dev/nvme0n1', '/dev/xvda', '/dev/loop0']) {
     try {
       if (statSync(d).isBlockDevice()) return d;
-    } catch { /* absent */ }
+    } catch {
+      /* absent */
+    }
   }
   throw new Error('no block device found on the lab host');
 }
@@ -100,7 +117,11 @@ beforeAll(async () => {
 
 /** Cleanup: virsh without its complaints about what is already gone. */
 const quietly = (...args: string[]) => {
-  try { execFileSync('virsh', ['-c', s.lab.libvirtUri, ...args], { stdio: 'ignore' }); } catch { /* already gone */ }
+  try {
+    execFileSync('virsh', ['-c', s.lab.libvirtUri, ...args], { stdio: 'ignore' });
+  } catch {
+    /* already gone */
+  }
 };
 
 afterAll(async () => {
@@ -123,15 +144,35 @@ describe('host paths in VM requests (operator)', { timeout: 120_000 }, () => {
     ['disk.path = a block device', 'disk.path', () => ({ disk: { kind: 'path', path: blockDevice() } })],
     ['disk.path = pool symlink to /etc, then shadow', 'disk.path', () => ({ disk: { kind: 'path', path: `${poolDir}/${P}-etc/shadow` } })],
     ['disk.path = pool symlink to the canary', 'disk.path', () => ({ disk: { kind: 'path', path: `${poolDir}/${P}-canary.qcow2` } })],
-    ['disk.path = pool/./symlink (dot segment) to /etc', 'disk.path', () => ({ disk: { kind: 'path', path: `${poolDir}/./${P}-etc/passwd` } })],
+    [
+      'disk.path = pool/./symlink (dot segment) to /etc',
+      'disk.path',
+      () => ({ disk: { kind: 'path', path: `${poolDir}/./${P}-etc/passwd` } }),
+    ],
     ['disk.path = the pool directory itself', 'disk.path', () => ({ disk: { kind: 'path', path: poolDir } })],
     ['disk.path = a directory inside the pool', 'disk.path', () => ({ disk: { kind: 'path', path: `${poolDir}/${P}-dir` } })],
     ['disk.path = a path that does not exist', 'disk.path', () => ({ disk: { kind: 'path', path: `${poolDir}/${P}-missing.qcow2` } })],
-    ['disk.path = pool qcow2 whose backing file is the canary', 'disk.path', () => ({ disk: { kind: 'path', path: `${poolDir}/${P}-backed.qcow2` } })],
-    ['disk.volume = pool volume that is a symlink to the canary', 'disk.volume', () => ({ disk: { kind: 'volume', pool: s.lab.storagePool, volume: `${P}-canary.qcow2` } })],
-    ['disk.volume = pool volume whose backing file is the canary', 'disk.volume', () => ({ disk: { kind: 'volume', pool: s.lab.storagePool, volume: `${P}-backed.qcow2` } })],
+    [
+      'disk.path = pool qcow2 whose backing file is the canary',
+      'disk.path',
+      () => ({ disk: { kind: 'path', path: `${poolDir}/${P}-backed.qcow2` } }),
+    ],
+    [
+      'disk.volume = pool volume that is a symlink to the canary',
+      'disk.volume',
+      () => ({ disk: { kind: 'volume', pool: s.lab.storagePool, volume: `${P}-canary.qcow2` } }),
+    ],
+    [
+      'disk.volume = pool volume whose backing file is the canary',
+      'disk.volume',
+      () => ({ disk: { kind: 'volume', pool: s.lab.storagePool, volume: `${P}-backed.qcow2` } }),
+    ],
     ['install.kernel = /etc/passwd', 'install.kernel', () => ({ install: { kind: 'kernel', kernel: '/etc/passwd' } })],
-    ['install.kernel = pool symlink to /etc, then passwd', 'install.kernel', () => ({ install: { kind: 'kernel', kernel: `${poolDir}/${P}-etc/passwd` } })],
+    [
+      'install.kernel = pool symlink to /etc, then passwd',
+      'install.kernel',
+      () => ({ install: { kind: 'kernel', kernel: `${poolDir}/${P}-etc/passwd` } }),
+    ],
     ['install.initrd = the canary', 'install.initrd', () => ({ install: { kind: 'kernel', kernel: kit.kernel, initrd: CANARY } })],
     ['install.iso = a file outside the pools', 'install.iso', () => ({ install: { kind: 'cdrom', iso: STRAY_ISO } })],
     ['install.iso = the canary', 'install.iso', () => ({ install: { kind: 'cdrom', iso: CANARY } })],
@@ -149,10 +190,15 @@ describe('host paths in VM requests (operator)', { timeout: 120_000 }, () => {
       const after = { vm: await vmState(), canary: canaryState() };
 
       const refused =
-        preview.status === 403 && preview.json().field === field &&
-        res.status === 403 && res.json().field === field && res.json().message.includes(`${field}:`) &&
+        preview.status === 403 &&
+        preview.json().field === field &&
+        res.status === 403 &&
+        res.json().field === field &&
+        res.json().message.includes(`${field}:`) &&
         JSON.stringify(before) === JSON.stringify(after) &&
-        audit?.action === 'vm.create' && audit.result === 'error' && audit.statusCode === 403;
+        audit?.action === 'vm.create' &&
+        audit.result === 'error' &&
+        audit.statusCode === 403;
       tally(`operator creates a VM with ${label}`, refused);
 
       expect(preview.status, preview.body).toBe(403);
@@ -168,7 +214,10 @@ describe('host paths in VM requests (operator)', { timeout: 120_000 }, () => {
   it('refuses ".." escapes at the contract (nothing reaches the host)', async () => {
     const before = await vmState();
     for (const path of [`${poolDir}/../../../../root/${P}.canary`, `${poolDir}/${P}-etc/../../etc/shadow`]) {
-      const res = await s.live.request('POST', `/api/hosts/${s.sshHostId}/vms`, { cookie: s.cookies.operator, body: body({ disk: { kind: 'path', path } }) });
+      const res = await s.live.request('POST', `/api/hosts/${s.sshHostId}/vms`, {
+        cookie: s.cookies.operator,
+        body: body({ disk: { kind: 'path', path } }),
+      });
       const ok = res.status === 400 && /disk/.test(res.json().field ?? '');
       tally(`operator creates a VM with disk.path ${path}`, ok);
       expect(res.status, res.body).toBe(400);
@@ -178,7 +227,10 @@ describe('host paths in VM requests (operator)', { timeout: 120_000 }, () => {
   });
 
   it('lets an admin name any file, with a warning in the preview', async () => {
-    const res = await s.live.request('POST', `/api/hosts/${s.sshHostId}/vms/preview`, { cookie: s.cookies.admin, body: body({ disk: { kind: 'path', path: CANARY } }) });
+    const res = await s.live.request('POST', `/api/hosts/${s.sshHostId}/vms/preview`, {
+      cookie: s.cookies.admin,
+      body: body({ disk: { kind: 'path', path: CANARY } }),
+    });
     expect(res.status, res.body).toBe(200);
     expect(res.json().xml).toContain(`file="${CANARY}"`);
     expect(res.json().warnings.join(' ')).toMatch(/^disk\.path: .*outside the host's storage pools/);
@@ -186,7 +238,8 @@ describe('host paths in VM requests (operator)', { timeout: 120_000 }, () => {
 
   it('uses the resolved path: a pool symlink to the lab kernel becomes the kernel itself', async () => {
     const res = await s.live.request('POST', `/api/hosts/${s.sshHostId}/vms/preview`, {
-      cookie: s.cookies.operator, body: body({ install: { kind: 'kernel', kernel: `${poolDir}/${P}-kernel`, initrd: kit.initrd } }),
+      cookie: s.cookies.operator,
+      body: body({ install: { kind: 'kernel', kernel: `${poolDir}/${P}-kernel`, initrd: kit.initrd } }),
     });
     expect(res.status, res.body).toBe(200);
     expect(res.json().xml).toContain(`<kernel>${kit.kernel}</kernel>`);
@@ -200,7 +253,12 @@ describe('creating and deleting from the pools (operator)', { timeout: 180_000 }
   const outside = `${P}-outside`;
 
   async function waitTask(id: string) {
-    await expect.poll(async () => (await s.live.request('GET', `/api/tasks/${id}`, { cookie: s.cookies.operator })).json().status, { timeout: 120_000, interval: 300 }).not.toBe('running');
+    await expect
+      .poll(async () => (await s.live.request('GET', `/api/tasks/${id}`, { cookie: s.cookies.operator })).json().status, {
+        timeout: 120_000,
+        interval: 300,
+      })
+      .not.toBe('running');
     return (await s.live.request('GET', `/api/tasks/${id}`, { cookie: s.cookies.operator })).json();
   }
 
@@ -208,23 +266,35 @@ describe('creating and deleting from the pools (operator)', { timeout: 180_000 }
     const dir = join(tmpdir(), `${P}-xml`);
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${name}.xml`);
-    writeFileSync(file, `<domain type='qemu'><name>${name}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>` +
-      `<os><type arch='x86_64'>hvm</type><kernel>${kit.kernel}</kernel></os><devices>` +
-      `<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${diskFile}'/><target dev='vda' bus='virtio'/></disk>` +
-      `</devices></domain>`);
+    writeFileSync(
+      file,
+      `<domain type='qemu'><name>${name}</name><memory unit='MiB'>32</memory><vcpu>1</vcpu>` +
+        `<os><type arch='x86_64'>hvm</type><kernel>${kit.kernel}</kernel></os><devices>` +
+        `<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='${diskFile}'/><target dev='vda' bus='virtio'/></disk>` +
+        `</devices></domain>`,
+    );
     domains.push(name);
     virsh(s.lab, 'define', file);
     rmSync(dir, { recursive: true, force: true });
   }
 
   async function inventoryHas(name: string) {
-    await expect.poll(async () => (await s.live.request('GET', `/api/hosts/${s.sshHostId}/vms`, { cookie: s.cookies.operator })).json().items.some((v: { name: string }) => v.name === name), { timeout: 20_000 }).toBe(true);
+    await expect
+      .poll(
+        async () =>
+          (await s.live.request('GET', `/api/hosts/${s.sshHostId}/vms`, { cookie: s.cookies.operator }))
+            .json()
+            .items.some((v: { name: string }) => v.name === name),
+        { timeout: 20_000 },
+      )
+      .toBe(true);
   }
 
   it('creates a VM from the lab kit with a new pool volume', async () => {
     domains.push(ok);
     const res = await s.live.request('POST', `/api/hosts/${s.sshHostId}/vms`, {
-      cookie: s.cookies.operator, body: body({ name: ok, disk: { kind: 'new', pool: s.lab.storagePool, sizeGiB: 1 } }),
+      cookie: s.cookies.operator,
+      body: body({ name: ok, disk: { kind: 'new', pool: s.lab.storagePool, sizeGiB: 1 } }),
     });
     expect(res.status, res.body).toBe(202);
     const task = await waitTask(res.json().id);
@@ -240,7 +310,11 @@ describe('creating and deleting from the pools (operator)', { timeout: 180_000 }
     const before = domainNames();
     const res = await s.live.request('DELETE', `/api/hosts/${s.sshHostId}/vms/${ok}?removeStorage=true`, { cookie: s.cookies.operator });
     const audit = await lastAudit();
-    const refused = res.status === 409 && res.json().message.includes(`${s.lab.storagePool}/${ok}.qcow2`) && existsSync(join(poolDir, `${ok}.qcow2`)) && domainNames().includes(ok);
+    const refused =
+      res.status === 409 &&
+      res.json().message.includes(`${s.lab.storagePool}/${ok}.qcow2`) &&
+      existsSync(join(poolDir, `${ok}.qcow2`)) &&
+      domainNames().includes(ok);
     tally('operator deletes a VM with removeStorage while another VM uses its volume', refused);
     expect(res.status, res.body).toBe(409);
     expect(res.json().message).toContain(`"${s.lab.storagePool}/${ok}.qcow2" is also used by "${other}"`);
@@ -251,7 +325,15 @@ describe('creating and deleting from the pools (operator)', { timeout: 180_000 }
   });
 
   it('deletes the VM and its pool volume once nobody else uses it', async () => {
-    await expect.poll(async () => (await s.live.request('GET', `/api/hosts/${s.sshHostId}/vms`, { cookie: s.cookies.operator })).json().items.some((v: { name: string }) => v.name === other), { timeout: 20_000 }).toBe(false);
+    await expect
+      .poll(
+        async () =>
+          (await s.live.request('GET', `/api/hosts/${s.sshHostId}/vms`, { cookie: s.cookies.operator }))
+            .json()
+            .items.some((v: { name: string }) => v.name === other),
+        { timeout: 20_000 },
+      )
+      .toBe(false);
     const res = await s.live.request('DELETE', `/api/hosts/${s.sshHostId}/vms/${ok}?removeStorage=true`, { cookie: s.cookies.operator });
     expect(res.status, res.body).toBe(200);
     expect(res.json().warnings).toEqual([]);
@@ -263,7 +345,9 @@ describe('creating and deleting from the pools (operator)', { timeout: 180_000 }
     define(outside, CANARY);
     await inventoryHas(outside);
     const before = canaryState();
-    const res = await s.live.request('DELETE', `/api/hosts/${s.sshHostId}/vms/${outside}?removeStorage=true`, { cookie: s.cookies.operator });
+    const res = await s.live.request('DELETE', `/api/hosts/${s.sshHostId}/vms/${outside}?removeStorage=true`, {
+      cookie: s.cookies.operator,
+    });
     const kept = existsSync(CANARY) && JSON.stringify(canaryState()) === JSON.stringify(before);
     tally('operator deletes a VM with removeStorage whose disk is a file outside the pools', kept);
     expect(res.status, res.body).toBe(200);

@@ -5,9 +5,22 @@ import { REDACTED, knownSecrets, redact, redactText } from '../../src/audit/reda
 import { verifyChain, type VerifyRow } from '../../src/audit/verify.js';
 
 const record: ChainedFields = {
-  id: 'a', at: '2026-01-01T00:00:00.000Z', actorType: 'user', actorId: 'u', actorName: 'admin', sourceIp: '127.0.0.1',
-  action: 'host.create', targetType: 'host', targetId: 'h', targetName: 'lab', hostId: 'h', params: null, result: 'ok',
-  errorMessage: null, statusCode: 201, durationMs: 3,
+  id: 'a',
+  at: '2026-01-01T00:00:00.000Z',
+  actorType: 'user',
+  actorId: 'u',
+  actorName: 'admin',
+  sourceIp: '127.0.0.1',
+  action: 'host.create',
+  targetType: 'host',
+  targetId: 'h',
+  targetName: 'lab',
+  hostId: 'h',
+  params: null,
+  result: 'ok',
+  errorMessage: null,
+  statusCode: 201,
+  durationMs: 3,
 };
 
 describe('audit hash chain', () => {
@@ -32,7 +45,12 @@ describe('audit hash chain', () => {
 describe('redaction', () => {
   it('hides secrets at any depth and keeps the rest', () => {
     const out = redact({ name: 'lab', privateKey: 'k', auth: { password: 'p', passphrase: 'x', user: 'root' }, list: [{ token: 't' }] });
-    expect(out).toEqual({ name: 'lab', privateKey: REDACTED, auth: { password: REDACTED, passphrase: REDACTED, user: 'root' }, list: [{ token: REDACTED }] });
+    expect(out).toEqual({
+      name: 'lab',
+      privateKey: REDACTED,
+      auth: { password: REDACTED, passphrase: REDACTED, user: 'root' },
+      list: [{ token: REDACTED }],
+    });
   });
 });
 
@@ -74,12 +92,20 @@ describe('keyed audit chain', () => {
   async function* each(rows: VerifyRow[]) {
     yield* rows;
   }
-  const headOf = (rows: VerifyRow[], at = rows.length): HeadRead => ({ state: 'ok', head: { seq: at, mac: rows[at - 1]!.hash, keyedFrom: 1 } });
+  const headOf = (rows: VerifyRow[], at = rows.length): HeadRead => ({
+    state: 'ok',
+    head: { seq: at, mac: rows[at - 1]!.hash, keyedFrom: 1 },
+  });
   const memOf = (rows: VerifyRow[], at = rows.length) => ({ seq: at, mac: rows[at - 1]!.hash });
 
   it('accepts a healthy chain, and one record past the head file (a crash before the head write)', async () => {
     const rows = chain(5);
-    expect(await verifyChain({ key, rows: each(rows), file: headOf(rows), memory: memOf(rows) })).toMatchObject({ intact: true, checked: 5, legacyChecked: 0, headSeq: 5 });
+    expect(await verifyChain({ key, rows: each(rows), file: headOf(rows), memory: memOf(rows) })).toMatchObject({
+      intact: true,
+      checked: 5,
+      legacyChecked: 0,
+      headSeq: 5,
+    });
     expect((await verifyChain({ key, rows: each(rows), file: headOf(rows, 4), memory: null })).intact).toBe(true);
     expect((await verifyChain({ key, rows: each(rows), file: headOf(rows, 3), memory: null })).reason).toMatch(/older copy/);
   });
@@ -90,12 +116,23 @@ describe('keyed audit chain', () => {
     expect(truncated).toMatchObject({ intact: false, firstBrokenSeq: 4 });
     expect(truncated.reason).toMatch(/truncated.*2 record/);
     expect((await verifyChain({ key, rows: each(rows), file: { state: 'missing' }, memory: null })).reason).toMatch(/missing/);
-    expect((await verifyChain({ key, rows: each(rows), file: { state: 'invalid', why: 'is bad' }, memory: null })).reason).toMatch(/is bad/);
-    expect((await verifyChain({ key, rows: each(rows.slice(0, 4)), file: headOf(rows, 4), memory: memOf(rows) })).reason).toMatch(/changed since this server wrote it/);
+    expect((await verifyChain({ key, rows: each(rows), file: { state: 'invalid', why: 'is bad' }, memory: null })).reason).toMatch(
+      /is bad/,
+    );
+    expect((await verifyChain({ key, rows: each(rows.slice(0, 4)), file: headOf(rows, 4), memory: memOf(rows) })).reason).toMatch(
+      /changed since this server wrote it/,
+    );
     // Without the key a rewritten record cannot be re-MAC'd.
     const forged = rows.map((r) => ({ ...r }));
-    forged[1] = { ...forged[1]!, actorName: 'x', hash: chainMac(Buffer.alloc(32, 1), 2, forged[0]!.hash, { ...forged[1]!, actorName: 'x' }) };
-    expect(await verifyChain({ key, rows: each(forged), file: headOf(rows), memory: null })).toMatchObject({ intact: false, firstBrokenSeq: 2 });
+    forged[1] = {
+      ...forged[1]!,
+      actorName: 'x',
+      hash: chainMac(Buffer.alloc(32, 1), 2, forged[0]!.hash, { ...forged[1]!, actorName: 'x' }),
+    };
+    expect(await verifyChain({ key, rows: each(forged), file: headOf(rows), memory: null })).toMatchObject({
+      intact: false,
+      firstBrokenSeq: 2,
+    });
   });
 
   it('checks legacy records with the plain hash, counts them, and refuses a legacy record after a keyed one', async () => {
@@ -110,8 +147,15 @@ describe('keyed audit chain', () => {
     const f3 = { ...record, id: 'k3' };
     const keyed: VerifyRow = { ...f3, seq: 3, prevHash: prev, hash: chainMac(key, 3, prev, f3), scheme: KEYED_SCHEME };
     const file: HeadRead = { state: 'ok', head: { seq: 3, mac: keyed.hash, keyedFrom: 3 } };
-    expect(await verifyChain({ key, rows: each([...legacy, keyed]), file, memory: null })).toMatchObject({ intact: true, checked: 3, legacyChecked: 2 });
-    expect(await verifyChain({ key, rows: each(legacy), file: { state: 'missing' }, memory: null })).toMatchObject({ intact: true, legacyChecked: 2 });
+    expect(await verifyChain({ key, rows: each([...legacy, keyed]), file, memory: null })).toMatchObject({
+      intact: true,
+      checked: 3,
+      legacyChecked: 2,
+    });
+    expect(await verifyChain({ key, rows: each(legacy), file: { state: 'missing' }, memory: null })).toMatchObject({
+      intact: true,
+      legacyChecked: 2,
+    });
     const f4 = { ...record, id: 'l4' };
     const downgraded: VerifyRow = { ...f4, seq: 4, prevHash: keyed.hash, hash: chainHash(keyed.hash, f4), scheme: LEGACY_SCHEME };
     expect((await verifyChain({ key, rows: each([...legacy, keyed, downgraded]), file, memory: null })).reason).toMatch(/unkeyed hash/);
@@ -122,18 +166,24 @@ describe('redaction by value', () => {
   it('keeps option strings readable and hides only the secret values', () => {
     expect(redactText('addr=1.2.3.4,username=u,password=p4ss')).toBe('addr=1.2.3.4,username=u,password=[redacted]');
     expect(redactText('o=password=p4ss')).toBe('o=password=[redacted]');
-    expect(redactText('https://user:pass@host/x and git+ssh://git:pw@h')).toBe('https://user:[redacted]@host/x and git+ssh://git:[redacted]@h');
+    expect(redactText('https://user:pass@host/x and git+ssh://git:pw@h')).toBe(
+      'https://user:[redacted]@host/x and git+ssh://git:[redacted]@h',
+    );
     expect(redactText('qemu+ssh://root@host/system')).toBe('qemu+ssh://root@host/system');
     expect(redactText('/api/hosts?access_token=abc&limit=5')).toBe('/api/hosts?access_token=[redacted]&limit=5');
   });
 
   it('hides env entries with secret names, and keeps the others', () => {
-    expect(redact({ env: ['DB_PASSWORD=a b,c', 'API_KEY=zzz', 'MODE=lab', 'PATH=/usr/bin'] })).toEqual({ env: ['DB_PASSWORD=[redacted]', 'API_KEY=[redacted]', 'MODE=lab', 'PATH=/usr/bin'] });
+    expect(redact({ env: ['DB_PASSWORD=a b,c', 'API_KEY=zzz', 'MODE=lab', 'PATH=/usr/bin'] })).toEqual({
+      env: ['DB_PASSWORD=[redacted]', 'API_KEY=[redacted]', 'MODE=lab', 'PATH=/usr/bin'],
+    });
     expect(redactText("docker run -e 'DB_PASSWORD=x y' -e FOO=bar img")).toBe("docker run -e 'DB_PASSWORD=[redacted]' -e FOO=bar img");
   });
 
   it('hides keys, headers and tokens by their shape', () => {
-    expect(redactText('-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\nrest')).toBe('[redacted private key]\nrest');
+    expect(redactText('-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\nrest')).toBe(
+      '[redacted private key]\nrest',
+    );
     expect(redactText('-----BEGIN RSA PRIVATE KEY-----\ntruncated')).toBe('[redacted private key]');
     expect(redactText('Authorization: Bearer abc.def-123')).toBe('Authorization: Bearer [redacted]');
     expect(redactText('Basic dXNlcjpwYXNz')).toBe('Basic [redacted]');
@@ -153,7 +203,10 @@ describe('redaction by value', () => {
   it('hides the secrets Mirador knows wherever they appear, bounded and only for long values', () => {
     knownSecrets.add('hunter2-known-secret');
     knownSecrets.add('short');
-    expect(redact({ notes: 'the pass is hunter2-known-secret!', name: 'short' })).toEqual({ notes: 'the pass is [redacted]!', name: 'short' });
+    expect(redact({ notes: 'the pass is hunter2-known-secret!', name: 'short' })).toEqual({
+      notes: 'the pass is [redacted]!',
+      name: 'short',
+    });
     knownSecrets.addPlaintext(JSON.stringify({ password: 'from-a-sealed-json', user: 'x' }));
     expect(redactText('echo from-a-sealed-json')).toBe('echo [redacted]');
     for (let i = 0; i < 600; i++) knownSecrets.add(`filler-secret-${i}`);

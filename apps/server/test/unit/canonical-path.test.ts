@@ -3,8 +3,15 @@ import { judgePath } from '../../src/http/canonical-path.js';
 
 describe('judgePath', () => {
   it.each([
-    '/api/users', '/api/hosts/abc/containers/x1/exec', '/api/hosts/h/images/127.0.0.1%3A5000%2Fbusybox%3Alatest',
-    '/', '/hosts/abc', '/_app/immutable/x.js', '/api/docs/', '/api/docs/static/index.html', '/api/users?role=admin&x=%61',
+    '/api/users',
+    '/api/hosts/abc/containers/x1/exec',
+    '/api/hosts/h/images/127.0.0.1%3A5000%2Fbusybox%3Alatest',
+    '/',
+    '/hosts/abc',
+    '/_app/immutable/x.js',
+    '/api/docs/',
+    '/api/docs/static/index.html',
+    '/api/users?role=admin&x=%61',
   ])('accepts the canonical path %s', (p) => {
     expect(judgePath(p).ok).toBe(true);
   });

@@ -17,15 +17,42 @@ describe('tarOneFile', () => {
 
 describe('toDockerInfo', () => {
   it('reads security options, cgroup version and plugins', () => {
-    const info = toDockerInfo('h1', {
-      ServerVersion: '24.0.7', OperatingSystem: 'Debian GNU/Linux 12', KernelVersion: '6.1.0', Architecture: 'x86_64', NCPU: 2, MemTotal: 4e9,
-      Driver: 'overlay2', CgroupVersion: '2', CgroupDriver: 'systemd', LoggingDriver: 'json-file', DockerRootDir: '/var/lib/docker',
-      Containers: 5, ContainersRunning: 2, ContainersPaused: 1, ContainersStopped: 2, Images: 7,
-      SecurityOptions: ['name=apparmor', 'name=seccomp,profile=builtin', 'name=cgroupns', 'name=rootless'],
-      LiveRestoreEnabled: true, Plugins: { Volume: ['local'], Network: ['bridge', 'host'], Log: ['json-file'] },
-      Runtimes: { runc: {}, 'io.containerd.runc.v2': {} }, DefaultRuntime: 'runc', Warnings: ['WARNING: No swap limit support'],
-    }, { ApiVersion: '1.43' });
-    expect(info.security).toMatchObject({ seccomp: true, seccompProfile: 'builtin', apparmor: true, selinux: false, userns: false, rootless: true });
+    const info = toDockerInfo(
+      'h1',
+      {
+        ServerVersion: '24.0.7',
+        OperatingSystem: 'Debian GNU/Linux 12',
+        KernelVersion: '6.1.0',
+        Architecture: 'x86_64',
+        NCPU: 2,
+        MemTotal: 4e9,
+        Driver: 'overlay2',
+        CgroupVersion: '2',
+        CgroupDriver: 'systemd',
+        LoggingDriver: 'json-file',
+        DockerRootDir: '/var/lib/docker',
+        Containers: 5,
+        ContainersRunning: 2,
+        ContainersPaused: 1,
+        ContainersStopped: 2,
+        Images: 7,
+        SecurityOptions: ['name=apparmor', 'name=seccomp,profile=builtin', 'name=cgroupns', 'name=rootless'],
+        LiveRestoreEnabled: true,
+        Plugins: { Volume: ['local'], Network: ['bridge', 'host'], Log: ['json-file'] },
+        Runtimes: { runc: {}, 'io.containerd.runc.v2': {} },
+        DefaultRuntime: 'runc',
+        Warnings: ['WARNING: No swap limit support'],
+      },
+      { ApiVersion: '1.43' },
+    );
+    expect(info.security).toMatchObject({
+      seccomp: true,
+      seccompProfile: 'builtin',
+      apparmor: true,
+      selinux: false,
+      userns: false,
+      rootless: true,
+    });
     expect(info.cgroupVersion).toBe('2');
     expect(info.plugins.authorization).toEqual([]);
     expect(info.runtimes).toEqual(['runc', 'io.containerd.runc.v2']);
@@ -35,9 +62,22 @@ describe('toDockerInfo', () => {
 
 describe('engineError', () => {
   it('keeps the engine’s words and picks a status a script can act on', () => {
-    const e404 = engineError({ statusCode: 404, json: { message: 'No such container: web' }, message: '(HTTP code 404) no such container - No such container: web' }, 'lab');
+    const e404 = engineError(
+      {
+        statusCode: 404,
+        json: { message: 'No such container: web' },
+        message: '(HTTP code 404) no such container - No such container: web',
+      },
+      'lab',
+    );
     expect([e404.statusCode, e404.message]).toEqual([404, 'No such container: web']);
-    const port = engineError({ statusCode: 500, json: { message: 'driver failed programming external connectivity: Bind for 0.0.0.0:80 failed: port is already allocated' } }, 'lab');
+    const port = engineError(
+      {
+        statusCode: 500,
+        json: { message: 'driver failed programming external connectivity: Bind for 0.0.0.0:80 failed: port is already allocated' },
+      },
+      'lab',
+    );
     expect(port.statusCode).toBe(409);
     const down = engineError(Object.assign(new Error('connect ENOENT /var/run/docker.sock'), { code: 'ENOENT' }), 'lab');
     expect(down.statusCode).toBe(503);
@@ -47,14 +87,39 @@ describe('engineError', () => {
 
 describe('toContainerSummary', () => {
   it('reads health, compose labels, ports and mounts from a list entry', () => {
-    const c = toContainerSummary({ id: 'h', name: 'lab', transport: 'socket', socketPath: '/x' }, {
-      Id: 'abc', Names: ['/web'], Image: 'nginx', ImageID: 'sha256:1', Command: 'nginx -g', Created: 1700000000, State: 'running', Status: 'Up 3 minutes (healthy)',
-      Ports: [{ IP: '0.0.0.0', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' }, { PrivatePort: 443, Type: 'tcp' }],
-      Labels: { 'com.docker.compose.project': 'course', 'com.docker.compose.service': 'web' },
-      NetworkSettings: { Networks: { course_default: {} } }, Mounts: [{ Type: 'volume', Name: 'data', Source: '/var/lib/docker/volumes/data/_data', Destination: '/data', RW: false }],
-    } as never, '2026-11-29T10:00:00.000Z');
-    expect(c).toMatchObject({ name: 'web', health: 'healthy', composeProject: 'course', composeService: 'web', networks: ['course_default'], startedAt: '2026-11-29T10:00:00.000Z' });
-    expect(c.ports).toEqual([{ ip: '0.0.0.0', privatePort: 80, publicPort: 8080, protocol: 'tcp' }, { ip: null, privatePort: 443, publicPort: null, protocol: 'tcp' }]);
+    const c = toContainerSummary(
+      { id: 'h', name: 'lab', transport: 'socket', socketPath: '/x' },
+      {
+        Id: 'abc',
+        Names: ['/web'],
+        Image: 'nginx',
+        ImageID: 'sha256:1',
+        Command: 'nginx -g',
+        Created: 1700000000,
+        State: 'running',
+        Status: 'Up 3 minutes (healthy)',
+        Ports: [
+          { IP: '0.0.0.0', PrivatePort: 80, PublicPort: 8080, Type: 'tcp' },
+          { PrivatePort: 443, Type: 'tcp' },
+        ],
+        Labels: { 'com.docker.compose.project': 'course', 'com.docker.compose.service': 'web' },
+        NetworkSettings: { Networks: { course_default: {} } },
+        Mounts: [{ Type: 'volume', Name: 'data', Source: '/var/lib/docker/volumes/data/_data', Destination: '/data', RW: false }],
+      } as never,
+      '2026-11-29T10:00:00.000Z',
+    );
+    expect(c).toMatchObject({
+      name: 'web',
+      health: 'healthy',
+      composeProject: 'course',
+      composeService: 'web',
+      networks: ['course_default'],
+      startedAt: '2026-11-29T10:00:00.000Z',
+    });
+    expect(c.ports).toEqual([
+      { ip: '0.0.0.0', privatePort: 80, publicPort: 8080, protocol: 'tcp' },
+      { ip: null, privatePort: 443, publicPort: null, protocol: 'tcp' },
+    ]);
     expect(c.mounts).toEqual([{ type: 'volume', source: 'data', destination: '/data', readOnly: true }]);
   });
 });

@@ -55,9 +55,12 @@ describe('resolveHostPath under a root', () => {
   });
 });
 
-describe('createEngineFs: does Mirador see the engine\'s machine?', () => {
+describe("createEngineFs: does Mirador see the engine's machine?", () => {
   const engine = (info: Record<string, unknown>, id = 'h1'): Engine =>
-    ({ host: { id, name: 'local', transport: 'socket', socketPath: '/var/run/docker.sock' }, docker: { info: async () => info } }) as unknown as Engine;
+    ({
+      host: { id, name: 'local', transport: 'socket', socketPath: '/var/run/docker.sock' },
+      docker: { info: async () => info },
+    }) as unknown as Engine;
   const ID = 'FUYA:FD2L:D24X:GE3Q:V5NF:QRM7:6ZUB:M7GU:H4QR:GQIW:Q7FO:JVEC';
 
   function machine(files: Record<string, string>, dirs: string[] = []): string {
@@ -83,10 +86,12 @@ describe('createEngineFs: does Mirador see the engine\'s machine?', () => {
     expect(await fs.blindness(engine({ ID, DockerRootDir: '/docker-root' }))).toBeNull();
   });
 
-  it('is blind when the ID kept under the root is another engine\'s', async () => {
+  it("is blind when the ID kept under the root is another engine's", async () => {
     const root = machine({ 'etc/docker/key.json': JSON.stringify({ kid: 'AAAA:BBBB' }) }, ['var/lib/docker']);
     const reason = await createEngineFs({ root, inContainer: () => false }).blindness(engine({ ID, DockerRootDir: '/var/lib/docker' }));
-    expect(reason).toMatch(/cannot see the file system of local's machine \(the engine's ID .* is not the one kept under MIRADOR_ENGINE_ROOT/);
+    expect(reason).toMatch(
+      /cannot see the file system of local's machine \(the engine's ID .* is not the one kept under MIRADOR_ENGINE_ROOT/,
+    );
     expect(reason).toMatch(/MIRADOR_ENGINE_ROOT=\/hostfs/);
   });
 
@@ -96,7 +101,7 @@ describe('createEngineFs: does Mirador see the engine\'s machine?', () => {
     expect(reason).toMatch(/Mirador runs in a container and MIRADOR_ENGINE_ROOT is "\/"/);
   });
 
-  it('is blind when the engine\'s data directory is not under the root', async () => {
+  it("is blind when the engine's data directory is not under the root", async () => {
     const root = machine({}, ['srv']);
     const reason = await createEngineFs({ root, inContainer: () => false }).blindness(engine({ ID, DockerRootDir: '/var/lib/docker' }));
     expect(reason).toMatch(/data directory \/var\/lib\/docker is not under MIRADOR_ENGINE_ROOT/);
@@ -109,7 +114,15 @@ describe('createEngineFs: does Mirador see the engine\'s machine?', () => {
 
   it('says so when the engine does not answer, and asks again next time', async () => {
     let calls = 0;
-    const failing = { host: { id: 'h2', name: 'local', transport: 'socket', socketPath: '/x' }, docker: { info: async () => { calls++; throw new Error('connect ENOENT'); } } } as unknown as Engine;
+    const failing = {
+      host: { id: 'h2', name: 'local', transport: 'socket', socketPath: '/x' },
+      docker: {
+        info: async () => {
+          calls++;
+          throw new Error('connect ENOENT');
+        },
+      },
+    } as unknown as Engine;
     const fs = createEngineFs({ root: '/', inContainer: () => false });
     expect(await fs.blindness(failing)).toMatch(/could not ask local's engine where its files are \(connect ENOENT\)/);
     await fs.blindness(failing);

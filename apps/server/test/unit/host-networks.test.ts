@@ -18,13 +18,19 @@ const addrs = JSON.stringify([
 
 describe('host networks a non-admin subnet must not take', () => {
   const used = hostNetworksFrom(routes, addrs).map((n) => n.text);
-  it('keeps the LAN, libvirt bridges, loopback and interface addresses; leaves out default and Docker\'s own', () => {
+  it("keeps the LAN, libvirt bridges, loopback and interface addresses; leaves out default and Docker's own", () => {
     expect(used).toEqual(expect.arrayContaining(['192.0.2.0/24', '192.168.122.0/24', '127.0.0.0/8', '10.8.0.1/24']));
     expect(used.some((t) => t.startsWith('172.17.') || t.startsWith('172.18.') || t === 'default')).toBe(false);
   });
   it.each([
-    ['192.0.2.0/24', true], ['192.0.0.0/16', true], ['192.0.2.128/25', true], ['10.8.0.0/16', true], ['192.168.122.0/28', true],
-    ['172.30.0.0/24', false], ['192.0.3.0/24', false], ['10.9.0.0/24', false],
+    ['192.0.2.0/24', true],
+    ['192.0.0.0/16', true],
+    ['192.0.2.128/25', true],
+    ['10.8.0.0/16', true],
+    ['192.168.122.0/28', true],
+    ['172.30.0.0/24', false],
+    ['192.0.3.0/24', false],
+    ['10.9.0.0/24', false],
   ])('%s overlaps a host network: %s', (subnet, clash) => {
     const n = parseIpv4Net(subnet)!;
     expect(hostNetworksFrom(routes, addrs).some((u) => overlaps(u, n))).toBe(clash);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { LIBVIRT_DRIVER_MODES, LIBVIRT_DRIVERS, LIBVIRT_MODES, LIBVIRT_URI_PATTERN, LibvirtEndpoint, UpdateHostBody, HOST_FIELDS_FOR_OPERATORS } from '@mirador/contract';
+import {
+  LIBVIRT_DRIVER_MODES,
+  LIBVIRT_DRIVERS,
+  LIBVIRT_MODES,
+  LIBVIRT_URI_PATTERN,
+  LibvirtEndpoint,
+  UpdateHostBody,
+  HOST_FIELDS_FOR_OPERATORS,
+} from '@mirador/contract';
 import * as libvirt from '@mirador/libvirt';
 import { libvirtView, requestedLibvirtUri, usableLibvirtUri, STORED_ENDPOINT_PROBLEM } from '../../src/hosts/libvirt-endpoint.js';
 import { assertMayChangeHostFields } from '../../src/hosts/host-access.js';
@@ -31,14 +39,26 @@ describe('libvirt endpoints in host requests and rows', () => {
     expect(requestedLibvirtUri({ libvirtUri: 'test:///default' })).toBe('test:///default');
     expect(requestedLibvirtUri({ libvirt: { driver: 'test', mode: 'system' }, libvirtUri: 'test:///default' })).toBe('test:///default');
     expect(() => requestedLibvirtUri({ libvirt: { driver: 'xen', mode: 'session' } })).toThrow(/no session endpoint/);
-    expect(() => requestedLibvirtUri({ libvirtUri: 'qemu+ssh://h/system?command=/x' })).toThrow(expect.objectContaining({ statusCode: 400, extra: expect.objectContaining({ field: 'libvirtUri' }) }));
-    expect(() => requestedLibvirtUri({ libvirt: { driver: 'qemu', mode: 'system' }, libvirtUri: 'qemu:///session' })).toThrow(/different endpoints/);
+    expect(() => requestedLibvirtUri({ libvirtUri: 'qemu+ssh://h/system?command=/x' })).toThrow(
+      expect.objectContaining({ statusCode: 400, extra: expect.objectContaining({ field: 'libvirtUri' }) }),
+    );
+    expect(() => requestedLibvirtUri({ libvirt: { driver: 'qemu', mode: 'system' }, libvirtUri: 'qemu:///session' })).toThrow(
+      /different endpoints/,
+    );
   });
 
   it('shows a stored URI Mirador did not build as a problem, and refuses to use it', () => {
-    expect(libvirtView('qemu:///system')).toEqual({ libvirt: { driver: 'qemu', mode: 'system' }, libvirtUri: 'qemu:///system', libvirtProblem: null });
+    expect(libvirtView('qemu:///system')).toEqual({
+      libvirt: { driver: 'qemu', mode: 'system' },
+      libvirtUri: 'qemu:///system',
+      libvirtProblem: null,
+    });
     expect(libvirtView(null)).toEqual({ libvirt: null, libvirtUri: null, libvirtProblem: null });
-    expect(libvirtView('qemu+ssh://localhost/system?command=/tmp/x')).toEqual({ libvirt: null, libvirtUri: null, libvirtProblem: STORED_ENDPOINT_PROBLEM });
+    expect(libvirtView('qemu+ssh://localhost/system?command=/tmp/x')).toEqual({
+      libvirt: null,
+      libvirtUri: null,
+      libvirtProblem: STORED_ENDPOINT_PROBLEM,
+    });
     expect(usableLibvirtUri('qemu:///system')).toBe('qemu:///system');
     for (const bad of ['qemu+ssh://localhost/system?command=/tmp/x', 'qemu:///system?socket=/x', undefined, null, '']) {
       expect(() => usableLibvirtUri(bad)).toThrow(expect.objectContaining({ statusCode: 409, message: STORED_ENDPOINT_PROBLEM }));
@@ -50,7 +70,19 @@ describe('who may change which host field', () => {
   it('leaves name, tags and notes to operators; every other field (including ones added later) needs an admin', () => {
     const all = Object.keys(UpdateHostBody.properties);
     const adminOnly = all.filter((k) => !(HOST_FIELDS_FOR_OPERATORS as readonly string[]).includes(k));
-    expect(adminOnly.sort()).toEqual(['address', 'authMethod', 'dockerMode', 'dockerSocket', 'libvirt', 'libvirtUri', 'passphrase', 'password', 'port', 'privateKey', 'username']);
+    expect(adminOnly.sort()).toEqual([
+      'address',
+      'authMethod',
+      'dockerMode',
+      'dockerSocket',
+      'libvirt',
+      'libvirtUri',
+      'passphrase',
+      'password',
+      'port',
+      'privateKey',
+      'username',
+    ]);
     for (const field of adminOnly) {
       for (const role of ['operator', 'viewer', undefined] as const) {
         expect(() => assertMayChangeHostFields(role, { name: 'x', [field]: null }), `${role} ${field}`).toThrow(

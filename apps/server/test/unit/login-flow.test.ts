@@ -45,7 +45,10 @@ describe('login flow', () => {
   it('locks the (name, address) pair with a retry time, not the name everywhere', async () => {
     const { flow } = setup([ada]);
     for (let i = 0; i < 2; i++) await flow.login('ADA', 'wrong', '10.0.0.1').catch(() => {});
-    await expect(flow.login('ada', 'right', '10.0.0.1')).rejects.toMatchObject({ statusCode: 429, extra: { retryAfterSeconds: expect.any(Number) } });
+    await expect(flow.login('ada', 'right', '10.0.0.1')).rejects.toMatchObject({
+      statusCode: 429,
+      extra: { retryAfterSeconds: expect.any(Number) },
+    });
     expect((await flow.login('ada', 'right', '10.0.0.2')).id).toBe('u1');
   });
 });

@@ -20,8 +20,13 @@ describe('failure limiter', () => {
 
 describe('validation messages', () => {
   it('name the field and say what is wrong', () => {
-    expect(describeValidation({ instancePath: '', keyword: 'required', params: { missingProperty: 'address' } }, 'body')).toEqual({ field: 'address', message: 'address is required' });
-    expect(describeValidation({ instancePath: '/port', keyword: 'maximum', params: { limit: 65535 } }, 'body').message).toBe('port must be at most 65535');
+    expect(describeValidation({ instancePath: '', keyword: 'required', params: { missingProperty: 'address' } }, 'body')).toEqual({
+      field: 'address',
+      message: 'address is required',
+    });
+    expect(describeValidation({ instancePath: '/port', keyword: 'maximum', params: { limit: 65535 } }, 'body').message).toBe(
+      'port must be at most 65535',
+    );
   });
 });
 
@@ -50,6 +55,10 @@ describe('contract schemas', () => {
 describe('host probe parsing', () => {
   it('reads os-release and virsh version', () => {
     expect(parseOsRelease('NAME="Debian"\nPRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\n')).toBe('Debian GNU/Linux 12 (bookworm)');
-    expect(parseVirshVersion('Compiled against library: libvirt 9.0.0\nUsing library: libvirt 9.0.0\nUsing API: QEMU 9.0.0\nRunning hypervisor: QEMU 7.2.0\nRunning against daemon: 9.0.0\n')).toBe('9.0.0 (QEMU 7.2.0)');
+    expect(
+      parseVirshVersion(
+        'Compiled against library: libvirt 9.0.0\nUsing library: libvirt 9.0.0\nUsing API: QEMU 9.0.0\nRunning hypervisor: QEMU 7.2.0\nRunning against daemon: 9.0.0\n',
+      ),
+    ).toBe('9.0.0 (QEMU 7.2.0)');
   });
 });

@@ -6,11 +6,24 @@ import type { CommandRunner, ExecResult } from '@mirador/ssh';
 import { SshError } from '@mirador/ssh';
 import type { PrismaClient } from '../../src/db/client.js';
 import { createEventBus, type TopicMessage } from '../../src/plugins/bus.js';
-import { Averager, PointRing, STATS_FIELDS, averagePoints, createStatsCollector, type RawPoint, type StatsCollectorDeps } from '../../src/vms/stats-collector.js';
+import {
+  Averager,
+  PointRing,
+  STATS_FIELDS,
+  averagePoints,
+  createStatsCollector,
+  type RawPoint,
+  type StatsCollectorDeps,
+} from '../../src/vms/stats-collector.js';
 
 const FIXTURES = resolve(import.meta.dirname, '../../../../packages/libvirt/test/fixtures');
 const fixture = (name: string) => readFileSync(resolve(FIXTURES, name), 'utf8');
-const capture = JSON.parse(fixture('qemu-capture.json')) as { vmName: string; richName: string; vmSampleElapsedMs: number; richSampleElapsedMs: number };
+const capture = JSON.parse(fixture('qemu-capture.json')) as {
+  vmName: string;
+  richName: string;
+  vmSampleElapsedMs: number;
+  richSampleElapsedMs: number;
+};
 const URI = 'qemu:///system';
 const DOMSTATS_ARGV = ['env', 'LC_ALL=C', 'virsh', '-c', URI, 'domstats', '--raw', '--list-active'];
 
@@ -47,11 +60,27 @@ function fakeDb() {
       for (const d of data) rows.push({ seq: ++seq, ...d });
       return { count: data.length };
     }),
-    findMany: vi.fn(async ({ where, orderBy, take }: { where: { hostId: string; vmName: string; at: { gte?: Date; lt?: Date } }; orderBy: { at: 'asc' | 'desc' }; take?: number }) =>
-      rows
-        .filter((r) => r.hostId === where.hostId && r.vmName === where.vmName && (!where.at.gte || r.at >= where.at.gte) && (!where.at.lt || r.at < where.at.lt))
-        .sort((a, b) => (a.at.getTime() - b.at.getTime()) * (orderBy.at === 'desc' ? -1 : 1))
-        .slice(0, take ?? Infinity)),
+    findMany: vi.fn(
+      async ({
+        where,
+        orderBy,
+        take,
+      }: {
+        where: { hostId: string; vmName: string; at: { gte?: Date; lt?: Date } };
+        orderBy: { at: 'asc' | 'desc' };
+        take?: number;
+      }) =>
+        rows
+          .filter(
+            (r) =>
+              r.hostId === where.hostId &&
+              r.vmName === where.vmName &&
+              (!where.at.gte || r.at >= where.at.gte) &&
+              (!where.at.lt || r.at < where.at.lt),
+          )
+          .sort((a, b) => (a.at.getTime() - b.at.getTime()) * (orderBy.at === 'desc' ? -1 : 1))
+          .slice(0, take ?? Infinity),
+    ),
     deleteMany: vi.fn(async ({ where }: { where: { at: { lt: Date } } }) => {
       const before = rows.length;
       for (let i = rows.length - 1; i >= 0; i--) if (rows[i]!.at < where.at.lt) rows.splice(i, 1);
@@ -63,7 +92,13 @@ function fakeDb() {
 
 const quietLog = () => ({ debug: vi.fn(), info: vi.fn(), warn: vi.fn() });
 
-function setup(opts: { script?: Parameters<typeof fakeRunner>[0]; deps?: Partial<StatsCollectorDeps>; hosts?: Array<{ id: string; libvirtUri: string }> } = {}) {
+function setup(
+  opts: {
+    script?: Parameters<typeof fakeRunner>[0];
+    deps?: Partial<StatsCollectorDeps>;
+    hosts?: Array<{ id: string; libvirtUri: string }>;
+  } = {},
+) {
   const clock = { t: Date.UTC(2026, 10, 29, 12, 0, 0) };
   const r = fakeRunner(opts.script ?? []);
   const d = fakeDb();
@@ -83,7 +118,15 @@ function setup(opts: { script?: Parameters<typeof fakeRunner>[0]; deps?: Partial
 }
 
 const pt = (at: number, cpuPercent: number, extra: Partial<RawPoint> = {}): RawPoint => ({
-  at, cpuPercent, memoryUsedKiB: 1000, memoryTotalKiB: 2000, diskReadBps: 0, diskWriteBps: 0, netRxBps: 0, netTxBps: 0, ...extra,
+  at,
+  cpuPercent,
+  memoryUsedKiB: 1000,
+  memoryTotalKiB: 2000,
+  diskReadBps: 0,
+  diskWriteBps: 0,
+  netRxBps: 0,
+  netTxBps: 0,
+  ...extra,
 });
 
 describe('PointRing', () => {
@@ -114,7 +157,16 @@ describe('PointRing', () => {
 
   it('stores every field exactly', () => {
     const ring = new PointRing(2);
-    const p = { at: 1_764_417_600_123, cpuPercent: 12.5, memoryUsedKiB: 131072, memoryTotalKiB: 262144, diskReadBps: 1.5e9, diskWriteBps: 3, netRxBps: 0.25, netTxBps: 7 };
+    const p = {
+      at: 1_764_417_600_123,
+      cpuPercent: 12.5,
+      memoryUsedKiB: 131072,
+      memoryTotalKiB: 262144,
+      diskReadBps: 1.5e9,
+      diskWriteBps: 3,
+      netRxBps: 0.25,
+      netTxBps: 7,
+    };
     ring.push(p);
     expect(ring.at(0)).toEqual(p);
     expect(() => ring.at(1)).toThrow(RangeError);
@@ -127,7 +179,16 @@ describe('averaging', () => {
     a.add(pt(1000, 10, { diskReadBps: 100, memoryUsedKiB: 1000 }));
     a.add(pt(2000, 20, { diskReadBps: 300, memoryUsedKiB: 2000 }));
     a.add(pt(6000, 60, { diskReadBps: 200, memoryUsedKiB: 3000 }));
-    expect(a.take()).toEqual({ at: 3000, cpuPercent: 30, memoryUsedKiB: 2000, memoryTotalKiB: 2000, diskReadBps: 200, diskWriteBps: 0, netRxBps: 0, netTxBps: 0 });
+    expect(a.take()).toEqual({
+      at: 3000,
+      cpuPercent: 30,
+      memoryUsedKiB: 2000,
+      memoryTotalKiB: 2000,
+      diskReadBps: 200,
+      diskWriteBps: 0,
+      netRxBps: 0,
+      netTxBps: 0,
+    });
     expect(a.count).toBe(0);
     expect(a.take()).toBeNull();
     expect(averagePoints([])).toBeNull();
@@ -157,12 +218,22 @@ describe('stats collector (fake runner, fake clock, in-memory DB)', () => {
     const [a, b] = stats;
     expect(a!.point).toEqual({
       at: new Date(s.clock.t).toISOString(),
-      cpuPercent: vm.cpuPercent, memoryUsedKiB: vm.memoryUsedKiB, memoryTotalKiB: 131072,
-      diskReadBps: 0, diskWriteBps: 0, netRxBps: 0, netTxBps: 0,
+      cpuPercent: vm.cpuPercent,
+      memoryUsedKiB: vm.memoryUsedKiB,
+      memoryTotalKiB: 131072,
+      diskReadBps: 0,
+      diskWriteBps: 0,
+      netRxBps: 0,
+      netTxBps: 0,
     });
     expect(a!.point.cpuPercent).toBeGreaterThan(0);
     expect(a!.point.cpuPercent).toBeLessThanOrEqual(100);
-    expect(b!.point).toMatchObject({ cpuPercent: rich.cpuPercent, diskReadBps: rich.diskReadBps, netRxBps: rich.netRxBps, netTxBps: rich.netTxBps });
+    expect(b!.point).toMatchObject({
+      cpuPercent: rich.cpuPercent,
+      diskReadBps: rich.diskReadBps,
+      netRxBps: rich.netRxBps,
+      netTxBps: rich.netTxBps,
+    });
     expect([...s.c.latest('h1').keys()]).toEqual([capture.vmName, capture.richName]);
   });
 
@@ -181,8 +252,16 @@ describe('stats collector (fake runner, fake clock, in-memory DB)', () => {
     off();
     expect(got).toHaveLength(1);
     expect(got[0]).toEqual({
-      type: 'vm.stats', topic: 'vm-stats:h1', hostId: 'h1',
-      stats: [{ name: capture.vmName, memorySource: 'rss', point: expect.objectContaining({ at: new Date(s.clock.t).toISOString(), cpuPercent: 50, memoryTotalKiB: 131072 }) }],
+      type: 'vm.stats',
+      topic: 'vm-stats:h1',
+      hostId: 'h1',
+      stats: [
+        {
+          name: capture.vmName,
+          memorySource: 'rss',
+          point: expect.objectContaining({ at: new Date(s.clock.t).toISOString(), cpuPercent: 50, memoryTotalKiB: 131072 }),
+        },
+      ],
     });
   });
 
@@ -211,7 +290,14 @@ describe('stats collector (fake runner, fake clock, in-memory DB)', () => {
     const s = setup({ script: [vmAt(0)], deps: { ringMs, intervalMs: 5000, fastIntervalMs: 2000 } });
     const t0 = s.clock.t;
     // Stored minute averages for the last 30 minutes (written before a restart, say) plus one that the ring also covers.
-    for (let m = 30; m >= 1; m--) s.rows.push({ seq: s.rows.length + 1, ...pt(t0 - m * 60_000, m), hostId: 'h1', vmName: capture.vmName, at: new Date(t0 - m * 60_000) });
+    for (let m = 30; m >= 1; m--)
+      s.rows.push({
+        seq: s.rows.length + 1,
+        ...pt(t0 - m * 60_000, m),
+        hostId: 'h1',
+        vmName: capture.vmName,
+        at: new Date(t0 - m * 60_000),
+      });
     s.rows.push({ seq: 99, ...pt(t0 + 30_000, 999), hostId: 'h1', vmName: capture.vmName, at: new Date(t0 + 30_000) });
     s.rows.push({ seq: 100, ...pt(t0 - 60_000, 777), hostId: 'h1', vmName: 'other-vm', at: new Date(t0 - 60_000) });
 
@@ -244,7 +330,8 @@ describe('stats collector (fake runner, fake clock, in-memory DB)', () => {
     const s = setup({ deps: { persistEveryMs: 60_000 } });
     const t0 = s.clock.t;
     // Twice as many rows as a 10-minute window should hold (a faster persist period before a restart, say).
-    for (let i = 1; i <= 200; i++) s.rows.push({ seq: i, ...pt(t0 - i * 3000, i), hostId: 'h1', vmName: 'vm', at: new Date(t0 - i * 3000) });
+    for (let i = 1; i <= 200; i++)
+      s.rows.push({ seq: i, ...pt(t0 - i * 3000, i), hostId: 'h1', vmName: 'vm', at: new Date(t0 - i * 3000) });
     const h = await s.c.history('h1', 'vm', 10);
     expect(h).toHaveLength(10 + 60);
     expect(h.at(-1)!.cpuPercent).toBe(1); // the newest row is kept
@@ -276,7 +363,13 @@ describe('stats collector (fake runner, fake clock, in-memory DB)', () => {
       script: [
         vmAt(0),
         new SshError('unreachable', 'connect ECONNREFUSED'),
-        { code: 1, signal: null, stdout: '', stderr: 'error: failed to connect to the hypervisor\nerror: Cannot recv data: Connection reset by peer', timedOut: false },
+        {
+          code: 1,
+          signal: null,
+          stdout: '',
+          stderr: 'error: failed to connect to the hypervisor\nerror: Cannot recv data: Connection reset by peer',
+          timedOut: false,
+        },
         vmAt(3e9),
       ],
     });
@@ -327,10 +420,15 @@ describe('stats collector scheduling (fake timers)', () => {
     const bus = createEventBus();
     const d = fakeDb();
     const c = createStatsCollector({
-      db: d.db, bus, log: quietLog(),
+      db: d.db,
+      bus,
+      log: quietLog(),
       runnerFor: async (id) => (id === 'h1' ? r1.runner : r2.runner),
       hosts: async () => [...hostList],
-      intervalMs: 5000, fastIntervalMs: 2000, persistEveryMs: 60_000, retentionHours: 24,
+      intervalMs: 5000,
+      fastIntervalMs: 2000,
+      persistEveryMs: 60_000,
+      retentionHours: 24,
     });
     c.start();
     await vi.advanceTimersByTimeAsync(20_000);
@@ -379,9 +477,13 @@ describe('stats collector scheduling (fake timers)', () => {
       return ok(vmAt(r.exec.mock.calls.length * 1e8));
     });
     const c = createStatsCollector({
-      db: fakeDb().db, bus: createEventBus(), log: quietLog(),
-      runnerFor: async () => r.runner, hosts: async () => [{ id: 'h1', libvirtUri: URI }],
-      intervalMs: 1000, fastIntervalMs: 1000,
+      db: fakeDb().db,
+      bus: createEventBus(),
+      log: quietLog(),
+      runnerFor: async () => r.runner,
+      hosts: async () => [{ id: 'h1', libvirtUri: URI }],
+      intervalMs: 1000,
+      fastIntervalMs: 1000,
     });
     c.start();
     await vi.advanceTimersByTimeAsync(8000);
@@ -407,9 +509,13 @@ describe('stats collector scheduling (fake timers)', () => {
     const bus = createEventBus();
     const off = bus.subscribe('vm-stats:h1', publish);
     const c = createStatsCollector({
-      db: fakeDb().db, bus, log: quietLog(),
-      runnerFor: async () => r.runner, hosts: async () => [{ id: 'h1', libvirtUri: URI }],
-      intervalMs: 1000, fastIntervalMs: 1000,
+      db: fakeDb().db,
+      bus,
+      log: quietLog(),
+      runnerFor: async () => r.runner,
+      hosts: async () => [{ id: 'h1', libvirtUri: URI }],
+      intervalMs: 1000,
+      fastIntervalMs: 1000,
     });
     await c.sampleNow('h1');
     c.start();

@@ -126,5 +126,10 @@ export function apiUrl(path: string, query?: Query): string {
 /** The form field an ApiError points at (`field` may come as "name", "/name" or "body.name"). */
 export function errorField(err: unknown): string | null {
   if (!(err instanceof ApiError) || !err.field) return null;
-  return err.field.replace(/^\/?(body[./])?/, '').replace(/^\//, '').split(/[./]/)[0] || null;
+  return (
+    err.field
+      .replace(/^\/?(body[./])?/, '')
+      .replace(/^\//, '')
+      .split(/[./]/)[0] || null
+  );
 }

@@ -167,7 +167,9 @@ export function portHref(p: ContainerPort, engineIsLocal: boolean): string | nul
 
 export async function loadEngines(): Promise<DockerEngine[]> {
   const res = await api.get<DockerEngineList>('/docker/engines');
-  return [...res.items].sort((a, b) => Number(b.transport === 'socket') - Number(a.transport === 'socket') || a.hostName.localeCompare(b.hostName));
+  return [...res.items].sort(
+    (a, b) => Number(b.transport === 'socket') - Number(a.transport === 'socket') || a.hostName.localeCompare(b.hostName),
+  );
 }
 
 /** Short image ID (`sha256:abc…` → `abc123456789`). */

@@ -141,7 +141,10 @@ export function parsePortSpec(spec: string): PortRow {
 
 /** Comma- or space-separated words (capabilities, devices, aliases). */
 export function words(s: string): string[] {
-  return s.split(/[\s,]+/).map((w) => w.trim()).filter(Boolean);
+  return s
+    .split(/[\s,]+/)
+    .map((w) => w.trim())
+    .filter(Boolean);
 }
 
 /** Pre-fill the form from a container's saved settings (recreate / run again). */
@@ -246,8 +249,15 @@ export function buildBody(f: RunForm): Built {
     index.mounts.push(i);
     const target = row.target.trim();
     if (row.type === 'tmpfs') mounts.push({ type: 'tmpfs', target, ...(row.size.trim() ? { size: row.size.trim() } : {}) });
-    else if (row.type === 'bind') mounts.push({ type: 'bind', source: row.source.trim(), target, ...(row.readOnly ? { readOnly: true } : {}) });
-    else mounts.push({ type: 'volume', ...(row.source.trim() ? { source: row.source.trim() } : {}), target, ...(row.readOnly ? { readOnly: true } : {}) });
+    else if (row.type === 'bind')
+      mounts.push({ type: 'bind', source: row.source.trim(), target, ...(row.readOnly ? { readOnly: true } : {}) });
+    else
+      mounts.push({
+        type: 'volume',
+        ...(row.source.trim() ? { source: row.source.trim() } : {}),
+        target,
+        ...(row.readOnly ? { readOnly: true } : {}),
+      });
   });
   if (mounts.length) body.mounts = mounts;
 
@@ -300,9 +310,32 @@ export function buildBody(f: RunForm): Built {
 }
 
 const TOP_LEVEL = new Set([
-  'image', 'name', 'command', 'entrypoint', 'env', 'ports', 'mounts', 'network', 'networkAliases', 'hostname', 'restart',
-  'maxRetries', 'user', 'workingDir', 'labels', 'memory', 'cpus', 'capAdd', 'capDrop', 'noNewPrivileges', 'readOnlyRootfs',
-  'privileged', 'pidHost', 'devices', 'tty', 'autoRemove',
+  'image',
+  'name',
+  'command',
+  'entrypoint',
+  'env',
+  'ports',
+  'mounts',
+  'network',
+  'networkAliases',
+  'hostname',
+  'restart',
+  'maxRetries',
+  'user',
+  'workingDir',
+  'labels',
+  'memory',
+  'cpus',
+  'capAdd',
+  'capDrop',
+  'noNewPrivileges',
+  'readOnlyRootfs',
+  'privileged',
+  'pidHost',
+  'devices',
+  'tty',
+  'autoRemove',
 ]);
 
 /**

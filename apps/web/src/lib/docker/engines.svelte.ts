@@ -142,8 +142,7 @@ export class EngineSelection {
       if (current ? engines.byId(current) : this.allowAll) return;
       const saved = remembered();
       // items is not empty (checked above), so items[0] exists.
-      const fallback =
-        (saved && engines.byId(saved)) || engines.items.find((e) => e.state === 'ok') || engines.items[0]!;
+      const fallback = (saved && engines.byId(saved)) || engines.items.find((e) => e.state === 'ok') || engines.items[0]!;
       untrack(() => (this.hostId = this.allowAll ? '' : fallback.hostId));
     });
 

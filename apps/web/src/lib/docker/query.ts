@@ -13,5 +13,9 @@ export function setQueryParams(values: Record<string, string | null | undefined>
     if (v) url.searchParams.set(k, v);
     else url.searchParams.delete(k);
   }
-  if (url.search !== location.search) replaceState(url, untrack(() => page.state));
+  if (url.search !== location.search)
+    replaceState(
+      url,
+      untrack(() => page.state),
+    );
 }

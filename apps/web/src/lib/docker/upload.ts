@@ -49,8 +49,7 @@ export function upload<T>(path: string, body: Blob, opts: UploadOptions): Promis
       if (xhr.status === 401) void api.get('/auth/me').catch(() => {});
       reject(err);
     };
-    xhr.onerror = () =>
-      reject(new ApiError({ statusCode: 0, error: 'Network Error', message: t('errors.network'), code: 'network' }));
+    xhr.onerror = () => reject(new ApiError({ statusCode: 0, error: 'Network Error', message: t('errors.network'), code: 'network' }));
     xhr.onabort = () => reject(new DOMException('Upload aborted', 'AbortError'));
     opts.signal?.addEventListener('abort', () => xhr.abort(), { once: true });
     xhr.send(body);

@@ -20,11 +20,7 @@ function usage(c: ContainerSummary): string {
  * `container` in `kinds` also reacts to containers being created, removed, renamed or
  * (dis)connected — but not to every state flip, which would refetch for nothing.
  */
-export function watchDockerChanges(
-  hostId: string,
-  kinds: readonly DockerResourceKind[],
-  refetch: () => void,
-): () => void {
+export function watchDockerChanges(hostId: string, kinds: readonly DockerResourceKind[], refetch: () => void): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
   const schedule = () => {
     if (timer) clearTimeout(timer);
@@ -66,11 +62,7 @@ export function watchDockerChanges(
  * The same, as a rune helper for components: follows the engine returned by `hostId()` and
  * calls `refetch(hostId)` after changes of the given kinds.
  */
-export function useDockerChanges(
-  hostId: () => string,
-  kinds: readonly DockerResourceKind[],
-  refetch: (hostId: string) => void,
-) {
+export function useDockerChanges(hostId: () => string, kinds: readonly DockerResourceKind[], refetch: (hostId: string) => void) {
   $effect(() => {
     const h = hostId();
     if (!h) return;

@@ -28,7 +28,8 @@ export const enContainers = {
   'containers.opDone': '{op}: done for {name}.',
   'containers.opNamed': '{op} {name}',
   'containers.tabs': 'Container sections',
-  'containers.envHidden': 'Environment values show as [hidden]: on this engine, viewers see variable names only (an admin can change that in the engine’s policy).',
+  'containers.envHidden':
+    'Environment values show as [hidden]: on this engine, viewers see variable names only (an admin can change that in the engine’s policy).',
   'containers.inspectHint': 'The engine’s own description of the container (docker inspect), verbatim.',
   'containers.copyInspect': 'Copy inspect JSON',
 
@@ -134,7 +135,8 @@ export const enContainers = {
   'containers.ov.noMounts': 'No volumes or bind mounts: everything it writes lives in its own layer.',
   'containers.ov.noLabels': 'No labels.',
   'containers.ov.runCommand': 'Recreate it with the CLI',
-  'containers.ov.runCommandHint': 'The docker run command that creates an identical container (after removing this one, or with another name).',
+  'containers.ov.runCommandHint':
+    'The docker run command that creates an identical container (after removing this one, or with another name).',
 
   'containers.form.basics': 'Container',
   'containers.form.engine': 'Engine',
@@ -147,10 +149,11 @@ export const enContainers = {
   'containers.form.nameInvalid': 'Letters, digits, “_”, “.” and “-”, starting with a letter or digit (up to 128).',
   'containers.form.hostname': 'Hostname',
   'containers.form.command': 'Command',
-  'containers.form.commandHint': 'Replaces the image’s CMD. Split into words like a shell does: use quotes for arguments with spaces. Nothing is expanded.',
+  'containers.form.commandHint':
+    'Replaces the image’s CMD. Split into words like a shell does: use quotes for arguments with spaces. Nothing is expanded.',
   'containers.form.entrypoint': 'Entrypoint',
   'containers.form.entrypointHint': 'Replaces the image’s ENTRYPOINT (rarely needed). Empty: the image’s own.',
-  'containers.form.argvUnclosedSingle': 'A single quote (\') is not closed.',
+  'containers.form.argvUnclosedSingle': "A single quote (') is not closed.",
   'containers.form.argvUnclosedDouble': 'A double quote (") is not closed.',
   'containers.form.argvTrailingBackslash': 'The text ends with a lone backslash.',
   'containers.form.argvInvalid': 'Unbalanced quotes.',
@@ -255,13 +258,15 @@ export const enContainers = {
   'containers.form.privileged': 'Privileged',
   'containers.form.privilegedHint': 'Every capability and every device of the host: equivalent to root on the host.',
   'containers.form.privilegedAdminOnly': 'Reserved to administrators on this engine.',
-  'containers.form.privilegedWarning': 'A privileged container can take over the host (load kernel modules, mount its disks, escape). Use it only for trusted images that really need it.',
+  'containers.form.privilegedWarning':
+    'A privileged container can take over the host (load kernel modules, mount its disks, escape). Use it only for trusted images that really need it.',
   'containers.form.preview': 'Command line',
   'containers.form.previewEmpty': 'Choose an engine and an image to see the docker run command.',
   'containers.form.previewUpdating': 'Updating the command…',
   'containers.form.refusals': 'The server will refuse this for your role:',
   'containers.form.refusalsAdmin': 'Allowed for you as an administrator; other users would be refused because:',
-  'containers.form.recreateExplain': 'Saving stops and removes {name}, then creates it again with these settings. Its volumes are kept; anything written in its own layer is lost.',
+  'containers.form.recreateExplain':
+    'Saving stops and removes {name}, then creates it again with these settings. Its volumes are kept; anything written in its own layer is lost.',
   'containers.form.fixErrors': 'Some fields need fixing first.',
   'containers.form.submitRun': 'Run container',
   'containers.form.submitCreate': 'Create container',
@@ -320,7 +325,8 @@ export const enContainers = {
   'containers.term.pasteUnavailable': 'The browser does not allow reading the clipboard here: use Ctrl+Shift+V.',
   'containers.term.label': 'Terminal of {name}',
   'containers.term.execHint': 'A new process inside the container; exiting it does not stop the container. Copy with Ctrl+Shift+C.',
-  'containers.term.attachHint': 'You share the main process’s terminal: exiting it (or Ctrl+C) may stop the container. Detach by closing the tab.',
+  'containers.term.attachHint':
+    'You share the main process’s terminal: exiting it (or Ctrl+C) may stop the container. Detach by closing the tab.',
   'containers.term.attachNoTty': 'Started without a terminal (-t): you see its output, and typing goes to its stdin if it is open.',
   'containers.term.cliTitle': 'Equivalent command',
   'containers.term.notRunningTitle': 'The container is not running',

@@ -105,7 +105,8 @@ export const enDocker = {
   'docker.policy.devices': 'Allow host devices',
   'docker.policy.devicesHint': '--device passes host devices (disks, USB, GPUs…) into the container.',
   'docker.policy.caps': 'Capabilities operators may add',
-  'docker.policy.capsHint': 'Each one is an extra root power (--cap-add), e.g. NET_ADMIN to configure the container’s network. ALL is never allowed.',
+  'docker.policy.capsHint':
+    'Each one is an extra root power (--cap-add), e.g. NET_ADMIN to configure the container’s network. ALL is never allowed.',
   'docker.policy.capsNone': 'None: operators cannot add capabilities.',
   'docker.policy.capAdd': 'Add capability',
   'docker.policy.capRemove': 'Remove {cap}',
@@ -114,12 +115,14 @@ export const enDocker = {
   'docker.policy.binds': 'Host directories operators may bind-mount',
   'docker.policy.bindsHint': 'A directory allows itself and everything below it: /srv/labs allows /srv/labs/team1.',
   'docker.policy.bindsNone': 'None: operators can only use volumes, not host directories.',
-  'docker.policy.neverAllowed': 'Whatever this list says, “/” and the Docker socket are never allowed for non-administrators: either would hand them the whole host.',
+  'docker.policy.neverAllowed':
+    'Whatever this list says, “/” and the Docker socket are never allowed for non-administrators: either would hand them the whole host.',
   'docker.policy.neverAllowedVolumes':
     'The same rule holds for volumes: a non-administrator’s volume is plain, a tmpfs, or a bind of an allowed directory; other driver options (overlay, NFS, CIFS, devices…) and other drivers need an administrator. Symbolic links are followed on the engine’s machine before judging.',
   'docker.policy.viewers': 'Viewers',
   'docker.policy.viewersEnv': 'Viewers may read environment values',
-  'docker.policy.viewersEnvHint': 'Off: viewers see the names of containers’ environment variables, with the values shown as [hidden] (they often hold passwords). Operators and administrators always see them.',
+  'docker.policy.viewersEnvHint':
+    'Off: viewers see the names of containers’ environment variables, with the values shown as [hidden] (they often hold passwords). Operators and administrators always see them.',
   'docker.policy.pathN': 'Allowed directory {n}',
   'docker.policy.pathRemove': 'Remove allowed directory {n}',
   'docker.policy.pathAdd': 'Add directory',
@@ -132,7 +135,8 @@ export const enDocker = {
 
   // Tasks (pull, push, build)
   'docker.task.open': 'Open the task',
-  'docker.task.keepsRunning': 'This keeps running on the server if you close this dialog or leave the page; the task page shows its progress.',
+  'docker.task.keepsRunning':
+    'This keeps running on the server if you close this dialog or leave the page; the task page shows its progress.',
   'docker.task.closeKeepRunning': 'Close (keeps running)',
   'docker.task.layers': 'Layers',
   'docker.task.layersDone': '{done} of {total} layers done',
@@ -192,7 +196,8 @@ export const enDocker = {
   'docker.images.pushProgress': 'Push of {image}',
   'docker.images.pushTag': 'Tag to push',
   'docker.images.pushTagHint': 'The registry is part of the name: registry.lab:5000/course/web:1.0 goes to registry.lab:5000.',
-  'docker.images.pushToHub': 'This name has no registry, so it would go to Docker Hub ({registry}). To use your own registry, first tag the image with its address.',
+  'docker.images.pushToHub':
+    'This name has no registry, so it would go to Docker Hub ({registry}). To use your own registry, first tag the image with its address.',
   'docker.images.pushNeedsTag': 'An untagged image cannot be pushed. Tag it first with the registry address.',
   'docker.images.pushBackground': 'The push runs on the server: you can close this dialog and follow it on the Tasks page.',
 
@@ -205,13 +210,15 @@ export const enDocker = {
 
   'docker.images.remove': 'Remove',
   'docker.images.removeTitle': 'Remove {image}?',
-  'docker.images.removeBody': 'Removes the image and those of its layers no other image needs. Containers created from it must be removed first (or use force for stopped ones).',
+  'docker.images.removeBody':
+    'Removes the image and those of its layers no other image needs. Containers created from it must be removed first (or use force for stopped ones).',
   'docker.images.removeInUse': 'Containers created from this image: {containers}.',
   'docker.images.untag': 'Remove tag',
   'docker.images.untagTitle': 'Remove the tag {image}?',
   'docker.images.untagBody': 'Only this name goes; the image stays under its other tags.',
   'docker.images.force': 'Force',
-  'docker.images.forceHint': 'Also remove it when stopped containers use it or several names point at it. A running container still prevents it.',
+  'docker.images.forceHint':
+    'Also remove it when stopped containers use it or several names point at it. A running container still prevents it.',
   'docker.images.removed': 'Removed: {untagged} tag(s) untagged, {deleted} layer(s) deleted.',
 
   'docker.images.prune': 'Prune',
@@ -394,7 +401,8 @@ export const enDocker = {
 
   // Registries (settings page)
   'docker.registries.title': 'Registry credentials',
-  'docker.registries.subtitle': 'Logins Mirador uses to pull from and push to private registries. Passwords are stored encrypted and never shown again.',
+  'docker.registries.subtitle':
+    'Logins Mirador uses to pull from and push to private registries. Passwords are stored encrypted and never shown again.',
   'docker.registries.adminOnly': 'Only administrators can add, change or remove registry credentials.',
   'docker.registries.add': 'Add registry',
   'docker.registries.addTitle': 'Add registry credentials',
@@ -419,7 +427,8 @@ export const enDocker = {
   'docker.registries.remove': 'Remove',
   'docker.registries.removeOf': 'Remove {name}',
   'docker.registries.removeTitle': 'Remove {name}?',
-  'docker.registries.removeBody': 'Mirador forgets these credentials. Images already pulled stay; pulls and pushes to that registry become anonymous.',
+  'docker.registries.removeBody':
+    'Mirador forgets these credentials. Images already pulled stay; pulls and pushes to that registry become anonymous.',
   'docker.registries.removed': 'Registry {name} removed.',
   'docker.registries.emptyTitle': 'No registry credentials',
   'docker.registries.emptyBody': 'Public images need none. Add credentials to pull private images or push your own.',

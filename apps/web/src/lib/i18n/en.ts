@@ -233,9 +233,11 @@ export const en = {
   'hosts.form.libvirtDriver.lxc': 'LXC containers',
   'hosts.form.libvirtDriver.xen': 'Xen',
   'hosts.form.libvirtDriver.ch': 'Cloud Hypervisor',
-  'hosts.form.adminOnly': 'Only an administrator can change how Mirador reaches this host (address, credentials, libvirt, Docker). You can change its name, tags and notes.',
+  'hosts.form.adminOnly':
+    'Only an administrator can change how Mirador reaches this host (address, credentials, libvirt, Docker). You can change its name, tags and notes.',
   'hosts.libvirtUnusable': 'not used — an admin must pick the libvirt endpoint again',
-  'hosts.form.localExplain': 'This is Mirador’s own Docker endpoint (the local socket set by MIRADOR_DOCKER_SOCKET). Only its name, tags, notes and libvirt endpoint can be changed.',
+  'hosts.form.localExplain':
+    'This is Mirador’s own Docker endpoint (the local socket set by MIRADOR_DOCKER_SOCKET). Only its name, tags, notes and libvirt endpoint can be changed.',
   'hosts.dockerEngineLink': 'Engine details and policy',
   'hosts.form.dockerMode': 'Docker',
   'hosts.form.dockerSsh': 'Docker over SSH',
@@ -245,8 +247,7 @@ export const en = {
   'hosts.form.notes': 'Notes',
 
   'hosts.publicKey.title': 'Install the generated public key',
-  'hosts.publicKey.explain':
-    'Add this line to ~/.ssh/authorized_keys of “{user}” on the host, then run “Test connection”.',
+  'hosts.publicKey.explain': 'Add this line to ~/.ssh/authorized_keys of “{user}” on the host, then run “Test connection”.',
   'hosts.publicKey.copy': 'Copy public key',
   'hosts.publicKey.command': 'Or run this on the host as that user:',
   'hosts.publicKey.copyCommand': 'Copy command',
@@ -353,9 +354,11 @@ export const en = {
   'vms.actionDone': '{action}: done for {name}.',
   'vms.confirm.title': '{action} {name}?',
   'vms.confirm.start': 'libvirt boots {name} with its current definition.',
-  'vms.confirm.shutdown': 'The guest is asked to shut down cleanly (ACPI). It may take a while, or be ignored by a guest without ACPI support.',
+  'vms.confirm.shutdown':
+    'The guest is asked to shut down cleanly (ACPI). It may take a while, or be ignored by a guest without ACPI support.',
   'vms.confirm.reboot': 'The guest is asked to reboot (ACPI).',
-  'vms.confirm.destroy': '{name} is powered off at once, like pulling the plug. Unsaved data in the guest is lost; the definition and disks stay.',
+  'vms.confirm.destroy':
+    '{name} is powered off at once, like pulling the plug. Unsaved data in the guest is lost; the definition and disks stay.',
   'vms.confirm.suspend': 'The vCPUs of {name} are paused; its memory stays allocated. Resume continues where it stopped.',
   'vms.confirm.resume': '{name} continues where it was paused.',
   'vms.autostart.on': 'Enable autostart',
@@ -431,7 +434,8 @@ export const en = {
   'vms.console.readOnlyHint': 'Your role may watch this console but not type into it.',
   'vms.console.paste': 'Paste',
   'vms.console.pasteHint': 'Paste the clipboard into the console (or press Ctrl+Shift+V)',
-  'vms.console.pasteUnavailable': 'The browser does not let this page read the clipboard here. Press Ctrl+Shift+V (or Shift+Insert) inside the console.',
+  'vms.console.pasteUnavailable':
+    'The browser does not let this page read the clipboard here. Press Ctrl+Shift+V (or Shift+Insert) inside the console.',
   'vms.console.keysHint': 'Click the console to type. Copy: Ctrl+Shift+C · Paste: Ctrl+Shift+V. Everyone watching sees what you type.',
   'vms.console.cliTitle': 'Open the same console from a shell',
   'vms.mon.window': 'Last hour',
@@ -568,7 +572,8 @@ export const en = {
 
   // Audit
   'audit.title': 'Audit log',
-  'audit.subtitle': 'Every action, who did it and from where. Tamper-evident: each record is chained to the previous one with a keyed MAC, and the chain’s head is kept outside the database.',
+  'audit.subtitle':
+    'Every action, who did it and from where. Tamper-evident: each record is chained to the previous one with a keyed MAC, and the chain’s head is kept outside the database.',
   'audit.verify': 'Verify chain',
   'audit.exportCsv': 'Export CSV',
   'audit.exportJson': 'Export JSON',

@@ -30,7 +30,8 @@ export const esContainers: Record<keyof typeof enContainers, string> = {
   'containers.opDone': '{op}: hecho para {name}.',
   'containers.opNamed': '{op} {name}',
   'containers.tabs': 'Secciones del contenedor',
-  'containers.envHidden': 'Los valores del entorno aparecen como [hidden]: en este motor, quien solo puede ver lee los nombres de las variables (un administrador puede cambiarlo en la política del motor).',
+  'containers.envHidden':
+    'Los valores del entorno aparecen como [hidden]: en este motor, quien solo puede ver lee los nombres de las variables (un administrador puede cambiarlo en la política del motor).',
   'containers.inspectHint': 'La descripción del contenedor que da el propio motor (docker inspect), tal cual.',
   'containers.copyInspect': 'Copiar el JSON de inspect',
 
@@ -107,7 +108,8 @@ export const esContainers: Record<keyof typeof enContainers, string> = {
   'containers.edit.hint': 'Cambiar su configuración: el contenedor se recrea (sus volúmenes se conservan).',
   'containers.edit.dropped': 'Este contenedor tiene ajustes que el formulario no puede expresar; al recrearlo no se conservarán:',
   'containers.edit.title': 'Editar {name}',
-  'containers.edit.subtitle': 'Docker no puede cambiar la mayoría de ajustes de un contenedor existente: al guardar se recrea con los nuevos.',
+  'containers.edit.subtitle':
+    'Docker no puede cambiar la mayoría de ajustes de un contenedor existente: al guardar se recrea con los nuevos.',
   'containers.new.title': 'Ejecutar un contenedor',
   'containers.new.subtitle': 'docker run, como formulario. La línea de comandos de la derecha sigue cada cambio.',
 
@@ -149,10 +151,11 @@ export const esContainers: Record<keyof typeof enContainers, string> = {
   'containers.form.nameInvalid': 'Letras, dígitos, «_», «.» y «-», empezando por letra o dígito (hasta 128).',
   'containers.form.hostname': 'Nombre de host',
   'containers.form.command': 'Comando',
-  'containers.form.commandHint': 'Sustituye el CMD de la imagen. Se divide en palabras como haría un shell: usa comillas para argumentos con espacios. No se expande nada.',
+  'containers.form.commandHint':
+    'Sustituye el CMD de la imagen. Se divide en palabras como haría un shell: usa comillas para argumentos con espacios. No se expande nada.',
   'containers.form.entrypoint': 'Entrypoint',
   'containers.form.entrypointHint': 'Sustituye el ENTRYPOINT de la imagen (rara vez hace falta). Vacío: el de la imagen.',
-  'containers.form.argvUnclosedSingle': 'Falta cerrar una comilla simple (\').',
+  'containers.form.argvUnclosedSingle': "Falta cerrar una comilla simple (').",
   'containers.form.argvUnclosedDouble': 'Falta cerrar una comilla doble (").',
   'containers.form.argvTrailingBackslash': 'El texto termina con una barra invertida suelta.',
   'containers.form.argvInvalid': 'Comillas sin cerrar.',
@@ -239,7 +242,8 @@ export const esContainers: Record<keyof typeof enContainers, string> = {
   'containers.form.labelKeyRequired': 'La etiqueta necesita una clave.',
   'containers.form.security': 'Seguridad',
   'containers.form.harden': 'Sugerir endurecimiento',
-  'containers.form.hardenHint': 'Quitar todas las capacidades y prohibir la escalada de privilegios (añade solo lo que el programa necesite).',
+  'containers.form.hardenHint':
+    'Quitar todas las capacidades y prohibir la escalada de privilegios (añade solo lo que el programa necesite).',
   'containers.form.capDrop': 'Quitar capacidades',
   'containers.form.capDropHint': 'Separadas por comas, p. ej. ALL, y luego añade lo necesario.',
   'containers.form.capAdd': 'Añadir capacidades',
@@ -257,13 +261,15 @@ export const esContainers: Record<keyof typeof enContainers, string> = {
   'containers.form.privileged': 'Privilegiado',
   'containers.form.privilegedHint': 'Todas las capacidades y todos los dispositivos del host: equivale a ser root en el host.',
   'containers.form.privilegedAdminOnly': 'En este motor está reservado a los administradores.',
-  'containers.form.privilegedWarning': 'Un contenedor privilegiado puede tomar el control del host (cargar módulos del kernel, montar sus discos, escapar). Úsalo solo con imágenes de confianza que de verdad lo necesiten.',
+  'containers.form.privilegedWarning':
+    'Un contenedor privilegiado puede tomar el control del host (cargar módulos del kernel, montar sus discos, escapar). Úsalo solo con imágenes de confianza que de verdad lo necesiten.',
   'containers.form.preview': 'Línea de comandos',
   'containers.form.previewEmpty': 'Elige un motor y una imagen para ver el comando docker run.',
   'containers.form.previewUpdating': 'Actualizando el comando…',
   'containers.form.refusals': 'El servidor lo rechazará para tu rol:',
   'containers.form.refusalsAdmin': 'Permitido para ti como administrador; a otros usuarios se les rechazaría porque:',
-  'containers.form.recreateExplain': 'Al guardar se detiene y elimina {name}, y se vuelve a crear con esta configuración. Sus volúmenes se conservan; lo escrito en su propia capa se pierde.',
+  'containers.form.recreateExplain':
+    'Al guardar se detiene y elimina {name}, y se vuelve a crear con esta configuración. Sus volúmenes se conservan; lo escrito en su propia capa se pierde.',
   'containers.form.fixErrors': 'Primero hay que corregir algunos campos.',
   'containers.form.submitRun': 'Ejecutar contenedor',
   'containers.form.submitCreate': 'Crear contenedor',
@@ -322,7 +328,8 @@ export const esContainers: Record<keyof typeof enContainers, string> = {
   'containers.term.pasteUnavailable': 'El navegador no permite leer el portapapeles aquí: usa Ctrl+Mayús+V.',
   'containers.term.label': 'Terminal de {name}',
   'containers.term.execHint': 'Un proceso nuevo dentro del contenedor; salir de él no detiene el contenedor. Copia con Ctrl+Mayús+C.',
-  'containers.term.attachHint': 'Compartes la terminal del proceso principal: salir de él (o Ctrl+C) puede detener el contenedor. Desconéctate cerrando la pestaña.',
+  'containers.term.attachHint':
+    'Compartes la terminal del proceso principal: salir de él (o Ctrl+C) puede detener el contenedor. Desconéctate cerrando la pestaña.',
   'containers.term.attachNoTty': 'Se inició sin terminal (-t): ves su salida, y lo que escribas va a su stdin si está abierto.',
   'containers.term.cliTitle': 'Comando equivalente',
   'containers.term.notRunningTitle': 'El contenedor no está en ejecución',

@@ -70,7 +70,8 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
   'docker.info.cgroupValue': 'v{version}, driver {driver}',
   'docker.info.loggingDriver': 'Driver de registros',
   'docker.info.liveRestore': 'Live restore',
-  'docker.info.liveRestoreHint': 'Si está activado, los contenedores siguen funcionando mientras el daemon de Docker se reinicia o se actualiza.',
+  'docker.info.liveRestoreHint':
+    'Si está activado, los contenedores siguen funcionando mientras el daemon de Docker se reinicia o se actualiza.',
   'docker.info.runtimes': 'Runtimes',
   'docker.info.default': 'predeterminado',
   'docker.info.counts': 'Contenido',
@@ -107,7 +108,8 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
   'docker.policy.devices': 'Permitir dispositivos del host',
   'docker.policy.devicesHint': '--device pasa dispositivos del host (discos, USB, GPU…) al contenedor.',
   'docker.policy.caps': 'Capacidades que pueden añadir los operadores',
-  'docker.policy.capsHint': 'Cada una es un poder de root adicional (--cap-add), p. ej. NET_ADMIN para configurar la red del contenedor. ALL nunca se permite.',
+  'docker.policy.capsHint':
+    'Cada una es un poder de root adicional (--cap-add), p. ej. NET_ADMIN para configurar la red del contenedor. ALL nunca se permite.',
   'docker.policy.capsNone': 'Ninguna: los operadores no pueden añadir capacidades.',
   'docker.policy.capAdd': 'Añadir capacidad',
   'docker.policy.capRemove': 'Quitar {cap}',
@@ -116,12 +118,14 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
   'docker.policy.binds': 'Directorios del host que los operadores pueden montar',
   'docker.policy.bindsHint': 'Un directorio se permite a sí mismo y todo lo que contiene: /srv/labs permite /srv/labs/equipo1.',
   'docker.policy.bindsNone': 'Ninguno: los operadores solo pueden usar volúmenes, no directorios del host.',
-  'docker.policy.neverAllowed': 'Diga lo que diga esta lista, «/» y el socket de Docker nunca se permiten a quienes no son administradores: cualquiera de los dos les daría el host entero.',
+  'docker.policy.neverAllowed':
+    'Diga lo que diga esta lista, «/» y el socket de Docker nunca se permiten a quienes no son administradores: cualquiera de los dos les daría el host entero.',
   'docker.policy.neverAllowedVolumes':
     'La misma regla vale para los volúmenes: el volumen de quien no es administrador es simple, un tmpfs o un bind de un directorio permitido; otras opciones del driver (overlay, NFS, CIFS, dispositivos…) y otros drivers necesitan un administrador. Los enlaces simbólicos se siguen en la máquina del motor antes de juzgar.',
   'docker.policy.viewers': 'Observadores',
   'docker.policy.viewersEnv': 'Los observadores pueden leer los valores del entorno',
-  'docker.policy.viewersEnvHint': 'Desactivado: los observadores ven los nombres de las variables de entorno de los contenedores, con los valores como [hidden] (suelen contener contraseñas). Operadores y administradores siempre los ven.',
+  'docker.policy.viewersEnvHint':
+    'Desactivado: los observadores ven los nombres de las variables de entorno de los contenedores, con los valores como [hidden] (suelen contener contraseñas). Operadores y administradores siempre los ven.',
   'docker.policy.pathN': 'Directorio permitido {n}',
   'docker.policy.pathRemove': 'Quitar el directorio permitido {n}',
   'docker.policy.pathAdd': 'Añadir directorio',
@@ -134,7 +138,8 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
 
   // Tareas (pull, push, build)
   'docker.task.open': 'Abrir la tarea',
-  'docker.task.keepsRunning': 'Esto sigue en marcha en el servidor aunque cierres este diálogo o salgas de la página; la página de la tarea muestra su progreso.',
+  'docker.task.keepsRunning':
+    'Esto sigue en marcha en el servidor aunque cierres este diálogo o salgas de la página; la página de la tarea muestra su progreso.',
   'docker.task.closeKeepRunning': 'Cerrar (sigue en marcha)',
   'docker.task.layers': 'Capas',
   'docker.task.layersDone': '{done} de {total} capas terminadas',
@@ -171,7 +176,8 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
   'docker.images.col.created': 'Creada',
   'docker.images.col.containers': 'Usada por',
   'docker.images.dangling': 'huérfana',
-  'docker.images.danglingHint': 'Un resto sin etiqueta, normalmente de una construcción o descarga anterior. Se puede limpiar si ningún contenedor la usa.',
+  'docker.images.danglingHint':
+    'Un resto sin etiqueta, normalmente de una construcción o descarga anterior. Se puede limpiar si ningún contenedor la usa.',
   'docker.images.tagOf': 'Etiquetar {image}',
   'docker.images.pushOf': 'Subir {image}',
   'docker.images.exportOf': 'Exportar {image} como archivo .tar',
@@ -179,7 +185,8 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
   'docker.images.untagOf': 'Quitar la etiqueta {image}',
   'docker.images.ref': 'Imagen',
   'docker.images.refHint': 'nombre[:etiqueta], p. ej. nginx:1.27-alpine o registry.lab:5000/curso/web:1.0 (etiqueta por defecto: latest).',
-  'docker.images.refInvalid': 'No es una referencia de imagen válida: nombre en minúsculas, registro opcional y :etiqueta o @digest opcional.',
+  'docker.images.refInvalid':
+    'No es una referencia de imagen válida: nombre en minúsculas, registro opcional y :etiqueta o @digest opcional.',
   'docker.images.openImage': 'Abrir la imagen',
 
   'docker.images.pull': 'Descargar',
@@ -194,7 +201,8 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
   'docker.images.pushProgress': 'Subida de {image}',
   'docker.images.pushTag': 'Etiqueta que se sube',
   'docker.images.pushTagHint': 'El registro forma parte del nombre: registry.lab:5000/curso/web:1.0 va a registry.lab:5000.',
-  'docker.images.pushToHub': 'Este nombre no incluye registro, así que iría a Docker Hub ({registry}). Para usar tu propio registro, etiqueta antes la imagen con su dirección.',
+  'docker.images.pushToHub':
+    'Este nombre no incluye registro, así que iría a Docker Hub ({registry}). Para usar tu propio registro, etiqueta antes la imagen con su dirección.',
   'docker.images.pushNeedsTag': 'Una imagen sin etiqueta no se puede subir. Etiquétala antes con la dirección del registro.',
   'docker.images.pushBackground': 'La subida se hace en el servidor: puedes cerrar este diálogo y seguirla en la página de Tareas.',
 
@@ -207,19 +215,22 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
 
   'docker.images.remove': 'Eliminar',
   'docker.images.removeTitle': '¿Eliminar {image}?',
-  'docker.images.removeBody': 'Elimina la imagen y las capas que ninguna otra imagen necesita. Antes hay que eliminar los contenedores creados a partir de ella (o forzar, si están parados).',
+  'docker.images.removeBody':
+    'Elimina la imagen y las capas que ninguna otra imagen necesita. Antes hay que eliminar los contenedores creados a partir de ella (o forzar, si están parados).',
   'docker.images.removeInUse': 'Contenedores creados a partir de esta imagen: {containers}.',
   'docker.images.untag': 'Quitar etiqueta',
   'docker.images.untagTitle': '¿Quitar la etiqueta {image}?',
   'docker.images.untagBody': 'Solo desaparece este nombre; la imagen se mantiene con sus otras etiquetas.',
   'docker.images.force': 'Forzar',
-  'docker.images.forceHint': 'Eliminarla también si la usan contenedores parados o si varios nombres apuntan a ella. Un contenedor en marcha lo sigue impidiendo.',
+  'docker.images.forceHint':
+    'Eliminarla también si la usan contenedores parados o si varios nombres apuntan a ella. Un contenedor en marcha lo sigue impidiendo.',
   'docker.images.removed': 'Eliminada: {untagged} etiqueta(s) quitada(s), {deleted} capa(s) borrada(s).',
 
   'docker.images.prune': 'Limpiar',
   'docker.images.pruneTitle': 'Limpiar imágenes sin uso',
   'docker.images.pruneBody': 'Elimina las imágenes huérfanas (restos sin etiqueta) que ningún contenedor usa.',
-  'docker.images.pruneAllBody': 'Elimina todas las imágenes que ningún contenedor usa, tengan etiqueta o no. Habrá que descargarlas o construirlas de nuevo para usarlas.',
+  'docker.images.pruneAllBody':
+    'Elimina todas las imágenes que ningún contenedor usa, tengan etiqueta o no. Habrá que descargarlas o construirlas de nuevo para usarlas.',
   'docker.images.pruneAll': 'Todas las imágenes sin uso, no solo las huérfanas',
   'docker.images.pruneAllHint': 'Como docker image prune -a.',
 
@@ -257,13 +268,15 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
   'docker.images.importLoad': 'Imágenes guardadas (docker save)',
   'docker.images.importLoadHint': 'Restaura las imágenes con sus nombres y capas (docker load).',
   'docker.images.importRootfs': 'Un tarball de sistema de archivos raíz',
-  'docker.images.importRootfsHint': 'Crea una imagen de una sola capa a partir de un árbol de directorios (docker import); necesita un nombre.',
+  'docker.images.importRootfsHint':
+    'Crea una imagen de una sola capa a partir de un árbol de directorios (docker import); necesita un nombre.',
   'docker.images.importFile': 'Archivo (.tar)',
   'docker.images.importFileHint': 'Un archivo .tar de tu ordenador.',
   'docker.images.importTag': 'Nombre de la nueva imagen',
   'docker.images.imported': '{count} imagen(es) importada(s).',
 
-  'docker.images.envHidden': 'Los valores del entorno y de los argumentos de construcción están ocultos para quien solo puede ver en este motor (y la descarga también).',
+  'docker.images.envHidden':
+    'Los valores del entorno y de los argumentos de construcción están ocultos para quien solo puede ver en este motor (y la descarga también).',
   'docker.images.export': 'Exportar',
   'docker.images.exportCommand': 'Exportar (comando equivalente)',
 
@@ -278,7 +291,8 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
   'docker.images.history.createdBy': 'Creada por',
   'docker.images.layers': 'Capas',
   'docker.images.notFound': 'Imagen no encontrada',
-  'docker.images.notFoundBody': 'No hay ninguna imagen «{image}» en este motor. Puede que se haya eliminado o que le hayan quitado la etiqueta.',
+  'docker.images.notFoundBody':
+    'No hay ninguna imagen «{image}» en este motor. Puede que se haya eliminado o que le hayan quitado la etiqueta.',
   'docker.images.backToList': 'Volver a las imágenes',
 
   // Volúmenes
@@ -289,7 +303,8 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
   'docker.volumes.unusedOnly': 'Solo sin uso',
   'docker.volumes.noMatch': 'Ningún volumen coincide con estos filtros.',
   'docker.volumes.emptyTitle': 'No hay volúmenes en este motor',
-  'docker.volumes.emptyBody': 'Los volúmenes conservan los datos cuando se eliminan los contenedores. Crea uno, o deja que lo cree un contenedor.',
+  'docker.volumes.emptyBody':
+    'Los volúmenes conservan los datos cuando se eliminan los contenedores. Crea uno, o deja que lo cree un contenedor.',
   'docker.volumes.col.name': 'Nombre',
   'docker.volumes.col.driver': 'Driver',
   'docker.volumes.col.mountpoint': 'Punto de montaje',
@@ -382,7 +397,8 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
   'docker.networks.disconnectTitle': '¿Desconectar {container} de {network}?',
   'docker.networks.disconnectBody': 'El contenedor pierde su interfaz en esta red; sigue en marcha.',
   'docker.networks.disconnectForce': 'Forzar',
-  'docker.networks.disconnectForceHint': 'También cuando el motor cree que el contenedor ya no existe o el punto de conexión está obsoleto.',
+  'docker.networks.disconnectForceHint':
+    'También cuando el motor cree que el contenedor ya no existe o el punto de conexión está obsoleto.',
   'docker.networks.disconnected': '{container} desconectado de {network}.',
   'docker.networks.remove': 'Eliminar',
   'docker.networks.removeOf': 'Eliminar la red {name}',
@@ -396,7 +412,8 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
 
   // Registros (página de ajustes)
   'docker.registries.title': 'Credenciales de registros',
-  'docker.registries.subtitle': 'Accesos que usa Mirador para descargar de registros privados y subir a ellos. Las contraseñas se guardan cifradas y no se vuelven a mostrar.',
+  'docker.registries.subtitle':
+    'Accesos que usa Mirador para descargar de registros privados y subir a ellos. Las contraseñas se guardan cifradas y no se vuelven a mostrar.',
   'docker.registries.adminOnly': 'Solo los administradores pueden añadir, cambiar o eliminar credenciales de registros.',
   'docker.registries.add': 'Añadir registro',
   'docker.registries.addTitle': 'Añadir credenciales de registro',
@@ -411,7 +428,8 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
   'docker.registries.stored': 'guardada',
   'docker.registries.none': 'ninguna',
   'docker.registries.nameHint': 'Cómo aparece en los diálogos de descarga y subida.',
-  'docker.registries.serverHint': 'Nombre de host con puerto opcional, p. ej. registry.lab.example:5000, ghcr.io, o docker.io para Docker Hub.',
+  'docker.registries.serverHint':
+    'Nombre de host con puerto opcional, p. ej. registry.lab.example:5000, ghcr.io, o docker.io para Docker Hub.',
   'docker.registries.addressInvalid': 'Un nombre de host con :puerto (y ruta) opcional, sin https://.',
   'docker.registries.passwordHint': 'Una contraseña o un token de acceso. Se guarda cifrada y no se vuelve a mostrar.',
   'docker.registries.passwordKeep': 'Déjalo vacío para conservar la contraseña guardada.',
@@ -421,10 +439,12 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
   'docker.registries.remove': 'Eliminar',
   'docker.registries.removeOf': 'Eliminar {name}',
   'docker.registries.removeTitle': '¿Eliminar {name}?',
-  'docker.registries.removeBody': 'Mirador olvida estas credenciales. Las imágenes ya descargadas se quedan; las descargas y subidas a ese registro pasan a ser anónimas.',
+  'docker.registries.removeBody':
+    'Mirador olvida estas credenciales. Las imágenes ya descargadas se quedan; las descargas y subidas a ese registro pasan a ser anónimas.',
   'docker.registries.removed': 'Registro {name} eliminado.',
   'docker.registries.emptyTitle': 'No hay credenciales de registros',
-  'docker.registries.emptyBody': 'Las imágenes públicas no las necesitan. Añade credenciales para descargar imágenes privadas o subir las tuyas.',
+  'docker.registries.emptyBody':
+    'Las imágenes públicas no las necesitan. Añade credenciales para descargar imágenes privadas o subir las tuyas.',
   // Audit, task and navigation names of Docker things (shared lists elsewhere look them up).
   'taskType.image.pull': 'Descargar imagen',
   'taskType.image.push': 'Subir imagen',

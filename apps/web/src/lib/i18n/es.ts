@@ -231,9 +231,11 @@ export const es: Messages = {
   'hosts.form.libvirtDriver.lxc': 'Contenedores LXC',
   'hosts.form.libvirtDriver.xen': 'Xen',
   'hosts.form.libvirtDriver.ch': 'Cloud Hypervisor',
-  'hosts.form.adminOnly': 'Solo un administrador puede cambiar cómo llega Mirador a este servidor (dirección, credenciales, libvirt, Docker). Puedes cambiar su nombre, etiquetas y notas.',
+  'hosts.form.adminOnly':
+    'Solo un administrador puede cambiar cómo llega Mirador a este servidor (dirección, credenciales, libvirt, Docker). Puedes cambiar su nombre, etiquetas y notas.',
   'hosts.libvirtUnusable': 'no se usa: un administrador debe volver a elegir el endpoint de libvirt',
-  'hosts.form.localExplain': 'Es el propio endpoint de Docker de Mirador (el socket local fijado por MIRADOR_DOCKER_SOCKET). Solo se pueden cambiar el nombre, las etiquetas, las notas y el endpoint de libvirt.',
+  'hosts.form.localExplain':
+    'Es el propio endpoint de Docker de Mirador (el socket local fijado por MIRADOR_DOCKER_SOCKET). Solo se pueden cambiar el nombre, las etiquetas, las notas y el endpoint de libvirt.',
   'hosts.dockerEngineLink': 'Detalles y política del motor',
   'hosts.form.dockerMode': 'Docker',
   'hosts.form.dockerSsh': 'Docker por SSH',
@@ -243,8 +245,7 @@ export const es: Messages = {
   'hosts.form.notes': 'Notas',
 
   'hosts.publicKey.title': 'Instala la clave pública generada',
-  'hosts.publicKey.explain':
-    'Añade esta línea a ~/.ssh/authorized_keys de «{user}» en el servidor y pulsa «Probar conexión».',
+  'hosts.publicKey.explain': 'Añade esta línea a ~/.ssh/authorized_keys de «{user}» en el servidor y pulsa «Probar conexión».',
   'hosts.publicKey.copy': 'Copiar clave pública',
   'hosts.publicKey.command': 'O ejecuta esto en el servidor con ese usuario:',
   'hosts.publicKey.copyCommand': 'Copiar orden',
@@ -351,9 +352,11 @@ export const es: Messages = {
   'vms.actionDone': '{action}: hecho en {name}.',
   'vms.confirm.title': '¿{action} {name}?',
   'vms.confirm.start': 'libvirt arranca {name} con su definición actual.',
-  'vms.confirm.shutdown': 'Se pide al sistema invitado que se apague de forma ordenada (ACPI). Puede tardar, o ignorarlo si no admite ACPI.',
+  'vms.confirm.shutdown':
+    'Se pide al sistema invitado que se apague de forma ordenada (ACPI). Puede tardar, o ignorarlo si no admite ACPI.',
   'vms.confirm.reboot': 'Se pide al sistema invitado que se reinicie (ACPI).',
-  'vms.confirm.destroy': '{name} se apaga en el acto, como al desenchufarla. Se pierde lo no guardado en el invitado; la definición y los discos se conservan.',
+  'vms.confirm.destroy':
+    '{name} se apaga en el acto, como al desenchufarla. Se pierde lo no guardado en el invitado; la definición y los discos se conservan.',
   'vms.confirm.suspend': 'Se detienen las vCPU de {name}; su memoria sigue reservada. Al reanudar continúa donde se quedó.',
   'vms.confirm.resume': '{name} continúa donde se pausó.',
   'vms.autostart.on': 'Activar autoarranque',
@@ -366,7 +369,8 @@ export const es: Messages = {
   'vms.autostart.offDone': '{name} ya no arranca con el servidor.',
   'vms.delete.button': 'Eliminar',
   'vms.delete.title': '¿Eliminar {name}?',
-  'vms.delete.body': 'Se borra la definición de la VM (con su NVRAM, los metadatos de instantáneas y el estado guardado). No se puede deshacer.',
+  'vms.delete.body':
+    'Se borra la definición de la VM (con su NVRAM, los metadatos de instantáneas y el estado guardado). No se puede deshacer.',
   'vms.delete.confirm': 'Eliminar VM',
   'vms.delete.storage': 'Borrar también el almacenamiento de sus discos',
   'vms.delete.noStorage': 'Esta VM no tiene discos (los CD-ROM nunca se borran).',
@@ -429,8 +433,10 @@ export const es: Messages = {
   'vms.console.readOnlyHint': 'Tu rol permite ver esta consola, pero no escribir en ella.',
   'vms.console.paste': 'Pegar',
   'vms.console.pasteHint': 'Pegar el portapapeles en la consola (o pulsa Ctrl+Mayús+V)',
-  'vms.console.pasteUnavailable': 'El navegador no deja a esta página leer el portapapeles aquí. Pulsa Ctrl+Mayús+V (o Mayús+Insert) dentro de la consola.',
-  'vms.console.keysHint': 'Haz clic en la consola para escribir. Copiar: Ctrl+Mayús+C · Pegar: Ctrl+Mayús+V. Quien esté mirando ve lo que escribes.',
+  'vms.console.pasteUnavailable':
+    'El navegador no deja a esta página leer el portapapeles aquí. Pulsa Ctrl+Mayús+V (o Mayús+Insert) dentro de la consola.',
+  'vms.console.keysHint':
+    'Haz clic en la consola para escribir. Copiar: Ctrl+Mayús+C · Pegar: Ctrl+Mayús+V. Quien esté mirando ve lo que escribes.',
   'vms.console.cliTitle': 'Abrir la misma consola desde una shell',
   'vms.mon.window': 'Última hora',
   'vms.mon.live': 'en vivo',
@@ -510,7 +516,8 @@ export const es: Messages = {
   'vms.form.review': 'Revisar',
   'vms.review.title': 'Revisión',
   'vms.review.resources': 'Recursos',
-  'vms.review.explain': 'Aún no se ha ejecutado nada. Mirador define la VM con este XML; la línea de virt-install hace lo mismo desde una shell.',
+  'vms.review.explain':
+    'Aún no se ha ejecutado nada. Mirador define la VM con este XML; la línea de virt-install hace lo mismo desde una shell.',
   'vms.review.command': 'Orden virt-install equivalente',
   'vms.review.xml': 'XML del dominio',
   'vms.review.back': 'Editar',
@@ -566,7 +573,8 @@ export const es: Messages = {
 
   // Auditoría
   'audit.title': 'Registro de auditoría',
-  'audit.subtitle': 'Cada acción, quién la hizo y desde dónde. A prueba de manipulación: cada registro se encadena con el anterior mediante un MAC con clave, y la cabeza de la cadena se guarda fuera de la base de datos.',
+  'audit.subtitle':
+    'Cada acción, quién la hizo y desde dónde. A prueba de manipulación: cada registro se encadena con el anterior mediante un MAC con clave, y la cabeza de la cadena se guarda fuera de la base de datos.',
   'audit.verify': 'Verificar cadena',
   'audit.exportCsv': 'Exportar CSV',
   'audit.exportJson': 'Exportar JSON',
@@ -575,7 +583,8 @@ export const es: Messages = {
   'audit.brokenChecked': '{count} registros comprobados.',
   'audit.brokenHead': 'La cabeza de la cadena no coincide con el registro',
   'audit.legacyChecked': '{count} registros antiguos son anteriores a los MAC con clave y solo se comprobaron con un hash simple.',
-  'audit.head': 'Cabeza: registro n.º {seq}, MAC {mac}… — anótela en otro lugar para detectar una vuelta atrás de todo el directorio de datos.',
+  'audit.head':
+    'Cabeza: registro n.º {seq}, MAC {mac}… — anótela en otro lugar para detectar una vuelta atrás de todo el directorio de datos.',
   'audit.forbidden': 'Solo los administradores pueden leer el registro de auditoría.',
   'audit.filters': 'Filtros de auditoría',
   'audit.actorPlaceholder': 'usuario',
@@ -675,7 +684,8 @@ export const es: Messages = {
   'users.enableTitle': '¿Activar a {name}?',
   'users.disableTitle': '¿Desactivar a {name}?',
   'users.enableBody': 'El usuario podrá volver a iniciar sesión.',
-  'users.disableBody': 'Se cierran todas sus sesiones y no podrá entrar; sus tokens de API dejan de funcionar. Puedes reactivarlo más tarde.',
+  'users.disableBody':
+    'Se cierran todas sus sesiones y no podrá entrar; sus tokens de API dejan de funcionar. Puedes reactivarlo más tarde.',
   'users.enabledToast': '{name} activado.',
   'users.disabledToast': '{name} desactivado.',
   'users.resetOf': 'Restablecer la contraseña de {name}',
