@@ -7,6 +7,7 @@
 import type { ContainerSummary, DockerResourceKind } from '@mirador/contract';
 import { topics } from '@mirador/contract';
 import { realtime } from '$lib/realtime.svelte';
+import type { Follow } from '$lib/live/liveResource.svelte';
 
 const DEBOUNCE_MS = 250;
 
@@ -68,4 +69,9 @@ export function useDockerChanges(hostId: () => string, kinds: readonly DockerRes
     if (!h) return;
     return watchDockerChanges(h, kinds, () => refetch(h));
   });
+}
+
+/** The same as a LiveResource follow: re-read the resource after the engine's changes of the given kinds. */
+export function dockerChanges<K, T>(hostIdOf: (key: K) => string, kinds: readonly DockerResourceKind[]): Follow<K, T> {
+  return (key, ctx) => watchDockerChanges(hostIdOf(key), kinds, ctx.reread);
 }
