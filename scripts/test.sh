@@ -11,6 +11,13 @@ install_and_build
 say "Type checking"
 pnpm_ -r --workspace-concurrency=1 run typecheck
 
+say "Lint (ESLint, type-aware) and format (Prettier)"
+pnpm_ run lint
+pnpm_ run format:check
+
+say "Typed API client matches the server's routes"
+PNPM="${PNPM[0]}" bash scripts/api-client.sh --check
+
 REPORTS="$ROOT/test-results"
 mkdir -p "$REPORTS"
 rm -f "$REPORTS/vitest.json" "$REPORTS/security.json" "$REPORTS/playwright.json" "$REPORTS/security-attempts.jsonl"

@@ -61,7 +61,7 @@ const schemaPath = path.resolve(values.schema ?? path.join(repoRoot, 'prisma/sch
 const migrationsDir = path.resolve(values.dir ?? path.join(repoRoot, 'prisma/migrations'));
 
 function readMigrationsList(baseDir) {
-  let lock = null;
+  let lock;
   try {
     lock = fs.readFileSync(path.join(baseDir, LOCK_FILE), 'utf-8');
   } catch {

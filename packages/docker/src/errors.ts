@@ -41,7 +41,6 @@ export function firstBadChar(value: string, allowed: RegExp): string | undefined
   return [...value].find((ch) => !allowed.test(ch));
 }
 
-// eslint-disable-next-line no-control-regex
 export const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 
 export function requireString(value: unknown, field: string, what: string): string {

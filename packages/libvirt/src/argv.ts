@@ -179,7 +179,6 @@ export function volDeleteArgv(uri: string, pool: string, volume: string): Argv {
  * single-line path (argv is quoted, spaces are harmless); libvirt refuses paths outside its pools.
  */
 export function volDeleteByPathArgv(uri: string, path: string): Argv {
-  // eslint-disable-next-line no-control-regex
   if (typeof path !== 'string' || !path.startsWith('/') || /[\u0000-\u001f\u007f]/.test(path) || path.split('/').includes('..')) {
     throw new LibvirtValidationError('invalid-path', 'path', `Volume path ${JSON.stringify(path)} must be an absolute path.`);
   }

@@ -92,7 +92,7 @@ export function assertDiskGiB(value: unknown, field = 'sizeGiB'): asserts value 
 }
 
 // Conservative on purpose: no whitespace, quotes, commas (virt-install option separators) or shell metacharacters.
-const PATH_CHARS = /^[A-Za-z0-9._+@:~\/-]+$/;
+const PATH_CHARS = /^[A-Za-z0-9._+@:~/-]+$/;
 
 /** Host paths (kernel, ISO, disk image) are absolute and canonical: no "." or ".." segments, no "//". */
 export function assertHostPath(path: unknown, field = 'path'): asserts path is string {
@@ -115,7 +115,6 @@ export function assertKernelCmdline(cmdline: unknown, field = 'cmdline'): assert
   if (cmdline.length > KERNEL_CMDLINE_MAX) {
     throw new LibvirtValidationError('invalid-value', field, `Kernel command line is longer than ${KERNEL_CMDLINE_MAX} characters.`);
   }
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(cmdline)) {
     throw new LibvirtValidationError('invalid-value', field, 'Kernel command line must be a single line without control characters.');
   }

@@ -175,13 +175,18 @@ export class SshHostConnection extends EventEmitter implements CommandRunner {
   }
 
   override on(event: 'state', fn: StateListener): this;
+  // EventEmitter's own listener type, which these overloads must stay compatible with.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override on(event: string | symbol, fn: (...args: any[]) => void): this;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override on(event: string | symbol, fn: (...args: any[]) => void): this {
     return super.on(event, fn);
   }
 
   override off(event: 'state', fn: StateListener): this;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override off(event: string | symbol, fn: (...args: any[]) => void): this;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override off(event: string | symbol, fn: (...args: any[]) => void): this {
     return super.off(event, fn);
   }

@@ -74,7 +74,10 @@ export interface ProcessChannel extends EventEmitter {
   on(event: 'exit', fn: (code: number | null, signal: string | null) => void): this;
   once(event: 'data' | 'stderr', fn: (chunk: Buffer) => void): this;
   once(event: 'exit', fn: (code: number | null, signal: string | null) => void): this;
+  // EventEmitter's own listener type (these overloads must stay assignable from a stream).
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   on(event: string | symbol, fn: (...args: any[]) => void): this;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   once(event: string | symbol, fn: (...args: any[]) => void): this;
 }
 

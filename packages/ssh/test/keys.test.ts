@@ -10,7 +10,7 @@ describe('keys', () => {
     expect(checkPrivateKey(pair.privateKey)).toMatchObject({ ok: true, type: 'ssh-ed25519' });
     const blob = Buffer.from(pair.publicKey.split(' ')[1]!, 'base64');
     expect(keyAlgorithm(blob)).toBe('ssh-ed25519');
-    let viaKeygen: string | null = null;
+    let viaKeygen: string | null;
     try {
       viaKeygen = execFileSync('ssh-keygen', ['-lf', '-', '-E', 'sha256'], { input: pair.publicKey }).toString().split(' ')[1]!;
     } catch {

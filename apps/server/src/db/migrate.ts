@@ -107,7 +107,7 @@ function isUpToDate(db: Database.Database, localNames: string[]): boolean {
 /** Reads the migrations directory the same way the Prisma CLI does (sorted by directory name). */
 export function readMigrationsList(migrationsDir: string, shadowDbInitScript = ''): MigrationList {
   const baseDir = path.resolve(migrationsDir);
-  let lockContent: string | null = null;
+  let lockContent: string | null;
   try {
     lockContent = fs.readFileSync(path.join(baseDir, LOCK_FILE), 'utf-8');
   } catch {

@@ -1,7 +1,37 @@
 import type { DockerInfo } from '@mirador/contract';
 
+/** The fields of the engine's `GET /info` answer that Mirador reads (all optional: older engines lack some). */
+export interface EngineInfoAnswer {
+  SecurityOptions?: string[];
+  Plugins?: { Volume?: string[]; Network?: string[]; Log?: string[]; Authorization?: string[] | null };
+  ServerVersion?: string;
+  OperatingSystem?: string;
+  KernelVersion?: string;
+  Architecture?: string;
+  NCPU?: number;
+  MemTotal?: number;
+  Driver?: string;
+  CgroupVersion?: string | number;
+  CgroupDriver?: string;
+  LoggingDriver?: string;
+  DockerRootDir?: string;
+  Containers?: number;
+  ContainersRunning?: number;
+  ContainersPaused?: number;
+  ContainersStopped?: number;
+  Images?: number;
+  LiveRestoreEnabled?: boolean;
+  Runtimes?: Record<string, unknown>;
+  DefaultRuntime?: string;
+  Warnings?: string[] | null;
+}
+
 /** `GET /info` + `GET /version` in the contract's shape; security options parsed from `name=…,k=v`. */
-export function toDockerInfo(hostId: string, info: any, version: any): DockerInfo {
+export function toDockerInfo(
+  hostId: string,
+  info: EngineInfoAnswer,
+  version: { Version?: string; ApiVersion?: string } | null | undefined,
+): DockerInfo {
   const options: string[] = info.SecurityOptions ?? [];
   const named = new Map<string, Map<string, string>>();
   for (const o of options) {

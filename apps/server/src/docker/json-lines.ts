@@ -4,9 +4,10 @@ import { StringDecoder } from 'node:string_decoder';
  * Feeds every JSON document of a newline-delimited engine stream (events, stats) to `onObject`.
  * Chunks split lines and UTF-8 characters anywhere; both are reassembled here.
  */
-export function onJsonLines(
+export function onJsonLines<T = unknown>(
   stream: NodeJS.ReadableStream,
-  onObject: (value: any) => void,
+  // The engine's documents are trusted to have the shape its API documents; callers name it.
+  onObject: (value: T) => void,
   onBad: (line: string, err: unknown) => void,
 ): void {
   const decoder = new StringDecoder('utf8');
@@ -19,7 +20,7 @@ export function onJsonLines(
       carry = carry.slice(nl + 1);
       if (!line) continue;
       try {
-        onObject(JSON.parse(line));
+        onObject(JSON.parse(line) as T);
       } catch (err) {
         onBad(line, err);
       }

@@ -12,7 +12,11 @@ export async function wsConnect<M = Record<string, unknown>>(
   ws.on('message', (raw) => {
     const m = JSON.parse(raw.toString()) as M;
     messages.push(m);
-    for (const w of [...waiters]) if (w.pred(m)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(m));
+    for (const w of [...waiters]) {
+      if (!w.pred(m)) continue;
+      waiters.splice(waiters.indexOf(w), 1);
+      w.resolve(m);
+    }
   });
   await new Promise<void>((resolve, reject) => {
     ws.once('open', () => resolve());

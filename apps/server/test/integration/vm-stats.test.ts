@@ -19,7 +19,7 @@ function virsh(...args: string[]): string {
   try {
     return execFileSync('virsh', ['-c', 'qemu:///system', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
-    throw new Error(`virsh ${args.join(' ')} failed: ${(err as { stderr?: string }).stderr ?? err}`);
+    throw new Error(`virsh ${args.join(' ')} failed: ${(err as { stderr?: string }).stderr ?? err}`, { cause: err });
   }
 }
 
@@ -203,7 +203,7 @@ describe('live VM stats from the lab libvirt over SSH', () => {
     // dated before T. So, with T the latest persist so far: a history point older than T - RING_MS
     // can only come from SQLite, and one newer than T only from the ring.
     const until = Date.now() + 90_000;
-    let h: VmStatsPoint[] = [];
+    let h: VmStatsPoint[];
     let lastPersist = 0;
     const isStored = (x: VmStatsPoint) => Date.parse(x.at) < lastPersist - RING_MS - 50;
     const isRing = (x: VmStatsPoint) => Date.parse(x.at) > lastPersist;

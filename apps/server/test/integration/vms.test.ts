@@ -14,7 +14,7 @@ function virsh(...args: string[]): string {
   try {
     return execFileSync('virsh', ['-c', 'qemu:///system', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
-    throw new Error(`virsh ${args.join(' ')} failed: ${(err as { stderr?: string }).stderr ?? err}`);
+    throw new Error(`virsh ${args.join(' ')} failed: ${(err as { stderr?: string }).stderr ?? err}`, { cause: err });
   }
 }
 
