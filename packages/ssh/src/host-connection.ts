@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import type { Duplex } from 'node:stream';
 import type { ClientChannel } from 'ssh2';
 import { closeChannel, signalChannel } from './channel-signal.js';
@@ -7,6 +6,7 @@ import { SshError, classifySshError, type SshErrorCode } from './errors.js';
 import type { ExecResult } from './exec.js';
 import { runExec, type ExecJob } from './exec-job.js';
 import { toCommandLine } from '@mirador/argv';
+import { StateEmitter } from './state-emitter.js';
 import {
   BaseProcessChannel,
   Semaphore,
@@ -18,7 +18,6 @@ import {
   type RunnerLoad,
   type SpawnOptions,
   type StateDetail,
-  type StateListener,
 } from './runner.js';
 
 export interface BackoffOptions {
@@ -99,7 +98,7 @@ interface Live {
  * One persistent, shared, self-healing SSH connection to a host. Every `exec`/`spawn` is a channel
  * on the same ssh2 Client; see README.md for the behaviour contract.
  */
-export class SshHostConnection extends EventEmitter implements CommandRunner {
+export class SshHostConnection extends StateEmitter implements CommandRunner {
   private target: SshTarget;
   private readonly maxChannels: number;
   private readonly defaultTimeoutMs: number;
@@ -172,23 +171,6 @@ export class SshHostConnection extends EventEmitter implements CommandRunner {
 
   get where(): string {
     return `${this.target.username}@${this.target.host}:${this.target.port}`;
-  }
-
-  override on(event: 'state', fn: StateListener): this;
-  // EventEmitter's own listener type, which these overloads must stay compatible with.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override on(event: string | symbol, fn: (...args: any[]) => void): this;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override on(event: string | symbol, fn: (...args: any[]) => void): this {
-    return super.on(event, fn);
-  }
-
-  override off(event: 'state', fn: StateListener): this;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override off(event: string | symbol, fn: (...args: any[]) => void): this;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override off(event: string | symbol, fn: (...args: any[]) => void): this {
-    return super.off(event, fn);
   }
 
   /**
@@ -385,14 +367,7 @@ export class SshHostConnection extends EventEmitter implements CommandRunner {
     this._state = state;
     this._detail = detail;
     if (!changed) return;
-    for (const fn of this.listeners('state') as StateListener[]) {
-      try {
-        fn(state, detail);
-      } catch (err) {
-        // A listener bug must not break the connection's bookkeeping.
-        process.emitWarning(`SshHostConnection 'state' listener threw: ${(err as Error)?.stack ?? String(err)}`);
-      }
-    }
+    this.tellState('SshHostConnection', state, detail);
   }
 
   /** The live connection; waits for a first/explicit attempt; fails fast while offline/error. */

@@ -1,10 +1,10 @@
 import { spawn as spawnChild, execFile, type ChildProcess } from 'node:child_process';
 import { readFile, readlink } from 'node:fs/promises';
-import { EventEmitter } from 'node:events';
 import { SshError } from './errors.js';
 import type { ExecResult } from './exec.js';
 import { runExec } from './exec-job.js';
 import { toCommandLine } from '@mirador/argv';
+import { StateEmitter } from './state-emitter.js';
 import {
   BaseProcessChannel,
   Semaphore,
@@ -15,7 +15,6 @@ import {
   type RunExecOptions,
   type RunnerLoad,
   type SpawnOptions,
-  type StateListener,
 } from './runner.js';
 
 export interface LocalRunnerOptions {
@@ -64,7 +63,7 @@ function spawnFailure(argv0: string, err: NodeJS.ErrnoException): { code: number
  * interpreted. A pty is provided by util-linux `script`, the only place a shell is involved, and
  * there the command line comes from the one quoting helper, toCommandLine.
  */
-export class LocalRunner extends EventEmitter implements CommandRunner {
+export class LocalRunner extends StateEmitter implements CommandRunner {
   private _state: ConnectionState = 'online';
   private readonly slots: Semaphore;
   private readonly maxChannels: number;
@@ -90,23 +89,6 @@ export class LocalRunner extends EventEmitter implements CommandRunner {
 
   get load(): RunnerLoad {
     return { running: this.slots.running, queued: this.slots.queued, channels: this.channels.size };
-  }
-
-  override on(event: 'state', fn: StateListener): this;
-  // EventEmitter's own listener type, which these overloads must stay compatible with.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override on(event: string | symbol, fn: (...args: any[]) => void): this;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override on(event: string | symbol, fn: (...args: any[]) => void): this {
-    return super.on(event, fn);
-  }
-
-  override off(event: 'state', fn: StateListener): this;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override off(event: string | symbol, fn: (...args: any[]) => void): this;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  override off(event: string | symbol, fn: (...args: any[]) => void): this {
-    return super.off(event, fn);
   }
 
   /** Nothing to connect; kept for symmetry with SshHostConnection. */
@@ -201,13 +183,7 @@ export class LocalRunner extends EventEmitter implements CommandRunner {
   private setState(state: ConnectionState): void {
     if (state === this._state) return;
     this._state = state;
-    for (const fn of this.listeners('state') as StateListener[]) {
-      try {
-        fn(state, {});
-      } catch (err) {
-        process.emitWarning(`LocalRunner 'state' listener threw: ${(err as Error)?.stack ?? String(err)}`);
-      }
-    }
+    this.tellState('LocalRunner', state, {});
   }
 
   private closedError(): SshError {
