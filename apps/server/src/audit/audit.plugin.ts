@@ -4,6 +4,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createAuditService, type Actor, type AuditService } from './audit.service.js';
 import { judgePath } from '../http/canonical-path.js';
 import { createRefusalThrottle } from './refusal-throttle.js';
+import { resolveTarget, type TargetNames } from './audit-target.js';
+import { withoutEnvValues } from './redact.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -46,7 +48,12 @@ export default fp(
         onError: (err) => app.log.error({ err }, 'audit append failed'),
       }),
     );
-    app.decorateRequest('auditTarget', null);
+    // What handlers add to their route's declared target, and the 2xx answers that name it (fromResult).
+    const named = new WeakMap<FastifyRequest, TargetNames>();
+    const answers = new WeakMap<FastifyRequest, unknown>();
+    app.decorateRequest('auditNames', function (this: FastifyRequest, names: TargetNames) {
+      named.set(this, { ...named.get(this), ...names });
+    });
     app.decorateRequest('auditActor', null);
     app.decorateRequest('auditParams', undefined);
     app.decorateRequest('auditFailure', null);
@@ -77,6 +84,17 @@ export default fp(
       for (const f of refusals.drain(Number.POSITIVE_INFINITY)) await appendFolded(f.ip, f.count, f.since);
     });
 
+    // The typed `audit` route option (see types.ts) becomes `config.audit`, where every hook can read it.
+    app.addHook('onRoute', (route) => {
+      if (route.audit !== undefined) route.config = { ...route.config, audit: route.audit };
+    });
+    // The answer before serialization (objects only), for targets named by what the handler returned.
+    app.addHook('preSerialization', async (req, reply, payload) => {
+      const spec = req.routeOptions.config?.audit;
+      if (spec && spec.target?.fromResult && reply.statusCode < 300) answers.set(req, payload);
+      return payload;
+    });
+
     app.addHook('onSend', async (req, reply, payload) => {
       if (!MUTATING.has(req.method)) return payload;
       // The same path judgement as routing and auth: canonical API paths are audited, and so is every
@@ -86,9 +104,8 @@ export default fp(
       const spec = verdict.ok ? req.routeOptions.config?.audit : undefined;
       // Handlers that audit by hand never ran when the guard refused the call: record the refusal here.
       if (spec === false && reply.statusCode !== 401 && reply.statusCode !== 403) return payload;
-      const named = spec || null; // false (audited by hand) names nothing here
+      const declared = spec || undefined; // false (audited by hand) names nothing here
       const actor = actorOf(req);
-      const params = req.params as Record<string, string> | undefined;
       const ok = reply.statusCode < 400 && !req.auditFailure;
       // Refused before anyone was identified: the record says who (the address), what and why;
       // the body and query of an unauthenticated caller are not worth storing, and such refusals
@@ -104,17 +121,17 @@ export default fp(
           actor,
           sourceIp: req.ip,
           action:
-            named?.action ??
+            declared?.action ??
             (verdict.ok
               ? `${req.method} ${req.routeOptions.url ?? verdict.path}`
               : `request.refused ${req.method} ${verdict.path.slice(0, 200)}`),
-          target: req.auditTarget ?? { type: named?.targetType ?? null, id: params?.id ?? null },
+          target: resolveTarget(declared?.target, { req, trusted: !anonymousRefusal, result: answers.get(req), named: named.get(req) }),
           params:
             req.auditParams !== undefined
               ? req.auditParams
               : anonymousRefusal
                 ? { params: req.params }
-                : { params: req.params, query: req.query, body: req.body },
+                : { params: req.params, query: req.query, body: withoutEnvValues(req.body) },
           result: ok ? 'ok' : 'error',
           errorMessage: ok ? null : (req.auditFailure ?? errorMessageOf(payload) ?? `HTTP ${reply.statusCode}`),
           statusCode: reply.statusCode,

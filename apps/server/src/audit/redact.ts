@@ -130,3 +130,13 @@ export function redact(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return redactText(value.length > 2000 ? value.slice(0, 2000) + '…' : value);
   return value;
 }
+
+/**
+ * A request body as the audit log keeps it when no handler summarised it (refused or failed calls):
+ * environment entries keep their names only. Their values are configuration a user may not have
+ * named like a secret (`DB_URL=postgres://…`), and a successful create records them the same way.
+ */
+export function withoutEnvValues(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || !('env' in body) || !Array.isArray(body.env)) return body;
+  return { ...body, env: body.env.map((e: unknown) => (typeof e === 'string' ? `${e.split('=')[0]}=…` : e)) };
+}

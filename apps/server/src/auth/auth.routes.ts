@@ -46,7 +46,8 @@ export default async function authRoutes(fastify: FastifyInstance) {
   app.post(
     '/setup',
     {
-      config: { public: true, audit: { action: 'auth.setup', targetType: 'user' } },
+      config: { public: true },
+      audit: { action: 'auth.setup', target: { type: 'user', fromResult: { id: 'id', name: 'username' } } },
       schema: {
         tags: ['auth'],
         summary: 'Create the first admin (only while no user exists)',
@@ -59,7 +60,6 @@ export default async function authRoutes(fastify: FastifyInstance) {
       const user = await createFirstAdmin(app.db, req.body.username, req.body.password);
       if (!user) throw conflict('Mirador is already set up: log in instead');
       req.auditActor = { type: 'user', id: user.id, name: user.username };
-      req.auditTarget = { type: 'user', id: user.id, name: user.username };
       await startSession(req, reply, user.id);
       return reply.status(201).send({ id: user.id, username: user.username, role: 'admin', authVia: 'session' });
     },
@@ -68,7 +68,8 @@ export default async function authRoutes(fastify: FastifyInstance) {
   app.post(
     '/auth/login',
     {
-      config: { public: true, audit: { action: 'auth.login', targetType: 'user' } },
+      config: { public: true },
+      audit: { action: 'auth.login', target: { type: 'user', fromResult: { id: 'id', name: 'username' } } },
       schema: { tags: ['auth'], summary: 'Log in; sets the session cookie', body: LoginBody, response: { 200: Me, ...errorResponses } },
     },
     async (req, reply) => {
@@ -78,7 +79,6 @@ export default async function authRoutes(fastify: FastifyInstance) {
       req.auditActor = { type: 'anonymous', id: null, name: username };
       const user = await app.auth.login(username, password, req.ip);
       req.auditActor = { type: 'user', id: user.id, name: user.username };
-      req.auditTarget = { type: 'user', id: user.id, name: user.username };
       await startSession(req, reply, user.id);
       return { ...user, authVia: 'session' as const };
     },
@@ -87,7 +87,8 @@ export default async function authRoutes(fastify: FastifyInstance) {
   app.post(
     '/auth/logout',
     {
-      config: { public: true, audit: { action: 'auth.logout' } },
+      config: { public: true },
+      audit: { action: 'auth.logout' },
       schema: { tags: ['auth'], summary: 'End this session', response: { 204: Type.Null() } },
     },
     async (req, reply) => {
@@ -109,7 +110,8 @@ export default async function authRoutes(fastify: FastifyInstance) {
   app.post(
     '/auth/password',
     {
-      config: { role: 'viewer', audit: { action: 'auth.password.change', targetType: 'user' } },
+      config: { role: 'viewer' },
+      audit: { action: 'auth.password.change', target: { type: 'user', id: 'caller.id', name: 'caller.username' } },
       schema: {
         tags: ['auth'],
         summary: 'Change my password (ends my other sessions)',
@@ -119,7 +121,6 @@ export default async function authRoutes(fastify: FastifyInstance) {
     },
     async (req, reply) => {
       const me = req.identity!.user;
-      req.auditTarget = { type: 'user', id: me.id, name: me.username };
       await app.auth.changePassword(me.id, req.body.currentPassword, req.body.newPassword);
       // The session changing the password stays; the others end, and their open websockets with them.
       // API tokens stay: they are managed one by one (an admin reset revokes them too).
@@ -140,7 +141,8 @@ export default async function authRoutes(fastify: FastifyInstance) {
   app.delete(
     '/auth/sessions/:id',
     {
-      config: { role: 'viewer', audit: { action: 'auth.session.revoke', targetType: 'session' } },
+      config: { role: 'viewer' },
+      audit: { action: 'auth.session.revoke', target: { type: 'session', id: 'params.id' } },
       schema: {
         tags: ['auth'],
         summary: 'Revoke one of my sessions',
@@ -169,7 +171,11 @@ export default async function authRoutes(fastify: FastifyInstance) {
   app.post(
     '/auth/tokens',
     {
-      config: { role: 'viewer', audit: { action: 'auth.token.create', targetType: 'token' } },
+      config: { role: 'viewer' },
+      audit: {
+        action: 'auth.token.create',
+        target: { type: 'token', name: 'body.name', fromResult: { id: 'token.id', name: 'token.name' } },
+      },
       schema: {
         tags: ['auth'],
         summary: 'Create a personal API token (its secret is shown only in this answer)',
@@ -180,7 +186,6 @@ export default async function authRoutes(fastify: FastifyInstance) {
     async (req, reply) => {
       if (req.identity!.via === 'token') throw badRequest('Create tokens from a logged-in session, not with another token');
       const { row, secret } = await app.auth.createToken(req.identity!.user.id, req.body.name, req.body.expiresInDays);
-      req.auditTarget = { type: 'token', id: row.id, name: row.name };
       return reply.status(201).send({ token: tokenDto(row), secret });
     },
   );
@@ -188,7 +193,8 @@ export default async function authRoutes(fastify: FastifyInstance) {
   app.delete(
     '/auth/tokens/:id',
     {
-      config: { role: 'viewer', audit: { action: 'auth.token.revoke', targetType: 'token' } },
+      config: { role: 'viewer' },
+      audit: { action: 'auth.token.revoke', target: { type: 'token', id: 'params.id' } },
       schema: {
         tags: ['auth'],
         summary: 'Revoke one of my API tokens',
@@ -199,7 +205,7 @@ export default async function authRoutes(fastify: FastifyInstance) {
     async (req, reply) => {
       const t = await app.auth.revokeToken(req.identity!.user.id, req.params.id);
       if (!t) throw notFound('Token');
-      req.auditTarget = { type: 'token', id: t.id, name: t.name };
+      req.auditNames({ id: t.id, name: t.name });
       await app.identityWatch.changed({ cause: 'token-revoked', tokenId: t.id });
       return reply.status(204).send(null);
     },

@@ -28,9 +28,7 @@ import { streamLogsAsText } from './container-logs.js';
 
 const ActionParams = Type.Object({ ...ContainerParams.properties, action: ContainerAction });
 
-function targetContainer(req: FastifyRequest, hostId: string, ref: string) {
-  req.auditTarget = { type: 'container', id: ref, name: ref, hostId };
-}
+const containerTarget = { type: 'container', id: 'params.id', name: 'params.id', hostId: 'params.hostId' } as const;
 
 const callerOf = (req: FastifyRequest) => ({ isAdmin: roleAtLeast(req.identity!.user.role, 'admin') });
 
@@ -69,7 +67,8 @@ export default async function containersRoutes(fastify: FastifyInstance) {
   app.post(
     '/hosts/:hostId/containers/preview',
     {
-      config: { role: 'operator', audit: false },
+      config: { role: 'operator' },
+      audit: false,
       schema: {
         tags,
         summary: 'The `docker run` line, warnings and policy refusals for a create body (nothing runs)',
@@ -84,7 +83,10 @@ export default async function containersRoutes(fastify: FastifyInstance) {
   app.post(
     '/hosts/:hostId/containers',
     {
-      config: { audit: { action: 'container.create', targetType: 'container' } },
+      audit: {
+        action: 'container.create',
+        target: { type: 'container', id: 'body.name', name: 'body.name', hostId: 'params.hostId', fromResult: { id: 'id', name: 'name' } },
+      },
       schema: {
         tags,
         summary: 'Create (and by default start) a container, pulling its image when missing',
@@ -94,12 +96,8 @@ export default async function containersRoutes(fastify: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      const name = req.body.name ?? null;
-      req.auditTarget = { type: 'container', id: name, name, hostId: req.params.hostId };
       req.auditParams = { ...req.body, env: req.body.env?.map((e) => `${e.split('=')[0]}=…`) };
-      const made = await containers.create(req.params.hostId, req.body, callerOf(req));
-      req.auditTarget = { type: 'container', id: made.id, name: made.name, hostId: req.params.hostId };
-      return reply.status(201).send(made);
+      return reply.status(201).send(await containers.create(req.params.hostId, req.body, callerOf(req)));
     },
   );
 
@@ -174,7 +172,7 @@ export default async function containersRoutes(fastify: FastifyInstance) {
   app.post(
     '/hosts/:hostId/containers/:id/:action',
     {
-      config: { audit: { action: 'container.action', targetType: 'container' } },
+      audit: { action: 'container.action', target: containerTarget },
       schema: {
         tags,
         summary: 'start | stop | restart | kill | pause | unpause (answers once the engine has)',
@@ -184,7 +182,6 @@ export default async function containersRoutes(fastify: FastifyInstance) {
       },
     },
     async (req) => {
-      targetContainer(req, req.params.hostId, req.params.id);
       req.auditParams = { action: req.params.action, ...(req.body ?? {}) };
       return containers.action(req.params.hostId, req.params.id, req.params.action, req.body ?? {}, callerOf(req));
     },
@@ -193,7 +190,7 @@ export default async function containersRoutes(fastify: FastifyInstance) {
   app.post(
     '/hosts/:hostId/containers/:id/rename',
     {
-      config: { audit: { action: 'container.rename', targetType: 'container' } },
+      audit: { action: 'container.rename', target: containerTarget },
       schema: {
         tags,
         summary: 'Rename',
@@ -202,16 +199,13 @@ export default async function containersRoutes(fastify: FastifyInstance) {
         response: { 200: ContainerActionResult, ...errorResponses },
       },
     },
-    async (req) => {
-      targetContainer(req, req.params.hostId, req.params.id);
-      return containers.rename(req.params.hostId, req.params.id, req.body.name);
-    },
+    async (req) => containers.rename(req.params.hostId, req.params.id, req.body.name),
   );
 
   app.post(
     '/hosts/:hostId/containers/:id/recreate',
     {
-      config: { audit: { action: 'container.recreate', targetType: 'container' } },
+      audit: { action: 'container.recreate', target: containerTarget },
       schema: {
         tags,
         summary: 'Recreate with changed settings, keeping its volumes (rolls back if the new one fails)',
@@ -221,7 +215,6 @@ export default async function containersRoutes(fastify: FastifyInstance) {
       },
     },
     async (req) => {
-      targetContainer(req, req.params.hostId, req.params.id);
       req.auditParams = { ...req.body, env: req.body.env?.map((e) => `${e.split('=')[0]}=…`) };
       return containers.recreate(req.params.hostId, req.params.id, req.body, callerOf(req));
     },
@@ -230,7 +223,7 @@ export default async function containersRoutes(fastify: FastifyInstance) {
   app.delete(
     '/hosts/:hostId/containers/:id',
     {
-      config: { audit: { action: 'container.remove', targetType: 'container' } },
+      audit: { action: 'container.remove', target: containerTarget },
       schema: {
         tags,
         summary: 'Remove (force: also when running; volumes: its anonymous volumes too)',
@@ -239,9 +232,7 @@ export default async function containersRoutes(fastify: FastifyInstance) {
         response: { 200: RemoveResult, ...errorResponses },
       },
     },
-    async (req) => {
-      targetContainer(req, req.params.hostId, req.params.id);
-      return containers.remove(req.params.hostId, req.params.id, { force: req.query.force ?? false, volumes: req.query.volumes ?? false });
-    },
+    async (req) =>
+      containers.remove(req.params.hostId, req.params.id, { force: req.query.force ?? false, volumes: req.query.volumes ?? false }),
   );
 }

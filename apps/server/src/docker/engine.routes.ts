@@ -86,7 +86,8 @@ export default async function engineRoutes(fastify: FastifyInstance) {
   app.put(
     '/hosts/:hostId/docker/policy',
     {
-      config: { role: 'admin', audit: { action: 'docker.policy', targetType: 'host' } },
+      config: { role: 'admin' },
+      audit: { action: 'docker.policy', target: { type: 'host', id: 'params.hostId', hostId: 'params.hostId' } },
       schema: {
         tags: ['docker'],
         summary: 'Set what non-admins may do on this engine',
@@ -96,7 +97,6 @@ export default async function engineRoutes(fastify: FastifyInstance) {
       },
     },
     async (req) => {
-      req.auditTarget = { type: 'host', id: req.params.hostId, name: null, hostId: req.params.hostId };
       await docker.engines.engine(req.params.hostId);
       return docker.policies.set(req.params.hostId, req.body);
     },
@@ -117,7 +117,8 @@ export default async function engineRoutes(fastify: FastifyInstance) {
   app.post(
     '/registries',
     {
-      config: { role: 'admin', audit: { action: 'registry.create', targetType: 'registry' } },
+      config: { role: 'admin' },
+      audit: { action: 'registry.create', target: { type: 'registry', name: 'body.name', fromResult: { id: 'id', name: 'name' } } },
       schema: {
         tags: ['registries'],
         summary: 'Store credentials for a registry (sealed at rest)',
@@ -127,16 +128,15 @@ export default async function engineRoutes(fastify: FastifyInstance) {
     },
     async (req, reply) => {
       req.auditParams = { name: req.body.name, serverAddress: req.body.serverAddress, username: req.body.username };
-      const r = await docker.registries.create(req.body);
-      req.auditTarget = { type: 'registry', id: r.id, name: r.name };
-      return reply.status(201).send(r);
+      return reply.status(201).send(await docker.registries.create(req.body));
     },
   );
 
   app.patch(
     '/registries/:id',
     {
-      config: { role: 'admin', audit: { action: 'registry.update', targetType: 'registry' } },
+      config: { role: 'admin' },
+      audit: { action: 'registry.update', target: { type: 'registry', id: 'params.id', fromResult: { id: 'id', name: 'name' } } },
       schema: {
         tags: ['registries'],
         summary: 'Change a registry (leave password out to keep it)',
@@ -147,21 +147,20 @@ export default async function engineRoutes(fastify: FastifyInstance) {
     },
     async (req) => {
       req.auditParams = { ...req.body, password: req.body.password ? '(changed)' : undefined };
-      const r = await docker.registries.update(req.params.id, req.body);
-      req.auditTarget = { type: 'registry', id: r.id, name: r.name };
-      return r;
+      return docker.registries.update(req.params.id, req.body);
     },
   );
 
   app.delete(
     '/registries/:id',
     {
-      config: { role: 'admin', audit: { action: 'registry.remove', targetType: 'registry' } },
+      config: { role: 'admin' },
+      audit: { action: 'registry.remove', target: { type: 'registry', id: 'params.id' } },
       schema: { tags: ['registries'], summary: 'Forget a registry', params: IdParams, response: { 200: OkResponse, ...errorResponses } },
     },
     async (req) => {
       const r = await docker.registries.remove(req.params.id);
-      req.auditTarget = { type: 'registry', id: r.id, name: r.name };
+      req.auditNames({ id: r.id, name: r.name });
       return { ok: true };
     },
   );

@@ -35,9 +35,7 @@ const DOCKERFILE_LIMIT = 1024 * 1024;
 
 const userOf = (req: FastifyRequest) => ({ id: req.identity!.user.id, name: req.identity!.user.username });
 const readerOf = (req: FastifyRequest) => ({ isOperator: roleAtLeast(req.identity!.user.role, 'operator') });
-function targetImage(req: FastifyRequest, hostId: string, image: string) {
-  req.auditTarget = { type: 'image', id: image, name: image, hostId };
-}
+const imageTarget = { type: 'image', id: 'params.image', name: 'params.image', hostId: 'params.hostId' } as const;
 /**
  * Upload routes: the body is a stream (or a Dockerfile), never audit material. Left to the default
  * ({params, query, body}), the audit plugin would serialize the request stream with its buffered
@@ -116,7 +114,7 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
   app.post(
     '/hosts/:hostId/images/prune',
     {
-      config: { audit: { action: 'image.prune', targetType: 'host' } },
+      audit: { action: 'image.prune', target: { type: 'host', id: 'params.hostId', hostId: 'params.hostId' } },
       schema: {
         tags,
         summary: 'Delete unused images (dangling only unless all=true)',
@@ -125,16 +123,13 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
         response: { 200: PruneResult, ...errorResponses },
       },
     },
-    async (req) => {
-      req.auditTarget = { type: 'host', id: req.params.hostId, name: null, hostId: req.params.hostId };
-      return images.prune(req.params.hostId, req.query.all ?? false);
-    },
+    async (req) => images.prune(req.params.hostId, req.query.all ?? false),
   );
 
   app.post(
     '/hosts/:hostId/images/pull',
     {
-      config: { audit: { action: 'image.pull', targetType: 'image' } },
+      audit: { action: 'image.pull', target: { type: 'image', id: 'body.image', name: 'body.image', hostId: 'params.hostId' } },
       schema: {
         tags,
         summary: 'Pull an image (a task; per-layer progress on task:<id>)',
@@ -144,7 +139,6 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      targetImage(req, req.params.hostId, req.body.image);
       const task = await images.pull(req.params.hostId, req.body.image, req.body.registryId, userOf(req));
       return reply.status(202).send(task);
     },
@@ -153,7 +147,7 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
   app.post(
     '/hosts/:hostId/images/build',
     {
-      config: { audit: { action: 'image.build', targetType: 'image' } },
+      audit: { action: 'image.build', target: { type: 'image', id: 'query.tag', name: 'query.tag', hostId: 'params.hostId' } },
       bodyLimit: UPLOAD_LIMIT,
       // Before validation, so refused uploads are audited without their body too.
       preValidation: auditUpload,
@@ -166,7 +160,6 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      targetImage(req, req.params.hostId, req.query.tag);
       const file = await saveUpload(req.body, req.headers['content-type']);
       const task = await images.build(req.params.hostId, req.query, file, userOf(req)).catch(async (err) => {
         await rm(file, { force: true });
@@ -179,7 +172,7 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
   app.post(
     '/hosts/:hostId/images/import',
     {
-      config: { audit: { action: 'image.import', targetType: 'image' } },
+      audit: { action: 'image.import', target: { type: 'image', id: 'query.tag', name: 'query.tag', hostId: 'params.hostId' } },
       bodyLimit: UPLOAD_LIMIT,
       preValidation: auditUpload,
       schema: {
@@ -191,7 +184,8 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
       },
     },
     async (req) => {
-      targetImage(req, req.params.hostId, req.query.tag ?? '(archive)');
+      // An archive names its own images: the record says so rather than naming none.
+      if (!req.query.tag) req.auditNames({ id: '(archive)', name: '(archive)' });
       if (typeof req.body === 'string') throw badRequest('Send the archive as application/x-tar, not text');
       const file = await saveUpload(req.body, req.headers['content-type']);
       return images.importArchive(req.params.hostId, req.query, file);
@@ -235,19 +229,16 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
   app.post(
     '/hosts/:hostId/images/:image/tag',
     {
-      config: { audit: { action: 'image.tag', targetType: 'image' } },
+      audit: { action: 'image.tag', target: imageTarget },
       schema: { tags, summary: 'Add a tag', params: ImageParams, body: TagImageBody, response: { 200: DockerCommand, ...errorResponses } },
     },
-    async (req) => {
-      targetImage(req, req.params.hostId, req.params.image);
-      return images.tag(req.params.hostId, req.params.image, req.body.target);
-    },
+    async (req) => images.tag(req.params.hostId, req.params.image, req.body.target),
   );
 
   app.post(
     '/hosts/:hostId/images/:image/push',
     {
-      config: { audit: { action: 'image.push', targetType: 'image' } },
+      audit: { action: 'image.push', target: imageTarget },
       schema: {
         tags,
         summary: 'Push to its registry (a task; per-layer progress on task:<id>)',
@@ -257,7 +248,6 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      targetImage(req, req.params.hostId, req.params.image);
       const task = await images.push(req.params.hostId, req.params.image, req.body?.registryId, userOf(req));
       return reply.status(202).send(task);
     },
@@ -266,7 +256,7 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
   app.delete(
     '/hosts/:hostId/images/:image',
     {
-      config: { audit: { action: 'image.remove', targetType: 'image' } },
+      audit: { action: 'image.remove', target: imageTarget },
       schema: {
         tags,
         summary: 'Remove (untag, and delete when no tag is left)',
@@ -275,9 +265,6 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
         response: { 200: RemoveImageResult, ...errorResponses },
       },
     },
-    async (req) => {
-      targetImage(req, req.params.hostId, req.params.image);
-      return images.remove(req.params.hostId, req.params.image, req.query.force ?? false);
-    },
+    async (req) => images.remove(req.params.hostId, req.params.image, req.query.force ?? false),
   );
 }

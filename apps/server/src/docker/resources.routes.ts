@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import {
   CreateNetworkBody,
@@ -20,9 +20,9 @@ import {
 } from '@mirador/contract';
 import { roleAtLeast } from '../auth/auth.service.js';
 
-function target(req: FastifyRequest, type: 'volume' | 'network', hostId: string, name: string) {
-  req.auditTarget = { type, id: name, name, hostId };
-}
+const volumeTarget = { type: 'volume', id: 'params.name', name: 'params.name', hostId: 'params.hostId' } as const;
+const networkTarget = { type: 'network', id: 'params.network', name: 'params.network', hostId: 'params.hostId' } as const;
+const hostTarget = { type: 'host', id: 'params.hostId', hostId: 'params.hostId' } as const;
 
 /** Volumes and networks: small CRUD surfaces over the warm inventory. */
 export default async function resourcesRoutes(fastify: FastifyInstance) {
@@ -45,7 +45,7 @@ export default async function resourcesRoutes(fastify: FastifyInstance) {
   app.post(
     '/hosts/:hostId/volumes',
     {
-      config: { audit: { action: 'volume.create', targetType: 'volume' } },
+      audit: { action: 'volume.create', target: { type: 'volume', id: 'body.name', name: 'body.name', hostId: 'params.hostId' } },
       schema: {
         tags: ['volumes'],
         summary: 'Create a volume',
@@ -55,7 +55,6 @@ export default async function resourcesRoutes(fastify: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      target(req, 'volume', req.params.hostId, req.body.name);
       return reply
         .status(201)
         .send(await volumes.create(req.params.hostId, req.body, { isAdmin: roleAtLeast(req.identity!.user.role, 'admin') }));
@@ -78,7 +77,7 @@ export default async function resourcesRoutes(fastify: FastifyInstance) {
   app.post(
     '/hosts/:hostId/volumes/prune',
     {
-      config: { audit: { action: 'volume.prune', targetType: 'host' } },
+      audit: { action: 'volume.prune', target: hostTarget },
       schema: {
         tags: ['volumes'],
         summary: 'Delete unused anonymous volumes',
@@ -86,10 +85,7 @@ export default async function resourcesRoutes(fastify: FastifyInstance) {
         response: { 200: PruneResult, ...errorResponses },
       },
     },
-    async (req) => {
-      req.auditTarget = { type: 'host', id: req.params.hostId, name: null, hostId: req.params.hostId };
-      return volumes.prune(req.params.hostId);
-    },
+    async (req) => volumes.prune(req.params.hostId),
   );
 
   app.get(
@@ -103,7 +99,7 @@ export default async function resourcesRoutes(fastify: FastifyInstance) {
   app.delete(
     '/hosts/:hostId/volumes/:name',
     {
-      config: { audit: { action: 'volume.remove', targetType: 'volume' } },
+      audit: { action: 'volume.remove', target: volumeTarget },
       schema: {
         tags: ['volumes'],
         summary: 'Remove a volume (its data is gone)',
@@ -112,10 +108,7 @@ export default async function resourcesRoutes(fastify: FastifyInstance) {
         response: { 200: RemoveResult, ...errorResponses },
       },
     },
-    async (req) => {
-      target(req, 'volume', req.params.hostId, req.params.name);
-      return volumes.remove(req.params.hostId, req.params.name, req.query.force ?? false);
-    },
+    async (req) => volumes.remove(req.params.hostId, req.params.name, req.query.force ?? false),
   );
 
   app.get(
@@ -134,7 +127,7 @@ export default async function resourcesRoutes(fastify: FastifyInstance) {
   app.post(
     '/hosts/:hostId/networks',
     {
-      config: { audit: { action: 'network.create', targetType: 'network' } },
+      audit: { action: 'network.create', target: { type: 'network', id: 'body.name', name: 'body.name', hostId: 'params.hostId' } },
       schema: {
         tags: ['networks'],
         summary: 'Create a network (icc=false isolates its containers from each other)',
@@ -144,7 +137,6 @@ export default async function resourcesRoutes(fastify: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      target(req, 'network', req.params.hostId, req.body.name);
       return reply
         .status(201)
         .send(await networks.create(req.params.hostId, req.body, { isAdmin: roleAtLeast(req.identity!.user.role, 'admin') }));
@@ -167,7 +159,7 @@ export default async function resourcesRoutes(fastify: FastifyInstance) {
   app.delete(
     '/hosts/:hostId/networks/:network',
     {
-      config: { audit: { action: 'network.remove', targetType: 'network' } },
+      audit: { action: 'network.remove', target: networkTarget },
       schema: {
         tags: ['networks'],
         summary: 'Remove a network',
@@ -175,16 +167,13 @@ export default async function resourcesRoutes(fastify: FastifyInstance) {
         response: { 200: RemoveResult, ...errorResponses },
       },
     },
-    async (req) => {
-      target(req, 'network', req.params.hostId, req.params.network);
-      return networks.remove(req.params.hostId, req.params.network);
-    },
+    async (req) => networks.remove(req.params.hostId, req.params.network),
   );
 
   app.post(
     '/hosts/:hostId/networks/:network/connect',
     {
-      config: { audit: { action: 'network.connect', targetType: 'network' } },
+      audit: { action: 'network.connect', target: networkTarget },
       schema: {
         tags: ['networks'],
         summary: 'Connect a container',
@@ -194,7 +183,6 @@ export default async function resourcesRoutes(fastify: FastifyInstance) {
       },
     },
     async (req) => {
-      target(req, 'network', req.params.hostId, req.params.network);
       req.auditParams = { container: req.body.container, aliases: req.body.aliases ?? [] };
       return (await networks.connect(req.params.hostId, req.params.network, req.body.container, req.body.aliases)).network;
     },
@@ -203,7 +191,7 @@ export default async function resourcesRoutes(fastify: FastifyInstance) {
   app.post(
     '/hosts/:hostId/networks/:network/disconnect',
     {
-      config: { audit: { action: 'network.disconnect', targetType: 'network' } },
+      audit: { action: 'network.disconnect', target: networkTarget },
       schema: {
         tags: ['networks'],
         summary: 'Disconnect a container',
@@ -213,7 +201,6 @@ export default async function resourcesRoutes(fastify: FastifyInstance) {
       },
     },
     async (req) => {
-      target(req, 'network', req.params.hostId, req.params.network);
       req.auditParams = { container: req.body.container, force: req.body.force ?? false };
       return (await networks.disconnect(req.params.hostId, req.params.network, req.body.container, req.body.force ?? false)).network;
     },

@@ -6,6 +6,9 @@ import { createHostsService } from './hosts.service.js';
 import { assertMayChangeHostFields } from './host-access.js';
 import { startHostMonitor } from './host-monitor.js';
 
+const hostTarget = { type: 'host', id: 'params.id', hostId: 'params.id' } as const;
+const hostFromResult = { id: 'id', name: 'name', hostId: 'id' } as const;
+
 export default async function hostsRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const hosts = createHostsService({ db: app.db, secrets: app.secrets, bus: app.bus, localDockerSocket: app.config.dockerSocket });
@@ -45,15 +48,11 @@ export default async function hostsRoutes(fastify: FastifyInstance) {
   app.post(
     '/hosts',
     {
-      config: { role: 'admin', audit: { action: 'host.create', targetType: 'host' } },
+      config: { role: 'admin' },
+      audit: { action: 'host.create', target: { type: 'host', name: 'body.name', fromResult: hostFromResult } },
       schema: { tags, summary: 'Add a host reached over SSH', body: CreateHostBody, response: { 201: Host, ...errorResponses } },
     },
-    async (req, reply) => {
-      req.auditTarget = { type: 'host', name: req.body.name };
-      const host = await hosts.create(req.body);
-      req.auditTarget = { type: 'host', id: host.id, name: host.name, hostId: host.id };
-      return reply.status(201).send(host);
-    },
+    async (req, reply) => reply.status(201).send(await hosts.create(req.body)),
   );
 
   app.get(
@@ -67,7 +66,7 @@ export default async function hostsRoutes(fastify: FastifyInstance) {
   app.patch(
     '/hosts/:id',
     {
-      config: { audit: { action: 'host.update', targetType: 'host' } },
+      audit: { action: 'host.update', target: { ...hostTarget, fromResult: hostFromResult } },
       schema: {
         tags,
         summary: 'Change a host (secrets are replaced only when sent; operators may change only name, tags and notes)',
@@ -77,19 +76,15 @@ export default async function hostsRoutes(fastify: FastifyInstance) {
       },
       preValidation: async (req) => assertMayChangeHostFields(req.identity?.user.role, req.body),
     },
-    async (req) => {
-      req.auditTarget = { type: 'host', id: req.params.id, hostId: req.params.id };
-      const host = await hosts.update(req.params.id, req.body);
-      req.auditTarget = { type: 'host', id: host.id, name: host.name, hostId: host.id };
-      return host;
-    },
+    async (req) => hosts.update(req.params.id, req.body),
   );
 
   // Removing a host drops its pinned key and credentials: re-adding it is an admin's call, so is this.
   app.delete(
     '/hosts/:id',
     {
-      config: { role: 'admin', audit: { action: 'host.delete', targetType: 'host' } },
+      config: { role: 'admin' },
+      audit: { action: 'host.delete', target: hostTarget },
       schema: {
         tags,
         summary: 'Remove a host from the inventory (nothing on the host is touched)',
@@ -98,9 +93,8 @@ export default async function hostsRoutes(fastify: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      req.auditTarget = { type: 'host', id: req.params.id, hostId: req.params.id };
       const h = await hosts.remove(req.params.id);
-      req.auditTarget = { type: 'host', id: h.id, name: h.name, hostId: h.id };
+      req.auditNames({ id: h.id, name: h.name, hostId: h.id });
       return reply.status(204).send(null);
     },
   );
@@ -108,7 +102,7 @@ export default async function hostsRoutes(fastify: FastifyInstance) {
   app.post(
     '/hosts/:id/test',
     {
-      config: { audit: { action: 'host.test', targetType: 'host' } },
+      audit: { action: 'host.test', target: hostTarget },
       schema: {
         tags,
         summary: 'Connect, pin the SSH host key on first use, and report what the host offers',
@@ -117,9 +111,8 @@ export default async function hostsRoutes(fastify: FastifyInstance) {
       },
     },
     async (req) => {
-      req.auditTarget = { type: 'host', id: req.params.id, hostId: req.params.id };
       const { host, result } = await hosts.test(req.params.id);
-      req.auditTarget = { type: 'host', id: host.id, name: host.name, hostId: host.id };
+      req.auditNames({ id: host.id, name: host.name, hostId: host.id });
       req.auditParams = { hostKey: result.hostKey, facts: result.facts };
       if (!result.ok) req.auditFailure = result.error?.message ?? 'connection test failed';
       return result;
@@ -129,7 +122,8 @@ export default async function hostsRoutes(fastify: FastifyInstance) {
   app.post(
     '/hosts/:id/forget-host-key',
     {
-      config: { role: 'admin', audit: { action: 'host.hostkey.forget', targetType: 'host' } },
+      config: { role: 'admin' },
+      audit: { action: 'host.hostkey.forget', target: { ...hostTarget, fromResult: hostFromResult } },
       schema: {
         tags,
         summary: 'Forget the pinned SSH host key; the next connection pins a new one',
@@ -137,10 +131,6 @@ export default async function hostsRoutes(fastify: FastifyInstance) {
         response: { 200: Host, ...errorResponses },
       },
     },
-    async (req) => {
-      const host = await hosts.forgetHostKey(req.params.id);
-      req.auditTarget = { type: 'host', id: host.id, name: host.name, hostId: host.id };
-      return host;
-    },
+    async (req) => hosts.forgetHostKey(req.params.id),
   );
 }

@@ -32,7 +32,7 @@ export default async function tasksRoutes(fastify: FastifyInstance) {
   app.post(
     '/tasks/:id/cancel',
     {
-      config: { audit: { action: 'task.cancel', targetType: 'task' } },
+      audit: { action: 'task.cancel', target: { type: 'task', id: 'params.id' } },
       schema: {
         tags,
         summary: 'Cancel a running task (where the operation allows it)',
@@ -46,7 +46,8 @@ export default async function tasksRoutes(fastify: FastifyInstance) {
   app.post(
     '/tasks/selftest',
     {
-      config: { audit: { action: 'task.selftest.start', targetType: 'task' } },
+      // The task's own target is always named "self-test".
+      audit: { action: 'task.selftest.start', target: { type: 'task', fromResult: { id: 'id', name: 'target.name' } } },
       schema: {
         tags,
         summary: 'Start a harmless demo task (progress, log, cancel, optional failure)',
@@ -64,7 +65,6 @@ export default async function tasksRoutes(fastify: FastifyInstance) {
         params: req.body,
         run: selfTestTask(req.body),
       });
-      req.auditTarget = { type: 'task', id: task.id, name: 'self-test' };
       return reply.status(202).send(task);
     },
   );

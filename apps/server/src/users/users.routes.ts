@@ -25,21 +25,18 @@ export default async function usersRoutes(fastify: FastifyInstance) {
   app.post(
     '/users',
     {
-      config: { role: 'admin', audit: { action: 'user.create', targetType: 'user' } },
+      config: { role: 'admin' },
+      audit: { action: 'user.create', target: { type: 'user', name: 'body.username', fromResult: { id: 'id', name: 'username' } } },
       schema: { tags, summary: 'Create a user', body: CreateUserBody, response: { 201: User, ...errorResponses } },
     },
-    async (req, reply) => {
-      req.auditTarget = { type: 'user', name: req.body.username };
-      const user = await users.create(req.body);
-      req.auditTarget = { type: 'user', id: user.id, name: user.username };
-      return reply.status(201).send(user);
-    },
+    async (req, reply) => reply.status(201).send(await users.create(req.body)),
   );
 
   app.patch(
     '/users/:id',
     {
-      config: { role: 'admin', audit: { action: 'user.update', targetType: 'user' } },
+      config: { role: 'admin' },
+      audit: { action: 'user.update', target: { type: 'user', id: 'params.id', fromResult: { id: 'id', name: 'username' } } },
       schema: {
         tags,
         summary: 'Change role or disable/enable',
@@ -48,17 +45,14 @@ export default async function usersRoutes(fastify: FastifyInstance) {
         response: { 200: User, ...errorResponses },
       },
     },
-    async (req) => {
-      const user = await users.update(req.identity!.user.id, req.params.id, req.body);
-      req.auditTarget = { type: 'user', id: user.id, name: user.username };
-      return user;
-    },
+    async (req) => users.update(req.identity!.user.id, req.params.id, req.body),
   );
 
   app.post(
     '/users/:id/password',
     {
-      config: { role: 'admin', audit: { action: 'user.password.reset', targetType: 'user' } },
+      config: { role: 'admin' },
+      audit: { action: 'user.password.reset', target: { type: 'user', id: 'params.id' } },
       schema: {
         tags,
         summary: "Reset a user's password (ends their sessions and revokes their API tokens)",
@@ -69,7 +63,7 @@ export default async function usersRoutes(fastify: FastifyInstance) {
     },
     async (req, reply) => {
       const u = await users.resetPassword(req.params.id, req.body.password);
-      req.auditTarget = { type: 'user', id: u.id, name: u.username };
+      req.auditNames({ id: u.id, name: u.username });
       return reply.status(204).send(null);
     },
   );
@@ -91,7 +85,8 @@ export default async function usersRoutes(fastify: FastifyInstance) {
   app.delete(
     '/users/:id/tokens/:tokenId',
     {
-      config: { role: 'admin', audit: { action: 'user.token.revoke', targetType: 'token' } },
+      config: { role: 'admin' },
+      audit: { action: 'user.token.revoke', target: { type: 'token', id: 'params.tokenId' } },
       schema: {
         tags,
         summary: "Revoke one of a user's API tokens",
@@ -100,9 +95,8 @@ export default async function usersRoutes(fastify: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      req.auditTarget = { type: 'token', id: req.params.tokenId };
       const t = await users.revokeToken(req.params.id, req.params.tokenId);
-      req.auditTarget = { type: 'token', id: t.id, name: t.name };
+      req.auditNames({ id: t.id, name: t.name });
       return reply.status(204).send(null);
     },
   );
@@ -110,12 +104,13 @@ export default async function usersRoutes(fastify: FastifyInstance) {
   app.delete(
     '/users/:id',
     {
-      config: { role: 'admin', audit: { action: 'user.delete', targetType: 'user' } },
+      config: { role: 'admin' },
+      audit: { action: 'user.delete', target: { type: 'user', id: 'params.id' } },
       schema: { tags, summary: 'Delete a user', params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
     },
     async (req, reply) => {
       const u = await users.remove(req.identity!.user.id, req.params.id);
-      req.auditTarget = { type: 'user', id: u.id, name: u.username };
+      req.auditNames({ id: u.id, name: u.username });
       return reply.status(204).send(null);
     },
   );

@@ -26,9 +26,7 @@ const DeleteResult = Type.Object({ commands: Type.Array(Type.String()), warnings
 /** Admins may name any host file; everyone else is held to the storage pools (see vm-paths.ts). */
 const callerOf = (req: FastifyRequest) => ({ isAdmin: roleAtLeast(req.identity!.user.role, 'admin') });
 
-function targetVm(req: FastifyRequest, params: { hostId: string; name: string }) {
-  req.auditTarget = { type: 'vm', id: params.name, name: params.name, hostId: params.hostId };
-}
+const vmTarget = { type: 'vm', id: 'params.name', name: 'params.name', hostId: 'params.hostId' } as const;
 
 export default async function vmsRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
@@ -99,7 +97,7 @@ export default async function vmsRoutes(fastify: FastifyInstance) {
   app.post(
     '/hosts/:hostId/vms/:name/:action',
     {
-      config: { audit: { action: 'vm.action', targetType: 'vm' } },
+      audit: { action: 'vm.action', target: vmTarget },
       schema: {
         tags,
         summary: 'start | shutdown | reboot | destroy | suspend | resume (answers once libvirt has)',
@@ -108,7 +106,6 @@ export default async function vmsRoutes(fastify: FastifyInstance) {
       },
     },
     async (req) => {
-      targetVm(req, req.params);
       req.auditParams = { action: req.params.action };
       return vms.action(req.params.hostId, req.params.name, req.params.action);
     },
@@ -117,7 +114,7 @@ export default async function vmsRoutes(fastify: FastifyInstance) {
   app.post(
     '/hosts/:hostId/vms/:name/autostart',
     {
-      config: { audit: { action: 'vm.autostart', targetType: 'vm' } },
+      audit: { action: 'vm.autostart', target: vmTarget },
       schema: {
         tags,
         summary: 'Turn autostart on or off',
@@ -126,16 +123,13 @@ export default async function vmsRoutes(fastify: FastifyInstance) {
         response: { 200: VmActionResult, ...errorResponses },
       },
     },
-    async (req) => {
-      targetVm(req, req.params);
-      return vms.setAutostart(req.params.hostId, req.params.name, req.body.enabled);
-    },
+    async (req) => vms.setAutostart(req.params.hostId, req.params.name, req.body.enabled),
   );
 
   app.delete(
     '/hosts/:hostId/vms/:name',
     {
-      config: { audit: { action: 'vm.delete', targetType: 'vm' } },
+      audit: { action: 'vm.delete', target: vmTarget },
       schema: {
         tags,
         summary: 'Undefine a VM (NVRAM, snapshot metadata, managed save), optionally with its disks',
@@ -144,21 +138,20 @@ export default async function vmsRoutes(fastify: FastifyInstance) {
         response: { 200: DeleteResult, ...errorResponses },
       },
     },
-    async (req) => {
-      targetVm(req, req.params);
-      return vms.remove(
+    async (req) =>
+      vms.remove(
         req.params.hostId,
         req.params.name,
         { removeStorage: req.query.removeStorage ?? false, force: req.query.force ?? false },
         callerOf(req),
-      );
-    },
+      ),
   );
 
   app.post(
     '/hosts/:hostId/vms/preview',
     {
-      config: { role: 'operator', audit: false },
+      config: { role: 'operator' },
+      audit: false,
       schema: {
         tags,
         summary: 'The virt-install command and domain XML a create request would use (nothing runs)',
@@ -176,7 +169,7 @@ export default async function vmsRoutes(fastify: FastifyInstance) {
   app.post(
     '/hosts/:hostId/vms',
     {
-      config: { audit: { action: 'vm.create', targetType: 'vm' } },
+      audit: { action: 'vm.create', target: { type: 'vm', id: 'body.name', name: 'body.name', hostId: 'params.hostId' } },
       schema: {
         tags,
         summary: 'Create a VM (runs as a task; progress on the task topic)',
@@ -186,7 +179,6 @@ export default async function vmsRoutes(fastify: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      req.auditTarget = { type: 'vm', id: req.body.name, name: req.body.name, hostId: req.params.hostId };
       const user = req.identity!.user;
       const task = await vms.create(req.params.hostId, req.body, { id: user.id, name: user.username }, callerOf(req));
       return reply.status(202).send(task);
