@@ -4,13 +4,9 @@
  * hand-written `docker run`), and back from a container's saved settings for "edit and recreate".
  */
 import type { CreateContainerBody, MountSpec, RestartPolicyName } from '@mirador/contract';
+import type { KeyValueRow } from '$lib/docker/keyValue';
 import { t, type MessageKey } from '$lib/i18n/index.svelte';
-import { joinArgs, splitArgs } from './argv';
-
-export interface KeyValueRow {
-  key: string;
-  value: string;
-}
+import { joinArgs, splitArgs } from '../argv';
 
 export type PortProto = 'tcp' | 'udp' | 'sctp';
 export interface PortRow {
@@ -99,7 +95,6 @@ export function emptyForm(hostId = ''): RunForm {
   };
 }
 
-export const emptyEnvRow = (): KeyValueRow => ({ key: '', value: '' });
 export const emptyPortRow = (): PortRow => ({ hostIp: '', hostPort: '', containerPort: '', proto: 'tcp' });
 export const emptyMountRow = (type: MountKind = 'volume'): MountRow => ({ type, source: '', target: '', readOnly: false, size: '' });
 
@@ -123,14 +118,11 @@ export function parsePortSpec(spec: string): PortRow {
     if (p === 'udp' || p === 'sctp' || p === 'tcp') proto = p;
     rest = rest.slice(0, slash);
   }
-  let hostIp = '';
   const v6 = /^\[([^\]]+)\]:(.*)$/.exec(rest);
   if (v6) {
     // Both groups are required, so a successful match has them.
-    hostIp = v6[1]!;
-    rest = v6[2]!;
-    const [hostPort = '', containerPort = ''] = rest.split(':');
-    return { hostIp, hostPort, containerPort, proto };
+    const [hostPort = '', containerPort = ''] = v6[2]!.split(':');
+    return { hostIp: v6[1]!, hostPort, containerPort, proto };
   }
   // split() returns at least one element; each branch reads only indexes its length check covers.
   const parts = rest.split(':');
