@@ -1,7 +1,10 @@
 import { PassThrough, type Readable } from 'node:stream';
-import type { LogsQuery, LogStream } from '@mirador/contract';
-import { DockerLogDemuxer } from '@mirador/docker';
-import { onEngine } from './docker-errors.js';
+import type { LogsQuery, LogsServerMessage, LogStream } from '@mirador/contract';
+import { DockerLogDemuxer, splitTimestamp } from '@mirador/docker';
+import { itemReplay } from '../streams/replay.js';
+import type { SessionOptions, StreamProtocol } from '../streams/stream-protocol.js';
+import type { OpenUpstream } from '../streams/upstream.js';
+import { engineMessage, onEngine } from './docker-errors.js';
 import type { Engine } from './engine-pool.js';
 
 export interface LogOptions extends LogsQuery {
@@ -77,4 +80,73 @@ export async function streamLogsAsText(engine: Engine, id: string, q: LogsQuery)
   stream.on('error', (err) => out.destroy(err));
   out.on('close', () => stream.destroy());
   return out;
+}
+
+// ---- live logs as a shared session ---------------------------------------------------------------
+
+export type LogLine = Extract<LogsServerMessage, { type: 'log' }>;
+/** How a followed log ends: the container stopped, or the engine failed. */
+export type LogEnd = { reason: string } | { error: string };
+export type FollowQuery = LogsQuery & { tail: number };
+
+/** Cap on what one websocket may have queued before the engine is no longer read (backpressure). */
+const MAX_BACKLOG = 4 * 1024 * 1024;
+/** A late joiner is replayed the last `tail` lines, as long as they fit in this. */
+const MAX_REPLAY_BYTES = 4 * 1024 * 1024;
+
+/** The logs websocket contract (LogsServerMessage): lines out, "end" when the container stops. */
+const logsProtocol: StreamProtocol<LogsServerMessage, LogLine, LogEnd> = {
+  output: (line) => line,
+  error: (message) => ({ type: 'error', message }),
+  status: () => null,
+  announceViewers: false,
+  readOnlyInput: 'A log stream takes no input',
+  ended: (end) =>
+    'error' in end
+      ? { final: { type: 'error', message: end.error }, code: 1011, reason: 'engine error' }
+      : { final: { type: 'end', reason: end.reason }, code: 1000, reason: 'ended' },
+};
+
+/** Viewers share a followed log only when they asked for the very same lines. */
+export function followKey(hostId: string, id: string, q: FollowQuery): string {
+  return JSON.stringify([hostId, id, q.tail, q.since ?? null, q.timestamps === true, q.stdout ?? true, q.stderr ?? true]);
+}
+
+/** The engine's followed log as a session upstream: complete lines, stdout and stderr told apart. */
+function followLogs(engine: Engine, id: string, q: FollowQuery): OpenUpstream<LogLine, LogEnd> {
+  return async (events) => {
+    const opened = await openLogStream(engine, id, { ...q, follow: true });
+    const stream = opened.stream;
+    const withTs = q.timestamps === true;
+    const split = lineSplitter(opened.tty, (s, line) => {
+      if (!withTs) return events.output({ type: 'log', stream: s, data: line });
+      const { ts, text } = splitTimestamp(line);
+      events.output(ts ? { type: 'log', stream: s, data: text, ts } : { type: 'log', stream: s, data: text });
+    });
+    stream.on('data', (c: Buffer) => split.push(c));
+    stream.on('end', () => {
+      split.flush();
+      events.ended({ reason: 'The log stream ended (the container stopped or was removed)' });
+    });
+    stream.on('error', (err) => events.ended({ error: engineMessage(err) }));
+    return {
+      // The log protocol has no client messages; nothing is ever written.
+      write: () => {},
+      resize: () => {},
+      close: () => stream.destroy(),
+      pause: () => stream.pause(),
+      resume: () => stream.resume(),
+    };
+  };
+}
+
+/** A followed log shared by everyone asking for the same lines; the slowest viewer sets the pace. */
+export function followSession(engine: Engine, id: string, q: FollowQuery): SessionOptions<LogsServerMessage, LogLine, LogEnd> {
+  return {
+    protocol: logsProtocol,
+    open: followLogs(engine, id, q),
+    replay: itemReplay<LogLine>(q.tail, MAX_REPLAY_BYTES, (l) => l.data.length + (l.ts?.length ?? 0)),
+    messages: { connecting: 'Opening the log stream', attached: 'Following the log', closed: 'The log stream closed' },
+    maxBacklog: MAX_BACKLOG,
+  };
 }

@@ -392,12 +392,14 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
     expect((await v.waitFor((m) => m.type === 'error')).message).toMatch(/Read-only/);
 
     for (const c of [a, b, v]) c.close();
-    await new Promise((r) => setTimeout(r, 300));
-    const audit = (await t.call({ method: 'GET', url: `/api/audit?action=vm.console.&targetId=${name}&limit=20`, cookie: admin })).json();
-    const actions = audit.items.map((e: { action: string; actor: { name: string } }) => `${e.action}:${e.actor.name}`);
-    expect(actions).toEqual(
-      expect.arrayContaining(['vm.console.open:admin', 'vm.console.open:olga', 'vm.console.open:vic', 'vm.console.close:vic']),
-    );
+    // Close records are appended one after another (each one fsyncs the audit head): poll, do not guess a delay.
+    const actions = async () => {
+      const audit = (await t.call({ method: 'GET', url: `/api/audit?action=vm.console.&targetId=${name}&limit=20`, cookie: admin })).json();
+      return audit.items.map((e: { action: string; actor: { name: string } }) => `${e.action}:${e.actor.name}`);
+    };
+    await expect
+      .poll(actions, { timeout: 5_000, interval: 100 })
+      .toEqual(expect.arrayContaining(['vm.console.open:admin', 'vm.console.open:olga', 'vm.console.open:vic', 'vm.console.close:vic']));
   });
 
   it('says clearly when a VM has no console to attach to', async () => {
