@@ -1,9 +1,10 @@
 /**
  * Container helpers shared by the list, the detail page, the run form and the fleet view.
- * Types come from @mirador/contract; nothing here talks to the API except the tiny loaders at the end.
+ * Types come from @mirador/contract; nothing here talks to the API except `loadEngines` (and
+ * `containerSocketUrl`, which builds the websocket URLs of logs and terminals).
  */
-import type { ContainerAction, ContainerPort, ContainerState, ContainerSummary, DockerEngine, DockerEngineList } from '@mirador/contract';
-import { api } from '$lib/api';
+import type { ContainerAction, ContainerPort, ContainerState, ContainerSummary, DockerEngine } from '@mirador/contract';
+import { api, apiHref, buildQuery, type Query } from '$lib/api';
 import type { IconName } from '$lib/components/Icon.svelte';
 import type { Tone } from '$lib/components/StatusBadge.svelte';
 import { t, type MessageKey } from '$lib/i18n/index.svelte';
@@ -29,16 +30,14 @@ export function containerHref(c: Pick<ContainerSummary, 'hostId' | 'name'>, tab?
   return tab ? `${base}?tab=${tab}` : base;
 }
 
-export function containerApi(hostId: string, ref: string): string {
-  return `/hosts/${encodeURIComponent(hostId)}/containers/${encodeURIComponent(ref)}`;
-}
-
-/** `same origin, ws/wss` — as the shared realtime socket builds its URL. */
-export function wsUrl(apiPath: string, query: Record<string, string | number | undefined> = {}): string {
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') params.set(k, String(v));
-  const qs = params.toString();
-  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}/api${apiPath}${qs ? `?${qs}` : ''}`;
+/**
+ * A websocket endpoint of one container (logs, exec, attach): same origin, ws/wss, as the shared
+ * realtime socket builds its URL. The OpenAPI document describes HTTP routes only, so the
+ * endpoint is appended to the container's typed path.
+ */
+export function containerSocketUrl(hostId: string, ref: string, endpoint: 'logs/ws' | 'exec' | 'attach', query: Query = {}): string {
+  const path = `${apiHref('/api/hosts/{hostId}/containers/{id}', { hostId, id: ref })}/${endpoint}`;
+  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${path}${buildQuery(query)}`;
 }
 
 /** Insert or replace a container in a list (order is left to the views). */
@@ -165,11 +164,14 @@ export function portHref(p: ContainerPort, engineIsLocal: boolean): string | nul
 
 // ---- engines -------------------------------------------------------------------------------------------
 
+/** This machine's engine first, then by host name (the order of engine pickers). */
+export function localFirst(a: DockerEngine, b: DockerEngine): number {
+  return Number(b.transport === 'socket') - Number(a.transport === 'socket') || a.hostName.localeCompare(b.hostName);
+}
+
 export async function loadEngines(): Promise<DockerEngine[]> {
-  const res = await api.get<DockerEngineList>('/docker/engines');
-  return [...res.items].sort(
-    (a, b) => Number(b.transport === 'socket') - Number(a.transport === 'socket') || a.hostName.localeCompare(b.hostName),
-  );
+  const res = await api.GET('/api/docker/engines');
+  return [...res.items].sort(localFirst);
 }
 
 /** Short image ID (`sha256:abc…` → `abc123456789`). */

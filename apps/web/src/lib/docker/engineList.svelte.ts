@@ -1,23 +1,29 @@
 /**
  * The state every images/volumes/networks list page starts from: the chosen engine (`?host=`),
- * that engine's list kept fresh, and the search text. Construct it during component
- * initialisation (it uses effects), then hand it to `<EngineListPage list={…}>`.
+ * that engine's list as a LiveResource (re-read after the engine's changes of the given kinds),
+ * and the search text. Construct it during component initialisation (it uses effects), then hand
+ * it to `<EngineListPage list={…}>`.
  */
 import type { DockerResourceKind } from '@mirador/contract';
 import { page } from '$app/state';
-import { EngineResource } from './engineResource.svelte';
+import { LiveResource } from '$lib/live/liveResource.svelte';
 import { EngineSelection } from './engines.svelte';
 import { setQueryParams } from './query';
+import { dockerChanges } from './useDockerChanges.svelte';
 
 export class EngineList<T> {
   readonly selection = new EngineSelection();
-  readonly resource: EngineResource<{ items: T[] }>;
+  readonly resource: LiveResource<{ items: T[] }>;
   /** The search box; kept in the URL (`?q=`) next to `?host` so a filtered view can be shared. */
   query = $state(page.url.searchParams.get('q') ?? '');
 
-  /** `listApi`: the list's API path on one engine; `kinds`: the engine changes that re-read it. */
-  constructor(listApi: (hostId: string) => string, kinds: readonly DockerResourceKind[]) {
-    this.resource = new EngineResource({ hostId: () => this.hostId, url: () => (this.hostId ? listApi(this.hostId) : null), kinds });
+  /** `load`: the list of one engine (a typed `api.GET`); `kinds`: the engine changes that re-read it. */
+  constructor(load: (hostId: string, signal: AbortSignal) => Promise<{ items: T[] }>, kinds: readonly DockerResourceKind[]) {
+    this.resource = new LiveResource({
+      key: () => this.hostId || null,
+      load,
+      follow: dockerChanges((hostId: string) => hostId, kinds),
+    });
     $effect(() => {
       setQueryParams({ q: this.query.trim() || null });
     });

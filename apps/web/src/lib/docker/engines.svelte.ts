@@ -6,7 +6,7 @@
  * (`?host=<hostId>`) so a view can be shared; it is also remembered in localStorage so that
  * moving from /images to /volumes through the navigation keeps the same engine.
  */
-import type { DockerEngine, DockerEngineList } from '@mirador/contract';
+import type { DockerEngine } from '@mirador/contract';
 import { topics } from '@mirador/contract';
 import { onMount, untrack } from 'svelte';
 import { browser } from '$app/environment';
@@ -30,7 +30,7 @@ class Engines {
   load(force = false): Promise<void> {
     if (this.#pending && !force) return this.#pending;
     this.#pending = api
-      .get<DockerEngineList>('/docker/engines')
+      .GET('/api/docker/engines')
       .then((res) => {
         this.items = res.items;
         this.error = null;

@@ -1,18 +1,9 @@
 /**
- * Where things live: REST paths under `/api` (for `api.*`) and page links of the docker views.
+ * Page links of the docker views (API paths come typed from the client: `api.GET('/api/…', { params })`).
  * Image references are URL-encoded as one path segment (`registry:5000/team/web:1.0` keeps its
- * slashes inside the segment), which is what the server's `:image` parameter expects.
+ * slashes inside the segment), as in the API's `{image}` parameter.
  */
 const enc = encodeURIComponent;
-
-export const dockerHostApi = (hostId: string) => `/hosts/${enc(hostId)}/docker`;
-export const imagesApi = (hostId: string) => `/hosts/${enc(hostId)}/images`;
-export const imageApi = (hostId: string, image: string) => `${imagesApi(hostId)}/${enc(image)}`;
-export const volumesApi = (hostId: string) => `/hosts/${enc(hostId)}/volumes`;
-export const volumeApi = (hostId: string, name: string) => `${volumesApi(hostId)}/${enc(name)}`;
-export const networksApi = (hostId: string) => `/hosts/${enc(hostId)}/networks`;
-export const networkApi = (hostId: string, network: string) => `${networksApi(hostId)}/${enc(network)}`;
-export const containersApi = (hostId: string) => `/hosts/${enc(hostId)}/containers`;
 
 export const engineHref = (hostId: string) => `/docker/${enc(hostId)}`;
 export const imageHref = (hostId: string, image: string) => `/images/${enc(hostId)}/${enc(image)}`;

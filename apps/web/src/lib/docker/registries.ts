@@ -1,5 +1,5 @@
 /** Stored registry credentials (`GET /api/registries`; never the passwords), cached per tab. */
-import type { Registry, RegistryList } from '@mirador/contract';
+import type { Registry } from '@mirador/contract';
 import { imageRegistry } from '@mirador/docker';
 import { api } from '$lib/api';
 
@@ -7,7 +7,7 @@ let cached: Promise<Registry[]> | null = null;
 
 export function loadRegistries(force = false): Promise<Registry[]> {
   if (!cached || force) {
-    cached = api.get<RegistryList>('/registries').then((r) => r.items);
+    cached = api.GET('/api/registries').then((r) => r.items);
     cached.catch(() => (cached = null));
   }
   return cached;

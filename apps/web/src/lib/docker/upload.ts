@@ -1,14 +1,15 @@
 /**
- * Raw-body uploads (Dockerfiles, build contexts, image archives): `api.ts` only speaks JSON, and
- * archives can be hundreds of MiB, so this uses XMLHttpRequest for its upload progress events.
- * Errors come back as the same `ApiError` the rest of the UI shows.
+ * Raw-body uploads (Dockerfiles, build contexts, image archives): the API client only speaks JSON,
+ * and archives can be hundreds of MiB, so this uses XMLHttpRequest for its upload progress events.
+ * Errors come back as the same `ApiError` the rest of the UI shows, and a 401 hands over to the
+ * login redirect like any other call.
  */
 import type { ErrorResponse } from '@mirador/contract';
-import { api, ApiError, buildQuery, type Query } from '$lib/api';
+import { ApiError } from '$lib/api';
+import { networkError, notifyUnauthorized } from '$lib/api/request';
 import { t } from '$lib/i18n/index.svelte';
 
 export interface UploadOptions {
-  query?: Query;
   contentType: string;
   /** 0..1 of the body sent so far. */
   onprogress?: (fraction: number) => void;
@@ -23,10 +24,14 @@ function parse(text: string): unknown {
   }
 }
 
-export function upload<T>(path: string, body: Blob, opts: UploadOptions): Promise<T> {
+/**
+ * POST `body` to `href` (built with `apiHref`, query included); `T` is the route's answer
+ * (`ApiData<'post', path>`).
+ */
+export function upload<T>(href: string, body: Blob, opts: UploadOptions): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const xhr = new XMLHttpRequest();
-    xhr.open('POST', `/api${path}${buildQuery(opts.query)}`);
+    xhr.open('POST', href);
     xhr.withCredentials = true;
     xhr.setRequestHeader('content-type', opts.contentType);
     xhr.setRequestHeader('accept', 'application/json');
@@ -45,11 +50,10 @@ export function upload<T>(path: string, body: Blob, opts: UploadOptions): Promis
           ? ({ ...body, statusCode: body.statusCode ?? xhr.status } as ErrorResponse)
           : { statusCode: xhr.status, error: xhr.statusText || 'Error', message: t('errors.http', { status: xhr.status }) },
       );
-      // An expired session: a JSON probe lets the shared wrapper run its "sign in again" handler.
-      if (xhr.status === 401) void api.get('/auth/me').catch(() => {});
+      if (xhr.status === 401) notifyUnauthorized();
       reject(err);
     };
-    xhr.onerror = () => reject(new ApiError({ statusCode: 0, error: 'Network Error', message: t('errors.network'), code: 'network' }));
+    xhr.onerror = () => reject(networkError(new Error('network')));
     xhr.onabort = () => reject(new DOMException('Upload aborted', 'AbortError'));
     opts.signal?.addEventListener('abort', () => xhr.abort(), { once: true });
     xhr.send(body);

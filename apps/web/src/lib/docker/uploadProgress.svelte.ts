@@ -11,11 +11,12 @@ export class UploadProgress {
   sent = $state<number | null>(null);
   #controller: AbortController | null = null;
 
-  async upload<T>(path: string, body: Blob, opts: Omit<UploadOptions, 'onprogress' | 'signal'>): Promise<T> {
+  /** `href`: the request's URL (`apiHref`); `T`: the route's answer (`ApiData<'post', path>`). */
+  async upload<T>(href: string, body: Blob, opts: Omit<UploadOptions, 'onprogress' | 'signal'>): Promise<T> {
     this.sent = 0;
     this.#controller = new AbortController();
     try {
-      return await upload<T>(path, body, { ...opts, onprogress: (f) => (this.sent = f), signal: this.#controller.signal });
+      return await upload<T>(href, body, { ...opts, onprogress: (f) => (this.sent = f), signal: this.#controller.signal });
     } finally {
       this.sent = null;
       this.#controller = null;

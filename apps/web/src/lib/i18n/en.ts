@@ -70,6 +70,8 @@ export const en = {
   'shell.liveConnected': 'Live updates on',
   'shell.liveReconnecting': 'Reconnecting…',
   'shell.liveOff': 'Live updates off',
+  'live.staleReconnecting': 'Live updates are reconnecting: this is what was read at {time} and may be out of date.',
+  'live.staleError': 'Could not refresh: this is what was read at {time}.',
 
   // Statuses and roles
   'status.online': 'Online',

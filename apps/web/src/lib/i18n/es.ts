@@ -68,6 +68,8 @@ export const es: Messages = {
   'shell.liveConnected': 'Actualización en vivo',
   'shell.liveReconnecting': 'Reconectando…',
   'shell.liveOff': 'Sin actualización en vivo',
+  'live.staleReconnecting': 'Reconectando las actualizaciones en vivo: esto es lo leído a las {time} y puede no estar al día.',
+  'live.staleError': 'No se pudo actualizar: esto es lo leído a las {time}.',
 
   // Estados y roles
   'status.online': 'En línea',
