@@ -29,7 +29,7 @@ export default tseslint.config(
       globals: { ...globals.node, ...globals.browser },
       parserOptions: {
         // Root config files are in no tsconfig; the default project covers them.
-        projectService: { allowDefaultProject: ['prisma.config.ts', 'vitest.config.ts'] },
+        projectService: { allowDefaultProject: ['prisma.config.ts', 'vitest.config.ts', 'apps/web/vitest.config.ts'] },
         tsconfigRootDir: import.meta.dirname,
         extraFileExtensions: ['.svelte'],
       },

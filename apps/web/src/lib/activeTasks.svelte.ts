@@ -58,7 +58,7 @@ class ActiveTasks {
 
   async refresh() {
     try {
-      const tasks = await api.get<Task[]>('/tasks', { query: { status: 'active', limit: 200 } });
+      const tasks = await api.GET('/api/tasks', { params: { query: { status: 'active', limit: 200 } } });
       const next: Record<string, Task> = {};
       for (const t of tasks) if (isActive(t) && !this.#finished.has(t.id)) next[t.id] = t;
       this.byId = next;

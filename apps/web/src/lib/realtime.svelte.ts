@@ -123,7 +123,7 @@ class Realtime {
         // Ask who we are: a 401 there hands over to the login redirect; an answer means a new
         // session is already in place (logged in again in another tab), so reconnect.
         this.state = 'reconnecting';
-        void api.get('/auth/me').then(
+        void api.GET('/api/auth/me').then(
           () => this.#wanted && this.#scheduleReconnect(),
           () => (this.state = 'idle'),
         );

@@ -22,13 +22,13 @@ class Session {
   }
 
   async #load(fetchFn?: typeof fetch) {
-    this.setup = await api.get<SetupStatus>('/setup', { allowUnauthorized: true, fetch: fetchFn });
+    this.setup = await api.GET('/api/setup', { allowUnauthorized: true, fetch: fetchFn });
     if (this.setup.needsSetup) {
       this.me = null;
       return;
     }
     try {
-      this.me = await api.get<Me>('/auth/me', { allowUnauthorized: true, fetch: fetchFn });
+      this.me = await api.GET('/api/auth/me', { allowUnauthorized: true, fetch: fetchFn });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) this.me = null;
       else throw err;

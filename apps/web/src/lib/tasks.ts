@@ -35,7 +35,7 @@ const RANK: Record<TaskStatus, number> = { queued: 0, running: 1, ok: 2, error: 
  * Of two snapshots of the same task, the more recent one. Websocket pushes can overtake the
  * HTTP answer that started (or fetched) a task, so a stale snapshot must never replace a newer one.
  */
-export function fresher(current: Task, incoming: Task): Task {
+export function fresher<T extends Task>(current: T, incoming: T): T {
   const a = RANK[current.status];
   const b = RANK[incoming.status];
   if (a !== b) return b > a ? incoming : current;
@@ -43,4 +43,15 @@ export function fresher(current: Task, incoming: Task): Task {
     return current;
   }
   return incoming;
+}
+
+/**
+ * A task list after a new snapshot of one task: a known task is replaced by the fresher copy (a task
+ * that finished stays listed under "active" until the next read, so it doesn't vanish mid-glance);
+ * an unknown one goes first when it belongs under the filter.
+ */
+export function upsertTask<T extends Task>(list: T[], task: T, filter: TaskFilter): T[] {
+  const i = list.findIndex((x) => x.id === task.id);
+  if (i >= 0) return list.map((x, j) => (j === i ? fresher(x, task) : x));
+  return matchesFilter(task, filter) ? [task, ...list] : list;
 }

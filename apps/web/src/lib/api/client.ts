@@ -33,7 +33,7 @@ export type ApiData<M extends HttpMethod, P extends PathsWithMethod<paths, M>> =
 export type ApiPath<M extends HttpMethod> = PathsWithMethod<paths, M>;
 
 const client = createClient<paths>({
-  // Same origin: the server serves the UI and the API (`location` is read per call, so tests can run without one).
+  // Same origin: the server serves the UI and the API; paths are relative to the page's origin.
   baseUrl: '',
   credentials: 'same-origin',
   headers: { accept: 'application/json' },

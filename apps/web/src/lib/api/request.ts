@@ -1,10 +1,7 @@
 /**
- * The untyped transport under the typed client (client.ts): errors, the 401 hand-over, query strings.
- * Pages use `api` from client.ts; `request` stays for the few calls that are not JSON in and out.
- *
- * Thin fetch wrapper for the Mirador REST API: JSON in and out, same-origin credentials,
- * non-2xx answers thrown as `ApiError` carrying the server's `ErrorResponse`.
- * A 401 on an authenticated call hands over to the registered handler (which redirects to /login).
+ * What every request of the UI shares, whether it goes through the typed client (client.ts) or not
+ * (uploads with progress use XMLHttpRequest): non-2xx answers as `ApiError` carrying the server's
+ * `ErrorResponse`, the 401 hand-over to the login redirect, and query strings.
  */
 import type { ErrorResponse } from '@mirador/contract';
 import { t } from '$lib/i18n/index.svelte';
@@ -43,16 +40,6 @@ export function buildQuery(query?: Query): string {
   return s ? `?${s}` : '';
 }
 
-export interface RequestOptions {
-  query?: Query;
-  body?: unknown;
-  signal?: AbortSignal;
-  /** Don't treat 401 as "session expired" (login, setup and the initial /me probe). */
-  allowUnauthorized?: boolean;
-  /** The `fetch` to use (SvelteKit's, inside load functions). */
-  fetch?: typeof fetch;
-}
-
 let unauthorizedHandler: (() => void) | null = null;
 
 /** Registered once by the root layout. */
@@ -84,61 +71,11 @@ function isErrorResponse(v: unknown): v is ErrorResponse {
   return typeof v === 'object' && v !== null && typeof (v as ErrorResponse).message === 'string';
 }
 
-export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  let body: string | undefined;
-  if (opts.body !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(opts.body);
-  }
-  let res: Response;
-  try {
-    res = await (opts.fetch ?? fetch)(`/api${path}${buildQuery(opts.query)}`, {
-      method,
-      headers,
-      body,
-      credentials: 'same-origin',
-      signal: opts.signal,
-    });
-  } catch (err) {
-    throw networkError(err);
-  }
-
-  if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  let data: unknown = undefined;
-  if (text) {
-    try {
-      data = JSON.parse(text);
-    } catch {
-      data = undefined;
-    }
-  }
-  if (!res.ok) {
-    if (res.status === 401 && !opts.allowUnauthorized) notifyUnauthorized();
-    throw httpError(res, data);
-  }
-  return data as T;
-}
-
-/** The hand-typed calls pages used before the typed client; goes away once none is left (issue 9). */
-export const untypedApi = {
-  get: <T>(path: string, opts?: RequestOptions) => request<T>('GET', path, opts),
-  post: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('POST', path, { ...opts, body }),
-  patch: <T>(path: string, body?: unknown, opts?: RequestOptions) => request<T>('PATCH', path, { ...opts, body }),
-  del: <T = void>(path: string, opts?: RequestOptions) => request<T>('DELETE', path, opts),
-};
-
 /** The message to show for any thrown value. */
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) return err.message;
   if (err instanceof Error) return err.message;
   return String(err);
-}
-
-/** Build an `/api/...` URL (for download links). */
-export function apiUrl(path: string, query?: Query): string {
-  return `/api${path}${buildQuery(query)}`;
 }
 
 /** The form field an ApiError points at (`field` may come as "name", "/name" or "body.name"). */

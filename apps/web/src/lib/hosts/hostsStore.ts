@@ -1,7 +1,7 @@
 import type { Host } from '@mirador/contract';
 
 /** Insert or replace a host in a list (keeps order; new hosts go last, the list is sorted in views). */
-export function upsertHost(list: Host[], host: Host): Host[] {
+export function upsertHost<T extends Pick<Host, 'id'>>(list: T[], host: T): T[] {
   const i = list.findIndex((h) => h.id === host.id);
   if (i === -1) return [...list, host];
   const copy = [...list];

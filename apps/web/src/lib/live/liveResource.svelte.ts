@@ -12,6 +12,7 @@
  * Construct it during component initialisation (it uses `$effect`).
  */
 import type { TopicMessage, TopicName } from '@mirador/contract';
+import { untrack } from 'svelte';
 import { ApiError, errorMessage } from '$lib/api';
 import { realtime } from '$lib/realtime.svelte';
 
@@ -40,20 +41,26 @@ export interface LiveResourceOptions<K, T> {
 
 const DEFAULT_DEBOUNCE_MS = 250;
 
+function keyId(key: unknown): string | null {
+  return key === null ? null : JSON.stringify(key);
+}
+
 /**
  * Re-read (or patch) on messages of one topic. `when` decides whether a message concerns this data;
  * without it every message of the topic does. Return a function from `when` to patch instead of re-reading.
  */
 export function onTopic<K, T, N extends TopicName>(
   topic: (key: K) => N,
-  when?: (msg: TopicMessage<N>, key: K) => boolean | ((data: T) => T),
+  // The topic's error messages never reach `when` (they say the server dropped the topic, not that data changed).
+  when?: (msg: Exclude<TopicMessage<N>, { type: 'error' }>, key: K) => boolean | ((data: T) => T),
 ): Follow<K, T> {
   return (key, ctx) =>
     realtime.subscribe(
       topic(key),
       (msg) => {
         if (msg.type === 'error') return;
-        const verdict = when ? when(msg, key) : true;
+        // TypeScript does not narrow a conditional type by its `type` field: the check above is that narrowing.
+        const verdict = when ? when(msg as Exclude<TopicMessage<N>, { type: 'error' }>, key) : true;
         if (typeof verdict === 'function') ctx.patch(verdict);
         else if (verdict) ctx.reread();
       },
@@ -78,11 +85,12 @@ export class LiveResource<T, K = string> {
 
   constructor(opts: LiveResourceOptions<K, T>) {
     this.#opts = opts;
+    // Compared by value: a new object with the same content is the same key. The effect depends on this
+    // string only, so a key rebuilt from state that changed elsewhere neither re-reads nor re-subscribes.
+    const id = $derived(keyId(opts.key()));
     $effect(() => {
-      const key = opts.key();
-      // Compared by value: a new object with the same content is the same key.
-      const id = key === null ? null : JSON.stringify(key);
-      return this.#switchTo(key, id);
+      const current = id;
+      return this.#switchTo(untrack(opts.key), current);
     });
   }
 

@@ -1,6 +1,6 @@
 /**
  * VM helpers shared by the list, the detail page and the create form.
- * Types come from @mirador/contract; nothing here talks to the API.
+ * Types come from @mirador/contract; only `loadCommands` talks to the API.
  */
 import type { VmAction, VmCommands, VmState, VmSummary } from '@mirador/contract';
 import { VM_ACTIONS, vmActionAllowed } from '@mirador/contract';
@@ -28,10 +28,6 @@ export function vmKey(vm: Pick<VmSummary, 'hostId' | 'name'>): string {
 export function vmHref(vm: Pick<VmSummary, 'hostId' | 'name'>, tab?: string): string {
   const base = `/vms/${encodeURIComponent(vm.hostId)}/${encodeURIComponent(vm.name)}`;
   return tab ? `${base}?tab=${tab}` : base;
-}
-
-export function vmApi(hostId: string, name: string): string {
-  return `/hosts/${encodeURIComponent(hostId)}/vms/${encodeURIComponent(name)}`;
 }
 
 /** Insert or replace a VM in a list (order is left to the views). */
@@ -102,7 +98,7 @@ export function loadCommands(hostId: string, name: string): Promise<VmCommands> 
   const key = `${hostId}/${name}`;
   let p = commandCache.get(key);
   if (!p) {
-    p = api.get<VmCommands>(`${vmApi(hostId, name)}/commands`);
+    p = api.GET('/api/hosts/{hostId}/vms/{name}/commands', { params: { path: { hostId, name } } });
     commandCache.set(key, p);
     p.catch(() => commandCache.delete(key));
   }
