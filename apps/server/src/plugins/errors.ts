@@ -62,13 +62,11 @@ export default fp(
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       if (status >= 500) {
         req.log.error({ err }, 'request failed');
-        return reply
-          .status(500)
-          .send({
-            statusCode: 500,
-            error: 'Internal Server Error',
-            message: 'Something went wrong on the server; the details are in its log',
-          });
+        return reply.status(500).send({
+          statusCode: 500,
+          error: 'Internal Server Error',
+          message: 'Something went wrong on the server; the details are in its log',
+        });
       }
       // Fastify's own 4xx (bad JSON, body too large, unsupported media type) are safe to show.
       return reply.status(status).send({ statusCode: status, error: httpReason(status), code: err.code, message: err.message });
