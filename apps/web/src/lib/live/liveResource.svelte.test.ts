@@ -248,4 +248,41 @@ describe('LiveResource', () => {
     expect(subscriptions).toBe(2);
     await settle();
   });
+
+  test('a message that arrives while a read is under way is applied to its answer too', async () => {
+    const { calls, load } = manualLoad();
+    let ctx: FollowContext<string> | null = null;
+    const follow: Follow<string, string> = (_key, c) => {
+      ctx = c;
+      return () => {};
+    };
+    const { resource } = host('a', { load, follow });
+    // The server read "a" before the log line was pushed; the push overtakes the answer.
+    (ctx as FollowContext<string> | null)?.patch((d) => (d.includes('+line') ? d : `${d}+line`));
+    calls[0]?.resolve('a');
+    await settle();
+    expect(resource.data).toBe('a+line');
+
+    // A later read starts after the push was seen: its answer is taken as it is.
+    resource.reload();
+    calls[1]?.resolve('a (read again)');
+    await settle();
+    expect(resource.data).toBe('a (read again)');
+  });
+
+  test('a seed is shown and patched before the first answer', async () => {
+    const { calls, load } = manualLoad();
+    let ctx: FollowContext<string> | null = null;
+    const follow: Follow<string, string> = (_key, c) => {
+      ctx = c;
+      return () => {};
+    };
+    const { resource } = host('t1', { load, follow, seed: (key) => `seed of ${key}` });
+    expect(resource.data).toBe('seed of t1');
+    (ctx as FollowContext<string> | null)?.patch((d) => (d.endsWith('+running') ? d : `${d}+running`));
+    expect(resource.data).toBe('seed of t1+running');
+    calls[0]?.resolve('t1');
+    await settle();
+    expect(resource.data).toBe('t1+running');
+  });
 });

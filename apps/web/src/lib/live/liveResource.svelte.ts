@@ -20,7 +20,11 @@ import { realtime } from '$lib/realtime.svelte';
 export interface FollowContext<T> {
   /** Read again (debounced: a burst of messages costs one request). */
   reread(): void;
-  /** Change the data in place (the message carried the new value); ignored while nothing is loaded. */
+  /**
+   * Change the data in place (the message carried the new value). A patch that arrives while a read is
+   * under way is also applied to that read's answer, which may predate it — so patches must be
+   * idempotent (merge by id or time, never blindly append).
+   */
   patch(update: (data: T) => T): void;
 }
 
@@ -37,6 +41,8 @@ export interface LiveResourceOptions<K, T> {
   debounceMs?: number;
   /** Keep showing the previous key's data while the new one loads (lists re-filtered on the server). */
   keepPrevious?: boolean;
+  /** What to show (and patch) before the first read answers, e.g. the task a dialog just started. */
+  seed?: (key: K) => T | null;
 }
 
 const DEFAULT_DEBOUNCE_MS = 250;
@@ -81,6 +87,8 @@ export class LiveResource<T, K = string> {
   #seq = 0;
   #abort: AbortController | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  /** Patches that arrived while read number `seq` was under way: its answer gets them too. */
+  #pending: { seq: number; update: (data: T) => T }[] = [];
   readonly #opts: LiveResourceOptions<K, T>;
 
   constructor(opts: LiveResourceOptions<K, T>) {
@@ -128,6 +136,12 @@ export class LiveResource<T, K = string> {
     }
     this.error = null;
     this.notFound = false;
+    this.#pending = [];
+    const seeded = key === null ? null : (this.#opts.seed?.(key) ?? null);
+    if (seeded !== null) {
+      this.data = seeded;
+      this.#loadedKey = id;
+    }
     if (key === null || id === null) {
       this.#abort?.abort();
       this.loading = false;
@@ -139,6 +153,7 @@ export class LiveResource<T, K = string> {
       reread: () => this.#schedule(),
       patch: (update) => {
         if (this.#loadedKey === id) this.patch(update);
+        if (this.loading) this.#pending.push({ seq: this.#seq, update });
       },
     };
     const offs = (follows as readonly Follow<K, T>[]).map((follow) => follow(key, ctx));
@@ -159,6 +174,8 @@ export class LiveResource<T, K = string> {
 
   async #load(key: K): Promise<void> {
     const seq = ++this.#seq;
+    // Whatever was pushed before this read was sent is already in the server's answer to it.
+    this.#pending = [];
     this.#abort?.abort();
     const abort = new AbortController();
     this.#abort = abort;
@@ -166,7 +183,10 @@ export class LiveResource<T, K = string> {
     try {
       const value = await this.#opts.load(key, abort.signal);
       if (seq !== this.#seq) return;
-      this.data = value;
+      let next: T = value;
+      for (const p of this.#pending) if (p.seq === seq) next = p.update(next);
+      this.#pending = [];
+      this.data = next;
       this.#loadedKey = JSON.stringify(key);
       this.updatedAt = new Date();
       this.error = null;
