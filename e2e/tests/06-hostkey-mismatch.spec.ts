@@ -22,7 +22,8 @@ test('a changed SSH host key is refused with a clear warning until an admin forg
   await dialog.getByLabel('SSH port').fill(String(impostor.port));
   await dialog.getByRole('button', { name: 'Save' }).click();
   await expect(dialog).toBeHidden();
-  await expect(page.getByText(`${lab.ssh.user}@${lab.ssh.host}:${impostor.port}`)).toBeVisible();
+  // Exact: the host status line quotes the address too, in the host-key error it reports.
+  await expect(page.getByText(`${lab.ssh.user}@${lab.ssh.host}:${impostor.port}`, { exact: true })).toBeVisible();
 
   // The test is refused: red warning with expected vs presented fingerprints; the pin is unchanged.
   await page.getByRole('button', { name: 'Test connection' }).click();

@@ -11,7 +11,7 @@ import {
   withCLocale,
   type VirshEvent,
 } from '@mirador/libvirt';
-import { virshBatch } from './virsh.js';
+import { spawnVirsh, virshBatch } from './virsh.js';
 import { stateFromNumber, toVmSummary } from './vm.dto.js';
 import { usableLibvirtUri } from '../hosts/libvirt-endpoint.js';
 import { HttpError } from '../lib/http-errors.js';
@@ -117,7 +117,7 @@ export class HostInventory {
     // sshd refuses signal requests in some setups (root logins without privilege separation log
     // "session signalling requires privilege separation"), and an unsignalled `virsh event` on a
     // quiet host would run on until it next writes. Terminal noise (\r, stderr lines) is ignored by the parser.
-    const channel = await runner.spawn(withCLocale(eventArgv(uri)), { pty: { cols: 1000, rows: 24, term: 'dumb' } });
+    const channel = await spawnVirsh(runner, withCLocale(eventArgv(uri)), { pty: { cols: 1000, rows: 24, term: 'dumb' } });
     const parser = new VirshEventStream();
     channel.on('data', (chunk: Buffer) => {
       for (const ev of parser.feed(chunk.toString('utf8'))) sink.event(ev);

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalRunner, SshError, type CommandRunner, type ExecResult } from '@mirador/ssh';
+import { LocalRunner, SshError, type CommandRunner, type ExecResult, type ProcessChannel, type SpawnOptions } from '@mirador/ssh';
 import { XML_FROM_STDIN } from '@mirador/libvirt';
 import { HttpError } from '../lib/http-errors.js';
 import { usableLibvirtUri } from '../hosts/libvirt-endpoint.js';
@@ -26,19 +26,37 @@ function libvirtMessage(res: ExecResult): string {
   return msg.replace(/^error:\s*/i, '') || `virsh exited with code ${res.code}`;
 }
 
+/** Defence in depth: whoever built the argv, virsh only ever connects to a URI Mirador builds. */
+function guardUri(argv: readonly string[]): void {
+  const c = argv.findIndex((a) => a === '-c' || a === '--connect');
+  if (c >= 0) usableLibvirtUri(argv[c + 1]);
+}
+
+/** A host that cannot be reached (down, refused login, changed host key) is a 502 people can read. */
+function unreachable(err: unknown): unknown {
+  return err instanceof SshError ? new HttpError(502, `The host is not reachable: ${err.message}`, { code: err.code }) : err;
+}
+
 async function execOnHost(
   runner: CommandRunner,
   argv: readonly string[],
   opts: { timeoutMs: number; stdin?: string },
 ): Promise<ExecResult> {
-  // Defence in depth: whoever built the argv, virsh only ever connects to a URI Mirador builds.
-  const c = argv.findIndex((a) => a === '-c' || a === '--connect');
-  if (c >= 0) usableLibvirtUri(argv[c + 1]);
+  guardUri(argv);
   try {
     return await runner.exec(argv, opts);
   } catch (err) {
-    if (err instanceof SshError) throw new HttpError(502, `The host is not reachable: ${err.message}`, { code: err.code });
-    throw err;
+    throw unreachable(err);
+  }
+}
+
+/** Starts a long-running virsh (an event stream) on a host, with the same guard and errors as `runVirsh`. */
+export async function spawnVirsh(runner: CommandRunner, argv: readonly string[], opts?: SpawnOptions): Promise<ProcessChannel> {
+  guardUri(argv);
+  try {
+    return await runner.spawn(argv, opts);
+  } catch (err) {
+    throw unreachable(err);
   }
 }
 

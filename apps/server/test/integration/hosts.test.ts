@@ -99,6 +99,27 @@ describe('hosts inventory against the real lab sshd', () => {
 
     const audit = (await t.call({ method: 'GET', url: `/api/audit?action=host.test&result=error`, cookie: admin })).json();
     expect(audit.items[0].errorMessage).toMatch(/does not match the pinned key/);
+
+    // Everything that reaches the host says the same, as an answer people can read (not a 500): the VM
+    // inventory's event stream is the first thing a page or a create preview starts.
+    const preview = await t.call({
+      method: 'POST',
+      url: `/api/hosts/${hostId}/vms/preview`,
+      cookie: admin,
+      payload: {
+        name: 'never-made',
+        memoryMiB: 128,
+        vcpus: 1,
+        disk: { kind: 'none' },
+        install: { kind: 'import' },
+        network: { kind: 'none' },
+      },
+    });
+    expect(preview.statusCode, preview.body).toBe(502);
+    expect(preview.json().code).toBe('host_key_mismatch');
+    const vms = await t.call({ method: 'GET', url: `/api/hosts/${hostId}/vms`, cookie: admin });
+    expect(vms.statusCode, vms.body).toBeLessThan(500);
+    expect(vms.body).toContain('does not match the pinned key');
   });
 
   it('lets an admin forget the pinned key so the next connection pins the new one', async () => {
