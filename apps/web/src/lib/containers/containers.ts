@@ -1,7 +1,7 @@
 /**
  * Container helpers shared by the list, the detail page, the run form and the fleet view.
  * Types come from @mirador/contract; nothing here talks to the API except `loadEngines` (and
- * `containerSocketUrl`, which builds the websocket URLs of logs and terminals).
+ * `containerSocketPath`, which builds the websocket paths of logs and terminals).
  */
 import type { ContainerAction, ContainerPort, ContainerState, ContainerSummary, DockerEngine } from '@mirador/contract';
 import { api, apiHref, buildQuery, type Query } from '$lib/api';
@@ -31,13 +31,11 @@ export function containerHref(c: Pick<ContainerSummary, 'hostId' | 'name'>, tab?
 }
 
 /**
- * A websocket endpoint of one container (logs, exec, attach): same origin, ws/wss, as the shared
- * realtime socket builds its URL. The OpenAPI document describes HTTP routes only, so the
- * endpoint is appended to the container's typed path.
+ * The path of a websocket endpoint of one container (logs, exec, attach), for `StreamSocket.connect`.
+ * The OpenAPI document describes HTTP routes only, so the endpoint is appended to the container's typed path.
  */
-export function containerSocketUrl(hostId: string, ref: string, endpoint: 'logs/ws' | 'exec' | 'attach', query: Query = {}): string {
-  const path = `${apiHref('/api/hosts/{hostId}/containers/{id}', { hostId, id: ref })}/${endpoint}`;
-  return `${location.protocol === 'https:' ? 'wss:' : 'ws:'}//${location.host}${path}${buildQuery(query)}`;
+export function containerSocketPath(hostId: string, ref: string, endpoint: 'logs/ws' | 'exec' | 'attach', query: Query = {}): string {
+  return `${apiHref('/api/hosts/{hostId}/containers/{id}', { hostId, id: ref })}/${endpoint}${buildQuery(query)}`;
 }
 
 /** Insert or replace a container in a list (order is left to the views). */
