@@ -139,7 +139,7 @@ export const esDocker: Record<keyof typeof enDocker, string> = {
   // Tareas (pull, push, build)
   'docker.task.open': 'Abrir la tarea',
   'docker.task.keepsRunning':
-    'Esto sigue en marcha en el servidor aunque cierres este diálogo o salgas de la página; la página de la tarea muestra su progreso.',
+    'Esto sigue en marcha en el servidor aunque lo cierres o salgas de la página; la página de la tarea muestra su progreso.',
   'docker.task.closeKeepRunning': 'Cerrar (sigue en marcha)',
   'docker.task.layers': 'Capas',
   'docker.task.layersDone': '{done} de {total} capas terminadas',
