@@ -17,6 +17,8 @@ import vmsPlugin from './vms/vms.plugin.js';
 import vmsRoutes from './vms/vms.routes.js';
 import consoleRoutes from './vms/console.routes.js';
 import vmStatsRoutes from './vms/stats.routes.js';
+import virtNetworksRoutes from './virt-networks/virt-networks.routes.js';
+import storageRoutes from './storage/storage.routes.js';
 import dockerPlugin from './docker/docker.plugin.js';
 import engineRoutes from './docker/engine.routes.js';
 import containersRoutes from './docker/containers.routes.js';
@@ -80,6 +82,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await api.register(vmsRoutes);
       await api.register(consoleRoutes);
       await api.register(vmStatsRoutes);
+      await api.register(virtNetworksRoutes);
+      await api.register(storageRoutes);
       await api.register(engineRoutes);
       await api.register(containersRoutes);
       await api.register(containerStreamRoutes);

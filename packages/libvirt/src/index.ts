@@ -135,3 +135,50 @@ export {
   parseLibvirtUri,
   describeRefusedUri,
 } from './uri.js';
+export { type Ipv4Subnet, parseIpv4, formatIpv4, prefixOfNetmask, subnetOf, subnetContains, subnetsOverlap, formatSubnet } from './ipv4.js';
+export {
+  type NetworkKind,
+  type NetworkSpec,
+  type NetworkIpv4Spec,
+  INTERFACE_NAME_PATTERN,
+  NETWORK_KINDS,
+  assertInterfaceName,
+  validateNetworkSpec,
+  buildNetworkXml,
+} from './build-network.js';
+export {
+  type NetworkDetail,
+  type NetworkAddress,
+  type NetworkDhcpHost,
+  type DhcpLease,
+  parseNetworkDetail,
+  parseDhcpLeases,
+} from './parse-network.js';
+export {
+  netListAllArgv,
+  netDumpxmlInactiveArgv,
+  netDefineArgv,
+  netStartArgv,
+  netDestroyArgv,
+  netUndefineArgv,
+  netAutostartArgv,
+  netDhcpLeasesArgv,
+} from './network-argv.js';
+export {
+  type VolumeFormat,
+  VOLUME_BYTES_MAX,
+  assertVolumeBytes,
+  poolInfoArgv,
+  poolDefineArgv,
+  poolBuildArgv,
+  poolStartArgv,
+  poolDestroyArgv,
+  poolUndefineArgv,
+  poolRefreshArgv,
+  poolAutostartArgv,
+  volDumpxmlArgv,
+  volCreateBytesArgv,
+  volResizeArgv,
+  volDownloadArgv,
+} from './storage-argv.js';
+export { type PoolState, type PoolInfo, type VolumeInfo, buildDirPoolXml, parsePoolInfo, parseVolXml } from './parse-storage.js';

@@ -622,6 +622,14 @@ class SshProcessChannel extends BaseProcessChannel {
     }
   }
 
+  pause(): void {
+    this.stream.pause();
+  }
+
+  resume(): void {
+    this.stream.resume();
+  }
+
   resize(cols: number, rows: number): void {
     if (!this.pty || this.exited) return;
     try {

@@ -234,6 +234,14 @@ class LocalProcessChannel extends BaseProcessChannel {
     this.child.stdin!.write(data);
   }
 
+  pause(): void {
+    this.child.stdout?.pause();
+  }
+
+  resume(): void {
+    this.child.stdout?.resume();
+  }
+
   /** Sets the pty size with `stty -F <pty> rows R cols C`; the kernel then sends SIGWINCH. */
   resize(cols: number, rows: number): void {
     if (!this.pty || this.exited) return;

@@ -69,6 +69,12 @@ export interface ProcessChannel extends EventEmitter {
    * 'exit' follows; at the latest after a short grace period.
    */
   kill(signal?: string): void;
+  /**
+   * Flow control for big outputs (a disk image streamed to a browser): stops reading stdout until
+   * `resume()`, so the sender is held back by the SSH window or the pipe instead of filling memory.
+   */
+  pause?(): void;
+  resume?(): void;
   on(event: 'data' | 'stderr', fn: (chunk: Buffer) => void): this;
   /** Exactly once: when the process ends, when it is killed, or when the connection drops (code null). */
   on(event: 'exit', fn: (code: number | null, signal: string | null) => void): this;

@@ -47,6 +47,8 @@ export const PINNED_ADMIN: RegExp[] = [
   /^POST \/api\/hosts\/:id\/forget-host-key$/,
   /^PUT \/api\/hosts\/:hostId\/docker\/policy$/,
   /^(POST|PATCH|DELETE) \/api\/registries/,
+  // A storage pool names a host directory libvirt writes into.
+  /^POST \/api\/hosts\/:hostId\/storage-pools(\/preview)?$/,
 ];
 
 /** Mutations a viewer may make: only about their own account. */

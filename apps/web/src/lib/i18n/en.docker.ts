@@ -135,8 +135,7 @@ export const enDocker = {
 
   // Tasks (pull, push, build)
   'docker.task.open': 'Open the task',
-  'docker.task.keepsRunning':
-    'This keeps running on the server if you close it or leave the page; the task page shows its progress.',
+  'docker.task.keepsRunning': 'This keeps running on the server if you close it or leave the page; the task page shows its progress.',
   'docker.task.closeKeepRunning': 'Close (keeps running)',
   'docker.task.layers': 'Layers',
   'docker.task.layersDone': '{done} of {total} layers done',

@@ -4,10 +4,14 @@
  */
 import { enContainers } from './en.containers';
 import { enDocker } from './en.docker';
+import { enStorage } from './en.storage';
+import { enLibvirtNetworks } from './en.libvirtNetworks';
 
 export const en = {
   ...enContainers,
   ...enDocker,
+  ...enStorage,
+  ...enLibvirtNetworks,
   // Common
   'common.loading': 'Loading…',
   'common.cancel': 'Cancel',
@@ -52,6 +56,8 @@ export const en = {
   'nav.images': 'Images',
   'nav.networks': 'Networks',
   'nav.volumes': 'Volumes',
+  'nav.storage': 'Storage pools',
+  'nav.libvirtNetworks': 'libvirt networks',
   'nav.tasks': 'Tasks',
   'nav.audit': 'Audit log',
   'nav.users': 'Users',

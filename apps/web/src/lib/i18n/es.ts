@@ -2,10 +2,14 @@
 import type { Messages } from './en';
 import { esContainers } from './es.containers';
 import { esDocker } from './es.docker';
+import { esStorage } from './es.storage';
+import { esLibvirtNetworks } from './es.libvirtNetworks';
 
 export const es: Messages = {
   ...esContainers,
   ...esDocker,
+  ...esStorage,
+  ...esLibvirtNetworks,
   // Común
   'common.loading': 'Cargando…',
   'common.cancel': 'Cancelar',
@@ -50,6 +54,8 @@ export const es: Messages = {
   'nav.images': 'Imágenes',
   'nav.networks': 'Redes',
   'nav.volumes': 'Volúmenes',
+  'nav.storage': 'Pools de almacenamiento',
+  'nav.libvirtNetworks': 'Redes libvirt',
   'nav.tasks': 'Tareas',
   'nav.audit': 'Registro de auditoría',
   'nav.users': 'Usuarios',
