@@ -3,7 +3,7 @@
  * field) and goes into the document through the XML builder, never by string concatenation.
  */
 import { LibvirtValidationError, assertNetworkName } from './names.js';
-import { broadcastOf, formatSubnet, parseIpv4, subnetContains, subnetOf, type Ipv4Subnet } from './ipv4.js';
+import { broadcastOf, formatSubnet, parseIpv4, subnetContains, subnetOf, type Ipv4Subnet } from '@mirador/net';
 import { makeBuilder, type XmlNode } from './xml.js';
 
 export type NetworkKind = 'nat' | 'route' | 'isolated' | 'bridge';

@@ -135,7 +135,16 @@ export {
   parseLibvirtUri,
   describeRefusedUri,
 } from './uri.js';
-export { type Ipv4Subnet, parseIpv4, formatIpv4, prefixOfNetmask, subnetOf, subnetContains, subnetsOverlap, formatSubnet } from './ipv4.js';
+export {
+  type Ipv4Subnet,
+  parseIpv4,
+  formatIpv4,
+  prefixOfNetmask,
+  subnetOf,
+  subnetContains,
+  subnetsOverlap,
+  formatSubnet,
+} from '@mirador/net';
 export {
   type NetworkKind,
   type NetworkSpec,

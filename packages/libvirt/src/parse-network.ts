@@ -2,7 +2,7 @@
  * What `virsh net-dumpxml` and `virsh net-dhcp-leases` say about a libvirt network, for the
  * networks page (parse-misc.ts keeps the short form the VM create dialog needs).
  */
-import { prefixOfNetmask } from './ipv4.js';
+import { prefixOfNetmask } from '@mirador/net';
 import { attr, child, children, makeParser, parseXmlRoot, text, toInt } from './xml.js';
 
 export interface NetworkDhcpHost {

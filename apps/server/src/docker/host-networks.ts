@@ -1,3 +1,4 @@
+import { parseCidr, subnetsOverlap, type Ipv4Subnet } from '@mirador/net';
 import type { CommandRunner } from '@mirador/ssh';
 
 /**
@@ -6,28 +7,18 @@ import type { CommandRunner } from '@mirador/ssh';
  * that LAN into the bridge and cuts itself off. Docker already refuses overlaps among its own networks
  * (their routes are left out here), but not with the host's.
  */
-export interface Ipv4Net {
-  base: number;
-  bits: number;
+export interface Ipv4Net extends Ipv4Subnet {
+  /** As read or typed, for messages ("overlaps 192.168.122.0/24"). */
   text: string;
 }
 
+/** "172.30.0.0/24" (or a bare address, as /32); null for anything else. */
 export function parseIpv4Net(text: string): Ipv4Net | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(text);
-  if (!m) return null;
-  const octets = m.slice(1, 5).map(Number);
-  const bits = m[5] === undefined ? 32 : Number(m[5]);
-  if (octets.some((o) => o > 255) || bits > 32) return null;
-  const addr = ((octets[0]! << 24) | (octets[1]! << 16) | (octets[2]! << 8) | octets[3]!) >>> 0;
-  return { base: (addr & mask(bits)) >>> 0, bits, text };
+  const subnet = parseCidr(text);
+  return subnet && { ...subnet, text };
 }
 
-const mask = (bits: number) => (bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0);
-
-export function overlaps(a: Ipv4Net, b: Ipv4Net): boolean {
-  const bits = Math.min(a.bits, b.bits);
-  return (a.base & mask(bits)) >>> 0 === (b.base & mask(bits)) >>> 0;
-}
+export const overlaps = subnetsOverlap;
 
 /** Interfaces Docker made for its own networks: overlaps with those are the engine's to refuse. */
 const DOCKER_DEVICE = /^(docker\d+|br-[0-9a-f]{12}|docker_gwbridge)$/;
@@ -37,7 +28,7 @@ export function hostNetworksFrom(routesJson: string, addrsJson: string): Ipv4Net
   const out: Ipv4Net[] = [];
   const add = (text: string | undefined) => {
     const n = text ? parseIpv4Net(text) : null;
-    if (n && n.bits > 0 && !out.some((o) => o.base === n.base && o.bits === n.bits)) out.push(n);
+    if (n && n.prefix > 0 && !out.some((o) => o.network === n.network && o.prefix === n.prefix)) out.push(n);
   };
   for (const r of safeJson<Array<{ dst?: string; dev?: string; type?: string }>>(routesJson)) {
     if (r.dst === 'default' || (r.dev && DOCKER_DEVICE.test(r.dev)) || r.type === 'broadcast') continue;

@@ -11,7 +11,7 @@ import { BUILTIN_NETWORKS } from './mappers.js';
 function checkAddressing(body: CreateNetworkBody) {
   if (body.subnet) {
     const net = body.subnet.includes('/') ? parseIpv4Net(body.subnet) : null;
-    if (!net || net.bits > 30 || net.bits < 8)
+    if (!net || net.prefix > 30 || net.prefix < 8)
       throw badRequest(`subnet: "${body.subnet}" is not an IPv4 network in CIDR form between /8 and /30 (e.g. 172.30.0.0/24)`, 'subnet');
   }
   if (body.gateway) {

@@ -1,6 +1,7 @@
 /**
- * IPv4 arithmetic for network forms: subnets, ranges and overlaps are checked before libvirt sees a
- * network, so a person gets "overlaps virbr0 (192.168.122.0/24)" instead of a dnsmasq failure later.
+ * IPv4 arithmetic: subnets, ranges and overlaps are checked before libvirt or Docker sees a network, so a
+ * person gets "overlaps virbr0 (192.168.122.0/24)" instead of a dnsmasq failure or a host cut off its LAN.
+ * Addresses are unsigned 32-bit integers; text is strict (no leading zeros, no spaces).
  */
 
 export interface Ipv4Subnet {
@@ -18,6 +19,15 @@ export function parseIpv4(value: unknown): number | null {
   const m = IPV4.exec(value);
   if (!m) return null;
   return ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0;
+}
+
+/** "10.0.0.0/24" (or a bare address, as /32) to its subnet, the host bits masked off; null for anything else. */
+export function parseCidr(value: string): Ipv4Subnet | null {
+  const slash = value.indexOf('/');
+  const address = parseIpv4(slash < 0 ? value : value.slice(0, slash));
+  const prefixText = slash < 0 ? '32' : value.slice(slash + 1);
+  if (address === null || !/^(3[0-2]|[12]?\d)$/.test(prefixText)) return null;
+  return subnetOf(address, Number(prefixText));
 }
 
 export function formatIpv4(n: number): string {
