@@ -5,6 +5,8 @@ import { Timestamp } from './common.js';
 export const VM_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$';
 export const POOL_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$';
 export const VOLUME_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$';
+/** A network install tree (`virt-install --location`): http(s), ftp or nfs, URL characters only. */
+export const INSTALL_URL_PATTERN = '^(https?|ftp|nfs)://[A-Za-z0-9._~:/?#@!$&()*+,;=%-]+$';
 /** Absolute path without `..` segments, shell or XML metacharacters. */
 export const HOST_PATH_PATTERN = '^/(?!.*(?:^|/)\\.\\.(?:/|$))[A-Za-z0-9._+@%=:,/-]{0,4095}$';
 
@@ -163,7 +165,7 @@ export const CreateVmBody = Type.Object({
     Type.Object({ kind: Type.Literal('import') }),
     Type.Object({
       kind: Type.Literal('location'),
-      url: Type.String({ maxLength: 2000, pattern: '^(https?|ftp|nfs)://[A-Za-z0-9._~:/?#@!$&()*+,;=%-]+$' }),
+      url: Type.String({ maxLength: 2000, pattern: INSTALL_URL_PATTERN }),
       extraArgs: Type.Optional(Type.String({ maxLength: 2048, pattern: '^[\\x20-\\x7e]*$' })),
     }),
   ]),

@@ -61,6 +61,36 @@ describe('virt-install argv', () => {
     );
   });
 
+  it('hands a network install tree to --location and the installer kernel arguments to --extra-args', () => {
+    const url = 'http://deb.debian.org/debian/dists/bookworm/main/installer-amd64/';
+    const argv = virtInstallArgv('qemu:///system', {
+      ...kernelSpec(),
+      source: { kind: 'location', url, extraArgs: 'console=ttyS0,115200n8 priority=low' },
+    });
+    // Each flag is followed by its own value, the arguments staying one element (spaces and commas kept).
+    expect(argv.slice(argv.indexOf('--location'), argv.indexOf('--location') + 4)).toEqual([
+      '--location',
+      url,
+      '--extra-args',
+      'console=ttyS0,115200n8 priority=low',
+    ]);
+    expect(argv).not.toContain('--boot');
+    expect(commandLineOf(argv)).toContain(`--location ${url} --extra-args 'console=ttyS0,115200n8 priority=low' --network`);
+    // No extra arguments: no --extra-args at all (virt-install would take the next flag as its value).
+    const bare = virtInstallArgv('qemu:///system', { ...kernelSpec(), source: { kind: 'location', url } });
+    expect(bare).toContain('--location');
+    expect(bare).not.toContain('--extra-args');
+    for (const bad of ['http://mirror/a,b/', 'http://mirror/"x', 'ftp://mirror/ space']) {
+      expect(() => virtInstallArgv('qemu:///system', { ...kernelSpec(), source: { kind: 'location', url: bad } }), bad).toThrow(
+        LibvirtValidationError,
+      );
+    }
+    // One line only: a newline would end the command a person copies from the preview.
+    expect(() =>
+      virtInstallArgv('qemu:///system', { ...kernelSpec(), source: { kind: 'location', url, extraArgs: 'console=ttyS0\nreboot' } }),
+    ).toThrow(LibvirtValidationError);
+  });
+
   it('quotes sub-option values for virt-install’s shlex parser', () => {
     expect(virtInstallOptionValue('console=ttyS0')).toBe('console=ttyS0');
     expect(virtInstallOptionValue('a,b')).toBe('"a,b"');

@@ -8,6 +8,7 @@ import { tick, untrack } from 'svelte';
 import { api, errorMessage, type ApiData } from '$lib/api';
 import { FollowedTask } from '$lib/docker/followedTask.svelte';
 import { LiveResource } from '$lib/live/liveResource.svelte';
+import { freeDiskVolumes, isoVolumes, loadHostVolumes, volumeRef } from './hostVolumes';
 import { buildVmBody, defaultVmValues, validateVm, vmErrorField, type VmFormValues } from './vmForm';
 
 export type VmStep = 'form' | 'review' | 'progress';
@@ -38,6 +39,14 @@ export class CreateVmForm {
     load: (hostId: string, signal) => api.GET('/api/hosts/{hostId}/virt-resources', { params: { path: { hostId } }, signal }),
   });
 
+  /** The volumes of the chosen host's running pools: ISOs for the CD-ROM, free volumes for the disk. */
+  readonly volumes = new LiveResource({
+    key: () => this.values.hostId || null,
+    load: loadHostVolumes,
+  });
+  isos = $derived(isoVolumes(this.volumes.data ?? []));
+  freeVolumes = $derived(freeDiskVolumes(this.volumes.data ?? []));
+
   host = $derived(this.hosts.data?.find((h) => h.id === this.values.hostId) ?? null);
   /** Where the finished create leads (null until it succeeded). */
   created = $derived(this.task.finished?.status === 'ok' && this.body ? { hostId: this.values.hostId, name: this.body.name } : null);
@@ -55,7 +64,7 @@ export class CreateVmForm {
   /** Check the values, then ask the server what would run. */
   async review(): Promise<void> {
     this.formError = null;
-    this.errors = validateVm(this.values);
+    this.errors = validateVm(this.values, this.freeVolumes.map(volumeRef));
     if (Object.keys(this.errors).length) {
       await tick();
       document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();

@@ -2,13 +2,21 @@
  * The create-VM form's model: the values as typed (text inputs stay strings), their client-side
  * checks, the `CreateVmBody` they become, and which input a server error points at.
  */
-import { HOST_PATH_PATTERN, POOL_NAME_PATTERN, VM_NAME_PATTERN, type CreateVmBody } from '@mirador/contract';
+import {
+  HOST_PATH_PATTERN,
+  INSTALL_URL_PATTERN,
+  POOL_NAME_PATTERN,
+  VM_NAME_PATTERN,
+  VOLUME_NAME_PATTERN,
+  type CreateVmBody,
+} from '@mirador/contract';
 import { ApiError } from '$lib/api';
 import { t, type MessageKey } from '$lib/i18n/index.svelte';
+import { parseVolumeRef } from './hostVolumes';
 
 export type DomainType = 'auto' | 'kvm' | 'qemu';
-export type InstallKind = 'kernel' | 'cdrom' | 'import';
-export type DiskKind = 'none' | 'new' | 'path';
+export type InstallKind = 'kernel' | 'cdrom' | 'location' | 'import';
+export type DiskKind = 'none' | 'new' | 'volume' | 'path';
 export type NetKind = 'none' | 'network' | 'bridge';
 
 export interface VmFormValues {
@@ -23,11 +31,16 @@ export interface VmFormValues {
   initrd: string;
   cmdline: string;
   iso: string;
+  /** Network install tree (`--location`) and the installer kernel's arguments (`--extra-args`). */
+  locationUrl: string;
+  extraArgs: string;
   diskKind: DiskKind;
   pool: string;
   sizeGiB: string;
   diskFormat: 'qcow2' | 'raw';
   diskPath: string;
+  /** An existing volume, as `pool/volume`. */
+  volumeRef: string;
   netKind: NetKind;
   netName: string;
   bridgeName: string;
@@ -47,11 +60,14 @@ export function defaultVmValues(): VmFormValues {
     initrd: '',
     cmdline: 'console=ttyS0',
     iso: '',
+    locationUrl: '',
+    extraArgs: 'console=ttyS0',
     diskKind: 'new',
     pool: 'default',
     sizeGiB: '10',
     diskFormat: 'qcow2',
     diskPath: '',
+    volumeRef: '',
     netKind: 'network',
     netName: 'default',
     bridgeName: 'br0',
@@ -68,11 +84,13 @@ export interface KindOption<K extends string> {
 
 export const INSTALL_OPTIONS: KindOption<InstallKind>[] = [
   { value: 'cdrom', label: 'vms.form.installCdrom', hint: 'vms.form.installCdromHint' },
+  { value: 'location', label: 'vms.form.installLocation', hint: 'vms.form.installLocationHint' },
   { value: 'kernel', label: 'vms.form.installKernel', hint: 'vms.form.installKernelHint' },
   { value: 'import', label: 'vms.form.installImport', hint: 'vms.form.installImportHint' },
 ];
 export const DISK_OPTIONS: KindOption<DiskKind>[] = [
   { value: 'new', label: 'vms.form.diskNew', hint: 'vms.form.diskNewHint' },
+  { value: 'volume', label: 'vms.form.diskVolume', hint: 'vms.form.diskVolumeHint' },
   { value: 'path', label: 'vms.form.diskPath', hint: 'vms.form.diskPathHint' },
   { value: 'none', label: 'vms.form.diskNone', hint: 'vms.form.diskNoneHint' },
 ];
@@ -85,7 +103,9 @@ export const NET_OPTIONS: KindOption<NetKind>[] = [
 const re = {
   name: new RegExp(VM_NAME_PATTERN),
   pool: new RegExp(POOL_NAME_PATTERN),
+  volume: new RegExp(VOLUME_NAME_PATTERN),
   path: new RegExp(HOST_PATH_PATTERN),
+  url: new RegExp(INSTALL_URL_PATTERN),
   bridge: /^[A-Za-z0-9][A-Za-z0-9._-]{0,14}$/,
   osinfo: /^[A-Za-z0-9][A-Za-z0-9._+:/-]{0,199}$/,
   printable: /^[\x20-\x7e]*$/,
@@ -97,8 +117,25 @@ function intIn(v: string, min: number, max: number): number | null {
   return n >= min && n <= max ? n : null;
 }
 
-/** Client-side problems, keyed like the form's inputs (`name`, `disk.pool`, `install.kernel`…). */
-export function validateVm(v: VmFormValues): Record<string, string> {
+/**
+ * The contract's pattern, and what virt-install's own option parser needs on top (the server checks
+ * both): a URL that parses, without a comma.
+ */
+function validInstallUrl(url: string): boolean {
+  if (url.length > 2000 || !re.url.test(url) || url.includes(',')) return false;
+  try {
+    new URL(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Client-side problems, keyed like the form's inputs (`name`, `disk.pool`, `install.kernel`…).
+ * `offeredVolumes`: the `pool/volume` refs the disk picker lists (a ref left from another host is not one).
+ */
+export function validateVm(v: VmFormValues, offeredVolumes: readonly string[] = []): Record<string, string> {
   const e: Record<string, string> = {};
   if (!v.hostId) e.hostId = t('validation.required');
   if (!v.name.trim()) e.name = t('validation.required');
@@ -109,6 +146,10 @@ export function validateVm(v: VmFormValues): Record<string, string> {
   if (v.diskKind === 'new') {
     if (!re.pool.test(v.pool.trim())) e['disk.pool'] = t('vms.form.poolInvalid');
     if (intIn(v.sizeGiB, 1, 16384) === null) e['disk.sizeGiB'] = t('vms.form.rangeInvalid', { min: 1, max: 16384 });
+  } else if (v.diskKind === 'volume') {
+    const ref = parseVolumeRef(v.volumeRef);
+    if (!ref || !re.pool.test(ref.pool) || !re.volume.test(ref.volume) || !offeredVolumes.includes(v.volumeRef))
+      e['disk.volume'] = t('vms.form.volumeRequired');
   } else if (v.diskKind === 'path') {
     if (!re.path.test(v.diskPath.trim())) e['disk.path'] = t('vms.form.pathInvalid');
   }
@@ -118,7 +159,10 @@ export function validateVm(v: VmFormValues): Record<string, string> {
     if (!re.printable.test(v.cmdline) || v.cmdline.length > 2048) e['install.cmdline'] = t('vms.form.cmdlineInvalid');
   } else if (v.installKind === 'cdrom') {
     if (!re.path.test(v.iso.trim())) e['install.iso'] = t('vms.form.pathInvalid');
-  } else if (v.diskKind !== 'path') {
+  } else if (v.installKind === 'location') {
+    if (!validInstallUrl(v.locationUrl.trim())) e['install.url'] = t('vms.form.locationInvalid');
+    if (!re.printable.test(v.extraArgs) || v.extraArgs.length > 2048) e['install.extraArgs'] = t('vms.form.cmdlineInvalid');
+  } else if (v.diskKind !== 'path' && v.diskKind !== 'volume') {
     e.install = t('vms.form.importNeedsDisk');
   }
   if (v.netKind === 'network' && !re.pool.test(v.netName.trim())) e['network.name'] = t('vms.form.networkInvalid');
@@ -130,16 +174,20 @@ export function buildVmBody(v: VmFormValues): CreateVmBody {
   const disk: CreateVmBody['disk'] =
     v.diskKind === 'new'
       ? { kind: 'new', pool: v.pool.trim(), sizeGiB: Number(v.sizeGiB), format: v.diskFormat }
-      : v.diskKind === 'path'
-        ? { kind: 'path', path: v.diskPath.trim() }
-        : { kind: 'none' };
+      : v.diskKind === 'volume'
+        ? { kind: 'volume', ...parseVolumeRef(v.volumeRef)! } // validateVm made sure it parses
+        : v.diskKind === 'path'
+          ? { kind: 'path', path: v.diskPath.trim() }
+          : { kind: 'none' };
   const initrd = v.initrd.trim();
   const install: CreateVmBody['install'] =
     v.installKind === 'kernel'
       ? { kind: 'kernel', kernel: v.kernel.trim(), ...(initrd ? { initrd } : {}), ...(v.cmdline ? { cmdline: v.cmdline } : {}) }
       : v.installKind === 'cdrom'
         ? { kind: 'cdrom', iso: v.iso.trim() }
-        : { kind: 'import' };
+        : v.installKind === 'location'
+          ? { kind: 'location', url: v.locationUrl.trim(), ...(v.extraArgs ? { extraArgs: v.extraArgs } : {}) }
+          : { kind: 'import' };
   const network: CreateVmBody['network'] =
     v.netKind === 'network'
       ? { kind: 'network', name: v.netName.trim() }
@@ -169,6 +217,8 @@ const ALIASES: Record<string, string> = {
   'source.cmdline': 'install.cmdline',
   'cdrom.path': 'install.iso',
   'source.path': 'install.iso',
+  'source.url': 'install.url',
+  'source.extraArgs': 'install.extraArgs',
   'install.kind': 'install',
   'disk.kind': 'disk',
   'network.kind': 'network',
@@ -184,12 +234,15 @@ const FIELD_KEYS = new Set([
   'disk.pool',
   'disk.sizeGiB',
   'disk.path',
+  'disk.volume',
   'disk.format',
   'install',
   'install.kernel',
   'install.initrd',
   'install.cmdline',
   'install.iso',
+  'install.url',
+  'install.extraArgs',
   'network',
   'network.name',
 ]);
