@@ -109,3 +109,10 @@ export const ResizeVolumeBody = Type.Object({ capacityBytes: Bytes });
 export type ResizeVolumeBody = Static<typeof ResizeVolumeBody>;
 export const VolumeActionResult = Type.Object({ volume: StorageVolume, commands: Type.Array(Type.String()) });
 export type VolumeActionResult = Static<typeof VolumeActionResult>;
+
+/** An ISO is stored as a raw volume; the format only decides how libvirt labels the file. */
+export const UploadVolumeFormat = Type.Union([Type.Literal('raw'), Type.Literal('iso'), Type.Literal('qcow2')]);
+export type UploadVolumeFormat = Static<typeof UploadVolumeFormat>;
+/** The upload's body is the file itself (application/octet-stream, content-length required). */
+export const UploadVolumeQuery = Type.Object({ name: VolumeName, format: UploadVolumeFormat });
+export type UploadVolumeQuery = Static<typeof UploadVolumeQuery>;

@@ -188,6 +188,7 @@ export {
   volDumpxmlArgv,
   volCreateBytesArgv,
   volResizeArgv,
+  volUploadArgv,
   volDownloadArgv,
 } from './storage-argv.js';
 export { type PoolState, type PoolInfo, type VolumeInfo, buildDirPoolXml, parsePoolInfo, parseVolXml } from './parse-storage.js';

@@ -74,3 +74,14 @@ export function volDownloadArgv(uri: string, poolName: string, vol: string): Arg
   assertVolumeName(vol);
   return ['virsh', '-q', '-c', uri, 'vol-download', '--pool', poolName, vol, '/dev/stdout'];
 }
+
+/**
+ * Fills a volume with the bytes on stdin (an upload streamed over the SSH channel). `/dev/stdin`
+ * must be a pipe (as over SSH), not a socket; the volume must already exist with room for them.
+ */
+export function volUploadArgv(uri: string, poolName: string, vol: string): Argv {
+  assertConnectionUri(uri);
+  assertPoolName(poolName);
+  assertVolumeName(vol);
+  return ['virsh', '-q', '-c', uri, 'vol-upload', '--pool', poolName, vol, '/dev/stdin'];
+}

@@ -598,6 +598,7 @@ class SshProcessChannel extends BaseProcessChannel {
   ) {
     super(pty);
     stream.on('error', () => {});
+    stream.on('drain', () => this.emit('drain'));
     // Output flows from the next turn of the event loop, so the caller can attach listeners
     // after awaiting spawn() (ssh2 buffers meanwhile, with flow control).
     setImmediate(() => this.attach());
@@ -613,10 +614,19 @@ class SshProcessChannel extends BaseProcessChannel {
     });
   }
 
-  write(data: string | Buffer): void {
+  write(data: string | Buffer): boolean {
+    if (this.exited) return true;
+    try {
+      return this.stream.write(data);
+    } catch {
+      return true; // the channel is closing: 'exit' follows, nothing to wait for
+    }
+  }
+
+  endInput(): void {
     if (this.exited) return;
     try {
-      this.stream.write(data);
+      this.stream.end();
     } catch {
       /* the channel is closing */
     }

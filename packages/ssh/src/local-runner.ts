@@ -210,6 +210,7 @@ class LocalProcessChannel extends BaseProcessChannel {
   ) {
     super(pty);
     child.stdin!.on('error', () => {});
+    child.stdin!.on('drain', () => this.emit('drain'));
     child.on('error', (err: NodeJS.ErrnoException) => {
       if (child.pid !== undefined) return;
       const f = spawnFailure(this.argv0, err);
@@ -229,9 +230,13 @@ class LocalProcessChannel extends BaseProcessChannel {
     });
   }
 
-  write(data: string | Buffer): void {
-    if (this.exited || !this.child.stdin!.writable) return;
-    this.child.stdin!.write(data);
+  write(data: string | Buffer): boolean {
+    if (this.exited || !this.child.stdin!.writable) return true;
+    return this.child.stdin!.write(data);
+  }
+
+  endInput(): void {
+    if (!this.exited) this.child.stdin!.end();
   }
 
   pause(): void {

@@ -61,7 +61,10 @@ export interface ProcessChannel extends EventEmitter {
   readonly pty: boolean;
   /** True once 'exit' has been emitted. */
   readonly exited: boolean;
-  write(data: string | Buffer): void;
+  /** Writes to stdin; false when the pipe or SSH window is full: wait for 'drain' before writing more. */
+  write(data: string | Buffer): boolean;
+  /** Closes stdin: the process reads end-of-file (an upload is complete). */
+  endInput?(): void;
   /** Changes the terminal size; a no-op without a pty or after exit. */
   resize(cols: number, rows: number): void;
   /**
@@ -76,6 +79,7 @@ export interface ProcessChannel extends EventEmitter {
   pause?(): void;
   resume?(): void;
   on(event: 'data' | 'stderr', fn: (chunk: Buffer) => void): this;
+  on(event: 'drain', fn: () => void): this;
   /** Exactly once: when the process ends, when it is killed, or when the connection drops (code null). */
   on(event: 'exit', fn: (code: number | null, signal: string | null) => void): this;
   once(event: 'data' | 'stderr', fn: (chunk: Buffer) => void): this;
@@ -185,7 +189,7 @@ export abstract class BaseProcessChannel extends EventEmitter implements Process
     return this.done;
   }
 
-  abstract write(data: string | Buffer): void;
+  abstract write(data: string | Buffer): boolean;
   abstract resize(cols: number, rows: number): void;
   abstract kill(signal?: string): void;
 

@@ -30,3 +30,46 @@ export function channelReadable(channel: ProcessChannel): Readable {
   });
   return out;
 }
+
+/**
+ * Feeds `source` (an upload's request body) into a process's stdin with backpressure: when the pipe
+ * or SSH window is full the source is paused until 'drain', so a browser faster than the host never
+ * fills the server's memory, and chunks flow without a round trip each. Settles only once the process
+ * has ended: resolves when exactly `expected` bytes went in and it exited 0; otherwise (the client went
+ * away, sent more or fewer bytes, or the process failed) the process is killed and the promise rejects.
+ */
+export function pipeIntoChannel(source: Readable, channel: ProcessChannel, expected: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let sent = 0;
+    let stderr = '';
+    let failure: Error | null = null;
+    const fail = (err: Error) => {
+      failure ??= err;
+      if (!channel.exited) channel.kill('KILL');
+    };
+    source.on('data', (chunk: Buffer) => {
+      if (failure) return;
+      sent += chunk.length;
+      if (sent > expected) fail(new Error(`The upload sent more than the ${expected} bytes its content-length announced`));
+      else if (!channel.write(chunk)) source.pause();
+    });
+    channel.on('drain', () => source.resume());
+    source.once('end', () => {
+      if (sent !== expected) fail(new Error(`The upload ended after ${sent} of ${expected} bytes`));
+      else channel.endInput?.();
+    });
+    source.once('error', (err) => fail(new Error(`The upload broke off after ${sent} of ${expected} bytes: ${err.message}`)));
+    source.once('close', () => {
+      if (!source.readableEnded) fail(new Error(`The upload broke off after ${sent} of ${expected} bytes`));
+    });
+    channel.on('stderr', (chunk: Buffer) => {
+      if (stderr.length < 4096) stderr += chunk.toString();
+    });
+    channel.once('exit', (code: number | null) => {
+      // Whatever the client still sends is read and dropped, so the answer can go out.
+      source.resume();
+      if (!failure && code === 0 && sent === expected) resolve();
+      else reject(failure ?? new Error(stderr.trim() || `the upload command ended with code ${String(code)}`));
+    });
+  });
+}

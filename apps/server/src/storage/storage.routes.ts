@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import type { Readable } from 'node:stream';
+import { VOLUME_BYTES_MAX } from '@mirador/libvirt';
 import {
   CreatePoolBody,
   CreatePoolPreview,
@@ -16,9 +18,10 @@ import {
   StorageVolumeList,
   VolumeActionResult,
   StorageVolumeParams,
+  UploadVolumeQuery,
   errorResponses,
 } from '@mirador/contract';
-import { HttpError, notFound } from '../lib/http-errors.js';
+import { HttpError, badRequest, notFound } from '../lib/http-errors.js';
 import { usableLibvirtUri } from '../hosts/libvirt-endpoint.js';
 import { createStorageService } from './storage.service.js';
 
@@ -29,6 +32,16 @@ const PoolActionParams = Type.Object({
 
 const poolTarget = { type: 'storage-pool', id: 'params.pool', name: 'params.pool', hostId: 'params.hostId' } as const;
 const volumeTarget = { type: 'storage-volume', id: 'params.volume', name: 'params.volume', hostId: 'params.hostId' } as const;
+
+/** The upload's size, before a byte of it is read: a client must say it (no chunked uploads). */
+function contentLength(header: string | undefined): number {
+  if (header === undefined)
+    throw new HttpError(411, 'content-length: say the size of the file in the content-length header', { field: 'content-length' });
+  const n = /^\d{1,16}$/.test(header) ? Number(header) : NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > VOLUME_BYTES_MAX)
+    throw badRequest(`content-length: must be a whole number of bytes from 1 to ${VOLUME_BYTES_MAX}`, 'content-length');
+  return n;
+}
 
 /** `/api/hosts/:hostId/storage-pools`: libvirt storage pools and their volumes (issue #10). */
 export default async function storageRoutes(fastify: FastifyInstance) {
@@ -216,6 +229,47 @@ export default async function storageRoutes(fastify: FastifyInstance) {
     },
     async (req) => storage.removeVolume(req.params.hostId, req.params.pool, req.params.volume),
   );
+
+  // The upload's body is the file as a raw stream; only this scope accepts octet-stream.
+  await app.register(async (scope) => {
+    scope.addContentTypeParser('application/octet-stream', { bodyLimit: VOLUME_BYTES_MAX }, (_req, payload, done) => done(null, payload));
+    scope.withTypeProvider<TypeBoxTypeProvider>().post(
+      `${base}/:pool/upload`,
+      {
+        bodyLimit: VOLUME_BYTES_MAX,
+        audit: {
+          action: 'storage.volume.upload',
+          target: { type: 'storage-volume', id: 'query.name', name: 'query.name', hostId: 'params.hostId' },
+        },
+        // Before validation, so refused uploads are audited too, and never with the request stream as their body.
+        preValidation: async (req) => {
+          const q = req.query as Partial<UploadVolumeQuery>;
+          req.auditParams = {
+            pool: (req.params as { pool?: string }).pool,
+            name: q.name,
+            size: req.headers['content-length'] ?? null,
+            format: q.format,
+          };
+        },
+        schema: {
+          tags,
+          summary: 'Upload a file (the body, application/octet-stream with content-length) into a new volume (vol-create-as, vol-upload)',
+          params: StoragePoolParams,
+          querystring: UploadVolumeQuery,
+          response: { 201: VolumeActionResult, ...errorResponses },
+        },
+      },
+      async (req, reply) => {
+        const sizeBytes = contentLength(req.headers['content-length']);
+        const body = req.body as Readable | undefined;
+        if (!body || typeof body.pipe !== 'function')
+          throw badRequest('Send the file as the body, with content-type application/octet-stream');
+        const { hostId, pool } = req.params;
+        const result = await storage.upload(hostId, pool, { ...req.query, sizeBytes }, body);
+        return reply.status(201).send(result);
+      },
+    );
+  });
 
   app.get(
     `${base}/:pool/volumes/:volume/download`,

@@ -7,6 +7,7 @@ import type {
   StoragePoolSummary,
   StoragePoolDetail,
   StorageVolume,
+  UploadVolumeFormat,
   VmSummary,
   VolumeActionResult,
 } from '@mirador/contract';
@@ -31,6 +32,7 @@ import {
   volDownloadArgv,
   volDumpxmlArgv,
   volResizeArgv,
+  volUploadArgv,
 } from '@mirador/libvirt';
 import { LocalRunner, type CommandRunner } from '@mirador/ssh';
 import type { Readable } from 'node:stream';
@@ -39,7 +41,7 @@ import { runVirsh, runVirshWithXml, virshBatch, VirshError } from '../vms/virsh.
 import { isInside, poolTargets, resolveOnHost } from '../vms/vm-paths.js';
 import { judgePoolPath } from './pool-paths.js';
 import { listNames, usersOfPool, usersOfVolume } from './volume-users.js';
-import { channelReadable } from './channel-stream.js';
+import { channelReadable, pipeIntoChannel } from './channel-stream.js';
 
 export interface StorageHost {
   name: string;
@@ -360,7 +362,72 @@ export function createStorageService(deps: StorageDeps) {
       }
       return { stream: channelReadable(channel), length, command: commandLineOf(argv) };
     },
+
+    /**
+     * A file from the browser into a new volume of exactly its size: the pool's free space is checked
+     * before a byte is read, then the body streams into `vol-upload` over the SSH channel. A failure
+     * or an abort midway kills the upload and deletes the partial volume.
+     */
+    async upload(
+      hostId: string,
+      pool: string,
+      spec: { name: string; format: UploadVolumeFormat; sizeBytes: number },
+      body: Readable,
+    ): Promise<VolumeActionResult> {
+      const { host, uri, runner } = await target(hostId);
+      const p = await readPool(runner, uri, pool);
+      if (p.state !== 'running') throw conflict(`The pool "${pool}" is not running: start it first`);
+      const exists = await runVirsh(runner, volDumpxmlArgv(uri, pool, spec.name)).then(
+        () => true,
+        () => false,
+      );
+      if (exists) throw conflict(`A volume named "${spec.name}" already exists in "${pool}" on ${host.name}`, 'name');
+      if (p.availableBytes !== null && spec.sizeBytes > p.availableBytes) {
+        throw new HttpError(
+          413,
+          `content-length: the file's ${spec.sizeBytes} bytes do not fit in the ${p.availableBytes} bytes free in "${pool}" on ${host.name}`,
+          { code: 'too_large', field: 'content-length' },
+        );
+      }
+      const commands: string[] = [];
+      const format = spec.format === 'qcow2' ? 'qcow2' : 'raw';
+      await run(runner, volCreateBytesArgv(uri, { pool, name: spec.name, capacityBytes: spec.sizeBytes, format }), commands, LONG_MS);
+      const remove = () => deleteAfterFailure(runner, volDeleteArgv(uri, pool, spec.name));
+      try {
+        const vol = await readVolume(runner, uri, pool, spec.name, []);
+        // A local child's stdin is a socket, which virsh cannot open as /dev/stdin: write the checked file directly.
+        const argv =
+          runner instanceof LocalRunner
+            ? ['dd', `of=${await assertInsidePool(runner, uri, pool, vol)}`, 'bs=1M', 'conv=notrunc', 'status=none']
+            : volUploadArgv(uri, pool, spec.name);
+        commands.push(commandLineOf(argv));
+        const channel = await runner.spawn(argv).catch((err: Error) => {
+          throw new HttpError(502, `Could not start the upload on the host: ${err.message}`);
+        });
+        await pipeIntoChannel(body, channel, spec.sizeBytes).catch((err: Error) => {
+          throw new HttpError(502, `The upload of "${spec.name}" failed and the partial volume was deleted: ${err.message}`);
+        });
+      } catch (err) {
+        await remove();
+        throw err;
+      }
+      return { volume: await readVolume(runner, uri, pool, spec.name, []), commands };
+    },
   };
+}
+
+/** libvirt may still hold a volume for a moment after its upload stream ended ("still in use"). */
+async function deleteAfterFailure(runner: CommandRunner, argv: string[]): Promise<void> {
+  for (let i = 0; i < 5; i++) {
+    if (
+      await runVirsh(runner, argv).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
 }
 
 export type StorageService = ReturnType<typeof createStorageService>;

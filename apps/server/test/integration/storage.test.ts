@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../helpers/app.js';
+import { request } from 'node:http';
+import { ORIGIN, startTestApp, type TestApp } from '../helpers/app.js';
 import { labPrivateKey, readLab, type Lab } from '../helpers/lab.js';
 
 /** virsh on the lab host directly (not through Mirador); failures are ignored by the cleanup. */
@@ -167,6 +168,98 @@ describe('storage pools and volumes on the lab libvirt over SSH', { timeout: 120
     expect(vols.map((v: { name: string; format: string }) => `${v.name}:${v.format}`)).toEqual(['data.raw:raw', 'disk.qcow2:qcow2']);
     expect((await call('DELETE', `/${pool}/volumes/data.raw`)).statusCode).toBe(200);
     expect(existsSync(join(dir, 'data.raw'))).toBe(false);
+  });
+
+  it('uploads a file into a new volume, byte for byte, and refuses one larger than the pool before reading it', async () => {
+    const bytes = randomBytes(20 * 1024 ** 2);
+    const up = await t.call({
+      method: 'POST',
+      url: url(`/${pool}/upload?name=upload.iso&format=iso`),
+      cookie: admin,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) },
+      payload: bytes,
+    });
+    expect(up.statusCode, up.body).toBe(201);
+    expect(up.json().volume).toMatchObject({ name: 'upload.iso', capacityBytes: bytes.length });
+    expect(up.json().commands.map((c: string) => c.split(' ').find((w: string) => w.startsWith('vol-')))).toEqual([
+      'vol-create-as',
+      'vol-upload',
+    ]);
+    const dl = await call('GET', `/${pool}/volumes/upload.iso/download`);
+    expect(dl.statusCode).toBe(200);
+    expect(Buffer.compare(dl.rawPayload, bytes)).toBe(0);
+    const again = await t.call({
+      method: 'POST',
+      url: url(`/${pool}/upload?name=upload.iso&format=iso`),
+      cookie: admin,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': '4' },
+      payload: Buffer.from('abcd'),
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().field).toBe('name');
+    expect((await call('DELETE', `/${pool}/volumes/upload.iso`)).statusCode).toBe(200);
+
+    const free = (await call('GET', `/${pool}`)).json().availableBytes as number;
+    const big = await t.call({
+      method: 'POST',
+      url: url(`/${pool}/upload?name=big.raw&format=raw`),
+      cookie: admin,
+      // The body is not the announced size: the refusal must come before any of it is read.
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(free + 1) },
+      payload: Buffer.from('x'),
+    });
+    expect(big.statusCode, big.body).toBe(413);
+    expect(big.json().field).toBe('content-length');
+    expect(virsh(lab, 'vol-list', '--pool', pool)).not.toContain('big.raw');
+  });
+
+  it('an upload the client aborts midway leaves no volume and no vol-upload process', async () => {
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (t.app.server.address() as { port: number }).port;
+    const total = 64 * 1024 ** 2;
+    const req = request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: url(`/${pool}/upload?name=aborted.raw&format=raw`),
+      headers: {
+        host: new URL(ORIGIN).host,
+        origin: ORIGIN,
+        cookie: admin,
+        'content-type': 'application/octet-stream',
+        'content-length': String(total),
+      },
+    });
+    req.on('error', () => {});
+    const chunk = randomBytes(1024 ** 2);
+    for (let i = 0; i < 32; i++) {
+      if (!req.write(chunk)) await new Promise((r) => req.once('drain', r));
+    }
+    // Half is on its way: wait until the volume exists and the upload runs, then go away.
+    let seen = false;
+    for (let i = 0; i < 50 && !seen; i++) {
+      seen = virsh(lab, 'vol-list', '--pool', pool).includes('aborted.raw');
+      if (!seen) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(seen).toBe(true);
+    req.destroy();
+    let left = '';
+    for (let i = 0; i < 60; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      const procs = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((l) => l.includes('vol-upload') && l.includes(pool));
+      left = virsh(lab, 'vol-list', '--pool', pool).includes('aborted.raw') ? 'volume' : procs.length ? procs.join(';') : '';
+      if (!left) break;
+    }
+    expect(left).toBe('');
+    let audit = '';
+    for (let i = 0; i < 40 && !audit.includes('aborted.raw'); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      audit = (await t.call({ method: 'GET', url: '/api/audit?action=storage.volume.upload', cookie: admin })).body;
+    }
+    const record = JSON.parse(audit).items.find((r: { target: { name: string } }) => r.target.name === 'aborted.raw');
+    expect(record).toMatchObject({ result: 'error', params: { name: 'aborted.raw', size: String(total), format: 'raw' } });
   });
 
   it('refuses to delete a volume or its pool while a defined VM uses it, naming the VM', async () => {

@@ -176,6 +176,40 @@ describe('storage: hostile input (admin for pools, operator for volumes)', { tim
     }
   });
 
+  it('uploads: a viewer is refused, hostile names and missing or forged content-length change nothing', async () => {
+    const upload = (cookie: string, query: string, headers: Record<string, string>, payload: Buffer | string = Buffer.from('abcd')) =>
+      s.live.test.call({
+        method: 'POST',
+        url: api(`/${POOL}/upload?${query}`),
+        cookie,
+        headers: { 'content-type': 'application/octet-stream', ...headers },
+        payload,
+      });
+    let before = state();
+    const viewer = await upload(s.cookies.viewer, 'name=v.iso&format=iso', { 'content-length': '4' });
+    expect(tally(AREA, 'viewer upload', viewer.statusCode === 403 && state() === before), viewer.body).toBe(true);
+    for (const name of names) {
+      before = state();
+      const res = await upload(s.cookies.operator, `name=${encodeURIComponent(name)}&format=raw`, { 'content-length': '4' });
+      const refused = res.statusCode === 400 && state() === before;
+      expect(tally(AREA, `upload name ${JSON.stringify(name.slice(0, 20))}`, refused), res.body).toBe(true);
+    }
+    for (const [label, headers] of [
+      ['content-length 0', { 'content-length': '0' }],
+      ['content-length beyond 1 PiB', { 'content-length': String(2 * 1024 ** 5) }],
+    ] as const) {
+      before = state();
+      const res = await upload(
+        s.cookies.operator,
+        'name=forged.raw&format=raw',
+        headers,
+        label === 'content-length 0' ? '' : Buffer.from('abcd'),
+      );
+      const refused = res.statusCode >= 400 && res.statusCode < 500 && state() === before;
+      expect(tally(AREA, `upload ${label}`, refused), `${res.statusCode} ${res.body}`).toBe(true);
+    }
+  });
+
   it('no volume name downloads a file outside the pool', async () => {
     const escapes = [
       '..%2F..%2F..%2Fetc%2Fshadow',

@@ -11,8 +11,8 @@ import { t } from '$lib/i18n/index.svelte';
 
 export interface UploadOptions {
   contentType: string;
-  /** 0..1 of the body sent so far. */
-  onprogress?: (fraction: number) => void;
+  /** 0..1 of the body sent so far, and the bytes behind it. */
+  onprogress?: (fraction: number, loaded: number, total: number) => void;
   signal?: AbortSignal;
 }
 
@@ -36,7 +36,7 @@ export function upload<T>(href: string, body: Blob, opts: UploadOptions): Promis
     xhr.setRequestHeader('content-type', opts.contentType);
     xhr.setRequestHeader('accept', 'application/json');
     xhr.upload.onprogress = (e) => {
-      if (e.lengthComputable && e.total > 0) opts.onprogress?.(e.loaded / e.total);
+      if (e.lengthComputable && e.total > 0) opts.onprogress?.(e.loaded / e.total, e.loaded, e.total);
     };
     xhr.onload = () => {
       const data = parse(xhr.responseText);

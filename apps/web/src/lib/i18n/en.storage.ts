@@ -1,5 +1,10 @@
 /** English strings of the storage pools page (spread into `en`; keys start with `storage.`). */
 export const enStorage = {
+  'storage.upload': 'Upload',
+  'storage.upload.pick': 'File to upload into the pool',
+  'storage.upload.progress': 'Uploading {name}',
+  'storage.upload.stats': '{sent} of {total} · {rate} · {eta} left',
+  'storage.upload.cancel': 'Cancel upload',
   'storage.title': 'Storage pools',
   'storage.subtitle': 'libvirt storage pools and their volumes, per host.',
   'storage.host': 'Host',

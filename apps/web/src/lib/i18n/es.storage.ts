@@ -2,6 +2,11 @@
 import type { enStorage } from './en.storage';
 
 export const esStorage: Record<keyof typeof enStorage, string> = {
+  'storage.upload': 'Subir',
+  'storage.upload.pick': 'Archivo que subir al pool',
+  'storage.upload.progress': 'Subiendo {name}',
+  'storage.upload.stats': '{sent} de {total} · {rate} · quedan {eta}',
+  'storage.upload.cancel': 'Cancelar la subida',
   'storage.title': 'Pools de almacenamiento',
   'storage.subtitle': 'Pools de almacenamiento de libvirt y sus volúmenes, por host.',
   'storage.host': 'Host',
