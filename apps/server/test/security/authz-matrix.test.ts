@@ -14,7 +14,9 @@ let s: SecurityLab;
 let before: Record<string, unknown>;
 
 beforeAll(async () => {
-  s = await startSecurityLab('matrix');
+  // Every refusal must leave its own record here; the per-address budget that folds anonymous refusals
+  // into counts (input.test.ts covers it) would otherwise fold them once the API has enough mutations.
+  s = await startSecurityLab('matrix', { auditAnonymousRefusalsPerMinute: 1_000_000 });
   before = await s.snapshot();
 }, 180_000);
 afterAll(async () => {
