@@ -11,7 +11,7 @@
 # Runs as root on Debian 12 without systemd (CI and dev VMs), so daemons are
 # started by hand and tracked in .lab/pids/.
 #
-# Pieces: dockerd (+ image labbox:latest), libvirtd/qemu, two sshd (real and
+# Pieces: dockerd (+ image labbox:latest), libvirtd/qemu (+ bridge mirlabbr0, no uplink), two sshd (real and
 # impostor host key), and a password-protected image registry on
 # 127.0.0.1:5000 (credentials in lab.json; docker allows plain HTTP to
 # 127.0.0.0/8, so no TLS).
@@ -32,6 +32,7 @@ HELPERS=$ROOT/scripts/lab
 LIBVIRT_URI=qemu:///system
 BOOT_DIR=/var/lib/libvirt/boot/mirador-lab
 POOL_DIR=/var/lib/libvirt/images
+LAB_BRIDGE=mirlabbr0
 DOCKER_SOCK=/var/run/docker.sock
 DOCKER_IMAGE=labbox:latest
 # Bump when the image recipe changes so existing machines rebuild it.
@@ -212,6 +213,7 @@ cmd_status() {
 	check "docker image $DOCKER_IMAGE" docker image inspect "$DOCKER_IMAGE"
 	check "libvirtd ($LIBVIRT_URI)" libvirt_ok
 	check "storage pool 'default'" pool_running
+	check "bridge $LAB_BRIDGE (no uplink)" bridge_up
 	if [[ -s $LAB_JSON && -n $(lab_network) ]]; then
 		check "libvirt network 'default'" network_active
 	else
@@ -272,6 +274,7 @@ cmd_down() {
 	done
 	if pid=$(lab_registry_pid); then stop_pid "$pid" registry; fi
 	rm -f "$PIDS/registry.pid"
+	remove_lab_bridge
 	stop_lab_daemon dockerd
 	stop_lab_daemon libvirtd
 	stop_lab_daemon virtlogd

@@ -10,11 +10,11 @@ write_lab_json() {
 		"$DOCKER_SOCK" "$LIBVIRT_URI" "$SSH_PORT" "$SSH_DIR" "$(fingerprint "$SSH_DIR/host_key_a.pub")" \
 		"$IMPOSTOR_PORT" "$(fingerprint "$SSH_DIR/host_key_b.pub")" "$DOCKER_IMAGE" "$BOOT_DIR" \
 		"$VM_CMDLINE" "$VM_PROMPT" "$VM_BANNER" "$LIBVIRT_NETWORK" "$(command -v chromium)" \
-		"$REGISTRY_ADDR" "$REGISTRY_USER" "$REGISTRY_DIR/password" \
+		"$REGISTRY_ADDR" "$REGISTRY_USER" "$REGISTRY_DIR/password" "$LAB_BRIDGE" \
 		<<'EOF' || die "could not write $LAB_JSON"
 import json, sys
 (out, sock, uri, port, ssh_dir, fp_a, imp_port, fp_b, image, boot, cmdline, prompt, banner, net,
- chromium, reg_addr, reg_user, reg_pw_file) = sys.argv[1:]
+ chromium, reg_addr, reg_user, reg_pw_file, bridge) = sys.argv[1:]
 doc = {
     "dockerSocket": sock,
     "libvirtUri": uri,
@@ -39,6 +39,8 @@ doc = {
     },
     "storagePool": "default",
     "libvirtNetwork": net or None,
+    # A Linux bridge with no uplink, for bridged libvirt networks.
+    "bridge": bridge,
     "chromiumPath": chromium,
     "registry": {
         "address": reg_addr,
@@ -63,6 +65,7 @@ Mirador lab is up ($((SECONDS))s). Details for tests: $LAB_JSON
   libvirt  : virsh -c $LIBVIRT_URI list --all
              KVM is unavailable here: domains must use <domain type='qemu'> (TCG)
              storage pool 'default' -> $POOL_DIR; network: ${LIBVIRT_NETWORK:-none (see warning above)}
+             bridge $LAB_BRIDGE (no uplink) for bridged networks
   ssh      : ssh -i $SSH_DIR/id_ed25519 -p $SSH_PORT -o UserKnownHostsFile=$SSH_DIR/known_hosts root@127.0.0.1
              host key $(fingerprint "$SSH_DIR/host_key_a.pub")
   impostor : 127.0.0.1:$IMPOSTOR_PORT, same login, different host key $(fingerprint "$SSH_DIR/host_key_b.pub")

@@ -89,6 +89,27 @@ ensure_libvirt_network() {
 	log "libvirt: network 'default' active"
 }
 
+# A Linux bridge with no uplink for bridged libvirt networks (forward mode='bridge'): guests on it
+# reach only each other and the host, never the outside. LAB_BRIDGE is set by lab.sh.
+bridge_up() { [[ -d /sys/class/net/$LAB_BRIDGE/bridge ]] && (($(<"/sys/class/net/$LAB_BRIDGE/flags") & 1)); } # IFF_UP
+ensure_lab_bridge() {
+	if [[ -e /sys/class/net/$LAB_BRIDGE && ! -d /sys/class/net/$LAB_BRIDGE/bridge ]]; then
+		die "$LAB_BRIDGE exists but is not a bridge"
+	fi
+	if [[ ! -e /sys/class/net/$LAB_BRIDGE ]]; then
+		ip link add name "$LAB_BRIDGE" type bridge || die "could not create bridge $LAB_BRIDGE"
+	fi
+	# No IPv6 link-local address either: nothing of the host's own chatter on it.
+	echo 1 >"/proc/sys/net/ipv6/conf/$LAB_BRIDGE/disable_ipv6" 2>/dev/null || true
+	ip link set dev "$LAB_BRIDGE" up || die "could not bring bridge $LAB_BRIDGE up"
+	log "libvirt: bridge $LAB_BRIDGE up (no uplink)"
+}
+remove_lab_bridge() {
+	[[ -d /sys/class/net/$LAB_BRIDGE/bridge ]] || return 0
+	log "removing bridge $LAB_BRIDGE"
+	ip link delete "$LAB_BRIDGE" type bridge || warn "could not remove bridge $LAB_BRIDGE"
+}
+
 ensure_storage_pool() {
 	if ! virsh_ pool-info default >/dev/null 2>&1; then
 		mkdir -p "$POOL_DIR"
@@ -113,5 +134,6 @@ ensure_libvirt() {
 	ensure_qemu_conf
 	ensure_libvirtd
 	ensure_libvirt_network
+	ensure_lab_bridge
 	ensure_storage_pool
 }

@@ -9,6 +9,8 @@ export interface Lab {
   dockerImage: string;
   storagePool: string;
   libvirtNetwork: string | null;
+  /** A Linux bridge with no uplink (scripts/lab.sh), for bridged libvirt networks. */
+  bridge: string;
   /** A distribution registry with htpasswd auth (plain HTTP on loopback, which docker allows). */
   registry: { address: string; username: string; password: string };
 }
