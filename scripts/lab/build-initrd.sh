@@ -71,6 +71,7 @@ EOF
 cat >"$stage/etc/inittab" <<'EOF'
 ::sysinit:/etc/init.d/rcS
 ttyS0::respawn:-/bin/sh
+tty1::respawn:/etc/init.d/screen-shell
 ::ctrlaltdel:/sbin/reboot
 ::shutdown:/bin/sync
 EOF
@@ -87,6 +88,17 @@ if [ -e /sys/class/net/eth0 ]; then
 	(udhcpc -f -S -i eth0 -x hostname:lab-vm -s /usr/share/udhcpc/default.script >/dev/null 2>&1 &)
 fi
 echo "mirador-lab-vm ready" >/dev/ttyS0
+EOF
+
+# With a VGA display (the VNC screen) tty1 gets a banner and a shell, so the screen shows something
+# live and Ctrl-Alt-Del typed on it reboots the guest; without one the VT has nothing to show.
+cat >"$stage/etc/init.d/screen-shell" <<'EOF'
+#!/bin/sh
+if grep -qs '^0x0300' /sys/bus/pci/devices/*/class; then
+	printf '\nmirador-lab-vm screen (tty1)\n'
+	exec /bin/sh
+fi
+exec sleep 2147483647
 EOF
 
 cat >"$stage/usr/share/udhcpc/default.script" <<'EOF'
@@ -119,7 +131,7 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$stage/etc/group"
 echo lab-vm >"$stage/etc/hostname"
 
-chmod 755 "$stage/init" "$stage/etc/init.d/rcS" "$stage/usr/share/udhcpc/default.script" "$stage/etc/acpi/PWRF/00000080"
+chmod 755 "$stage/init" "$stage/etc/init.d/rcS" "$stage/etc/init.d/screen-shell" "$stage/usr/share/udhcpc/default.script" "$stage/etc/acpi/PWRF/00000080"
 
 tmp_out="$out.tmp.$$"
 (cd "$stage" && find . -print0 | LC_ALL=C sort -z | cpio --null -o -H newc --quiet -R 0:0) | gzip -9n >"$tmp_out"

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import websocket from '@fastify/websocket';
+import { VNC_SUBPROTOCOL } from '@mirador/contract';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import './types.js';
@@ -16,6 +17,8 @@ import connectionsPlugin from './connections/connections.plugin.js';
 import vmsPlugin from './vms/vms.plugin.js';
 import vmsRoutes from './vms/vms.routes.js';
 import consoleRoutes from './vms/console.routes.js';
+import vncRoutes from './vnc/vnc.routes.js';
+import vncPlugin from './vnc/vnc.plugin.js';
 import vmStatsRoutes from './vms/stats.routes.js';
 import virtNetworksRoutes from './virt-networks/virt-networks.routes.js';
 import storageRoutes from './storage/storage.routes.js';
@@ -60,7 +63,14 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(errors);
   await app.register(infra, { config });
   await app.register(security);
-  await app.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+  await app.register(websocket, {
+    options: {
+      maxPayload: 1024 * 1024,
+      // Only the screen socket asks for a subprotocol (its ticket rides along as a second one, and is
+      // never echoed back); any other request for one is refused rather than granted blindly.
+      handleProtocols: (protocols: Set<string>) => (protocols.has(VNC_SUBPROTOCOL) ? VNC_SUBPROTOCOL : false),
+    },
+  });
   await app.register(canonicalPaths);
   await app.register(docs);
   await app.register(auditPlugin);
@@ -69,6 +79,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(tasksPlugin);
   await app.register(connectionsPlugin);
   await app.register(vmsPlugin);
+  await app.register(vncPlugin);
   await app.register(dockerPlugin);
 
   await app.register(
@@ -81,6 +92,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await api.register(tasksRoutes);
       await api.register(vmsRoutes);
       await api.register(consoleRoutes);
+      await api.register(vncRoutes);
       await api.register(vmStatsRoutes);
       await api.register(virtNetworksRoutes);
       await api.register(storageRoutes);

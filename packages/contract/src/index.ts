@@ -7,6 +7,7 @@ export * from './audit.js';
 export * from './tasks.js';
 export * from './realtime.js';
 export * from './vms.js';
+export * from './vnc.js';
 export * from './storage.js';
 export * from './docker.js';
 export * from './containers.js';

@@ -175,6 +175,11 @@ export const CreateVmBody = Type.Object({
     Type.Object({ kind: Type.Literal('none') }),
   ]),
   start: Type.Optional(Type.Boolean({ default: true })),
+  /**
+   * The VM's screen: 'vnc' (default) adds a VNC display on the host's loopback, password-protected,
+   * plus a VGA video device, reached through Mirador's Screen tab; 'none' keeps it serial-only.
+   */
+  graphics: Type.Optional(Type.Union([Type.Literal('vnc'), Type.Literal('none')], { default: 'vnc' })),
 });
 export type CreateVmBody = Static<typeof CreateVmBody>;
 

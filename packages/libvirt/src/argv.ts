@@ -56,6 +56,10 @@ export function listDomainUuidsArgv(uri: string): Argv {
 export function dumpxmlArgv(uri: string, name: string, opts: { inactive?: boolean } = {}): Argv {
   return domainCommand(uri, 'dumpxml', name, ...(opts.inactive ? ['--inactive'] : []));
 }
+/** The live definition with secrets (the VNC password): for vnc-display.ts only, never stored or shown. */
+export function securityDumpxmlArgv(uri: string, name: string): Argv {
+  return domainCommand(uri, 'dumpxml', name, '--security-info');
+}
 /** One call for all domains: far cheaper than per-domain commands when polling every few seconds. */
 export function domstatsArgv(uri: string, opts: { activeOnly?: boolean; domains?: string[] } = {}): Argv {
   for (const d of opts.domains ?? []) assertDomainName(d);
@@ -113,6 +117,11 @@ export const XML_FROM_STDIN = '/dev/stdin';
 export function defineArgv(uri: string, file: string = XML_FROM_STDIN): Argv {
   assertHostPath(file, 'file');
   return virsh(uri, 'define', file);
+}
+/** Changes a device of a defined (and, with live, running) domain from an XML document on stdin. */
+export function updateDeviceArgv(uri: string, name: string, file: string = XML_FROM_STDIN, opts: { live?: boolean } = {}): Argv {
+  assertHostPath(file, 'file');
+  return domainCommand(uri, 'update-device', name, file, '--config', ...(opts.live ? ['--live'] : []));
 }
 /** Transient domain (gone after destroy); same stdin convention as define. */
 export function createArgv(uri: string, file: string = XML_FROM_STDIN): Argv {

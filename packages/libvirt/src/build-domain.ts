@@ -44,6 +44,11 @@ export interface DomainSpec {
   /** Always on: the dashboard's console is the serial console. */
   serialConsole?: true;
   graphics?: 'none' | 'vnc';
+  /**
+   * The VNC display's password (at most 8 printable ASCII characters, the VNC limit). Mirador makes one
+   * per VM and keeps it only in the definition; the XML with it goes to libvirt over stdin, never argv.
+   */
+  vncPassword?: string;
 }
 
 export const LIBOSINFO_NAMESPACE = 'http://libosinfo.org/xmlns/libvirt/domain/1.0';
@@ -142,6 +147,27 @@ function interfaceNode(network: Exclude<DomainNetworkSpec, null>): XmlNode {
   return fail('network', 'Network kind must be "network" or "bridge".');
 }
 
+/** The VNC display Mirador gives a VM: autoport on the host loopback, with its password when it has one. */
+function vncGraphicsNode(password?: string): XmlNode {
+  return {
+    '@_type': 'vnc',
+    '@_port': '-1',
+    '@_autoport': 'yes',
+    '@_listen': '127.0.0.1',
+    ...(password !== undefined && { '@_passwd': password }),
+    listen: { '@_type': 'address', '@_address': '127.0.0.1' },
+  };
+}
+
+/**
+ * The same display as a device document for `virsh update-device` (sets the password of a VM that
+ * virt-install defined without one). Only the password may differ from the running display.
+ */
+export function buildVncGraphicsXml(password: string): string {
+  if (!/^[\x21-\x7e]{1,8}$/.test(password)) fail('vncPassword', 'A VNC password is 1 to 8 printable ASCII characters.');
+  return makeBuilder().build({ graphics: vncGraphicsNode(password) });
+}
+
 export function buildDomainXml(spec: DomainSpec): string {
   assertDomainName(spec.name);
   assertMemoryMiB(spec.memoryMiB);
@@ -150,6 +176,8 @@ export function buildDomainXml(spec: DomainSpec): string {
   if (spec.arch !== undefined && spec.arch !== 'x86_64') fail('arch', 'Only x86_64 guests are supported.');
   if (spec.machine !== undefined && spec.machine !== 'q35' && spec.machine !== 'pc') fail('machine', 'Machine must be q35 or pc.');
   if (spec.graphics !== undefined && spec.graphics !== 'none' && spec.graphics !== 'vnc') fail('graphics', 'Graphics must be none or vnc.');
+  if (spec.vncPassword !== undefined && (spec.graphics !== 'vnc' || !/^[\x21-\x7e]{1,8}$/.test(spec.vncPassword)))
+    fail('vncPassword', 'A VNC password is 1 to 8 printable ASCII characters, for a VNC display.');
   if (!Array.isArray(spec.disks) || spec.disks.length > MAX_DISKS) fail('disks', `A VM can have at most ${MAX_DISKS} disks here.`);
   if (spec.osinfoId !== undefined && !OSINFO_URL_ID.test(spec.osinfoId)) {
     fail('osinfoId', `OS id ${JSON.stringify(spec.osinfoId)} must be a full libosinfo id such as http://debian.org/debian/12.`);
@@ -174,8 +202,11 @@ export function buildDomainXml(spec: DomainSpec): string {
   devices.serial = [{ '@_type': 'pty', target: { '@_port': '0' } }];
   devices.console = [{ '@_type': 'pty', target: { '@_type': 'serial', '@_port': '0' } }];
   if (spec.graphics === 'vnc') {
-    // Loopback only: VNC has no real authentication, so it is reached through an SSH tunnel.
-    devices.graphics = [{ '@_type': 'vnc', '@_port': '-1', '@_autoport': 'yes', '@_listen': '127.0.0.1' }];
+    // Loopback only: VNC's own password is weak (8 characters, DES), so the display is reached through
+    // the host's SSH connection; the password keeps other local users of the host out.
+    devices.graphics = [vncGraphicsNode(spec.vncPassword)];
+    // Standard VGA: BIOS, boot loaders, installers and the kernel's text console all draw on it without drivers.
+    devices.video = [{ model: { '@_type': 'vga', '@_vram': '16384', '@_heads': '1', '@_primary': 'yes' } }];
   }
   // A stats period makes the guest report free memory, which domstats exposes as balloon.unused.
   devices.memballoon = { '@_model': 'virtio', stats: { '@_period': '5' } };

@@ -37,6 +37,7 @@ export {
   listDomainNamesArgv,
   listDomainUuidsArgv,
   dumpxmlArgv,
+  securityDumpxmlArgv,
   domstatsArgv,
   domstateArgv,
   startArgv,
@@ -48,6 +49,7 @@ export {
   undefineArgv,
   autostartArgv,
   defineArgv,
+  updateDeviceArgv,
   createArgv,
   eventArgv,
   consoleArgv,
@@ -63,6 +65,7 @@ export {
   netListArgv,
   netDumpxmlArgv,
 } from './argv.js';
+export { parseVncDisplay, loopbackVncPort, type VncDisplay } from './vnc-display.js';
 export {
   type VirtInstallSpec,
   type VirtInstallDisk,
@@ -119,6 +122,7 @@ export {
   type DiskFormat,
   LIBOSINFO_NAMESPACE,
   buildDomainXml,
+  buildVncGraphicsXml,
   virtioDiskTarget,
 } from './build-domain.js';
 export { parseDomifaddr } from './parse-domifaddr.js';

@@ -197,7 +197,10 @@ export function virtInstallArgv(uri: string, spec: VirtInstallSpec): Argv {
   if (spec.disks.length === 0) argv.push('--disk', 'none');
   argv.push(...sourceArgs(spec.source));
   argv.push('--network', networkArg(spec.network));
-  argv.push('--graphics', spec.graphics ?? 'none');
+  if (spec.graphics === 'vnc') {
+    // Loopback only, like the XML path; the password is set afterwards over stdin (update-device), never on argv.
+    argv.push('--graphics', 'vnc,listen=127.0.0.1', '--video', 'vga');
+  } else argv.push('--graphics', 'none');
   argv.push('--console', 'pty,target_type=serial');
   argv.push('--virt-type', spec.virtType);
   argv.push('--noautoconsole');

@@ -8,7 +8,9 @@ import {
   defineArgv,
   dumpxmlArgv,
   eventArgv,
+  loopbackVncPort,
   parseDomainXml,
+  parseVncDisplay,
   undefineArgv,
   virtioDiskTarget,
   withCLocale,
@@ -103,6 +105,31 @@ describe('buildDomainXml', () => {
     expect(d.nics).toEqual([{ type: 'bridge', source: 'br0', bridge: 'br0', model: 'virtio' }]);
     expect(d.graphics).toEqual([{ type: 'vnc', port: -1, listen: '127.0.0.1', autoport: true }]);
     expect(d.osinfoId).toBe('http://debian.org/debian/12');
+  });
+
+  it('gives a VNC display a loopback listen, its password and a VGA video device; refuses a password VNC cannot hold', () => {
+    const xml = buildDomainXml({ ...kernelSpec('screen'), graphics: 'vnc', vncPassword: 'Ab3$xY9z' });
+    expect(xml).toMatch(
+      /<graphics type="vnc" port="-1" autoport="yes" listen="127.0.0.1" passwd="Ab3\$xY9z">\s*<listen type="address" address="127.0.0.1"\/>/,
+    );
+    expect(xml).toMatch(/<video>\s*<model type="vga"/);
+    expect(parseVncDisplay(xml)).toEqual({ listen: '127.0.0.1', password: 'Ab3$xY9z' });
+    expect(buildDomainXml({ ...kernelSpec('serial-only') })).not.toContain('<video>');
+    for (const bad of ['', 'nine-chars', 'has space', 'ünï']) {
+      expect(() => buildDomainXml({ ...kernelSpec('x'), graphics: 'vnc', vncPassword: bad })).toThrow(/vncPassword|VNC password/);
+    }
+    expect(() => buildDomainXml({ ...kernelSpec('x'), vncPassword: 'abc' })).toThrow(/VNC password/);
+  });
+
+  it('reads where a VNC display listens, and tunnels only to loopback TCP displays', () => {
+    const live = `<domain><devices><graphics type='spice'/><graphics type='vnc' port='5903' autoport='yes' listen='0.0.0.0' passwd='pw'>
+      <listen type='address' address='0.0.0.0'/></graphics></devices></domain>`;
+    expect(parseVncDisplay(live)).toEqual({ port: 5903, listen: '0.0.0.0', password: 'pw' });
+    expect(loopbackVncPort(parseVncDisplay(live)!)).toEqual({ port: 5903 });
+    expect(parseVncDisplay('<domain><devices/></domain>')).toBeNull();
+    expect(loopbackVncPort({ port: 5901, listen: '192.168.1.5' })).toEqual({ refused: expect.stringMatching(/192.168.1.5 only/) });
+    expect(loopbackVncPort({ socket: '/run/vnc.sock' })).toEqual({ refused: expect.stringMatching(/Unix socket/) });
+    expect(loopbackVncPort({ listen: '127.0.0.1' })).toEqual({ refused: expect.stringMatching(/no port/) });
   });
 
   it('uses IDE for the CD-ROM on the pc machine, and omits the CPU element under TCG', () => {

@@ -44,7 +44,14 @@ describe('virt-install argv', () => {
       graphics: 'vnc',
       virtType: 'kvm',
     });
-    expect(loc).toEqual(expect.arrayContaining(['--location', '--extra-args', 'console=ttyS0', 'bridge=br0,model=virtio', 'vnc', 'kvm']));
+    expect(loc).toEqual(expect.arrayContaining(['--location', '--extra-args', 'console=ttyS0', 'bridge=br0,model=virtio', 'kvm']));
+    // Loopback only, and never a password on argv (it would show in the host's process list).
+    expect(loc.slice(loc.indexOf('--graphics'), loc.indexOf('--graphics') + 4)).toEqual([
+      '--graphics',
+      'vnc,listen=127.0.0.1',
+      '--video',
+      'vga',
+    ]);
     expect(loc.slice(loc.indexOf('--osinfo'), loc.indexOf('--osinfo') + 2)).toEqual(['--osinfo', 'detect=on,require=off']);
     const imp = virtInstallArgv('qemu:///system', {
       ...base,

@@ -10,6 +10,7 @@ import { StateEmitter } from './state-emitter.js';
 import {
   BaseProcessChannel,
   Semaphore,
+  assertTcpPort,
   sshSignalName,
   type CommandRunner,
   type ConnectionState,
@@ -318,6 +319,27 @@ export class SshHostConnection extends StateEmitter implements CommandRunner {
               ? ' (sshd must allow AllowStreamLocalForwarding and the login must be able to open the socket)'
               : '';
             return reject(new SshError('ssh_error', `Could not open ${socketPath} on ${this.where}: ${err.message}${hint}`));
+          }
+          resolve(stream);
+        });
+      } catch (err) {
+        reject(live.dead ? new SshError('unreachable', `Lost the connection to ${this.where}`) : classifySshError(err, this.where));
+      }
+    });
+  }
+
+  /** A direct-tcpip channel to 127.0.0.1:port on the host, over the same pinned connection. */
+  async openLoopbackPort(port: number): Promise<Duplex> {
+    assertTcpPort(port);
+    if (this.closed) throw this.closedError();
+    const live = await this.ready();
+    if (live.dead) throw new SshError('unreachable', `Lost the connection to ${this.where}`);
+    return new Promise<Duplex>((resolve, reject) => {
+      try {
+        live.client.forwardOut('127.0.0.1', 0, '127.0.0.1', port, (err, stream) => {
+          if (err) {
+            const hint = /prohibited|denied/i.test(err.message) ? ' (sshd must allow AllowTcpForwarding for this login)' : '';
+            return reject(new SshError('ssh_error', `Could not reach 127.0.0.1:${port} on ${this.where}: ${err.message}${hint}`));
           }
           resolve(stream);
         });

@@ -1,5 +1,7 @@
 import { spawn as spawnChild, execFile, type ChildProcess } from 'node:child_process';
 import { readFile, readlink } from 'node:fs/promises';
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { SshError } from './errors.js';
 import type { ExecResult } from './exec.js';
 import { runExec } from './exec-job.js';
@@ -8,6 +10,7 @@ import { StateEmitter } from './state-emitter.js';
 import {
   BaseProcessChannel,
   Semaphore,
+  assertTcpPort,
   sshSignalName,
   type CommandRunner,
   type ConnectionState,
@@ -161,6 +164,20 @@ export class LocalRunner extends StateEmitter implements CommandRunner {
     const channel = new LocalProcessChannel(child, Boolean(pty), pty ? 'script' : argv[0]!, () => this.channels.delete(channel));
     this.channels.add(channel);
     return channel;
+  }
+
+  /** A TCP connection to 127.0.0.1:port on this machine; it fails like the SSH variant when nothing listens. */
+  openLoopbackPort(port: number): Promise<Duplex> {
+    assertTcpPort(port);
+    if (this.closing) return Promise.reject(this.closedError());
+    return new Promise<Duplex>((resolve, reject) => {
+      const socket = connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => {
+        socket.removeAllListeners('error');
+        resolve(socket);
+      });
+      socket.once('error', (err) => reject(new SshError('ssh_error', `Could not reach 127.0.0.1:${port}: ${err.message}`)));
+    });
   }
 
   close(): Promise<void> {

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import { EventEmitter } from 'node:events';
 import type { SshErrorCode } from './errors.js';
 import type { ExecOptions, ExecResult } from './exec.js';
@@ -105,6 +106,11 @@ export interface CommandRunner {
    */
   exec(argv: readonly string[], opts?: RunExecOptions): Promise<ExecResult>;
   spawn(argv: readonly string[], opts?: SpawnOptions): Promise<ProcessChannel>;
+  /**
+   * A TCP byte stream to `port` on the host's own loopback (127.0.0.1), such as a VM's VNC display.
+   * Only loopback: a caller can never aim it at another machine, and what listens there is the host's.
+   */
+  openLoopbackPort(port: number): Promise<Duplex>;
   on(event: 'state', fn: StateListener): this;
   off(event: 'state', fn: StateListener): this;
   /** Ends every command and channel; no reconnects, no timers left. Idempotent. */
@@ -174,6 +180,11 @@ export class Semaphore {
 }
 
 /** The grace period between asking a process/channel to end and reporting it ended anyway. */
+/** TCP ports are 1–65535; anything else is a caller's mistake, refused before a connection is tried. */
+export function assertTcpPort(port: number): void {
+  if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new RangeError(`Invalid TCP port ${port}`);
+}
+
 export const KILL_GRACE_MS = 2_000;
 
 /** Base for ProcessChannel implementations: guarantees a single 'exit'. */

@@ -14,6 +14,7 @@ export interface InputCheck<T extends StreamInput> {
 
 export const NOT_JSON = 'Messages must be JSON';
 export const MALFORMED = 'Unknown or malformed message';
+export const BINARY_ONLY = 'This stream takes binary frames only';
 
 /** A websocket frame as JSON; `undefined` when it is not JSON at all (answered with NOT_JSON at once). */
 export function parseFrame(raw: RawData): { value: unknown } | undefined {

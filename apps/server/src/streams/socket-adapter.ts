@@ -6,7 +6,7 @@ import type { AuditService } from '../audit/audit.service.js';
 import { roleAtLeast } from '../auth/auth.service.js';
 import type { IdentityWatch, StreamGuard } from '../auth/identity-watch.js';
 import type { AuditTarget } from '../types.js';
-import { MALFORMED, NOT_JSON, parseFrame, type InputCheck, type StreamInput } from './client-message.js';
+import { BINARY_ONLY, MALFORMED, NOT_JSON, parseFrame, type InputCheck, type StreamInput } from './client-message.js';
 import type { SessionViewer, ViewerSession } from './stream-protocol.js';
 
 /** Messages a client may send before its session is joined are kept, up to this many. */
@@ -28,6 +28,11 @@ export interface StreamSocketOptions<M, I extends StreamInput> {
   error(message: string): M;
   /** The client messages this stream takes; without it a client message only re-checks the identity. */
   input?: InputCheck<I>;
+  /**
+   * A binary stream (the VNC screen): the client's binary frames go to the session's input as raw
+   * bytes, text frames are refused, and messages that are bytes go out as binary frames (the rest as JSON).
+   */
+  binary?: true;
   audit: {
     /** `<action>.open` / `.close` here, `.revoked` / `.downgraded` from the identity guard. */
     action: string;
@@ -44,9 +49,11 @@ export interface StreamSocketOptions<M, I extends StreamInput> {
   unavailable: string;
   /** The message for an error that kept the stream from opening; default: its own message. */
   describeError?(err: unknown): string;
+  /** The close code for an error that kept the stream from opening; default 1008 with `unavailable`. */
+  closeCode?(err: unknown): number | undefined;
 }
 
-export interface StreamSocket<M> {
+export interface StreamSocket<M, D = string> {
   /** This socket as a session sees it; a route may lower `canWrite` once it knows more (policy). */
   readonly viewer: SessionViewer<M>;
   readonly guard: StreamGuard;
@@ -56,7 +63,7 @@ export interface StreamSocket<M> {
    * messages, those that came early included. A failure is told to the client, audited, and closes
    * the socket.
    */
-  serve(find: () => Promise<ViewerSession<M>>): void;
+  serve(find: () => Promise<ViewerSession<M, D>>): void;
 }
 
 /**
@@ -65,18 +72,20 @@ export interface StreamSocket<M> {
  * messages that arrive before the session is joined, and the audited open and close.
  * Call it synchronously in the route handler, before any await, or early messages are lost.
  */
-export function streamSocket<M, I extends StreamInput>(
+export function streamSocket<M, I extends StreamInput, D = string>(
   deps: StreamSocketDeps,
   socket: WebSocket,
   req: FastifyRequest,
   opts: StreamSocketOptions<M, I>,
-): StreamSocket<M> {
+): StreamSocket<M, D> {
   const identity = req.identity!;
   const actor = actorOf(req);
   const { action, target, params } = opts.audit;
   const connectedAt = Date.now();
   const send = (msg: M) => {
-    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(msg));
+    if (socket.readyState !== socket.OPEN) return;
+    if (opts.binary && msg instanceof Uint8Array) socket.send(msg, { binary: true });
+    else socket.send(JSON.stringify(msg));
   };
   const viewer: SessionViewer<M> = {
     canWrite: opts.writeRole ? roleAtLeast(identity.user.role, opts.writeRole) : false,
@@ -86,7 +95,7 @@ export function streamSocket<M, I extends StreamInput>(
     },
     close: (code, reason) => socket.close(code, reason),
   };
-  let session: ViewerSession<M> | null = null;
+  let session: ViewerSession<M, D> | null = null;
   const guard = deps.identityWatch.register(socket, identity, {
     noun: opts.noun,
     minRole: opts.minRole,
@@ -104,7 +113,20 @@ export function streamSocket<M, I extends StreamInput>(
 
   const early: unknown[] = [];
   let handle: ((msg: unknown) => void) | null = null;
-  socket.on('message', (raw) => {
+  socket.on('message', (raw, isBinary) => {
+    if (opts.binary) {
+      if (!isBinary) return send(opts.error(BINARY_ONLY));
+      const bytes = Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw as Buffer);
+      return guard.input(
+        () => {
+          if (handle) handle(bytes);
+          else if (early.length < MAX_EARLY_MESSAGES) early.push(bytes);
+          // Dropping bytes of a binary protocol would desynchronise it: give up instead.
+          else socket.close(1008, 'too much input before the stream opened');
+        },
+        { activity: true },
+      );
+    }
     // A stream without client messages still re-checks who is listening; it is not use of the session.
     if (!opts.input) return guard.input(() => {});
     const frame = parseFrame(raw);
@@ -158,11 +180,11 @@ export function streamSocket<M, I extends StreamInput>(
         })
         .catch(() => {});
     }
-    socket.close(1008, opts.unavailable);
+    socket.close(opts.closeCode?.(err) ?? 1008, opts.unavailable);
   }
 
-  async function serve(find: () => Promise<ViewerSession<M>>) {
-    let found: ViewerSession<M>;
+  async function serve(find: () => Promise<ViewerSession<M, D>>) {
+    let found: ViewerSession<M, D>;
     try {
       found = await find();
     } catch (err) {
@@ -181,10 +203,13 @@ export function streamSocket<M, I extends StreamInput>(
     session = found;
     const check = opts.input;
     handle = (msg) => {
-      if (guard.closed || !check) return;
+      if (guard.closed) return;
+      // Binary frames were checked for what they are (bytes) already; the session frames them itself.
+      if (opts.binary) return found.input(viewer, msg as D);
+      if (!check) return;
       if (!check.Check(msg)) return send(opts.error(MALFORMED));
       const m: StreamInput = msg;
-      if (m.type === 'input') found.input(viewer, m.data);
+      if (m.type === 'input') found.input(viewer, m.data as D);
       else found.resize(viewer, m.cols, m.rows);
     };
     found.join(viewer);

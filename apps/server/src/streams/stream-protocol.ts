@@ -65,12 +65,15 @@ export interface SessionOptions<M, C, E> {
   maxBacklog?: number;
 }
 
-/** A session as the socket adapter uses it, whatever its messages and upstream. */
-export interface ViewerSession<M> {
+/**
+ * A session as the socket adapter uses it, whatever its messages and upstream. `D` is what a viewer
+ * sends: keys as text for terminals, raw bytes for a binary protocol (the VNC screen).
+ */
+export interface ViewerSession<M, D = string> {
   join(viewer: SessionViewer<M>): void;
   leave(viewer: SessionViewer<M>): void;
   release(): void;
   refresh(viewer: SessionViewer<M>): void;
-  input(viewer: SessionViewer<M>, data: string): void;
+  input(viewer: SessionViewer<M>, data: D): void;
   resize(viewer: SessionViewer<M>, cols: number, rows: number): void;
 }

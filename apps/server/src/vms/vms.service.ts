@@ -14,6 +14,8 @@ import { VM_ACTIONS } from '@mirador/contract';
 import {
   autostartArgv,
   buildDomainXml,
+  buildVncGraphicsXml,
+  updateDeviceArgv,
   capabilitiesArgv,
   commandLineOf,
   consoleArgv,
@@ -44,6 +46,7 @@ import { refusal } from './vm-rules.js';
 import { readVirtResources } from './virt-resources.js';
 import { READY_FOR_BACKGROUND } from '../hosts/host-trust.js';
 import { runVirsh, runVirshWithXml } from './virsh.js';
+import { newVncPassword } from '../vnc/vnc-password.js';
 import { judgeVmPaths, pathRefusal, poolTargets, sharedDisks, type PathCaller } from './vm-paths.js';
 
 const ACTION_ARGV: Record<VmAction, (uri: string, name: string) => string[]> = {
@@ -313,7 +316,7 @@ export function createVmsService(deps: {
         cdrom: body.install.kind === 'cdrom' ? { path: body.install.iso } : undefined,
         network: body.network.kind === 'none' ? null : { kind: body.network.kind, name: body.network.name },
         serialConsole: true,
-        graphics: 'none',
+        graphics: body.graphics ?? 'vnc',
       };
       if (body.install.kind === 'import' && spec.disks.length === 0) throw badRequest('Importing needs a disk to boot from', 'disk');
       const viSpec: VirtInstallSpec = {
@@ -339,7 +342,7 @@ export function createVmsService(deps: {
                 ? [{ kind: 'file', path: body.disk.path }]
                 : [],
         network: spec.network,
-        graphics: 'none',
+        graphics: spec.graphics,
       };
       const virtInstall = virtInstallArgv(uri, viSpec);
       // For network installs virt-install writes the definition itself, from the installer it fetches.
@@ -364,6 +367,8 @@ export function createVmsService(deps: {
           for (const w of warnings) ctx.log(w, 'warn');
           ctx.log(`Equivalent command: ${command}`);
           let createdVolume: string[] | null = null;
+          // The display's password lives only in the definition (read back with dumpxml --security-info).
+          const domainXml = spec.graphics === 'vnc' ? buildDomainXml({ ...spec, vncPassword: newVncPassword() }) : xml;
           try {
             if (body.disk.kind === 'new') {
               ctx.progress(0.1, 'Creating the disk volume');
@@ -380,7 +385,8 @@ export function createVmsService(deps: {
             ctx.progress(0.4, 'Defining the VM');
             const defArgv = defineArgv(uri);
             ctx.log(`${commandLineOf(defArgv)} < ${body.name}.xml`);
-            await runVirshWithXml(runner, (file) => defineArgv(uri, file), xml);
+            await runVirshWithXml(runner, (file) => defineArgv(uri, file), domainXml);
+            if (spec.graphics === 'vnc') ctx.log('VNC display on the host loopback, with a password Mirador made (never shown)');
           } catch (err) {
             if (createdVolume) {
               ctx.log('Removing the volume created for the failed VM', 'warn');
@@ -446,6 +452,16 @@ export function createVmsService(deps: {
                 .filter((l) => /^ERROR/i.test(l))
                 .join(' ') || `virt-install exited with ${res.code}`;
             throw new Error(why.replace(/^ERROR\s*/i, ''));
+          }
+          if ((body.graphics ?? 'vnc') === 'vnc') {
+            // virt-install had no password for the display (argv shows in the host's process list); set it over stdin.
+            const setPassword = updateDeviceArgv(inv.host.libvirtUri, body.name, undefined, { live: true });
+            ctx.log(`${commandLineOf(setPassword)} < vnc-graphics.xml  (the display's password, never shown)`);
+            await runVirshWithXml(
+              runner,
+              (file) => updateDeviceArgv(inv.host.libvirtUri, body.name, file, { live: true }),
+              buildVncGraphicsXml(newVncPassword()),
+            ).catch((err: unknown) => ctx.log(`Could not set the VNC password: ${(err as Error).message}`, 'warn'));
           }
           await inv.refreshOne(body.name);
           return `VM "${body.name}" created; the installer is running (open its console)`;
