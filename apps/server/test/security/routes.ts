@@ -51,10 +51,14 @@ export const PINNED_ADMIN: RegExp[] = [
   /^POST \/api\/hosts\/:hostId\/storage-pools(\/preview)?$/,
 ];
 
-/** Mutations a viewer may make: only about their own account. */
+/**
+ * Mutations a viewer may make: about their own account, and asking for a screen ticket (it lets them
+ * watch a VM's screen, which they may already do; the server drops a viewer's input on the screen).
+ */
 export const SELF_SERVICE = new Set([
   'POST /api/auth/password',
   'DELETE /api/auth/sessions/:id',
   'POST /api/auth/tokens',
   'DELETE /api/auth/tokens/:id',
+  'POST /api/hosts/:hostId/vms/:name/vnc/ticket',
 ]);
