@@ -6,12 +6,14 @@ import { enContainers } from './en.containers';
 import { enDocker } from './en.docker';
 import { enStorage } from './en.storage';
 import { enLibvirtNetworks } from './en.libvirtNetworks';
+import { enVmScreen } from './en.vmScreen';
 
 export const en = {
   ...enContainers,
   ...enDocker,
   ...enStorage,
   ...enLibvirtNetworks,
+  ...enVmScreen,
   // Common
   'common.loading': 'Loading…',
   'common.cancel': 'Cancel',

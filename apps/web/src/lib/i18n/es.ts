@@ -4,12 +4,14 @@ import { esContainers } from './es.containers';
 import { esDocker } from './es.docker';
 import { esStorage } from './es.storage';
 import { esLibvirtNetworks } from './es.libvirtNetworks';
+import { esVmScreen } from './es.vmScreen';
 
 export const es: Messages = {
   ...esContainers,
   ...esDocker,
   ...esStorage,
   ...esLibvirtNetworks,
+  ...esVmScreen,
   // Común
   'common.loading': 'Cargando…',
   'common.cancel': 'Cancelar',

@@ -78,6 +78,11 @@ describe('create-VM form', () => {
     expect(buildVmBody(v).disk).toEqual({ kind: 'volume', pool: 'default', volume: 'spare.qcow2' });
   });
 
+  test('the screen is a VNC display unless chosen serial-only', () => {
+    expect(buildVmBody(values({})).graphics).toBe('vnc');
+    expect(buildVmBody(values({ graphics: 'none' })).graphics).toBe('none');
+  });
+
   test('import boots an existing volume as well as a file', () => {
     expect(validateVm(values({ installKind: 'import', diskKind: 'volume', volumeRef: 'p/d.qcow2' }), ['p/d.qcow2'])).toEqual({});
     expect(validateVm(values({ installKind: 'import', diskKind: 'new' }))).toHaveProperty(['install']);

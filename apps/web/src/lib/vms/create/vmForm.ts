@@ -18,6 +18,7 @@ export type DomainType = 'auto' | 'kvm' | 'qemu';
 export type InstallKind = 'kernel' | 'cdrom' | 'location' | 'import';
 export type DiskKind = 'none' | 'new' | 'volume' | 'path';
 export type NetKind = 'none' | 'network' | 'bridge';
+export type GraphicsKind = NonNullable<CreateVmBody['graphics']>;
 
 export interface VmFormValues {
   hostId: string;
@@ -44,6 +45,8 @@ export interface VmFormValues {
   netKind: NetKind;
   netName: string;
   bridgeName: string;
+  /** The VM's screen: a VNC display (the Screen tab) or serial only. */
+  graphics: GraphicsKind;
   start: boolean;
 }
 
@@ -71,6 +74,7 @@ export function defaultVmValues(): VmFormValues {
     netKind: 'network',
     netName: 'default',
     bridgeName: 'br0',
+    graphics: 'vnc',
     start: true,
   };
 }
@@ -98,6 +102,10 @@ export const NET_OPTIONS: KindOption<NetKind>[] = [
   { value: 'network', label: 'vms.form.netNetwork', hint: 'vms.form.netNetworkHint' },
   { value: 'bridge', label: 'vms.form.netBridge', hint: 'vms.form.netBridgeHint' },
   { value: 'none', label: 'vms.form.netNone', hint: 'vms.form.netNoneHint' },
+];
+export const GRAPHICS_OPTIONS: KindOption<GraphicsKind>[] = [
+  { value: 'vnc', label: 'vms.form.screenVnc', hint: 'vms.form.screenVncHint' },
+  { value: 'none', label: 'vms.form.screenNone', hint: 'vms.form.screenNoneHint' },
 ];
 
 const re = {
@@ -203,6 +211,7 @@ export function buildVmBody(v: VmFormValues): CreateVmBody {
     disk,
     install,
     network,
+    graphics: v.graphics,
     start: v.start,
   };
 }
