@@ -35,6 +35,7 @@ import {
   type DomainSpec,
   type VirtInstallSpec,
 } from '@mirador/libvirt';
+import type { CommandRunner } from '@mirador/ssh';
 import type { PrismaClient } from '../db/client.js';
 import type { EventBus } from '../plugins/bus.js';
 import type { ConnectionPool } from '../connections/connection-pool.js';
@@ -61,6 +62,21 @@ const ACTION_ARGV: Record<VmAction, (uri: string, name: string) => string[]> = {
 /** How long a list waits for a host that has not loaded yet before answering without it. */
 const FIRST_LOAD_WAIT_MS = 15_000;
 const RETRY_FAILED_MS = 15_000;
+
+/** See VmsService.target. */
+export interface VmTarget {
+  vm: VmSummary;
+  uri: string;
+  hostName: string;
+  /** The definition as the inventory last read it (without secrets). */
+  xml: string;
+  runner(): Promise<CommandRunner>;
+  /** Re-reads this VM now; null when it is gone. */
+  refresh(): Promise<VmSummary | null>;
+  /** Every VM name on the host (for "name free?" checks). */
+  names(): string[];
+  all(): VmSummary[];
+}
 
 export function createVmsService(deps: {
   db: PrismaClient;
@@ -134,6 +150,29 @@ export function createVmsService(deps: {
   }
 
   return {
+    /**
+     * One VM as the per-VM features (settings, devices, snapshots, clone, screen) work on it: the
+     * inventory's view of it, the host's libvirt URI, the host connection, and a re-read to call after
+     * changing it (the inventory also hears libvirt's event, this makes the answer current at once).
+     * Throws 404 for an unknown VM.
+     */
+    async target(hostId: string, name: string): Promise<VmTarget> {
+      const { inv, vm, uri } = await vmOf(hostId, name);
+      return {
+        vm,
+        uri,
+        hostName: inv.host.name,
+        xml: inv.xml.get(name) ?? '',
+        runner: () => connections.runner(hostId),
+        refresh: async () => {
+          await inv.refreshOne(name);
+          return inv.vms.get(name) ?? null;
+        },
+        names: () => [...inv.vms.keys()],
+        all: () => [...inv.vms.values()],
+      };
+    },
+
     /** Starts loading every libvirt host in the background, so the first list is already warm. */
     async warmUp() {
       const hosts = await db.host.findMany({ where: { NOT: { libvirtUri: null }, ...READY_FOR_BACKGROUND } });
