@@ -1,6 +1,7 @@
 /**
  * Running/queued tasks for the header indicator and the dashboard, kept live over the shared websocket.
  */
+import { untrack } from 'svelte';
 import type { ServerMessage, Task } from '@mirador/contract';
 import { topics } from '@mirador/contract';
 import { api } from '$lib/api';
@@ -46,14 +47,18 @@ class ActiveTasks {
 
   /** Record a task we learned about from an API answer (e.g. the self-test we just started). */
   upsert(task: Task) {
-    if (!isActive(task)) {
-      this.#finished.add(task.id);
-      delete this.byId[task.id];
-      return;
-    }
-    if (this.#finished.has(task.id)) return;
-    const known = this.byId[task.id];
-    this.byId[task.id] = known ? fresher(known, task) : task;
+    // Callers upsert from effects (a task panel mirrors what it shows): reading byId there would make
+    // the effect depend on what it writes and re-run itself until Svelte gives up (effect_update_depth_exceeded).
+    untrack(() => {
+      if (!isActive(task)) {
+        this.#finished.add(task.id);
+        delete this.byId[task.id];
+        return;
+      }
+      if (this.#finished.has(task.id)) return;
+      const known = this.byId[task.id];
+      this.byId[task.id] = known ? fresher(known, task) : task;
+    });
   }
 
   async refresh() {
