@@ -1,25 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { expect, test, type Page } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
+import { virsh } from '../support/virsh';
 import { E2E_VM_PREFIX, LAB_HOST_NAME, readLab, readVmKit } from '../support/env';
 
 const lab = readLab(); // throws when the lab is missing: never skip
 const kit = readVmKit(lab);
-const LIBVIRT_URI = lab.libvirtUri ?? 'qemu:///system';
 const VM = `${E2E_VM_PREFIX}${Math.random().toString(36).slice(2, 8)}`;
-
-/** virsh against the lab's daemon directly (not through Mirador): for cleanup only. */
-function virsh(...args: string[]): string {
-  try {
-    return execFileSync('virsh', ['-q', '-c', LIBVIRT_URI, ...args], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch {
-    return '';
-  }
-}
 
 // Whatever happened in the test, leave no e2e guest behind (this run's or a crashed earlier run's).
 test.afterAll(() => {
@@ -122,6 +108,38 @@ test('create a VM by kernel boot, use its serial console, then force it off and 
   await page.keyboard.type('echo $((6*7))');
   await page.keyboard.press('Enter');
   await expect.poll(async () => /(^|\n)42\s*(\n|$)/.test(await terminalText(page)), { timeout: 30_000 }).toBe(true);
+
+  // Screen: the VNC display, tunnelled through the host's SSH connection; noVNC's canvas gets frames,
+  // and keys typed into it (the guest has a shell on tty1) change what it shows.
+  await page.getByRole('tab', { name: 'Screen' }).click();
+  await expect(page).toHaveURL(/tab=screen/);
+  await expect(page.getByTestId('screen-status').getByRole('status')).toHaveAttribute('data-state', 'connected', { timeout: 60_000 });
+  const canvas = page.getByRole('application', { name: `Screen of ${VM}` }).locator('canvas');
+  await expect(canvas).toBeVisible();
+  const pixels = () =>
+    canvas.evaluate((c: HTMLCanvasElement) => {
+      const data = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      let lit = 0;
+      let hash = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i]! + data[i + 1]! + data[i + 2]! > 200) lit++;
+        hash = (hash * 31 + data[i]! + data[i + 1]! * 7 + data[i + 2]! * 13 + i) | 0;
+      }
+      return { lit, hash, width: c.width };
+    });
+  await expect
+    .poll(async () => (await pixels()).lit, { timeout: 60_000, message: 'the guest drew text on its screen' })
+    .toBeGreaterThan(100);
+  const before = await pixels();
+  await page.getByRole('button', { name: 'Paste' }).click();
+  await page.getByLabel('Text to type into the VM').fill('echo screen-typed-$((6*7))\n');
+  await page.getByRole('button', { name: 'Type it' }).click();
+  await expect(page.getByText(/Typed \d+ characters/)).toBeVisible();
+  await expect
+    .poll(async () => (await pixels()).hash, { timeout: 30_000, message: 'the typed line changed the screen' })
+    .not.toBe(before.hash);
+  await page.getByText('Open the same screen from a workstation').click();
+  await expect(page.getByText(new RegExp(`virt-viewer --connect .*qemu\\+ssh://.* ${VM}`))).toBeVisible();
 
   // Force off, through the confirm dialog that teaches the virsh command.
   await page.getByRole('button', { name: 'Force off', exact: true }).click();

@@ -1,28 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
-import { LAB_HOST_NAME, readLab } from '../support/env';
+import { virsh } from '../support/virsh';
+import { LAB_HOST_NAME } from '../support/env';
 
-const LIBVIRT_URI = readLab().libvirtUri ?? 'qemu:///system';
 /** Networks this spec creates start with this, so cleanup finds leftovers of failed runs. */
 const PREFIX = 'mirador-e2e-net-';
 const NETWORK = `${PREFIX}${Math.random().toString(36).slice(2, 8)}`;
 // Free on the lab host (its LAN is 192.0.2.0/24, libvirt's default 192.168.122.0/24, Docker 172.17.0.0/16)
 // and away from 10.231.x, which the integration tests use.
 const SUBNET = '10.232.14';
-
-/** virsh against the lab's daemon directly (not through Mirador): for cleanup only. */
-function virsh(...args: string[]): string {
-  try {
-    return execFileSync('virsh', ['-q', '-c', LIBVIRT_URI, ...args], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch {
-    return '';
-  }
-}
 
 test.afterAll(() => {
   for (const name of virsh('net-list', '--all', '--name')

@@ -1,10 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
-import { LAB_HOST_NAME, readLab } from '../support/env';
+import { virsh } from '../support/virsh';
+import { LAB_HOST_NAME } from '../support/env';
 
-const LIBVIRT_URI = readLab().libvirtUri ?? 'qemu:///system';
 /** Pools this spec creates start with this, so cleanup finds leftovers of failed runs. */
 const PREFIX = 'mirador-e2e-pool-';
 const SUFFIX = Math.random().toString(36).slice(2, 8);
@@ -12,19 +11,6 @@ const POOL = `${PREFIX}${SUFFIX}`;
 const VOLUME = `disk-${SUFFIX}.qcow2`;
 // The lab host is this machine (sshd on 127.0.0.1): a fresh directory it may hold a pool in.
 const DIR = `/var/tmp/${POOL}`;
-
-/** virsh against the lab's daemon directly (not through Mirador): for cleanup only. */
-function virsh(...args: string[]): string {
-  try {
-    return execFileSync('virsh', ['-q', '-c', LIBVIRT_URI, ...args], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch {
-    return '';
-  }
-}
 
 test.afterAll(() => {
   for (const name of virsh('pool-list', '--all', '--name')

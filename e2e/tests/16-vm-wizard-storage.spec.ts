@@ -1,28 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
-import { LAB_HOST_NAME, readLab } from '../support/env';
+import { virsh } from '../support/virsh';
+import { LAB_HOST_NAME } from '../support/env';
 
-const LIBVIRT_URI = readLab().libvirtUri ?? 'qemu:///system';
 /** Volumes this spec creates in the lab's default pool start with this, so cleanup finds leftovers of failed runs. */
 const PREFIX = 'e2e-wizard-';
 const SUFFIX = Math.random().toString(36).slice(2, 8);
 const ISO = `${PREFIX}${SUFFIX}.iso`;
 const DISK = `${PREFIX}${SUFFIX}.qcow2`;
 const TREE = 'http://deb.debian.org/debian/dists/bookworm/main/installer-amd64/';
-
-/** virsh against the lab's daemon directly (not through Mirador): setup and cleanup only. */
-function virsh(...args: string[]): string {
-  try {
-    return execFileSync('virsh', ['-q', '-c', LIBVIRT_URI, ...args], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch {
-    return '';
-  }
-}
 
 test.afterAll(() => {
   for (const line of virsh('vol-list', 'default').split('\n')) {

@@ -1,32 +1,18 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { expect, test } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
-import { E2E_VM_PREFIX, LAB_HOST_NAME, readLab } from '../support/env';
+import { virsh } from '../support/virsh';
+import { E2E_VM_PREFIX, LAB_HOST_NAME } from '../support/env';
 
-const LIBVIRT_URI = readLab().libvirtUri ?? 'qemu:///system';
 const POOL = 'default';
 /** The upload page names the volume after the file; the lab's cleanup removes `mirador-test-*` volumes of the default pool. */
 const PREFIX = `${E2E_VM_PREFIX}upload-`;
 const FILE = `${PREFIX}${Math.random().toString(36).slice(2, 8)}.raw`;
 const SIZE = 6 * 1024 ** 2;
 const DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-e2e-upload-'));
-
-/** virsh against the lab's daemon directly (not through Mirador): checks and cleanup only. */
-function virsh(...args: string[]): string {
-  try {
-    return execFileSync('virsh', ['-q', '-c', LIBVIRT_URI, ...args], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch {
-    return '';
-  }
-}
 
 test.afterAll(() => {
   for (const line of virsh('vol-list', POOL).split('\n')) {

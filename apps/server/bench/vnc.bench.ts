@@ -13,20 +13,20 @@
  * throughput. Prints p50/p95 per path, the overhead of the tunnel next to its floor (p50 of a tile adds at most
  * 15 ms; the full screen keeps at least 0.25× direct throughput). The VM is removed at the end, also on failure.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ByteQueue, handshakeWithServer } from '@mirador/rfb';
 import { readLab } from '../test/helpers/lab.js';
+import { addLabHost, createKernelVm, labVirsh, removeLabVms } from '../test/helpers/lab-vm.js';
 
 const SMALL = Number(process.env.BENCH_VNC_SMALL ?? 200);
 const FULL = Number(process.env.BENCH_VNC_FULL ?? 20);
 const FLOOR_ADDED_MS = 15;
 const FLOOR_THROUGHPUT = 0.25;
 const VM = `mirador-bench-vnc-${randomBytes(3).toString('hex')}`;
-const lab = readLab() as ReturnType<typeof readLab> & { vmKit: { kernel: string; initrd: string } };
-const virsh = (...args: string[]) => execFileSync('virsh', ['-c', lab.libvirtUri, ...args], { encoding: 'utf8' });
+const lab = readLab();
+const virsh = (...args: string[]) => labVirsh(lab, ...args);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 
@@ -86,49 +86,15 @@ async function measure(label: string, rfb: Rfb, width: number, height: number, b
 
 async function main() {
   const { startTestApp } = await import('../test/helpers/app.js');
-  const { labPrivateKey } = await import('../test/helpers/lab.js');
   const { rfbConnect } = await import('../test/helpers/rfb-client.js');
   const t = await startTestApp();
   try {
     const admin = await t.setupAdmin();
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     const port = (t.app.server.address() as { port: number }).port;
-    const hostId = (
-      await t.call({
-        method: 'POST',
-        url: '/api/hosts',
-        cookie: admin,
-        payload: { name: 'lab', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) },
-      })
-    ).json<{ id: string }>().id;
-    if (!(await t.call({ method: 'POST', url: `/api/hosts/${hostId}/test`, cookie: admin })).json<{ ok: boolean }>().ok)
-      throw new Error('the lab host is not reachable over SSH');
-
+    const hostId = await addLabHost(t, admin, lab);
     // ── the workload: a running VM with a VNC display ──
-    const created = await t.call({
-      method: 'POST',
-      url: `/api/hosts/${hostId}/vms`,
-      cookie: admin,
-      payload: {
-        name: VM,
-        memoryMiB: 128,
-        vcpus: 1,
-        domainType: 'qemu',
-        disk: { kind: 'none' },
-        install: { kind: 'kernel', kernel: lab.vmKit.kernel, initrd: lab.vmKit.initrd, cmdline: 'console=ttyS0' },
-        network: { kind: 'none' },
-      },
-    });
-    if (created.statusCode !== 202) throw new Error(`could not create the VM: ${created.body}`);
-    for (let i = 0; ; i++) {
-      const task = (await t.call({ method: 'GET', url: `/api/tasks/${created.json<{ id: string }>().id}`, cookie: admin })).json<{
-        status: string;
-        error?: string;
-      }>();
-      if (task.status === 'ok') break;
-      if (task.status !== 'running' || i > 400) throw new Error(`VM create: ${task.status} ${task.error ?? ''}`);
-      await sleep(300);
-    }
+    await createKernelVm(t, admin, hostId, lab, VM);
     const secret = virsh('dumpxml', '--security-info', VM);
     const displayPort = Number(/<graphics type='vnc' port='(\d+)'/.exec(secret)?.[1]);
     const password = /passwd='([^']+)'/.exec(secret)?.[1];
@@ -191,14 +157,7 @@ async function main() {
       `full-screen throughput, tunnel / direct       ${ratio.toFixed(2)}×      floor ≥ ${FLOOR_THROUGHPUT}×    ${ratio >= FLOOR_THROUGHPUT ? 'PASS' : 'BELOW'}`,
     );
   } finally {
-    for (const args of [
-      ['destroy', VM],
-      ['undefine', VM],
-    ]) {
-      try {
-        virsh(...args);
-      } catch {}
-    }
+    removeLabVms(lab, VM);
     await t.close();
   }
 }

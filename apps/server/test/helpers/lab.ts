@@ -13,6 +13,8 @@ export interface Lab {
   bridge: string;
   /** A distribution registry with htpasswd auth (plain HTTP on loopback, which docker allows). */
   registry: { address: string; username: string; password: string };
+  /** The bootable VM kit (kernel + busybox initrd with a root shell on ttyS0). */
+  vmKit: { kernel: string; initrd: string; cmdline: string; prompt: string };
 }
 
 const LAB_FILE = resolve(import.meta.dirname, '../../../../.lab/lab.json');

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ORIGIN, startTestApp, type TestApp } from '../helpers/app.js';
-import { labPrivateKey, readLab, type Lab } from '../helpers/lab.js';
+import { readLab, type Lab } from '../helpers/lab.js';
+import { addLabHost } from '../helpers/lab-vm.js';
 
 /** virsh on the lab host directly (not through Mirador). */
 function virsh(lab: Lab, ...args: string[]): string {
@@ -86,14 +87,7 @@ describe('volume uploads over a bare socket: the size is required and checked be
     lab = readLab();
     t = await startTestApp();
     admin = await t.setupAdmin();
-    const res = await t.call({
-      method: 'POST',
-      url: '/api/hosts',
-      cookie: admin,
-      payload: { name: 'lab', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) },
-    });
-    hostId = res.json().id;
-    expect((await t.call({ method: 'POST', url: `/api/hosts/${hostId}/test`, cookie: admin })).json().ok).toBe(true);
+    hostId = await addLabHost(t, admin, lab);
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     port = (t.app.server.address() as { port: number }).port;
   });

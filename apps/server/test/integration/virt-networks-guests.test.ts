@@ -3,12 +3,10 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseIpv4, parseNetworkDetail, subnetOf, subnetsOverlap, type Ipv4Subnet } from '@mirador/libvirt';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { labPrivateKey, readLab, type Lab } from '../helpers/lab.js';
+import { readLab, type Lab } from '../helpers/lab.js';
+import { addLabHost, createKernelVm, labVirsh } from '../helpers/lab-vm.js';
 
-/** virsh on the lab host directly (not through Mirador). */
-function virsh(...args: string[]): string {
-  return execFileSync('virsh', ['-c', 'qemu:///system', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
-}
+const virsh = (...args: string[]) => labVirsh(readLab(), ...args);
 const quiet = (fn: () => unknown) => {
   try {
     fn();
@@ -41,13 +39,11 @@ function freeSubnet(): string {
   throw new Error('no free /24 left in 10.213.0.0/16');
 }
 
-type LabWithKit = Lab & { vmKit: { kernel: string; initrd: string } };
-
 // TCG guests boot slowly on a small CI machine: the lease wait is generous but bounded.
 describe('libvirt networks with guests on the lab libvirtd over SSH', { timeout: 300_000 }, () => {
   let t: TestApp;
   let admin: string;
-  let lab: LabWithKit;
+  let lab: Lab;
   let hostId: string;
   const tag = randomBytes(3).toString('hex');
   const bridgedName = `mir-br-${tag}`;
@@ -56,18 +52,11 @@ describe('libvirt networks with guests on the lab libvirtd over SSH', { timeout:
   const url = (suffix = '') => `/api/hosts/${hostId}/libvirt-networks${suffix}`;
 
   beforeAll(async () => {
-    lab = readLab() as LabWithKit;
+    lab = readLab();
     if (!lab.bridge) throw new Error('lab.json has no "bridge": re-run bash scripts/lab.sh up');
     t = await startTestApp();
     admin = await t.setupAdmin();
-    const res = await t.call({
-      method: 'POST',
-      url: '/api/hosts',
-      cookie: admin,
-      payload: { name: 'lab', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) },
-    });
-    hostId = res.json().id;
-    expect((await t.call({ method: 'POST', url: `/api/hosts/${hostId}/test`, cookie: admin })).json().ok).toBe(true);
+    hostId = await addLabHost(t, admin, lab);
   });
   afterAll(async () => {
     quiet(() => virsh('destroy', vmName));
@@ -131,30 +120,7 @@ describe('libvirt networks with guests on the lab libvirtd over SSH', { timeout:
     expect(created.statusCode, created.body).toBe(201);
     expect(created.json().network).toMatchObject({ active: true, forwardMode: 'nat' });
 
-    const vm = await t.call({
-      method: 'POST',
-      url: `/api/hosts/${hostId}/vms`,
-      cookie: admin,
-      payload: {
-        name: vmName,
-        memoryMiB: 128,
-        vcpus: 1,
-        domainType: 'qemu',
-        disk: { kind: 'none' },
-        install: { kind: 'kernel', kernel: lab.vmKit.kernel, initrd: lab.vmKit.initrd, cmdline: 'console=ttyS0' },
-        network: { kind: 'network', name: natName },
-      },
-    });
-    expect(vm.statusCode, vm.body).toBe(202);
-    const taskId = vm.json().id as string;
-    await expect
-      .poll(async () => (await t.call({ method: 'GET', url: `/api/tasks/${taskId}`, cookie: admin })).json().status, {
-        timeout: 120_000,
-        interval: 500,
-      })
-      .not.toBe('running');
-    const task = (await t.call({ method: 'GET', url: `/api/tasks/${taskId}`, cookie: admin })).json();
-    expect(task.status, task.error).toBe('ok');
+    await createKernelVm(t, admin, hostId, lab, vmName, { network: { kind: 'network', name: natName } });
 
     const detail = (await t.call({ method: 'GET', url: `/api/hosts/${hostId}/vms/${vmName}`, cookie: admin })).json();
     expect(detail.nics).toHaveLength(1);

@@ -1,15 +1,14 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VNC_CLOSE } from '@mirador/contract';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { labPrivateKey, readLab, type Lab } from '../helpers/lab.js';
+import { readLab, type Lab } from '../helpers/lab.js';
+import { addLabHost, createKernelVm, labVirsh, removeLabVms } from '../helpers/lab-vm.js';
 import { CTRL_ALT_DEL, rfbConnect } from '../helpers/rfb-client.js';
 import { wsConnect } from '../helpers/ws-client.js';
 
-function virsh(...args: string[]): string {
-  return execFileSync('virsh', ['-c', 'qemu:///system', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
+const virsh = (...args: string[]) => labVirsh(readLab(), ...args);
 
 /** Resolves with what `virsh event` printed: a guest reboot within `seconds`, or nothing. */
 function rebootWithin(name: string, seconds: number): Promise<string> {
@@ -29,7 +28,7 @@ describe('graphical console (VNC) through the host SSH connection', { timeout: 2
   let admin: string;
   let operator: string;
   let viewer: string;
-  let lab: Lab & { vmKit: { kernel: string; initrd: string } };
+  let lab: Lab;
   let hostId: string;
   let base: string;
   const tag = randomBytes(3).toString('hex');
@@ -41,52 +40,16 @@ describe('graphical console (VNC) through the host SSH connection', { timeout: 2
     expect(res.statusCode, res.body).toBe(200);
     return res.json() as { ticket: string; readOnly: boolean; command: string; expiresAt: string };
   };
-  const createVm = async (vmName: string, extra: Record<string, unknown>) => {
-    const res = await t.call({
-      method: 'POST',
-      url: `/api/hosts/${hostId}/vms`,
-      cookie: admin,
-      payload: {
-        name: vmName,
-        memoryMiB: 128,
-        vcpus: 1,
-        domainType: 'qemu',
-        disk: { kind: 'none' },
-        install: { kind: 'kernel', kernel: lab.vmKit.kernel, initrd: lab.vmKit.initrd, cmdline: 'console=ttyS0' },
-        network: { kind: 'none' },
-        ...extra,
-      },
-    });
-    expect(res.statusCode, res.body).toBe(202);
-    const id = res.json().id as string;
-    // A plain loop: expect.poll only runs inside a test, and the first VM is made in beforeAll.
-    const until = Date.now() + 120_000;
-    for (;;) {
-      const task = (await t.call({ method: 'GET', url: `/api/tasks/${id}`, cookie: admin })).json();
-      if (task.status !== 'running') {
-        if (task.status !== 'ok') throw new Error(`create ${vmName}: ${task.status} ${task.error}`);
-        return id;
-      }
-      if (Date.now() > until) throw new Error(`create ${vmName} did not finish`);
-      await new Promise((r) => setTimeout(r, 300));
-    }
-  };
+  const createVm = (vmName: string, extra: Record<string, unknown>) => createKernelVm(t, admin, hostId, lab, vmName, extra);
   let createTask: string;
 
   beforeAll(async () => {
-    lab = readLab() as typeof lab;
+    lab = readLab();
     t = await startTestApp();
     admin = await t.setupAdmin();
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     base = `127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
-    const host = await t.call({
-      method: 'POST',
-      url: '/api/hosts',
-      cookie: admin,
-      payload: { name: 'lab', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) },
-    });
-    hostId = host.json().id;
-    expect((await t.call({ method: 'POST', url: `/api/hosts/${hostId}/test`, cookie: admin })).json().ok).toBe(true);
+    hostId = await addLabHost(t, admin, lab);
     for (const [username, role] of [
       ['olga', 'operator'],
       ['vic', 'viewer'],
@@ -98,14 +61,7 @@ describe('graphical console (VNC) through the host SSH connection', { timeout: 2
   });
 
   afterAll(async () => {
-    for (const vm of [name, serialOnly]) {
-      try {
-        virsh('destroy', vm);
-      } catch {}
-      try {
-        virsh('undefine', vm);
-      } catch {}
-    }
+    removeLabVms(lab, name, serialOnly);
     await t?.close();
   });
 
