@@ -44,7 +44,7 @@ export interface PathJudgement {
   warnings: string[];
 }
 
-interface Named {
+export interface Named {
   field: string;
   path: string;
   /** QEMU opens it as a qcow2 image, so its header is read too. */
@@ -113,7 +113,7 @@ export async function poolTargets(runner: CommandRunner, uri: string): Promise<M
  * The directories paths may resolve into, themselves resolved on the host (a pool at
  * /var/lib/libvirt/images may be a symlink to /srv/images). "/" never counts, whoever made that pool.
  */
-async function allowedRoots(runner: CommandRunner, uri: string): Promise<string[]> {
+export async function allowedRoots(runner: CommandRunner, uri: string): Promise<string[]> {
   const pools = [...(await poolTargets(runner, uri)).values()].filter((p) => FILE_POOL_TYPES.has(p.type)).map((p) => p.path);
   const resolved = await Promise.all([...pools, LIBVIRT_BOOT_DIR].map((p) => resolveOnHost(runner, posix.normalize(p))));
   return [...new Set(resolved.filter((p): p is string => p !== null && p !== '/'))];
@@ -143,8 +143,8 @@ async function imageRefusal(runner: CommandRunner, path: string): Promise<string
   return null;
 }
 
-/** One path judged: the resolved path, or why not. */
-async function judgeOne(
+/** One path judged: the resolved path, or why not (also used by the XML editor, vm-xml/). */
+export async function judgeOne(
   runner: CommandRunner,
   hostName: string,
   roots: string[],

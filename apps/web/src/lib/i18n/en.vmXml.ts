@@ -1,0 +1,26 @@
+/** English strings of the VM page's XML tab: the XML editor (spread into `en`). */
+export const enVmXml = {
+  'vms.xml.edit': 'Edit XML',
+  'vms.xml.editorLabel': 'Domain XML of {name}',
+  'vms.xml.editHint':
+    'The persistent definition (virsh dumpxml --inactive). Saving runs virsh define: libvirt checks the document against its schema first and changes nothing when it refuses. The VNC password is not shown and is kept.',
+  'vms.xml.loading': 'Loading the editor…',
+  'vms.xml.review': 'Review changes',
+  'vms.xml.backToEdit': 'Back to editing',
+  'vms.xml.cancel': 'Cancel',
+  'vms.xml.save': 'Save (define)',
+  'vms.xml.saving': 'Saving…',
+  'vms.xml.noChanges': 'Nothing changed yet.',
+  'vms.xml.diffTitle': 'Changes: current definition (left) → your edit (right)',
+  'vms.xml.command': 'The command this runs',
+  'vms.xml.saved': 'Definition of {name} saved',
+  'vms.xml.savedSame': 'libvirt stored the same definition: nothing changed',
+  'vms.xml.restartNeeded': 'The VM is running: the new definition applies after it is shut down and started again.',
+  'vms.xml.refused': 'libvirt refused the definition; nothing was changed.',
+  'vms.xml.refusedAt': 'Line {line}',
+  'vms.xml.refusedElement': 'element <{element}>',
+  'vms.xml.forbidden': 'Your role may not save this definition; nothing was changed.',
+  'vms.xml.conflict': 'The definition changed since you opened it (someone else saved, or a setting was changed). Nothing was saved.',
+  'vms.xml.reloadCurrent': 'Start again from the current definition',
+  'vms.xml.warnings': 'Allowed because you are an administrator',
+} as const;
