@@ -12,7 +12,7 @@
 # started by hand and tracked in .lab/pids/.
 #
 # Pieces: dockerd (+ image labbox:latest), libvirtd/qemu (+ bridge mirlabbr0, no uplink), two sshd (real and
-# impostor host key), and a password-protected image registry on
+# impostor host key), a second libvirt to migrate to (qemu:///session of user mirlab2 behind sshd :2224), and a password-protected image registry on
 # 127.0.0.1:5000 (credentials in lab.json; docker allows plain HTTP to
 # 127.0.0.0/8, so no TLS).
 set -euo pipefail
@@ -170,7 +170,7 @@ take_lock() {
 # ---------------------------------------------------------------- pieces --
 # One file per piece under scripts/lab/, each owning its ensure_* / checks; this file keeps
 # the settings, the shared helpers and the commands.
-for piece in packages docker libvirt ssh vmkit registry lab-json; do
+for piece in packages docker libvirt ssh second-libvirt vmkit registry lab-json; do
 	# shellcheck source=/dev/null
 	source "$HELPERS/$piece.sh"
 done
@@ -184,6 +184,7 @@ cmd_up() {
 	ensure_docker
 	ensure_libvirt
 	ensure_ssh
+	ensure_second_libvirt
 	ensure_registry
 	ensure_vmkit
 	write_lab_json
@@ -221,6 +222,9 @@ cmd_status() {
 	fi
 	check "sshd 127.0.0.1:$SSH_PORT" ssh_check "$SSH_PORT"
 	check "sshd impostor 127.0.0.1:$IMPOSTOR_PORT" ssh_check "$IMPOSTOR_PORT"
+	check "second libvirt $SECOND_URI of $SECOND_USER (ssh 127.0.0.1:$SECOND_SSH_PORT)" second_libvirt_ok
+	check "second libvirt host_uuid differs from $LIBVIRT_URI" second_uuid_distinct
+	check "second libvirt reachable as root: $(second_migration_uri)" second_reachable_as_root
 	check "registry $REGISTRY_ADDR (htpasswd auth)" registry_ok
 	check "vm kit ($BOOT_DIR)" test -s "$BOOT_DIR/vmlinuz" -a -s "$BOOT_DIR/initrd.img"
 	return "$STATUS_FAILED"
@@ -266,7 +270,9 @@ cmd_down() {
 	require_root
 	take_lock
 	remove_test_domains
+	remove_second_test_domains
 	remove_test_containers
+	stop_second_sshd
 	local port pid
 	for port in "$SSH_PORT" "$IMPOSTOR_PORT"; do
 		if pid=$(lab_sshd_pid "$port"); then stop_pid "$pid" "sshd:$port"; fi

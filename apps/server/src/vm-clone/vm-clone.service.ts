@@ -1,5 +1,6 @@
 import type { ClonePreview, CloneVmBody, Task } from '@mirador/contract';
 import {
+  destroyArgv,
   assertDomainName,
   blockcopyArgv,
   blockjobAbortArgv,
@@ -239,7 +240,7 @@ export function createVmCloneService(deps: { vms: VmsService; tasks: TaskManager
   async function undo(ctx: TaskContext, runner: CommandRunner, uri: string, name: string, defined: boolean, made: VolumeCopy[]) {
     if (defined) {
       ctx.log(`Undoing: ${commandLineOf(undefineArgv(uri, name, { nvram: true }))}`, 'warn');
-      await runVirsh(runner, ['virsh', '-c', uri, 'destroy', name]).catch(() => null);
+      await runVirsh(runner, destroyArgv(uri, name)).catch(() => null);
       await runVirsh(runner, undefineArgv(uri, name, { nvram: true })).catch((e: unknown) =>
         ctx.log(`Could not undefine "${name}": ${(e as Error).message}`, 'error'),
       );

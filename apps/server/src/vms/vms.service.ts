@@ -173,6 +173,11 @@ export function createVmsService(deps: {
       };
     },
 
+    /** Reads one VM of a host again now, also one the inventory has not seen yet (a clone just defined). */
+    async refreshVm(hostId: string, name: string): Promise<void> {
+      await (await loaded(hostId)).refreshOne(name);
+    },
+
     /** Starts loading every libvirt host in the background, so the first list is already warm. */
     async warmUp() {
       const hosts = await db.host.findMany({ where: { NOT: { libvirtUri: null }, ...READY_FOR_BACKGROUND } });

@@ -15,6 +15,14 @@ export interface Lab {
   registry: { address: string; username: string; password: string };
   /** The bootable VM kit (kernel + busybox initrd with a root shell on ttyS0). */
   vmKit: { kernel: string; initrd: string; cmdline: string; prompt: string };
+  /** A second, distinct libvirt to migrate to: qemu:///session of a lab user behind its own sshd (scripts/lab/second-libvirt.sh). */
+  secondLibvirt: {
+    user: string;
+    uri: string;
+    hostUuid: string | null;
+    ssh: { host: string; port: number; user: string; privateKeyPath: string; knownHostsPath: string; hostKeyFingerprint: string };
+    migrationUri: string;
+  };
 }
 
 const LAB_FILE = resolve(import.meta.dirname, '../../../../.lab/lab.json');

@@ -7,6 +7,11 @@ import { enDocker } from './en.docker';
 import { enStorage } from './en.storage';
 import { enLibvirtNetworks } from './en.libvirtNetworks';
 import { enVmScreen } from './en.vmScreen';
+import { enVmSnapshots } from './en.vmSnapshots';
+import { enVmClone } from './en.vmClone';
+import { enVmConfig } from './en.vmConfig';
+import { enVmDevices } from './en.vmDevices';
+import { enVmXml } from './en.vmXml';
 
 export const en = {
   ...enContainers,
@@ -14,6 +19,11 @@ export const en = {
   ...enStorage,
   ...enLibvirtNetworks,
   ...enVmScreen,
+  ...enVmSnapshots,
+  ...enVmClone,
+  ...enVmConfig,
+  ...enVmDevices,
+  ...enVmXml,
   // Common
   'common.loading': 'Loading…',
   'common.cancel': 'Cancel',

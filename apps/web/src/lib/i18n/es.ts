@@ -5,6 +5,11 @@ import { esDocker } from './es.docker';
 import { esStorage } from './es.storage';
 import { esLibvirtNetworks } from './es.libvirtNetworks';
 import { esVmScreen } from './es.vmScreen';
+import { esVmSnapshots } from './es.vmSnapshots';
+import { esVmClone } from './es.vmClone';
+import { esVmConfig } from './es.vmConfig';
+import { esVmDevices } from './es.vmDevices';
+import { esVmXml } from './es.vmXml';
 
 export const es: Messages = {
   ...esContainers,
@@ -12,6 +17,11 @@ export const es: Messages = {
   ...esStorage,
   ...esLibvirtNetworks,
   ...esVmScreen,
+  ...esVmSnapshots,
+  ...esVmClone,
+  ...esVmConfig,
+  ...esVmDevices,
+  ...esVmXml,
   // Común
   'common.loading': 'Cargando…',
   'common.cancel': 'Cancelar',
