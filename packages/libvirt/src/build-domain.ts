@@ -51,6 +51,9 @@ export interface DomainSpec {
   vncPassword?: string;
 }
 
+/** Free PCIe root ports a new q35 VM gets for hot-plugged disks and NICs. */
+export const SPARE_PCIE_ROOT_PORTS = 6;
+
 export const LIBOSINFO_NAMESPACE = 'http://libosinfo.org/xmlns/libvirt/domain/1.0';
 const OSINFO_URL_ID = /^https?:\/\/[A-Za-z0-9.-]+(?:\/[A-Za-z0-9._+-]+)+$/;
 const MAX_DISKS = 16;
@@ -210,6 +213,20 @@ export function buildDomainXml(spec: DomainSpec): string {
   }
   // A stats period makes the guest report free memory, which domstats exposes as balloon.unused.
   devices.memballoon = { '@_model': 'virtio', stats: { '@_period': '5' } };
+  if ((spec.machine ?? 'q35') === 'q35') {
+    // On q35 every hot-plugged PCIe device needs a free root port, and libvirt only adds the ports the
+    // definition needs: without spares a running VM takes one hot-plugged disk or NIC at most (virt-install
+    // adds spares too). The i440fx 'pc' machine hot-plugs onto its PCI bus without them.
+    // Index 0 must be the root complex once any PCI controller is listed; the ports take the next indexes.
+    devices.controller = [
+      { '@_type': 'pci', '@_index': '0', '@_model': 'pcie-root' },
+      ...Array.from({ length: SPARE_PCIE_ROOT_PORTS }, (_, i) => ({
+        '@_type': 'pci',
+        '@_index': String(i + 1),
+        '@_model': 'pcie-root-port',
+      })),
+    ];
+  }
 
   const domain: XmlNode = { '@_type': spec.domainType, name: spec.name };
   if (spec.osinfoId !== undefined) {

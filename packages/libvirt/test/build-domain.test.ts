@@ -115,6 +115,9 @@ describe('buildDomainXml', () => {
     expect(xml).toMatch(/<video>\s*<model type="vga"/);
     expect(parseVncDisplay(xml)).toEqual({ listen: '127.0.0.1', password: 'Ab3$xY9z' });
     expect(buildDomainXml({ ...kernelSpec('serial-only') })).not.toContain('<video>');
+    // Spare PCIe root ports on q35, so a running VM can take more than one hot-plugged device.
+    expect(xml.match(/<controller type="pci" index="\d" model="pcie-root-port"\/>/g)).toHaveLength(6);
+    expect(buildDomainXml({ ...kernelSpec('old'), machine: 'pc' })).not.toContain('pcie-root-port');
     for (const bad of ['', 'nine-chars', 'has space', 'ünï']) {
       expect(() => buildDomainXml({ ...kernelSpec('x'), graphics: 'vnc', vncPassword: bad })).toThrow(/vncPassword|VNC password/);
     }
