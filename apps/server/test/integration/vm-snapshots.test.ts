@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { labPrivateKey, readLab, type Lab } from '../helpers/lab.js';
+import { readLab, type Lab } from '../helpers/lab.js';
+import { addLabHost } from '../helpers/lab-vm.js';
 import { wsConnect } from '../helpers/ws-client.js';
 
 function virsh(...args: string[]): string {
@@ -102,14 +103,7 @@ describe('VM snapshots against the lab libvirt', { timeout: 300_000 }, () => {
     admin = await t.setupAdmin();
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     base = `127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
-    const host = await t.call({
-      method: 'POST',
-      url: '/api/hosts',
-      cookie: admin,
-      payload: { name: 'lab', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) },
-    });
-    hostId = host.json().id;
-    expect((await t.call({ method: 'POST', url: `/api/hosts/${hostId}/test`, cookie: admin })).json().ok).toBe(true);
+    hostId = await addLabHost(t, admin, lab);
     await t.call({
       method: 'POST',
       url: '/api/users',

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
-import { labPrivateKey, readLab, type Lab } from '../helpers/lab.js';
+import { readLab, type Lab } from '../helpers/lab.js';
+import { addLabHost } from '../helpers/lab-vm.js';
 
 function virsh(...args: string[]): string {
   return execFileSync('virsh', ['-c', 'qemu:///system', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -32,14 +33,7 @@ describe('VM XML editor', { timeout: 180_000 }, () => {
     lab = readLab() as typeof lab;
     t = await startTestApp();
     admin = await t.setupAdmin();
-    const host = await t.call({
-      method: 'POST',
-      url: '/api/hosts',
-      cookie: admin,
-      payload: { name: 'lab', address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: labPrivateKey(lab) },
-    });
-    hostId = host.json().id;
-    expect((await t.call({ method: 'POST', url: `/api/hosts/${hostId}/test`, cookie: admin })).json().ok).toBe(true);
+    hostId = await addLabHost(t, admin, lab);
     await t.call({
       method: 'POST',
       url: '/api/users',
