@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { readLab, type Lab } from '../helpers/lab.js';
-import { addLabHost } from '../helpers/lab-vm.js';
+import { addLabHost, addUser, createKernelVm } from '../helpers/lab-vm.js';
 import { wsConnect } from '../helpers/ws-client.js';
 
 function virsh(...args: string[]): string {
@@ -59,38 +59,8 @@ describe('VM devices: hot-plug disks and NICs', { timeout: 300_000 }, () => {
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     base = `127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
     hostId = await addLabHost(t, admin, lab);
-    await t.call({
-      method: 'POST',
-      url: '/api/users',
-      cookie: admin,
-      payload: { username: 'vic', password: 'vic-password', role: 'viewer' },
-    });
-    viewer = await t.login('vic', 'vic-password');
-    const res = await t.call({
-      method: 'POST',
-      url: `/api/hosts/${hostId}/vms`,
-      cookie: admin,
-      payload: {
-        name,
-        memoryMiB: 128,
-        vcpus: 1,
-        domainType: 'qemu',
-        disk: { kind: 'none' },
-        install: { kind: 'kernel', kernel: lab.vmKit.kernel, initrd: lab.vmKit.initrd, cmdline: 'console=ttyS0' },
-        network: { kind: 'none' },
-      },
-    });
-    expect(res.statusCode, res.body).toBe(202);
-    const id = res.json().id as string;
-    for (const until = Date.now() + 120_000; ;) {
-      const task = (await t.call({ method: 'GET', url: `/api/tasks/${id}`, cookie: admin })).json();
-      if (task.status !== 'running') {
-        if (task.status !== 'ok') throw new Error(`create: ${task.status} ${task.error}`);
-        break;
-      }
-      if (Date.now() > until) throw new Error('create did not finish');
-      await sleep(300);
-    }
+    viewer = await addUser(t, admin, 'vic', 'viewer');
+    await createKernelVm(t, admin, hostId, lab, name);
     console_ = await wsConnect<Msg>(`ws://${base}/api/hosts/${hostId}/vms/${name}/console`, admin);
     await console_.waitFor((m) => m.type === 'status' && m.state === 'attached', 60_000);
     for (let i = 0; i < 120 && !transcript().includes('lab-vm#'); i++) {
