@@ -323,6 +323,7 @@ export {
   assertMigrationDestinationUri,
   migrateArgv,
   migrationReachArgv,
+  offlineDumpxmlArgv,
   freecellArgv,
   parseFreecellBytes,
   activeNetworksArgv,

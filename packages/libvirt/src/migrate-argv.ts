@@ -131,6 +131,16 @@ export function activeNetworksArgv(uri: string): Argv {
   return ['virsh', '-c', uri, 'net-list', '--name'];
 }
 
+/**
+ * The inactive definition WITH secrets (the VNC password), for an offline migration: it is defined on the
+ * destination as it is, never stored or shown.
+ */
+export function offlineDumpxmlArgv(uri: string, name: string): Argv {
+  assertConnectionUri(uri);
+  assertDomainName(name);
+  return ['virsh', '-c', uri, 'dumpxml', name, '--inactive', '--security-info'];
+}
+
 export function domjobinfoArgv(uri: string, name: string): Argv {
   assertConnectionUri(uri);
   assertDomainName(name);

@@ -8,7 +8,10 @@ import {
   assertMigrationDestinationUri,
   domjobabortArgv,
   domjobinfoArgv,
+  freecellArgv,
   migrateArgv,
+  migrationReachArgv,
+  parseFreecellBytes,
   migrationDestinationUri,
   parseDomjobinfo,
 } from '../src/index.js';
@@ -80,6 +83,23 @@ describe('migration destination URI', () => {
     );
     expect(domjobinfoArgv('qemu:///system', 'vm1')).toEqual(['virsh', '-c', 'qemu:///system', 'domjobinfo', 'vm1']);
     expect(domjobabortArgv('qemu:///system', 'vm1')).toEqual(['virsh', '-c', 'qemu:///system', 'domjobabort', 'vm1']);
+  });
+
+  it('reach check, copy-storage flag and freecell', () => {
+    expect(migrationReachArgv('qemu+ssh://mirlab2@127.0.0.1:2224/session')).toEqual([
+      'virsh',
+      '-c',
+      'qemu+ssh://mirlab2@127.0.0.1:2224/session',
+      'uri',
+    ]);
+    expect(fieldOf(() => migrationReachArgv('qemu+ssh://a@b:22/system?command=sh'))).toBe('destination');
+    expect(migrateArgv('qemu:///system', 'vm1', 'qemu+ssh://a@b:22/system', { ...opts, copyStorageAll: true })).toContain(
+      '--copy-storage-all',
+    );
+    expect(freecellArgv('qemu:///session')).toEqual(['virsh', '-c', 'qemu:///session', 'freecell']);
+    expect(parseFreecellBytes('Total: 19166280 KiB\n')).toBe(19166280 * 1024);
+    expect(parseFreecellBytes('    0: 2048 KiB\n')).toBe(2048 * 1024);
+    expect(parseFreecellBytes('')).toBeUndefined();
   });
 
   it('parses domjobinfo of a running migration and of no job', () => {

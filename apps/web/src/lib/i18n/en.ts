@@ -9,6 +9,7 @@ import { enLibvirtNetworks } from './en.libvirtNetworks';
 import { enVmScreen } from './en.vmScreen';
 import { enVmSnapshots } from './en.vmSnapshots';
 import { enVmClone } from './en.vmClone';
+import { enVmMigrate } from './en.vmMigrate';
 import { enVmConfig } from './en.vmConfig';
 import { enVmDevices } from './en.vmDevices';
 import { enVmXml } from './en.vmXml';
@@ -21,6 +22,7 @@ export const en = {
   ...enVmScreen,
   ...enVmSnapshots,
   ...enVmClone,
+  ...enVmMigrate,
   ...enVmConfig,
   ...enVmDevices,
   ...enVmXml,

@@ -7,6 +7,7 @@ import { esLibvirtNetworks } from './es.libvirtNetworks';
 import { esVmScreen } from './es.vmScreen';
 import { esVmSnapshots } from './es.vmSnapshots';
 import { esVmClone } from './es.vmClone';
+import { esVmMigrate } from './es.vmMigrate';
 import { esVmConfig } from './es.vmConfig';
 import { esVmDevices } from './es.vmDevices';
 import { esVmXml } from './es.vmXml';
@@ -19,6 +20,7 @@ export const es: Messages = {
   ...esVmScreen,
   ...esVmSnapshots,
   ...esVmClone,
+  ...esVmMigrate,
   ...esVmConfig,
   ...esVmDevices,
   ...esVmXml,
