@@ -24,7 +24,8 @@ ensure_qemu_conf() {
 }
 
 start_virtlogd() {
-	running virtlogd && return 0
+	# The system one, by its pid file (a session daemon of the second libvirt may run its own virtlogd).
+	live_pid /run/virtlogd.pid virtlogd >/dev/null && return 0
 	log "libvirt: starting virtlogd"
 	spawn_detached "$LOGS/virtlogd.log" virtlogd
 	wait_for 15 live_pid /run/virtlogd.pid virtlogd || {
@@ -56,7 +57,9 @@ ensure_libvirtd() {
 		log "libvirt: libvirtd already answering"
 		return 0
 	fi
-	if running libvirtd; then
+	# The system daemon by its pid file: a user's session libvirtd (the second libvirt, scripts/lab/second-libvirt.sh)
+	# is also a process named libvirtd, and must not count as this one.
+	if live_pid /run/libvirtd.pid libvirtd >/dev/null; then
 		# Possibly still initialising (e.g. started by someone just now).
 		wait_for 30 libvirt_ok && return 0
 		die "libvirtd is running but $LIBVIRT_URI does not answer"

@@ -193,4 +193,11 @@ stop_second_sshd() {
 	local pid
 	if pid=$(lab_second_sshd_pid); then stop_pid "$pid" "sshd:$SECOND_SSH_PORT"; fi
 	rm -f "$PIDS/sshd-$SECOND_SSH_PORT.pid"
+	# The lab user's session daemons idle out by themselves, but not while a client holds them: stop them
+	# with the lab, so a later `up` starts from nothing (they are this lab's, never anyone else's).
+	if id "$SECOND_USER" >/dev/null 2>&1; then
+		for pid in $(pgrep -u "$SECOND_USER" -x libvirtd || true) $(pgrep -u "$SECOND_USER" -x virtlogd || true); do
+			stop_pid "$pid" "session daemon of $SECOND_USER"
+		done
+	fi
 }
