@@ -215,6 +215,27 @@ describe('graphical console: a viewer only watches', { timeout: 180_000 }, () =>
     o.close();
   });
 
+  it('a screen ends with the session that opened it: after logout, keys typed on the open socket reach nothing', async () => {
+    const username = `secvnc-out-${tag}`;
+    const made = await s.live.request('POST', '/api/users', {
+      cookie: s.cookies.admin,
+      body: { username, password: 'secvnc-pass-2', role: 'operator' },
+    });
+    expect(made.status, made.body).toBe(201);
+    const cookie = await s.live.test.login(username, 'secvnc-pass-2');
+    const o = await rfbConnect(screen(), cookie, await ticket(cookie));
+    await o.handshake();
+    expect((await s.live.request('POST', '/api/auth/logout', { cookie })).status).toBeLessThan(300);
+    const rebooted = rebootWithin(8);
+    await sleep(300);
+    o.send(Buffer.concat([cad(true), cad(false)]));
+    const closed = await Promise.race([o.whenClosed(), sleep(5000).then(() => null)]);
+    const got = await rebooted;
+    tally(AREA, 'Ctrl-Alt-Del typed on a screen after its session logged out', closed?.code === 4401 && !got);
+    expect(closed?.code).toBe(4401);
+    expect(got).toBe(false);
+  });
+
   it("the operator's Ctrl-Alt-Del does reboot it (the witness works)", async () => {
     const o = await rfbConnect(screen(), s.cookies.operator, await ticket(s.cookies.operator));
     await o.handshake();
