@@ -331,3 +331,4 @@ export {
   domjobabortArgv,
   parseDomjobinfo,
 } from './migrate-argv.js';
+export { type CpuComparison, hypervisorCpuCompareArgv, cpuToCompare, parseCpuCompare } from './cpu-compare.js';

@@ -4,7 +4,10 @@ import {
   activeNetworksArgv,
   capabilitiesArgv,
   commandLineOf,
+  cpuToCompare,
   defineArgv,
+  hypervisorCpuCompareArgv,
+  parseCpuCompare,
   offlineDumpxmlArgv,
   undefineArgv,
   freecellArgv,
@@ -191,13 +194,14 @@ export async function planMigration(
     return (await r.value.exec(argv, { timeoutMs: 30_000 })).code === 0;
   };
 
+  let srcCapsXml: string | null = null;
   const [reach, srcCaps, dstCaps, free, nets, taken] = await Promise.all([
     // runner.exec, not runVirsh: runVirsh's guard admits only local `-c` URIs, and this one is remote on
     // purpose; migrationReachArgv accepts only a URI migrationDestinationUri built (no query, no options).
     destinationUri && mode === 'live'
       ? attempt(() => sourceRunner.exec(withCLocale(migrationReachArgv(destinationUri!)), { timeoutMs: REACH_TIMEOUT_MS }))
       : Promise.resolve(null),
-    attempt(async () => parseCapabilities(await runVirsh(sourceRunner, capabilitiesArgv(target.uri)))),
+    attempt(async () => parseCapabilities((srcCapsXml = await runVirsh(sourceRunner, capabilitiesArgv(target.uri))))),
     attempt(async () => parseCapabilities(await onDest(capabilitiesArgv(dstUri)))),
     attempt(async () => parseFreecellBytes(await onDest(withCLocale(freecellArgv(dstUri))))),
     attempt(async () => new Set(parseNameList(await onDest(activeNetworksArgv(dstUri))))),
@@ -261,7 +265,20 @@ export async function planMigration(
     );
 
   checks.push(machineCheck(domain, dst.name, dstCaps));
-  checks.push(cpuCheck(domain, dst.name));
+  checks.push(
+    await cpuCheck(
+      domain,
+      dst.name,
+      () => cpuToCompare(target.xml, srcCapsXml),
+      async (cpuXml) => {
+        const r = await dstRunner;
+        if ('error' in r) throw new Error(`Mirador cannot reach "${dst.name}": ${r.error}`);
+        // It exits 1 for "incompatible": read what it printed rather than its status.
+        const res = await r.value.exec(withCLocale(hypervisorCpuCompareArgv(dstUri, 'kvm')), { stdin: cpuXml, timeoutMs: 60_000 });
+        return { verdict: parseCpuCompare(`${res.stdout}\n${res.stderr}`), said: (res.stderr || res.stdout).trim() };
+      },
+    ),
+  );
   checks.push(await networksCheck(domain, dst.name, nets, (br) => testOnDest(['test', '-d', `/sys/class/net/${br}`])));
   checks.push(await disksCheck(domain, dst.name, mode, body.copyStorage ?? false, testOnDest, (p, v) => onDest(volPathArgv(dstUri, p, v))));
 
@@ -362,16 +379,42 @@ function machineCheck(domain: ParsedDomain, dstName: string, caps: { value: Capa
   );
 }
 
-function cpuCheck(domain: ParsedDomain, dstName: string): MigrationCheck {
-  if (domain.type === 'qemu')
-    return check('cpu', true, 'CPU compatibility', 'TCG: QEMU emulates the guest CPU in software, the same on both hosts.');
-  return check(
-    'cpu',
-    null,
-    'CPU compatibility',
-    `Not checked: a ${domain.type} guest sees the host CPU's features; compare them on "${dstName}" before migrating.`,
-    `virsh hypervisor-cpu-compare <the VM's <cpu> element>   # on ${dstName}`,
-  );
+/**
+ * TCG guests get the same emulated CPU everywhere. A KVM guest sees the host's CPU features, so its CPU
+ * (or, for host-passthrough, the source host's) is compared by the destination's hypervisor.
+ */
+async function cpuCheck(
+  domain: ParsedDomain,
+  dstName: string,
+  cpuXml: () => string | null,
+  compare: (cpuXml: string) => Promise<{ verdict: 'identical' | 'superset' | 'incompatible' | null; said: string }>,
+): Promise<MigrationCheck> {
+  const title = 'CPU compatibility';
+  if (domain.type === 'qemu') return check('cpu', true, title, 'TCG: QEMU emulates the guest CPU in software, the same on both hosts.');
+  const line = `virsh hypervisor-cpu-compare <the VM's <cpu>> --virttype kvm   # on ${dstName}`;
+  const xml = cpuXml();
+  if (!xml) return check('cpu', null, title, `Not checked: the VM names no CPU and the source's could not be read.`, line);
+  try {
+    const { verdict, said } = await compare(xml);
+    if (verdict === 'incompatible')
+      return check(
+        'cpu',
+        false,
+        title,
+        `"${dstName}" cannot give this VM its CPU: ${said}`,
+        `Pick a CPU model both hosts offer (Settings → CPU)`,
+      );
+    if (verdict)
+      return check(
+        'cpu',
+        true,
+        title,
+        `The CPU of "${dstName}" is ${verdict === 'identical' ? 'identical to' : 'a superset of'} the VM's.`,
+      );
+    return check('cpu', null, title, `Not checked: ${said || 'hypervisor-cpu-compare gave no answer'}`, line);
+  } catch (err) {
+    return check('cpu', null, title, `Not checked: ${(err as Error).message}`, line);
+  }
 }
 
 async function networksCheck(
