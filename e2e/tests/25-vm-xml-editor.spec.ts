@@ -64,8 +64,17 @@ test('edit a VM definition: highlighted editor, review the diff, save; a refusal
   await page.getByRole('button', { name: 'Edit XML' }).click();
   await expect(content).toBeVisible();
   await content.click();
+  // A live update of the VM arriving while someone types (here: autostart turned on elsewhere, which
+  // the inactive XML does not carry) must not rebuild the editor and take the focus away.
+  const autostart = await page.request.post(`/api/hosts/${host.id}/vms/${VM}/autostart`, {
+    headers: { origin: new URL(page.url()).origin },
+    data: { enabled: true },
+  });
+  expect(autostart.status()).toBe(200);
+  await expect(page.getByRole('switch', { name: 'Autostart' })).toHaveAttribute('aria-checked', 'true');
   await page.keyboard.press('ControlOrMeta+a');
   await page.keyboard.insertText(before.replace(/<vcpu[^>]*>1<\/vcpu>/, '<vcpu>abc</vcpu>'));
+  await expect(content).toContainText('<vcpu>abc</vcpu>');
   await page.getByRole('button', { name: 'Review changes' }).click();
   await page.getByRole('button', { name: 'Save (define)' }).click();
   const error = page.getByTestId('vm-xml-error');
