@@ -4,7 +4,8 @@
 // Exits non-zero when anything failed, a report is missing, or an attack got through.
 import { existsSync, readFileSync } from 'node:fs';
 
-const [vitestFile, playwrightFile, securityFile, attemptsFile] = process.argv.slice(2);
+// Positional: vitest.json playwright.json security.json security-attempts.jsonl [faults.json faults.jsonl]
+const [vitestFile, playwrightFile, securityFile, attemptsFile, faultsFile, faultFiguresFile] = process.argv.slice(2);
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -25,6 +26,7 @@ function addVitest(file, what) {
 
 addVitest(vitestFile, 'unit and integration tests');
 addVitest(securityFile, 'security suite');
+addVitest(faultsFile, 'fault-injection suite');
 
 if (playwrightFile && existsSync(playwrightFile)) {
   const p = JSON.parse(readFileSync(playwrightFile, 'utf8'));
@@ -63,6 +65,27 @@ if (attemptsFile) {
     failed += 1;
   }
   if (total.attempts > total.refused) failed += 1;
+}
+
+// The fault-injection suite's figures: for each fault, how long until the API said the truth and how
+// long until everything worked again once the fault ended.
+if (faultFiguresFile) {
+  const faults = existsSync(faultFiguresFile)
+    ? readFileSync(faultFiguresFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
+  const ms = (v) => (v === null || v === undefined ? '—' : v >= 10_000 ? `${(v / 1000).toFixed(0)} s` : `${(v / 1000).toFixed(1)} s`);
+  console.log(`fault-injection suite: ${faults.length} faults injected`);
+  console.log(`  ${'fault'.padEnd(52)} ${'truth in'.padStart(9)} ${'recovered in'.padStart(13)}  what the API said`);
+  for (const f of faults) {
+    console.log(`  ${String(f.fault).slice(0, 52).padEnd(52)} ${ms(f.truthMs).padStart(9)} ${ms(f.recoveryMs).padStart(13)}  ${String(f.truth).slice(0, 90)}`);
+  }
+  if (faults.length === 0) {
+    console.log('fault-injection suite: no faults were recorded');
+    failed += 1;
+  }
 }
 
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
