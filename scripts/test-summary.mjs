@@ -80,7 +80,9 @@ if (faultFiguresFile) {
   console.log(`fault-injection suite: ${faults.length} faults injected`);
   console.log(`  ${'fault'.padEnd(52)} ${'truth in'.padStart(9)} ${'recovered in'.padStart(13)}  what the API said`);
   for (const f of faults) {
-    console.log(`  ${String(f.fault).slice(0, 52).padEnd(52)} ${ms(f.truthMs).padStart(9)} ${ms(f.recoveryMs).padStart(13)}  ${String(f.truth).slice(0, 90)}`);
+    console.log(
+      `  ${String(f.fault).slice(0, 52).padEnd(52)} ${ms(f.truthMs).padStart(9)} ${ms(f.recoveryMs).padStart(13)}  ${String(f.truth).slice(0, 90)}`,
+    );
   }
   if (faults.length === 0) {
     console.log('fault-injection suite: no faults were recorded');
