@@ -1,7 +1,8 @@
 import { expect, test } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
 import { virsh } from '../support/virsh';
-import { E2E_VM_PREFIX, LAB_HOST_NAME, readLab, readVmKit } from '../support/env';
+import { E2E_VM_PREFIX } from '../support/env';
+import { createKernelVmViaApi, labHost } from '../support/vms';
 
 /** A shut-off VM with a qcow2 disk, cloned from its page; named so the lab cleans leftovers. */
 const suffix = Math.random().toString(36).slice(2, 8);
@@ -18,32 +19,10 @@ test.afterAll(() => {
 test('clones a VM from its page: the virt-clone line, the task, the clone with its own disk', async ({ page, baseURL }) => {
   test.setTimeout(240_000);
   await loginViaApi(page);
-  const hosts = (await (await page.request.get('/api/hosts')).json()) as { id: string; name: string }[];
-  const host = hosts.find((h) => h.name === LAB_HOST_NAME);
-  expect(host, `host ${LAB_HOST_NAME} exists`).toBeTruthy();
-  const kit = readVmKit(readLab());
-  const created = await page.request.post(`/api/hosts/${host!.id}/vms`, {
-    // Cookie-authenticated mutations must carry this server's Origin (CSRF rule), like the UI's own.
-    headers: { origin: new URL(baseURL!).origin },
-    data: {
-      name: VM,
-      memoryMiB: 128,
-      vcpus: 1,
-      domainType: 'qemu',
-      graphics: 'none',
-      start: false,
-      disk: { kind: 'new', pool: 'default', sizeGiB: 1 },
-      install: { kind: 'kernel', kernel: kit.kernel, initrd: kit.initrd, cmdline: 'console=ttyS0' },
-      network: { kind: 'none' },
-    },
-  });
-  expect(created.status(), await created.text()).toBe(202);
-  const taskId = ((await created.json()) as { id: string }).id;
-  await expect
-    .poll(async () => ((await (await page.request.get(`/api/tasks/${taskId}`)).json()) as { status: string }).status, { timeout: 60_000 })
-    .toBe('ok');
+  const host = await labHost(page.request);
+  await createKernelVmViaApi(page.request, baseURL!, host.id, VM, { disk: 'qcow2' });
 
-  await page.goto(`/vms/${host!.id}/${VM}`);
+  await page.goto(`/vms/${host.id}/${VM}`);
   await page.getByRole('button', { name: 'Clone', exact: true }).click();
   const dialog = page.getByRole('dialog');
   // The suggested name, and the virt-clone line with the virsh steps, before anything runs.

@@ -1,7 +1,8 @@
 import { expect, test } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
 import { virsh } from '../support/virsh';
-import { E2E_VM_PREFIX, LAB_HOST_NAME, readLab, readVmKit } from '../support/env';
+import { E2E_VM_PREFIX } from '../support/env';
+import { createKernelVmViaApi, labHost } from '../support/vms';
 
 /** A running TCG guest with two vCPUs; named so the lab cleans leftovers. */
 const VM = `${E2E_VM_PREFIX}cfg-${Math.random().toString(36).slice(2, 8)}`;
@@ -21,31 +22,10 @@ function pins(...flags: string[]): Record<string, string> {
 test('pins a vCPU from the topology grid of the Settings tab', async ({ page, baseURL }) => {
   test.setTimeout(240_000);
   await loginViaApi(page);
-  const hosts = (await (await page.request.get('/api/hosts')).json()) as { id: string; name: string }[];
-  const host = hosts.find((h) => h.name === LAB_HOST_NAME);
-  expect(host, `host ${LAB_HOST_NAME} exists`).toBeTruthy();
-  const kit = readVmKit(readLab());
-  const created = await page.request.post(`/api/hosts/${host!.id}/vms`, {
-    // Cookie-authenticated mutations must carry this server's Origin (CSRF rule), as a browser would.
-    headers: { origin: new URL(baseURL!).origin },
-    data: {
-      name: VM,
-      memoryMiB: 128,
-      vcpus: 2,
-      domainType: 'qemu',
-      graphics: 'none',
-      disk: { kind: 'none' },
-      install: { kind: 'kernel', kernel: kit.kernel, initrd: kit.initrd, cmdline: 'console=ttyS0' },
-      network: { kind: 'none' },
-    },
-  });
-  expect(created.status(), await created.text()).toBe(202);
-  const taskId = ((await created.json()) as { id: string }).id;
-  await expect
-    .poll(async () => ((await (await page.request.get(`/api/tasks/${taskId}`)).json()) as { status: string }).status, { timeout: 120_000 })
-    .toBe('ok');
+  const host = await labHost(page.request);
+  await createKernelVmViaApi(page.request, baseURL!, host.id, VM, { vcpus: 2, start: true });
 
-  await page.goto(`/vms/${host!.id}/${VM}?tab=settings`);
+  await page.goto(`/vms/${host.id}/${VM}?tab=settings`);
   await expect(page.getByRole('heading', { name: 'vCPU pinning' })).toBeVisible({ timeout: 30_000 });
   // Both vCPUs may run anywhere to begin with.
   const cpu0 = page.getByRole('button', { name: 'vCPU 0 on CPU 0' });

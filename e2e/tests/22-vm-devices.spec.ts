@@ -1,7 +1,8 @@
 import { expect, test } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
 import { virsh } from '../support/virsh';
-import { E2E_VM_PREFIX, LAB_HOST_NAME, readLab, readVmKit } from '../support/env';
+import { E2E_VM_PREFIX, readLab } from '../support/env';
+import { createKernelVmViaApi, labHost } from '../support/vms';
 
 /** A shut-off VM without disks or NICs; devices go to its definition. Named so the lab cleans leftovers. */
 const VM = `${E2E_VM_PREFIX}dev-${Math.random().toString(36).slice(2, 8)}`;
@@ -19,33 +20,11 @@ test('attaches a disk and a NIC from the Devices tab, with their virsh lines, th
 }) => {
   test.setTimeout(180_000);
   await loginViaApi(page);
-  const hosts = (await (await page.request.get('/api/hosts')).json()) as { id: string; name: string }[];
-  const host = hosts.find((h) => h.name === LAB_HOST_NAME);
-  expect(host, `host ${LAB_HOST_NAME} exists`).toBeTruthy();
+  const host = await labHost(page.request);
+  await createKernelVmViaApi(page.request, baseURL!, host.id, VM);
   const lab = readLab();
-  const kit = readVmKit(lab);
-  const created = await page.request.post(`/api/hosts/${host!.id}/vms`, {
-    // Cookie-authenticated mutations must carry this server's Origin (CSRF rule), like the UI's own.
-    headers: { origin: new URL(baseURL!).origin },
-    data: {
-      name: VM,
-      memoryMiB: 128,
-      vcpus: 1,
-      domainType: 'qemu',
-      graphics: 'none',
-      start: false,
-      disk: { kind: 'none' },
-      install: { kind: 'kernel', kernel: kit.kernel, initrd: kit.initrd, cmdline: 'console=ttyS0' },
-      network: { kind: 'none' },
-    },
-  });
-  expect(created.status(), await created.text()).toBe(202);
-  const taskId = ((await created.json()) as { id: string }).id;
-  await expect
-    .poll(async () => ((await (await page.request.get(`/api/tasks/${taskId}`)).json()) as { status: string }).status, { timeout: 60_000 })
-    .toBe('ok');
 
-  await page.goto(`/vms/${host!.id}/${VM}?tab=devices`);
+  await page.goto(`/vms/${host.id}/${VM}?tab=devices`);
   await page.getByRole('button', { name: 'Attach disk' }).click();
   let dialog = page.getByRole('dialog');
   await dialog.getByRole('combobox', { name: 'Storage pool' }).selectOption('default');

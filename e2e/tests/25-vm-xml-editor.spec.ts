@@ -1,10 +1,9 @@
 import { expect, test } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
 import { virsh } from '../support/virsh';
-import { E2E_VM_PREFIX, LAB_HOST_NAME, readLab, readVmKit } from '../support/env';
+import { E2E_VM_PREFIX } from '../support/env';
+import { createKernelVmViaApi, labHost } from '../support/vms';
 
-const lab = readLab(); // throws when the lab is missing: never skip
-const kit = readVmKit(lab);
 const VM = `${E2E_VM_PREFIX}xml-${Math.random().toString(36).slice(2, 8)}`;
 
 test.afterAll(() => {
@@ -17,27 +16,9 @@ test('edit a VM definition: highlighted editor, review the diff, save; a refusal
 }) => {
   test.setTimeout(300_000);
   await loginViaApi(page);
-  const hosts = (await (await page.request.get('/api/hosts')).json()) as { id: string; name: string }[];
-  const host = hosts.find((h) => h.name === LAB_HOST_NAME)!;
   await page.goto('/vms');
-  const created = await page.request.post(`/api/hosts/${host.id}/vms`, {
-    headers: { origin: new URL(page.url()).origin },
-    data: {
-      name: VM,
-      memoryMiB: 128,
-      vcpus: 1,
-      domainType: 'qemu',
-      start: false,
-      disk: { kind: 'none' },
-      install: { kind: 'kernel', kernel: kit.kernel, initrd: kit.initrd, cmdline: 'console=ttyS0' },
-      network: { kind: 'none' },
-    },
-  });
-  expect(created.status()).toBe(202);
-  const taskId = ((await created.json()) as { id: string }).id;
-  await expect
-    .poll(async () => ((await (await page.request.get(`/api/tasks/${taskId}`)).json()) as { status: string }).status, { timeout: 120_000 })
-    .toBe('ok');
+  const host = await labHost(page.request);
+  await createKernelVmViaApi(page.request, page.url(), host.id, VM, { graphics: 'vnc' });
 
   await page.goto(`/vms/${host.id}/${VM}?tab=xml`);
   await page.getByRole('button', { name: 'Edit XML' }).click();
