@@ -1,8 +1,26 @@
 import { Type, type Static } from 'typebox';
 import { Timestamp } from './common.js';
 
-export const AuditResult = Type.Union([Type.Literal('ok'), Type.Literal('error')]);
+/**
+ * How a recorded action turned out. `accepted`: a request the server took on and handed to a task
+ * (HTTP 202) — it says nothing about the task's own outcome, which a `task.<kind>` record carries
+ * (`ok`, `error` or `cancelled`) under the same task id.
+ */
+export const AuditResult = Type.Union([Type.Literal('ok'), Type.Literal('error'), Type.Literal('accepted'), Type.Literal('cancelled')]);
 export type AuditResult = Static<typeof AuditResult>;
+
+/** An id as Mirador issues them (task ids are UUIDs): safe to search for inside a record's parameters. */
+const TaskIdFilter = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' });
+
+/** The task's end, as an accepted request sees it (the `task.<kind>` record with the same task id). */
+export const AuditTaskOutcome = Type.Object({
+  seq: Type.Integer(),
+  at: Timestamp,
+  action: Type.String(),
+  result: AuditResult,
+  errorMessage: Type.Union([Type.String(), Type.Null()]),
+});
+export type AuditTaskOutcome = Static<typeof AuditTaskOutcome>;
 
 export const AuditEntry = Type.Object({
   seq: Type.Integer(),
@@ -28,6 +46,19 @@ export const AuditEntry = Type.Object({
   durationMs: Type.Union([Type.Integer(), Type.Null()]),
   prevHash: Type.String(),
   hash: Type.String({ description: 'HMAC-SHA256 link under a key outside the database (plain SHA-256 for records older than keyed MACs)' }),
+  taskId: Type.Optional(
+    Type.Union([Type.String(), Type.Null()], {
+      description: 'The task this record started (an accepted request) or ended (a `task.<kind>` record)',
+    }),
+  ),
+  outcome: Type.Optional(
+    Type.Union([AuditTaskOutcome, Type.Null()], {
+      description: "On an accepted request, read from the log: its task's outcome record, or null while none is written",
+    }),
+  ),
+  requestSeq: Type.Optional(
+    Type.Union([Type.Integer(), Type.Null()], { description: 'On a task outcome, read from the log: the request record that started it' }),
+  ),
 });
 export type AuditEntry = Static<typeof AuditEntry>;
 
@@ -38,6 +69,7 @@ export const AuditQuery = Type.Object({
   targetId: Type.Optional(Type.String({ maxLength: 64 })),
   hostId: Type.Optional(Type.String({ maxLength: 64 })),
   result: Type.Optional(AuditResult),
+  taskId: Type.Optional(TaskIdFilter),
   from: Type.Optional(Timestamp),
   to: Type.Optional(Timestamp),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
@@ -73,3 +105,20 @@ export const AuditVerify = Type.Object({
   headMac: Type.Union([Type.String(), Type.Null()]),
 });
 export type AuditVerify = Static<typeof AuditVerify>;
+
+/**
+ * An action the server can record: a request declared on a route (`startsTask`: it answers 202 with a
+ * task, recorded as `accepted`), a task's end (`task.<kind>`), a stream's open/close/revocation, or a
+ * record the server writes by itself.
+ */
+export const AuditActionInfo = Type.Object({
+  action: Type.String(),
+  kind: Type.Union([
+    Type.Literal('request'),
+    Type.Literal('task-request'),
+    Type.Literal('task-outcome'),
+    Type.Literal('stream'),
+    Type.Literal('system'),
+  ]),
+});
+export type AuditActionInfo = Static<typeof AuditActionInfo>;

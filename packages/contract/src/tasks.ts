@@ -10,6 +10,32 @@ export const TaskStatus = Type.Union([
 ]);
 export type TaskStatus = Static<typeof TaskStatus>;
 
+/**
+ * Every kind of task the server runs. A task's end is audited as `task.<kind>`, and the UI labels each
+ * kind and each outcome: a new kind goes here first (the server's task manager only accepts these).
+ */
+export const TASK_KINDS = [
+  'selftest',
+  'vm.create',
+  'vm.clone',
+  'vm.migrate',
+  'vm.snapshot.create',
+  'vm.snapshot.revert',
+  'vm.snapshot.delete',
+  'image.pull',
+  'image.push',
+  'image.build',
+] as const;
+export type TaskKind = (typeof TASK_KINDS)[number];
+
+/** The audit action that records a task's end. */
+export const taskOutcomeAction = (kind: TaskKind) => `task.${kind}` as const;
+
+/** Whether an audit action records a task's end (`task.image.build`), not a request (`task.selftest.start`, `task.cancel`). */
+export function isTaskOutcomeAction(action: string): boolean {
+  return action.startsWith('task.') && (TASK_KINDS as readonly string[]).includes(action.slice('task.'.length));
+}
+
 export const TaskLogLine = Type.Object({
   at: Timestamp,
   level: Type.Union([Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')]),

@@ -6,10 +6,13 @@ import { judgePath } from '../http/canonical-path.js';
 import { createRefusalThrottle } from './refusal-throttle.js';
 import { resolveTarget, type TargetNames } from './audit-target.js';
 import { withoutEnvValues } from './redact.js';
+import type { DeclaredRoute } from './audit-catalog.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     audit: AuditService;
+    /** Every route's declared audit action, as routes are registered (the catalog: audit-catalog.ts). */
+    auditDeclarations: DeclaredRoute[];
   }
 }
 
@@ -30,6 +33,21 @@ function errorMessageOf(payload: unknown): string | null {
   } catch {
     return null;
   }
+}
+
+/** The task a 202 answer started (every such route answers with the Task). */
+function acceptedTask(answer: unknown): { taskId: string; taskType: string } | null {
+  if (answer === null || typeof answer !== 'object') return null;
+  const { id, type } = answer as { id?: unknown; type?: unknown };
+  return typeof id === 'string' && typeof type === 'string' ? { taskId: id, taskType: type } : null;
+}
+
+/** The request's parameters with the task it started beside them (top level: the log finds it there). */
+function withTask(params: unknown, task: { taskId: string; taskType: string } | null): unknown {
+  if (!task) return params;
+  return params !== null && typeof params === 'object' && !Array.isArray(params)
+    ? { ...params, ...task }
+    : { request: params ?? null, ...task };
 }
 
 /**
@@ -85,13 +103,20 @@ export default fp(
     });
 
     // The typed `audit` route option (see types.ts) becomes `config.audit`, where every hook can read it.
+    const declarations: DeclaredRoute[] = [];
+    app.decorate('auditDeclarations', declarations);
     app.addHook('onRoute', (route) => {
       if (route.audit !== undefined) route.config = { ...route.config, audit: route.audit };
+      if (route.audit) {
+        const responses = (route.schema?.response ?? {}) as Record<string, unknown>;
+        declarations.push({ action: route.audit.action, startsTask: Object.hasOwn(responses, '202') });
+      }
     });
     // The answer before serialization (objects only), for targets named by what the handler returned.
+    // A 202's answer is the task it started: the record names it (see acceptedTask).
     app.addHook('preSerialization', async (req, reply, payload) => {
       const spec = req.routeOptions.config?.audit;
-      if (spec && spec.target?.fromResult && reply.statusCode < 300) answers.set(req, payload);
+      if (reply.statusCode === 202 || (spec && spec.target?.fromResult && reply.statusCode < 300)) answers.set(req, payload);
       return payload;
     });
 
@@ -107,6 +132,9 @@ export default fp(
       const declared = spec || undefined; // false (audited by hand) names nothing here
       const actor = actorOf(req);
       const ok = reply.statusCode < 400 && !req.auditFailure;
+      // Taken on, not done: the task's own record (`task.<kind>`, same task id) says how it ended.
+      const accepted = ok && reply.statusCode === 202;
+      const task = accepted ? acceptedTask(answers.get(req)) : null;
       // Refused before anyone was identified: the record says who (the address), what and why;
       // the body and query of an unauthenticated caller are not worth storing, and such refusals
       // are folded into counts past a budget per address (see refusal-throttle.ts).
@@ -126,13 +154,15 @@ export default fp(
               ? `${req.method} ${req.routeOptions.url ?? verdict.path}`
               : `request.refused ${req.method} ${verdict.path.slice(0, 200)}`),
           target: resolveTarget(declared?.target, { req, trusted: !anonymousRefusal, result: answers.get(req), named: named.get(req) }),
-          params:
+          params: withTask(
             req.auditParams !== undefined
               ? req.auditParams
               : anonymousRefusal
                 ? { params: req.params }
                 : { params: req.params, query: req.query, body: withoutEnvValues(req.body) },
-          result: ok ? 'ok' : 'error',
+            task,
+          ),
+          result: accepted ? 'accepted' : ok ? 'ok' : 'error',
           errorMessage: ok ? null : (req.auditFailure ?? errorMessageOf(payload) ?? `HTTP ${reply.statusCode}`),
           statusCode: reply.statusCode,
           durationMs: reply.elapsedTime,

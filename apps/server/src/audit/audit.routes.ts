@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { AuditExportQuery, AuditPage, AuditQuery, AuditVerify, errorResponses, type AuditEntry } from '@mirador/contract';
+import { Type } from 'typebox';
+import { AuditActionInfo, AuditExportQuery, AuditPage, AuditQuery, AuditVerify, errorResponses, type AuditEntry } from '@mirador/contract';
+import { auditCatalog } from './audit-catalog.js';
 
 const CSV_COLUMNS = [
   'seq',
@@ -20,6 +22,8 @@ const CSV_COLUMNS = [
   'params',
   'prevHash',
   'hash',
+  // Later additions go last, so the columns of older exports keep their places.
+  'taskId',
 ] as const;
 
 function csvCell(v: unknown): string {
@@ -49,6 +53,7 @@ function csvRow(e: AuditEntry): string {
     e.params,
     e.prevHash,
     e.hash,
+    e.taskId,
   ];
   return values.map(csvCell).join(',') + '\r\n';
 }
@@ -70,6 +75,19 @@ export default async function auditRoutes(fastify: FastifyInstance) {
       },
     },
     async (req) => app.audit.query(req.query),
+  );
+
+  app.get(
+    '/audit/actions',
+    {
+      config: { role: 'admin' },
+      schema: {
+        tags,
+        summary: 'Every action the server can record (for filters and labels)',
+        response: { 200: Type.Array(AuditActionInfo), ...errorResponses },
+      },
+    },
+    async () => auditCatalog(app.auditDeclarations),
   );
 
   app.get(

@@ -1,4 +1,4 @@
-import type { AuditEntry, AuditQuery, AuditVerify } from '@mirador/contract';
+import { isTaskOutcomeAction, type AuditEntry, type AuditQuery, type AuditResult, type AuditVerify } from '@mirador/contract';
 import type { PrismaClient } from '../db/client.js';
 import type { EventBus } from '../plugins/bus.js';
 import { newId } from '../lib/ids.js';
@@ -19,7 +19,7 @@ export interface AuditInput {
   action: string;
   target?: { type?: string | null; id?: string | null; name?: string | null; hostId?: string | null };
   params?: unknown;
-  result: 'ok' | 'error';
+  result: AuditResult;
   errorMessage?: string | null;
   statusCode?: number | null;
   durationMs?: number | null;
@@ -36,8 +36,28 @@ export interface AuditService {
   verify(): Promise<AuditVerify>;
 }
 
+/**
+ * Older versions recorded a request answered with 202 (taken on as a task) as `ok`, which read as if
+ * the work had succeeded; it is shown for what it was. The stored row (and its MAC) stays as written.
+ */
+const isLegacyAccepted = (r: { result: string; statusCode: number | null }) => r.result === 'ok' && r.statusCode === 202;
+
+function resultOf(r: Row): AuditResult {
+  return isLegacyAccepted(r) ? 'accepted' : (r.result as AuditResult);
+}
+
+/** The task a record started or ended: a top-level `taskId` of its parameters (see audit.plugin.ts, task-manager.ts). */
+function taskLinkOf(params: unknown): { taskId: string | null; taskType: string | null } {
+  if (params === null || typeof params !== 'object' || Array.isArray(params)) return { taskId: null, taskType: null };
+  const { taskId, taskType } = params as Record<string, unknown>;
+  return { taskId: typeof taskId === 'string' ? taskId : null, taskType: typeof taskType === 'string' ? taskType : null };
+}
+
+const parseParams = (r: Pick<Row, 'params'>): unknown => (r.params ? JSON.parse(r.params) : null);
+
 /** Redacts again on the way out: records written by older versions were redacted by name only. */
 export function toAuditEntry(r: Row): AuditEntry {
+  const params = parseParams(r);
   return {
     seq: r.seq,
     id: r.id,
@@ -46,15 +66,22 @@ export function toAuditEntry(r: Row): AuditEntry {
     sourceIp: r.sourceIp,
     action: r.action,
     target: { type: r.targetType, id: r.targetId, name: r.targetName, hostId: r.hostId },
-    params: r.params ? redact(JSON.parse(r.params)) : null,
-    result: r.result as 'ok' | 'error',
+    params: params === null ? null : redact(params),
+    result: resultOf(r),
     errorMessage: r.errorMessage === null ? null : redactText(r.errorMessage),
     statusCode: r.statusCode,
     durationMs: r.durationMs,
     prevHash: r.prevHash,
     hash: r.hash,
+    taskId: taskLinkOf(params).taskId,
   };
 }
+
+/** The parameters' text that names a task (JSON.stringify writes no spaces; task ids are UUIDs). */
+const naming = (taskId: string) => ({ contains: `"taskId":${JSON.stringify(taskId)}` });
+
+/** The request record is written right after its task started; its task may end first, by a few milliseconds. */
+const LINK_SLACK_MS = 60_000;
 
 function where(f: Filters) {
   const w: Record<string, unknown> = {};
@@ -63,7 +90,12 @@ function where(f: Filters) {
   if (f.targetType) w.targetType = f.targetType;
   if (f.targetId) w.targetId = f.targetId;
   if (f.hostId) w.hostId = f.hostId;
-  if (f.result) w.result = f.result;
+  const and: Record<string, unknown>[] = [];
+  if (f.result === 'accepted') and.push({ OR: [{ result: 'accepted' }, { result: 'ok', statusCode: 202 }] });
+  else if (f.result === 'ok') and.push({ result: 'ok', OR: [{ statusCode: null }, { statusCode: { not: 202 } }] });
+  else if (f.result) w.result = f.result;
+  if (f.taskId) w.params = naming(f.taskId);
+  if (and.length) w.AND = and;
   if (f.from || f.to) w.at = { ...(f.from ? { gte: new Date(f.from) } : {}), ...(f.to ? { lte: new Date(f.to) } : {}) };
   return w;
 }
@@ -192,6 +224,72 @@ export function createAuditService(deps: AuditDeps): AuditService {
     return entry;
   }
 
+  /**
+   * Pairs each accepted request on a page with its task's outcome record, and each outcome with the
+   * request that started it: two reads for the whole page, each narrowed by action or time (indexed).
+   */
+  async function linkTasks(items: AuditEntry[]): Promise<AuditEntry[]> {
+    // Records of older versions name no task: they stay unpaired.
+    const requests = items.flatMap((e) => {
+      const { taskId, taskType } = taskLinkOf(e.params);
+      return e.result === 'accepted' && taskId && taskType ? [{ at: e.at, taskId, taskType }] : [];
+    });
+    const outcomes = items.filter((e) => isTaskOutcomeAction(e.action) && e.taskId);
+    const [ends, starts] = await Promise.all([
+      requests.length
+        ? (db.auditLog.findMany({
+            where: {
+              OR: requests.map((r) => ({
+                action: `task.${r.taskType}`,
+                at: { gte: new Date(Date.parse(r.at) - LINK_SLACK_MS) },
+                params: naming(r.taskId),
+              })),
+            },
+            orderBy: { seq: 'asc' },
+          }) as Promise<Row[]>)
+        : [],
+      outcomes.length
+        ? (db.auditLog.findMany({
+            where: {
+              OR: outcomes.map((e) => ({
+                result: 'accepted',
+                at: {
+                  gte: new Date(Date.parse(e.at) - (e.durationMs ?? 0) - LINK_SLACK_MS),
+                  lte: new Date(Date.parse(e.at) + LINK_SLACK_MS),
+                },
+                params: naming(e.taskId!),
+              })),
+            },
+            orderBy: { seq: 'asc' },
+            select: { seq: true, params: true },
+          }) as Promise<Pick<Row, 'seq' | 'params'>[]>)
+        : [],
+    ]);
+    const endOf = new Map<string, AuditEntry['outcome']>();
+    for (const r of ends) {
+      const id = taskLinkOf(parseParams(r)).taskId;
+      if (id && !endOf.has(id))
+        endOf.set(id, {
+          seq: r.seq,
+          at: r.at.toISOString(),
+          action: r.action,
+          result: resultOf(r),
+          errorMessage: r.errorMessage === null ? null : redactText(r.errorMessage),
+        });
+    }
+    const startOf = new Map<string, number>();
+    for (const r of starts) {
+      const id = taskLinkOf(parseParams(r)).taskId;
+      if (id && !startOf.has(id)) startOf.set(id, r.seq);
+    }
+    return items.map((e) => {
+      if (!e.taskId) return e;
+      if (e.result === 'accepted') return { ...e, outcome: endOf.get(e.taskId) ?? null };
+      if (isTaskOutcomeAction(e.action)) return { ...e, requestSeq: startOf.get(e.taskId) ?? null };
+      return e;
+    });
+  }
+
   return {
     append(input) {
       return serialized(() => appendNow(input));
@@ -210,7 +308,7 @@ export function createAuditService(deps: AuditDeps): AuditService {
       ]);
       const page = rows.slice(0, limit) as Row[];
       return {
-        items: page.map(toAuditEntry),
+        items: await linkTasks(page.map(toAuditEntry)),
         total,
         nextBefore: rows.length > limit ? page[page.length - 1]!.seq : null,
       };

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { open, readFile, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -61,7 +61,9 @@ export async function readHead(path: string, key: Buffer): Promise<HeadRead> {
  */
 export async function writeHead(path: string, key: Buffer, head: AuditHead): Promise<void> {
   const body = JSON.stringify({ v: VERSION, ...head, tag: tagOf(key, head) }) + '\n';
-  const tmp = `${path}.${process.pid}.tmp`;
+  // Unique per write: two writers in one process (the first read after a start, and an append) must
+  // not rename each other's temp file away (seen as 'ENOENT rename' in the fault suite).
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   const fh = await open(tmp, 'w', 0o600);
   try {
     await fh.writeFile(body);

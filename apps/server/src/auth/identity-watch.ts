@@ -1,6 +1,7 @@
 import type { WebSocket } from 'ws';
 import type { Role } from '@mirador/contract';
 import type { Actor, AuditInput } from '../audit/audit.service.js';
+import type { StreamAuditAction } from '../audit/audit-catalog.js';
 import type { AuditTarget } from '../types.js';
 import type { Identity } from './identity.js';
 import { LAST_SEEN_WRITE_MS, roleAtLeast, type IdentityCheck } from './auth.service.js';
@@ -45,7 +46,7 @@ export interface StreamSpec {
   /** Told whenever a re-check sees a different role (the realtime socket drops topics with it). */
   onRoleChange?(identity: Identity): void;
   /** The audit record written when the stream is closed or downgraded: `<action>.revoked` / `<action>.downgraded`. */
-  audit: { action: string; actor: Actor; sourceIp: string | null; target: AuditTarget };
+  audit: { action: StreamAuditAction; actor: Actor; sourceIp: string | null; target: AuditTarget };
 }
 
 export interface StreamGuard {

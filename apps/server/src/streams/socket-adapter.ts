@@ -3,6 +3,7 @@ import type { WebSocket } from 'ws';
 import type { Role } from '@mirador/contract';
 import { actorOf } from '../audit/audit.plugin.js';
 import type { AuditService } from '../audit/audit.service.js';
+import type { StreamAuditAction } from '../audit/audit-catalog.js';
 import { roleAtLeast } from '../auth/auth.service.js';
 import type { IdentityWatch, StreamGuard } from '../auth/identity-watch.js';
 import type { AuditTarget } from '../types.js';
@@ -35,7 +36,7 @@ export interface StreamSocketOptions<M, I extends StreamInput> {
   binary?: true;
   audit: {
     /** `<action>.open` / `.close` here, `.revoked` / `.downgraded` from the identity guard. */
-    action: string;
+    action: StreamAuditAction;
     /** Shared with the guard: a route that learns the real id later updates this object. */
     target: AuditTarget;
     /** With these, opening and closing are audited (interactive streams); without, only the guard's records are written. */

@@ -1,4 +1,4 @@
-import type { Task, TaskDetail, TaskLogLine, TaskStatus } from '@mirador/contract';
+import type { AuditResult, Task, TaskDetail, TaskKind, TaskLogLine, TaskStatus } from '@mirador/contract';
 import type { PrismaClient } from '../db/client.js';
 import type { EventBus } from '../plugins/bus.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -17,7 +17,8 @@ export interface TaskContext {
 }
 
 export interface StartTask {
-  type: string;
+  /** One of TASK_KINDS (contract): its end is audited as `task.<kind>`, which the UI labels per kind. */
+  type: TaskKind;
   target?: { type?: string; id?: string; name?: string; hostId?: string };
   user: { id: string; name: string } | null;
   cancellable: boolean;
@@ -37,6 +38,15 @@ interface Live {
 const MAX_LOG = 1000;
 const FLUSH_MS = 1000;
 const ACTIVE: TaskStatus[] = ['queued', 'running'];
+const INTERRUPTED = 'Interrupted: Mirador stopped while this task was running';
+
+const AUDIT_RESULT: Record<TaskStatus, AuditResult> = {
+  ok: 'ok',
+  error: 'error',
+  cancelled: 'cancelled',
+  queued: 'error',
+  running: 'error',
+};
 
 type TaskRow = {
   id: string;
@@ -115,6 +125,8 @@ export function createTaskManager(deps: {
   }
 
   async function finish(l: Live, status: TaskStatus, message: string | null, error: string | null) {
+    // Recorded as interrupted by close() already (it ran past the shutdown grace): one end per task.
+    if (live.get(l.task.id) !== l) return;
     // An engine's or a host's error can echo what it was given (a registry password, a URL with one).
     error = error === null ? null : redactText(error);
     Object.assign(l.task, { status, message: message ?? l.task.message, error, finishedAt: new Date().toISOString() });
@@ -122,16 +134,25 @@ export function createTaskManager(deps: {
     await persist(l);
     publish(l);
     live.delete(l.task.id);
-    const started = l.task.startedAt ? Date.parse(l.task.startedAt) : Date.parse(l.task.createdAt);
+    await auditEnd(l.task);
+  }
+
+  /**
+   * The task's outcome record: `task.<kind>` with the task id, which the accepted request that started
+   * it also carries (audit.plugin.ts), so the log pairs them.
+   */
+  async function auditEnd(task: Task) {
+    const started = Date.parse(task.startedAt ?? task.createdAt);
+    const finished = task.finishedAt ? Date.parse(task.finishedAt) : Date.now();
     await audit
       .append({
-        actor: l.task.user ? { type: 'user', id: l.task.user.id, name: l.task.user.name } : { type: 'system', id: null, name: 'mirador' },
-        action: `task.${l.task.type}`,
-        target: { type: l.task.target.type, id: l.task.target.id, name: l.task.target.name, hostId: l.task.target.hostId },
-        params: { taskId: l.task.id, status },
-        result: status === 'ok' ? 'ok' : 'error',
-        errorMessage: error,
-        durationMs: Date.now() - started,
+        actor: task.user ? { type: 'user', id: task.user.id, name: task.user.name } : { type: 'system', id: null, name: 'mirador' },
+        action: `task.${task.type}`,
+        target: { type: task.target.type, id: task.target.id, name: task.target.name, hostId: task.target.hostId },
+        params: { taskId: task.id, status: task.status },
+        result: AUDIT_RESULT[task.status],
+        errorMessage: task.error,
+        durationMs: Math.max(0, finished - started),
       })
       .catch((err) => deps.log.error({ err }, 'task audit failed'));
   }
@@ -139,11 +160,18 @@ export function createTaskManager(deps: {
   return {
     /** Tasks a previous process left running can't be resumed: say so instead of showing them running forever. */
     async recoverInterrupted() {
-      const n = await db.task.updateMany({
-        where: { status: { in: ACTIVE } },
-        data: { status: 'error', error: 'Interrupted: Mirador stopped while this task was running', finishedAt: new Date() },
-      });
-      return n.count;
+      const left = await db.task.findMany({ where: { status: { in: ACTIVE } } });
+      for (const row of left) {
+        const finishedAt = new Date();
+        // Only rows still active: another process cannot share this database, but the check costs nothing.
+        const n = await db.task.updateMany({
+          where: { id: row.id, status: { in: ACTIVE } },
+          data: { status: 'error', error: INTERRUPTED, finishedAt },
+        });
+        // Its request reads "started as task …": the log must also say how it ended.
+        if (n.count) await auditEnd(fromRow({ ...row, status: 'error', error: INTERRUPTED, finishedAt }));
+      }
+      return left.length;
     },
 
     async start(spec: StartTask): Promise<Task> {
@@ -239,13 +267,11 @@ export function createTaskManager(deps: {
       const running = [...live.values()];
       for (const l of running) l.controller.abort();
       await Promise.race([Promise.all(running.map((l) => l.done)), new Promise((r) => setTimeout(r, 3000))]);
-      for (const l of live.values()) {
-        Object.assign(l.task, {
-          status: 'error',
-          error: 'Interrupted: Mirador stopped while this task was running',
-          finishedAt: new Date().toISOString(),
-        });
+      for (const l of [...live.values()]) {
+        live.delete(l.task.id);
+        Object.assign(l.task, { status: 'error', error: INTERRUPTED, finishedAt: new Date().toISOString() });
         await persist(l);
+        await auditEnd(l.task);
       }
     },
   };

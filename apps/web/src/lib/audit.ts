@@ -1,5 +1,10 @@
-import type { AuditEntry } from '@mirador/contract';
+import { isTaskOutcomeAction, type AuditEntry, type AuditResult } from '@mirador/contract';
 import { t, tDyn } from '$lib/i18n/index.svelte';
+
+/** Every result a record can carry, in the order the filter offers them. */
+export const AUDIT_RESULTS: readonly AuditResult[] = ['ok', 'error', 'accepted', 'cancelled'];
+
+const isResult = (v: string): v is AuditResult => (AUDIT_RESULTS as readonly string[]).includes(v);
 
 /** Filters the UI exposes (strings as typed in the form; converted for the query). */
 export interface AuditFilters {
@@ -7,12 +12,14 @@ export interface AuditFilters {
   action: string;
   targetType: string;
   hostId: string;
-  result: '' | 'ok' | 'error';
+  result: '' | AuditResult;
+  /** A task's id: the request that started it and the record of its end. */
+  taskId: string;
   from: string; // datetime-local value
   to: string;
 }
 
-export const EMPTY_FILTERS: AuditFilters = { actor: '', action: '', targetType: '', hostId: '', result: '', from: '', to: '' };
+export const EMPTY_FILTERS: AuditFilters = { actor: '', action: '', targetType: '', hostId: '', result: '', taskId: '', from: '', to: '' };
 
 const KEYS = Object.keys(EMPTY_FILTERS) as (keyof AuditFilters)[];
 
@@ -21,7 +28,7 @@ export function filtersFromParams(params: URLSearchParams): AuditFilters {
   for (const k of KEYS) {
     const v = params.get(k);
     if (v === null) continue;
-    if (k === 'result') f.result = v === 'ok' || v === 'error' ? v : '';
+    if (k === 'result') f.result = isResult(v) ? v : '';
     else if (k === 'from' || k === 'to') f[k] = isoToLocalInput(v);
     else f[k] = v;
   }
@@ -36,6 +43,7 @@ export function filtersToQuery(f: AuditFilters): Record<string, string | undefin
     targetType: f.targetType.trim() || undefined,
     hostId: f.hostId || undefined,
     result: f.result || undefined,
+    taskId: f.taskId.trim() || undefined,
     from: localInputToIso(f.from),
     to: localInputToIso(f.to),
   };
@@ -69,6 +77,37 @@ export function actionLabel(action: string): string {
   return tDyn(`action.${action}`, action);
 }
 
+/**
+ * What a record says, as a sentence: a task's end reads as its outcome ("Image build failed: <reason>"),
+ * never as the request that started it; anything else by its action's label.
+ */
+export function entryLabel(e: Pick<AuditEntry, 'action' | 'result' | 'errorMessage'>): string {
+  if (isTaskOutcomeAction(e.action) && (e.result === 'ok' || e.result === 'error' || e.result === 'cancelled')) {
+    const kind = e.action.slice('task.'.length);
+    return tDyn(`audit.outcome.${kind}.${e.result}`, actionLabel(e.action), { reason: e.errorMessage ?? t('audit.noReason') });
+  }
+  return actionLabel(e.action);
+}
+
+/** A task id short enough for a table cell (the full id is in the link and the details). */
+export const shortTaskId = (id: string) => `#${id.slice(0, 8)}`;
+
+/**
+ * An accepted request with its task's end, once the log has one: the server pairs them on reads, and a
+ * record pushed live is paired here (idempotent: patching twice changes nothing).
+ */
+export function withOutcome(items: AuditEntry[], end: AuditEntry): AuditEntry[] {
+  if (!end.taskId || !isTaskOutcomeAction(end.action)) return items;
+  const outcome = { seq: end.seq, at: end.at, action: end.action, result: end.result, errorMessage: end.errorMessage };
+  let changed = false;
+  const next = items.map((e) => {
+    if (e.result !== 'accepted' || e.taskId !== end.taskId || e.outcome?.seq === end.seq) return e;
+    changed = true;
+    return { ...e, outcome };
+  });
+  return changed ? next : items;
+}
+
 export function targetLabel(e: AuditEntry): string {
   const tg = e.target;
   if (!tg.type && !tg.name && !tg.id) return '—';
@@ -84,6 +123,7 @@ export function entryMatches(e: AuditEntry, f: AuditFilters): boolean {
   if (q.targetType && e.target.type !== q.targetType) return false;
   if (q.hostId && e.target.hostId !== q.hostId && !(e.target.type === 'host' && e.target.id === q.hostId)) return false;
   if (q.result && e.result !== q.result) return false;
+  if (q.taskId && e.taskId !== q.taskId) return false;
   if (q.from && e.at < q.from) return false;
   if (q.to && e.at > q.to) return false;
   return true;
