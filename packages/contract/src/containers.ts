@@ -51,6 +51,14 @@ export const ContainerSummary = Type.Object({
   status: Type.String(),
   health: ContainerHealth,
   startedAt: Type.Union([Timestamp, Type.Null()]),
+  /**
+   * When an exited, dead or restarting container's process last ended (null while unknown: the
+   * engine's list has no times, an inspect fills them in). With `startedAt`, `state`, `exitCode`
+   * and `health`, what the UI renders relative to its own clock instead of the frozen `status`.
+   */
+  finishedAt: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+  /** The exit code of the last run (`Exited (137)`), null when it has not exited. */
+  exitCode: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   ports: Type.Array(ContainerPort),
   labels: Type.Record(Type.String(), Type.String()),
   composeProject: Type.Union([Type.String(), Type.Null()]),

@@ -62,7 +62,15 @@ export type TagImageBody = Static<typeof TagImageBody>;
 export const PushImageBody = Type.Object({ registryId: Type.Optional(Type.String({ maxLength: 64 })) });
 export type PushImageBody = Static<typeof PushImageBody>;
 
-export const RemoveImageQuery = Type.Object({ force: Type.Optional(Type.Boolean()) });
+export const RemoveImageQuery = Type.Object({
+  force: Type.Optional(Type.Boolean()),
+  /**
+   * Remove only this tag (`docker rmi <repo:tag>`): the reference must be one of the image's tags
+   * (never an ID or digest), and `force` never widens it to the image's other tags. The image
+   * itself goes only when this was its last tag, as with the CLI.
+   */
+  untag: Type.Optional(Type.Boolean()),
+});
 export type RemoveImageQuery = Static<typeof RemoveImageQuery>;
 
 export const RemoveImageResult = Type.Object({

@@ -16,7 +16,7 @@ import {
 /*
  * The command lines shown next to every action (teaching aid): what a person would type to do the
  * same with the docker CLI. Every user-supplied value is validated, then quoted by `toCommandLine`.
- * The few shell redirections (`- < Dockerfile`, `2>/dev/null`) are constants appended after quoting.
+ * The few shell redirections (`2>/dev/null`; a build's `- < Dockerfile` in build-plan.ts) are constants appended after quoting.
  */
 
 function cidr(value: unknown, field: string): string {
@@ -136,27 +136,7 @@ export const dockerCommands = {
   imagePrune(all = false): string {
     return toCommandLine(['docker', 'image', 'prune', '-f', ...(all ? ['-a'] : [])]);
   },
-  /**
-   * With a build context (a tarball; `dockerfile` is the path inside it, or `context: true`):
-   * `docker build -t x -f Dockerfile .`. A lone Dockerfile (no context): `docker build -t x - < Dockerfile`.
-   */
-  build(tag: string, opts: { dockerfile?: string; pull?: boolean; noCache?: boolean; context?: boolean; forceRm?: boolean } = {}): string {
-    parseImageRef(tag, 'tag');
-    const argv = ['docker', 'build', '-t', tag];
-    if (opts.forceRm) argv.push('--force-rm');
-    if (opts.pull) argv.push('--pull');
-    if (opts.noCache) argv.push('--no-cache');
-    const withContext = opts.context ?? opts.dockerfile !== undefined;
-    if (!withContext) return `${toCommandLine([...argv, '-'])} < Dockerfile`;
-    const dockerfile = opts.dockerfile ?? 'Dockerfile';
-    if (!/^[A-Za-z0-9._/-]{1,1024}$/.test(dockerfile) || dockerfile.split('/').includes('..')) {
-      fail(
-        'dockerfile',
-        `${show(dockerfile)} is not a Dockerfile path inside the context; use letters, digits, ".", "_", "-" and "/", without "..".`,
-      );
-    }
-    return toCommandLine([...argv, '-f', dockerfile, '.']);
-  },
+  // A build's line comes with its engine call from `buildPlan` (build-plan.ts): the two cannot differ.
   /** Loading a `docker save` archive. */
   load(): string {
     return toCommandLine(['docker', 'load', '-i', 'images.tar']);

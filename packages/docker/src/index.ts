@@ -42,6 +42,7 @@ export {
   sensitiveEnvNames,
 } from './env.js';
 export { dockerCommands } from './commands.js';
+export { type BuildChoice, type BuildPlan, type BuildSource, buildPlan } from './build-plan.js';
 export { computeStatsPoint } from './stats.js';
 export { type LogFrame, type LogStreamName, DockerLogDemuxer, splitTimestamp } from './logs.js';
 export { LayerProgressTracker, parseJsonLines } from './progress.js';

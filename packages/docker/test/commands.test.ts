@@ -41,17 +41,10 @@ describe('dockerCommands', () => {
     expect(c.rmi('labbox', true)).toBe('docker rmi -f labbox');
     expect(c.imagePrune(false)).toBe('docker image prune -f');
     expect(c.imagePrune(true)).toBe('docker image prune -f -a');
-    expect(c.build('x', { dockerfile: 'Dockerfile' })).toBe('docker build -t x -f Dockerfile .');
-    expect(c.build('x:1', { dockerfile: 'docker/web.Dockerfile', pull: true, noCache: true })).toBe(
-      'docker build -t x:1 --pull --no-cache -f docker/web.Dockerfile .',
-    );
-    expect(c.build('x', {})).toBe('docker build -t x - < Dockerfile');
-    expect(c.build('x', { context: true, forceRm: true })).toBe('docker build -t x --force-rm -f Dockerfile .');
     expect(c.load()).toBe('docker load -i images.tar');
     expect(c.import('rootfs:1')).toBe('docker import rootfs.tar rootfs:1');
     expect(c.save('labbox:latest')).toBe('docker save -o image.tar labbox:latest');
     expect(validationError(() => c.pull('Nginx')).field).toBe('image');
-    expect(validationError(() => c.build('x', { dockerfile: '../Dockerfile' })).field).toBe('dockerfile');
   });
 
   it('renders volume and network commands', () => {

@@ -55,13 +55,27 @@ export function createContainerStats(deps: { engines: EnginePool; inventory: Doc
         },
         (_line, err) => log.warn({ err }, 'unreadable stats sample'),
       );
-      // The engine ends the stream when the container stops; a later start re-opens on demand.
-      stream.on('end', () => release(src, true));
-      stream.on('error', () => release(src, true));
+      // The engine ends the stream when the container stops (or the engine goes away); a later start re-opens on demand.
+      stream.on('end', () => stopped(src, 'the engine ended the stream (the container stopped, or the engine went away)'));
+      stream.on('error', (err) => stopped(src, engineMessage(err)));
     } catch (err) {
       log.warn({ err: engineMessage(err), id: src.id }, 'could not open container stats');
       release(src, true);
     }
+  }
+
+  /** A stream that ended under its viewers: they are told why (not left looking at a frozen chart), then it waits to resume. */
+  function stopped(src: Source, why: string) {
+    if (src.stopped) return;
+    for (const topic of src.topics)
+      bus.publish({
+        type: 'container.stats.stopped',
+        topic,
+        hostId: src.hostId,
+        id: src.id,
+        message: `Live stats stopped: ${why}. They resume when the container runs again.`,
+      });
+    release(src, true);
   }
 
   function acquire(hostId: string, id: string): Source {

@@ -13,6 +13,8 @@ export function engineMessage(err: unknown): string {
   const e = err as EngineFailure;
   const fromJson = e?.json && typeof e.json === 'object' ? e.json.message : undefined;
   const raw = fromJson ?? e?.message ?? String(err);
+  // A stream cut mid-answer says only "aborted" (node's http client): say what that means.
+  if (raw === 'aborted' || e?.code === 'ECONNRESET') return 'the engine closed the connection (it stopped or restarted)';
   // dockerode prefixes "(HTTP code 404) no such container - "; keep only what the engine said.
   return raw.replace(/^\(HTTP code \d+\)\s*[^-]*-\s*/, '').trim();
 }

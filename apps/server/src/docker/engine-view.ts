@@ -5,7 +5,7 @@ import type { EngineHost, EnginePool } from './engine-pool.js';
 import { LiveInventory, type EventSink, type Follower, type LiveStatus, type Reread } from '../inventory/live-inventory.js';
 import { engineMessage } from './docker-errors.js';
 import { onJsonLines } from './json-lines.js';
-import { startedAtOf, toContainerSummary } from './mappers.js';
+import { ENDED_STATES, finishedAtOf, startedAtOf, toContainerSummary } from './mappers.js';
 
 type Log = { info(obj: unknown, msg: string): void; warn(obj: unknown, msg: string): void };
 type ListedKind = 'image' | 'volume' | 'network';
@@ -63,7 +63,8 @@ export function openEngineView(host: EngineHost, deps: { engines: EnginePool; bu
     const next = new Map<string, ContainerSummary>();
     view.ips.clear();
     for (const c of list) {
-      next.set(c.Id, toContainerSummary(view.host, c, view.containers.get(c.Id)?.startedAt ?? null));
+      const known = view.containers.get(c.Id);
+      next.set(c.Id, toContainerSummary(view.host, c, known?.startedAt ?? null, known?.finishedAt ?? null));
       recordIps(view, c);
     }
     await Promise.all([loadKind(docker, 'image'), loadKind(docker, 'volume'), loadKind(docker, 'network')]);
@@ -76,11 +77,13 @@ export function openEngineView(host: EngineHost, deps: { engines: EnginePool; bu
       if (JSON.stringify(before.get(c.id)) !== JSON.stringify(c)) bus.publish({ type: 'container.updated', topic: 'docker', container: c });
     void fillStartTimes(
       docker,
-      [...next.values()].filter((c) => c.state === 'running' && !c.startedAt).map((c) => c.id),
+      [...next.values()]
+        .filter((c) => (c.state === 'running' && !c.startedAt) || (ENDED_STATES.has(c.state) && !c.finishedAt))
+        .map((c) => c.id),
     );
   }
 
-  /** Start times only come with an inspect: fetched in the background, a few at a time. */
+  /** Start and end times only come with an inspect: fetched in the background, a few at a time. */
   async function fillStartTimes(docker: Docker, ids: string[]) {
     const queue = [...ids];
     const worker = async () => {
@@ -88,8 +91,11 @@ export function openEngineView(host: EngineHost, deps: { engines: EnginePool; bu
         try {
           const info = await docker.getContainer(id).inspect();
           const c = view.containers.get(id);
-          if (c && c.state === 'running') {
-            const updated = { ...c, startedAt: startedAtOf(info) };
+          if (c && (c.state === 'running' || ENDED_STATES.has(c.state))) {
+            const updated =
+              c.state === 'running'
+                ? { ...c, startedAt: startedAtOf(info) }
+                : { ...c, finishedAt: finishedAtOf(info), startedAt: c.startedAt };
             view.containers.set(id, updated);
             bus.publish({ type: 'container.updated', topic: 'docker', container: updated });
           }
@@ -104,14 +110,21 @@ export function openEngineView(host: EngineHost, deps: { engines: EnginePool; bu
   async function loadContainer(id: string) {
     const { docker } = await engines.engine(view.host.id);
     const [entry] = await docker.listContainers({ all: true, filters: { id: [id] } });
-    let startedAt: string | null = view.containers.get(id)?.startedAt ?? null;
-    if (entry?.State === 'running') {
-      const known = view.containers.get(id);
-      if (!known || known.state !== 'running' || !startedAt)
-        startedAt = await docker
-          .getContainer(id)
-          .inspect()
-          .then(startedAtOf, () => null);
+    const known = view.containers.get(id);
+    let startedAt: string | null = known?.startedAt ?? null;
+    let finishedAt: string | null = known?.finishedAt ?? null;
+    const state = entry?.State as ContainerSummary['state'] | undefined;
+    // A (re)start or an end changes the times: read them again then, and while they are unknown.
+    const ended = state !== undefined && ENDED_STATES.has(state);
+    if ((state === 'running' && (known?.state !== 'running' || !startedAt)) || (ended && (known?.state !== state || !finishedAt))) {
+      const info = await docker
+        .getContainer(id)
+        .inspect()
+        .catch(() => null);
+      if (info) {
+        startedAt = startedAtOf(info);
+        finishedAt = finishedAtOf(info);
+      }
     }
     // Reads of one container never overlap (LiveInventory queues them), so this answer is the newest.
     if (view.live.stopped) return;
@@ -124,7 +137,7 @@ export function openEngineView(host: EngineHost, deps: { engines: EnginePool; bu
       return;
     }
     recordIps(view, entry);
-    const summary = toContainerSummary(view.host, entry, startedAt);
+    const summary = toContainerSummary(view.host, entry, startedAt, finishedAt);
     view.containers.set(id, summary);
     bus.publish({ type: 'container.updated', topic: 'docker', container: summary });
   }

@@ -1,7 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import { rm, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -28,6 +26,7 @@ import {
 import { roleAtLeast } from '../auth/auth.service.js';
 import { badRequest } from '../lib/http-errors.js';
 import { tarOneFile } from './tar-one-file.js';
+import { createUploadStaging, type StagedKind } from './upload-staging.js';
 
 /** Uploads (build contexts, image archives) may be large; they stream to disk, never into memory. */
 const UPLOAD_LIMIT = 8 * 1024 * 1024 * 1024;
@@ -54,7 +53,9 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const images = app.docker.images;
   const tags = ['images'];
-  const uploads = join(app.config.dataDir, 'uploads');
+  const staging = createUploadStaging(app.config.dataDir, app.log);
+  // Nothing is staged yet at startup: what is there was left by a server that died mid-upload.
+  await staging.sweep();
 
   // Tarballs arrive as raw streams; the handler decides where they go.
   app.addContentTypeParser(
@@ -63,9 +64,8 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
     (_req, payload, done) => done(null, payload),
   );
 
-  async function saveUpload(body: unknown, contentType: string | undefined): Promise<string> {
-    await mkdir(uploads, { recursive: true, mode: 0o700 });
-    const file = join(uploads, `${randomUUID()}.tar`);
+  async function saveUpload(body: unknown, contentType: string | undefined, kind: StagedKind): Promise<string> {
+    const file = await staging.path(kind);
     try {
       if (typeof body === 'string') {
         // A lone Dockerfile (text/plain) becomes a one-file build context.
@@ -160,8 +160,9 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
       },
     },
     async (req, reply) => {
-      const file = await saveUpload(req.body, req.headers['content-type']);
-      const task = await images.build(req.params.hostId, req.query, file, userOf(req)).catch(async (err) => {
+      const file = await saveUpload(req.body, req.headers['content-type'], 'context');
+      const source = typeof req.body === 'string' ? 'dockerfile' : 'context';
+      const task = await images.build(req.params.hostId, req.query, source, file, userOf(req)).catch(async (err) => {
         await rm(file, { force: true });
         throw err;
       });
@@ -187,7 +188,7 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
       // An archive names its own images: the record says so rather than naming none.
       if (!req.query.tag) req.auditNames({ id: '(archive)', name: '(archive)' });
       if (typeof req.body === 'string') throw badRequest('Send the archive as application/x-tar, not text');
-      const file = await saveUpload(req.body, req.headers['content-type']);
+      const file = await saveUpload(req.body, req.headers['content-type'], 'archive');
       return images.importArchive(req.params.hostId, req.query, file);
     },
   );
@@ -259,12 +260,12 @@ export default async function imagesRoutes(fastify: FastifyInstance) {
       audit: { action: 'image.remove', target: imageTarget },
       schema: {
         tags,
-        summary: 'Remove (untag, and delete when no tag is left)',
+        summary: 'Remove (untag, and delete when no tag is left); untag=true removes only that tag, never another',
         params: ImageParams,
         querystring: RemoveImageQuery,
         response: { 200: RemoveImageResult, ...errorResponses },
       },
     },
-    async (req) => images.remove(req.params.hostId, req.params.image, req.query.force ?? false),
+    async (req) => images.remove(req.params.hostId, req.params.image, req.query.force ?? false, req.query.untag ?? false),
   );
 }

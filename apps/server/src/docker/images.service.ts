@@ -2,7 +2,17 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { BuildImageQuery, ImageDetail, ImageSummary, ImportImageQuery, PruneResult, RemoveImageResult, Task } from '@mirador/contract';
-import { LayerProgressTracker, dockerCommands, imageRegistry, parseImageRef, shortId, validateImageOrId } from '@mirador/docker';
+import {
+  LayerProgressTracker,
+  buildPlan,
+  dockerCommands,
+  type BuildSource,
+  imageRegistry,
+  parseImageRef,
+  shortId,
+  isImageId,
+  validateImageOrId,
+} from '@mirador/docker';
 import type { EventBus } from '../plugins/bus.js';
 import type { TaskContext, TaskManager } from '../tasks/task-manager.js';
 import { redactText } from '../audit/redact.js';
@@ -240,10 +250,27 @@ export function createImagesService(deps: {
       );
     },
 
-    async remove(hostId: string, ref: string, force: boolean): Promise<RemoveImageResult> {
+    /**
+     * `docker rmi [-f] <ref>`. With `untag`, `ref` must be one of the image's tags and only that
+     * tag is removed: the engine is given the full `repo:tag` (never the ID the reference may
+     * also look like), and untagging by name never touches other tags, forced or not.
+     */
+    async remove(hostId: string, ref: string, force: boolean, untag = false): Promise<RemoveImageResult> {
       validateImageOrId(ref, 'image');
       const engine = await engines.engine(hostId);
-      const out = (await onEngine(engine.host.name, () => engine.docker.getImage(ref).remove({ force }))) as Array<{
+      let target = ref;
+      if (untag) {
+        const r = isImageId(ref) && ref.startsWith('sha256:') ? null : parseImageRef(ref);
+        if (!r || r.digest) throw badRequest(`image: ${ref} is not a tag; removing a tag needs repository:tag`, 'image');
+        const { info } = await resolveImage(hostId, r.normalized);
+        if (!(info.RepoTags ?? []).includes(r.normalized))
+          throw badRequest(
+            `image: ${ref} is not a tag of an image on ${engine.host.name} (it matched ${shortId(info.Id)} another way)`,
+            'image',
+          );
+        target = r.normalized;
+      }
+      const out = (await onEngine(engine.host.name, () => engine.docker.getImage(target).remove({ force }))) as Array<{
         Untagged?: string;
         Deleted?: string;
       }>;
@@ -251,7 +278,7 @@ export function createImagesService(deps: {
       return {
         untagged: out.filter((o) => o.Untagged).map((o) => o.Untagged!),
         deleted: out.filter((o) => o.Deleted).map((o) => o.Deleted!),
-        command: dockerCommands.rmi(ref, force),
+        command: dockerCommands.rmi(target, force),
       };
     },
 
@@ -278,20 +305,18 @@ export function createImagesService(deps: {
       return { items, reclaimedBytes: r.SpaceReclaimed ?? 0, command: dockerCommands.imagePrune(all) };
     },
 
-    /** `contextFile` is a tarball on disk (a lone Dockerfile was wrapped by the route); removed afterwards. */
-    async build(hostId: string, q: BuildImageQuery, contextFile: string, user: User | null): Promise<Task> {
-      const t = parseImageRef(q.tag, 'tag');
+    /**
+     * `contextFile` is a tarball on disk (a lone Dockerfile was wrapped by the route); removed afterwards.
+     * The engine call and the line logged come from one `buildPlan`.
+     */
+    async build(hostId: string, q: BuildImageQuery, source: BuildSource, contextFile: string, user: User | null): Promise<Task> {
+      const plan = buildPlan({ tag: q.tag, source, dockerfile: q.dockerfile, pull: q.pull, noCache: q.noCache });
       const engine = await engines.engine(hostId);
-      const command = dockerCommands.build(t.normalized, {
-        dockerfile: q.dockerfile,
-        pull: q.pull,
-        noCache: q.noCache,
-        context: true,
-        forceRm: true,
-      });
+      const { command } = plan;
+      const image = plan.engine.t;
       return tasks.start({
         type: 'image.build',
-        target: { type: 'image', id: t.normalized, name: t.normalized, hostId },
+        target: { type: 'image', id: image, name: image, hostId },
         user,
         cancellable: true,
         params: { ...q, command },
@@ -301,18 +326,14 @@ export function createImagesService(deps: {
             const stream = await onEngine(
               engine.host.name,
               () =>
-                engine.docker.buildImage(createReadStream(contextFile), {
-                  t: t.normalized,
-                  dockerfile: q.dockerfile ?? 'Dockerfile',
-                  pull: q.pull ? 'true' : undefined,
-                  nocache: q.noCache ?? false,
-                  rm: true,
-                  forcerm: true,
-                } as Record<string, unknown>) as Promise<NodeJS.ReadableStream>,
+                engine.docker.buildImage(createReadStream(contextFile), { ...plan.engine } as Record<
+                  string,
+                  unknown
+                >) as Promise<NodeJS.ReadableStream>,
             );
             const id = await followBuild(engine, stream as unknown as Readable, ctx);
             await inventory.refreshKind(hostId, 'image').catch(() => {});
-            return `Built ${t.normalized}${id ? ` (${shortId(id)})` : ''}`;
+            return `Built ${image}${id ? ` (${shortId(id)})` : ''}`;
           } finally {
             await rm(contextFile, { force: true });
           }

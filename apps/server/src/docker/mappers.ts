@@ -14,7 +14,20 @@ function healthOf(status: string): ContainerSummary['health'] {
 }
 
 /** One row of `GET /containers/json?all=1` (plus what an inspect added) in the contract's shape. */
-export function toContainerSummary(host: EngineHost, c: Docker.ContainerInfo, startedAt: string | null): ContainerSummary {
+/** States whose last run has ended: their time is `finishedAt`. */
+export const ENDED_STATES: ReadonlySet<ContainerState> = new Set(['exited', 'dead', 'restarting']);
+
+function exitCodeOf(status: string): number | null {
+  const m = /^(?:Exited|Restarting) \((-?\d+)\)/.exec(status);
+  return m ? Number(m[1]) : null;
+}
+
+export function toContainerSummary(
+  host: EngineHost,
+  c: Docker.ContainerInfo,
+  startedAt: string | null,
+  finishedAt: string | null = null,
+): ContainerSummary {
   const labels = c.Labels ?? {};
   const state = (STATES.has(c.State as ContainerState) ? c.State : 'dead') as ContainerState;
   return {
@@ -30,6 +43,8 @@ export function toContainerSummary(host: EngineHost, c: Docker.ContainerInfo, st
     status: c.Status ?? '',
     health: healthOf(c.Status ?? ''),
     startedAt: state === 'running' || state === 'paused' || state === 'restarting' ? startedAt : null,
+    finishedAt: ENDED_STATES.has(state) ? finishedAt : null,
+    exitCode: exitCodeOf(c.Status ?? ''),
     ports: (c.Ports ?? [])
       .map((p) => ({ ip: p.IP ?? null, privatePort: p.PrivatePort, publicPort: p.PublicPort ?? null, protocol: p.Type }))
       .sort((a, b) => a.privatePort - b.privatePort || (a.ip ?? '').localeCompare(b.ip ?? '')),
@@ -48,6 +63,10 @@ export function toContainerSummary(host: EngineHost, c: Docker.ContainerInfo, st
 
 export function startedAtOf(inspect: Docker.ContainerInspectInfo): string | null {
   return isoOrNull(inspect.State?.StartedAt);
+}
+
+export function finishedAtOf(inspect: Docker.ContainerInspectInfo): string | null {
+  return isoOrNull(inspect.State?.FinishedAt);
 }
 
 export function toImageSummary(hostId: string, i: Docker.ImageInfo, usedBy: string[]): ImageSummary {

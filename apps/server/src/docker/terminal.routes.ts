@@ -16,9 +16,12 @@ import { StreamSession } from '../streams/stream-session.js';
 import { streamSocket } from '../streams/socket-adapter.js';
 import { attachUpstream, execUpstream, terminalSession, type ExitCode } from './container-terminal.js';
 import { engineMessage } from './docker-errors.js';
+import { ExecReaper } from './exec-reaper.js';
 import { followKey, followSession, type LogEnd, type LogLine } from './container-logs.js';
 
 const checkTerminal = Compile(TerminalClientMessage);
+/** How long a shutdown waits for closed terminals' processes to end in their containers. */
+const SHUTDOWN_REAP_MS = 5_000;
 
 /** `cmd` is a JSON array (argv) or a single program path; default: a POSIX shell. */
 export function parseExecCommand(cmd: string | undefined): string[] {
@@ -43,9 +46,14 @@ export function parseExecCommand(cmd: string | undefined): string[] {
 export default async function containerStreamRoutes(app: FastifyInstance) {
   const logSessions = new SessionBroker<LogsServerMessage, LogLine, LogEnd>();
   const attachSessions = new SessionBroker<TerminalServerMessage, string, ExitCode>();
+  const execSessions = new Set<StreamSession<TerminalServerMessage, string, ExitCode>>();
+  // Closing an exec session ends its process in the container; shutting down waits for that.
+  const reaper = new ExecReaper();
   app.addHook('onClose', async () => {
     logSessions.closeAll();
     attachSessions.closeAll();
+    for (const s of execSessions) s.close();
+    await reaper.settle(SHUTDOWN_REAP_MS);
   });
 
   app.get(
@@ -135,9 +143,16 @@ export default async function containerStreamRoutes(app: FastifyInstance) {
       let session: StreamSession<TerminalServerMessage, string, ExitCode>;
       if (mode === 'exec') {
         // A shell is its owner's alone: a session of its own, outside any broker.
-        session = new StreamSession(
-          terminalSession(dockerCommands.exec(name, argv, { user: q.user, tty: true }), execUpstream(container, argv, q.user, log), size),
+        const shell: StreamSession<TerminalServerMessage, string, ExitCode> = new StreamSession(
+          terminalSession(
+            dockerCommands.exec(name, argv, { user: q.user, tty: true }),
+            execUpstream(container, argv, q.user, log, reaper),
+            size,
+          ),
+          { onClose: () => execSessions.delete(shell) },
         );
+        if (!shell.isClosed) execSessions.add(shell);
+        session = shell;
       } else {
         // Writers share one stdin attach, watchers one without stdin: a watcher never holds the process's input.
         const stdin = viewer.canWrite && info.Config?.OpenStdin === true;

@@ -121,7 +121,7 @@ async function listImages(): Promise<ImageSummary[]> {
   return res.json<ImageList>().items;
 }
 
-async function audit(action: string, result?: 'ok' | 'error') {
+async function audit(action: string, result?: 'ok' | 'error' | 'accepted') {
   const res = await t.call({
     method: 'GET',
     url: `/api/audit?action=${enc(action)}${result ? `&result=${result}` : ''}&limit=500`,
@@ -242,11 +242,17 @@ describe('building images', () => {
   });
 
   it('audits uploads with their parameters, never the uploaded bytes', async () => {
-    const builds = await audit('image.build', 'ok');
+    // Taken on as tasks: recorded as accepted (each task's end is its own `task.image.build` record).
+    const builds = await audit('image.build', 'accepted');
     expect(builds.map((e) => e.target.name)).toEqual(expect.arrayContaining([`${REPO}-built:1`, `${REPO}-ctx:1`, `${REPO}-broken:1`]));
     for (const e of builds) expect(JSON.stringify(e.params).length, JSON.stringify(e.params).slice(0, 300)).toBeLessThan(4096);
     const ctx = builds.find((e) => e.target.name === `${REPO}-ctx:1`)!;
-    expect(ctx.params).toEqual({ query: { tag: `${REPO}-ctx:1`, dockerfile: 'docker/Dockerfile.lab' }, upload: 'application/x-tar' });
+    expect(ctx.params).toEqual({
+      query: { tag: `${REPO}-ctx:1`, dockerfile: 'docker/Dockerfile.lab' },
+      upload: 'application/x-tar',
+      taskId: expect.any(String),
+      taskType: 'image.build',
+    });
     const lone = builds.find((e) => e.target.name === `${REPO}-built:1`)!;
     expect(lone.params).toMatchObject({ upload: 'Dockerfile', dockerfile: expect.stringContaining('RUN echo built-by-mirador') });
   });

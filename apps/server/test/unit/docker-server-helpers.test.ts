@@ -121,5 +121,20 @@ describe('toContainerSummary', () => {
       { ip: null, privatePort: 443, publicPort: null, protocol: 'tcp' },
     ]);
     expect(c.mounts).toEqual([{ type: 'volume', source: 'data', destination: '/data', readOnly: true }]);
+    expect(c).toMatchObject({ finishedAt: null, exitCode: null });
+  });
+
+  it('gives an exited container its exit code and end time (what the UI ages by its own clock)', () => {
+    const host = { id: 'h', name: 'lab', transport: 'socket', socketPath: '/x' } as const;
+    const entry = { Id: 'abc', Names: ['/job'], Image: 'busybox', ImageID: 'sha256:1', Created: 1700000000, State: 'exited' };
+    const ended = toContainerSummary(
+      host,
+      { ...entry, Status: 'Exited (137) Less than a second ago' } as never,
+      '2026-11-29T10:00:00.000Z',
+      '2026-11-29T11:00:00.000Z',
+    );
+    expect(ended).toMatchObject({ state: 'exited', exitCode: 137, finishedAt: '2026-11-29T11:00:00.000Z', startedAt: null });
+    const created = toContainerSummary(host, { ...entry, State: 'created', Status: 'Created' } as never, null, '2026-11-29T11:00:00.000Z');
+    expect(created).toMatchObject({ exitCode: null, finishedAt: null });
   });
 });

@@ -218,6 +218,18 @@ export const enDocker = {
   'docker.images.force': 'Force',
   'docker.images.forceHint':
     'Also remove it when stopped containers use it or several names point at it. A running container still prevents it.',
+  'docker.images.deleteImage': 'Delete image…',
+  'docker.images.deleteImageOf': 'Delete image {id} with all its tags',
+  'docker.images.deleteTitle': 'Delete image {id}?',
+  'docker.images.deleteBody':
+    'Deletes the image itself, by ID: every tag it has goes with it, and those of its layers no other image needs.',
+  'docker.images.deleteTags': 'Tags deleted with it: {tags}.',
+  'docker.images.deleteNoTags': 'It has no tags.',
+  'docker.images.untagLastBody': 'This is its only tag: the image goes with it, unless a container still uses it.',
+  'docker.images.untagForceHint':
+    'Also when stopped containers use the image. Only this tag is removed, never the image’s other tags; a running container still prevents it.',
+  'docker.images.moreTags': '+{count}',
+  'docker.images.moreTagsHint': 'Same image, also tagged: {tags}',
   'docker.images.removed': 'Removed: {untagged} tag(s) untagged, {deleted} layer(s) deleted.',
 
   'docker.images.prune': 'Prune',
@@ -449,9 +461,9 @@ export const enDocker = {
   'action.container.exec.close': 'Closed a container terminal',
   'action.container.attach.open': 'Attached to a container',
   'action.container.attach.close': 'Detached from a container',
-  'action.image.pull': 'Pulled an image',
-  'action.image.push': 'Pushed an image',
-  'action.image.build': 'Built an image',
+  'action.image.pull': 'Requested an image pull',
+  'action.image.push': 'Requested an image push',
+  'action.image.build': 'Requested an image build',
   'action.image.tag': 'Tagged an image',
   'action.image.remove': 'Removed an image',
   'action.image.prune': 'Pruned images',
