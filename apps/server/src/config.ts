@@ -16,6 +16,11 @@ export interface Config {
    * machine; "/hostfs" in docker-compose.yml). Bind sources are resolved there before they are judged.
    */
   engineRoot: string;
+  /**
+   * The one directory libvirt test-driver inventory files may be read from (`test:///<dir>/<file>.xml`,
+   * simulated fleets); null: hosts cannot use such an endpoint. Set only here, by whoever runs the server.
+   */
+  libvirtTestDir: string | null;
   sessionTtlHours: number;
   sessionIdleHours: number;
   trustProxy: boolean;
@@ -59,6 +64,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, root = process.
     secret: env.MIRADOR_SECRET || null,
     dockerSocket: env.MIRADOR_DOCKER_SOCKET ?? '/var/run/docker.sock',
     engineRoot: absolute(env.MIRADOR_ENGINE_ROOT || '/', 'MIRADOR_ENGINE_ROOT'),
+    libvirtTestDir: env.MIRADOR_LIBVIRT_TEST_DIR
+      ? absolute(env.MIRADOR_LIBVIRT_TEST_DIR, 'MIRADOR_LIBVIRT_TEST_DIR').replace(/\/+$/, '')
+      : null,
     sessionTtlHours: int(env.MIRADOR_SESSION_TTL_HOURS, 24 * 7, 'MIRADOR_SESSION_TTL_HOURS'),
     sessionIdleHours: int(env.MIRADOR_SESSION_IDLE_HOURS, 24, 'MIRADOR_SESSION_IDLE_HOURS'),
     trustProxy: env.MIRADOR_TRUST_PROXY === '1' || env.MIRADOR_TRUST_PROXY === 'true',

@@ -1,6 +1,13 @@
 import { Type, type Static } from 'typebox';
 import { Timestamp } from './common.js';
-import { HOST_ADDRESS_PATTERN, HOST_NAME_PATTERN, LIBVIRT_URI_PATTERN, SSH_USER_PATTERN, TAG_PATTERN } from './names.js';
+import {
+  HOST_ADDRESS_PATTERN,
+  HOST_NAME_PATTERN,
+  LIBVIRT_TEST_FILE_PATTERN,
+  LIBVIRT_URI_PATTERN,
+  SSH_USER_PATTERN,
+  TAG_PATTERN,
+} from './names.js';
 
 export const HostAuthMethod = Type.Union([Type.Literal('key'), Type.Literal('password'), Type.Literal('generate')]);
 export type HostAuthMethod = Static<typeof HostAuthMethod>;
@@ -27,13 +34,27 @@ export const LibvirtUri = Type.String({
  * hypervisor driver and the system or per-user daemon. The test driver's only endpoint is `system`
  * (test:///default); lxc and xen offer only `system`. Unknown members are refused, not ignored.
  */
-export const LibvirtEndpoint = Type.Object(
+export const LibvirtDaemonEndpoint = Type.Object(
   {
     driver: Type.Union([Type.Literal('qemu'), Type.Literal('test'), Type.Literal('lxc'), Type.Literal('xen'), Type.Literal('ch')]),
     mode: Type.Union([Type.Literal('system'), Type.Literal('session')]),
   },
   { additionalProperties: Type.Never() },
 );
+/**
+ * The test driver reading a simulated inventory from a file (`test:///<dir>/<file>`): only a plain
+ * file name travels; the directory is the one an admin allowed in the server's configuration
+ * (MIRADOR_LIBVIRT_TEST_DIR). Refused while none is set.
+ */
+export const LibvirtTestFileEndpoint = Type.Object(
+  {
+    driver: Type.Literal('test'),
+    mode: Type.Literal('file'),
+    file: Type.String({ pattern: LIBVIRT_TEST_FILE_PATTERN, minLength: 5, maxLength: 104 }),
+  },
+  { additionalProperties: Type.Never() },
+);
+export const LibvirtEndpoint = Type.Union([LibvirtDaemonEndpoint, LibvirtTestFileEndpoint]);
 export type LibvirtEndpoint = Static<typeof LibvirtEndpoint>;
 export const PrivateKey = Type.String({ minLength: 64, maxLength: 16384 });
 

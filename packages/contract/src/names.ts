@@ -16,6 +16,8 @@ export const TAG_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,31}$';
  * No transport, host part or query string: those make libvirt run programs and open files.
  */
 export const LIBVIRT_URI_PATTERN = '^(?:qemu:///(?:system|session)|test:///default|lxc:///system|xen:///system|ch:///(?:system|session))$';
+/** A test-driver inventory file: a plain name in the admin-allowed directory (no slash, no "..", no URI syntax). */
+export const LIBVIRT_TEST_FILE_PATTERN = '^(?!.*\\.\\.)[A-Za-z0-9][A-Za-z0-9._-]{0,99}\\.xml$';
 /** Hypervisor drivers Mirador can reach on a host, and which of the system/session daemons each offers. */
 export const LIBVIRT_DRIVERS = ['qemu', 'test', 'lxc', 'xen', 'ch'] as const;
 export const LIBVIRT_MODES = ['system', 'session'] as const;

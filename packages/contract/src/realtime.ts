@@ -63,6 +63,14 @@ export const ServerMessage = Type.Union([
     id: Type.String(),
     point: ContainerStatsPoint,
   }),
+  /** The engine ended a container's stats stream (the container stopped, the engine went away): why; samples resume on its next start. */
+  Type.Object({
+    type: Type.Literal('container.stats.stopped'),
+    topic: Type.String(),
+    hostId: Type.String(),
+    id: Type.String(),
+    message: Type.String(),
+  }),
   Type.Object({ type: Type.Literal('fleet.stats'), topic: Type.Literal('docker-fleet'), items: Type.Array(FleetStatsEntry) }),
   /** Per-layer progress of an image pull or push task (on `task:<id>`). */
   Type.Object({ type: Type.Literal('task.layers'), topic: Type.String(), taskId: Type.String(), layers: Type.Array(LayerProgress) }),

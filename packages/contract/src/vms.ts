@@ -65,6 +65,8 @@ export const VmSummary = Type.Object({
   graphics: Type.Array(Type.Object({ type: Type.String(), port: Type.Union([Type.Integer(), Type.Null()]) })),
   hasSerialConsole: Type.Boolean(),
   updatedAt: Timestamp,
+  /** Set when part of this VM could not be read (the rest of the host was): what failed, in words. */
+  problem: Type.Optional(Type.String()),
 });
 export type VmSummary = Static<typeof VmSummary>;
 

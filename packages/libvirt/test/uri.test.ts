@@ -1,6 +1,13 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import { runOk } from './helpers.js';
 import {
+  allowLibvirtTestDir,
+  assertConnectionUri,
+  libvirtTestDir,
+  testFilePathOf,
   CANONICAL_LIBVIRT_URIS,
   LIBVIRT_DRIVERS,
   LIBVIRT_MODES,
@@ -113,5 +120,82 @@ describe('libvirt endpoints as structured data', () => {
 
   it('builds URIs the real virsh accepts (test:///default)', () => {
     expect(runOk(['virsh', '-c', libvirtUriOf({ driver: 'test', mode: 'system' }), 'uri']).trim()).toBe('test:///default');
+  });
+});
+
+describe('test-driver inventory files (simulated fleets)', () => {
+  afterEach(() => allowLibvirtTestDir(null));
+
+  it('is refused while no directory is allowed, naming the field', () => {
+    expect(libvirtTestDir()).toBeNull();
+    expect(() => libvirtUriOf({ driver: 'test', mode: 'file', file: 'fleet-01.xml' })).toThrow(
+      expect.objectContaining({ field: 'libvirt.file', message: expect.stringMatching(/MIRADOR_LIBVIRT_TEST_DIR/) }),
+    );
+    expect(parseLibvirtUri('test:///srv/fleet/fleet-01.xml')).toBeNull();
+  });
+
+  it('builds test://<allowed dir>/<plain name> and parses back exactly that', () => {
+    allowLibvirtTestDir('/srv/mirador-fleet');
+    const uri = libvirtUriOf({ driver: 'test', mode: 'file', file: 'fleet-07.xml' });
+    expect(uri).toBe('test:///srv/mirador-fleet/fleet-07.xml');
+    expect(parseLibvirtUri(uri)).toEqual({ driver: 'test', mode: 'file', file: 'fleet-07.xml' });
+    expect(testFilePathOf(uri)).toEqual({ dir: '/srv/mirador-fleet', path: '/srv/mirador-fleet/fleet-07.xml', file: 'fleet-07.xml' });
+    expect(testFilePathOf('test:///default')).toBeNull();
+    expect(() => assertConnectionUri(uri)).not.toThrow();
+  });
+
+  it('refuses names with paths, traversal, URI syntax or another driver', () => {
+    allowLibvirtTestDir('/srv/mirador-fleet');
+    for (const file of [
+      '../x.xml',
+      'a/b.xml',
+      '/etc/x.xml',
+      'a..xml',
+      '.hidden.xml',
+      'x.xml?command=/bin/sh',
+      'x.xml#',
+      'x%2f.xml',
+      'x.txt',
+      '',
+    ]) {
+      expect(() => libvirtUriOf({ driver: 'test', mode: 'file', file }), file).toThrow(expect.objectContaining({ field: 'libvirt.file' }));
+    }
+    expect(() => libvirtUriOf({ driver: 'qemu', mode: 'file', file: 'x.xml' } as never)).toThrow(LibvirtValidationError);
+    for (const uri of [
+      'test:///srv/mirador-fleet/../etc/x.xml',
+      'test:///srv/mirador-fleet/sub/x.xml',
+      'test:///srv/mirador-fleet/x.xml?x=1',
+      'test:///srv/mirador-fleet//x.xml',
+      'test:///srv/other/x.xml',
+      'test:///srv/mirador-fleetx/x.xml',
+      'test+ssh://h/srv/mirador-fleet/x.xml',
+      'qemu:///srv/mirador-fleet/x.xml',
+      'test:///srv/mirador-fleet/x.xml\n',
+    ]) {
+      expect(parseLibvirtUri(uri), uri).toBeNull();
+      expect(() => assertConnectionUri(uri), uri).toThrow(LibvirtValidationError);
+    }
+  });
+
+  it('only allows a plain absolute directory', () => {
+    for (const dir of ['relative', '/a/../b', '/a/./b', '/a/', '/a b', '/a?x', '', '/']) {
+      expect(() => allowLibvirtTestDir(dir), dir).toThrow(LibvirtValidationError);
+    }
+    expect(libvirtTestDir()).toBeNull();
+  });
+
+  it('builds URIs the real virsh reads (a file of <node> with <domain> children)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mirador-fleet-'));
+    try {
+      writeFileSync(
+        join(dir, 'f.xml'),
+        "<node><domain type='test'><name>mirtest-f1</name><memory>131072</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain></node>",
+      );
+      allowLibvirtTestDir(dir);
+      const uri = libvirtUriOf({ driver: 'test', mode: 'file', file: 'f.xml' });
+      expect(runOk(['virsh', '-c', uri, 'list', '--all', '--name']).trim()).toBe('mirtest-f1');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

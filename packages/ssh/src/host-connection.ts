@@ -24,6 +24,8 @@ import {
 export interface BackoffOptions {
   minMs: number;
   maxMs: number;
+  /** The pace for failures an admin has to fix (wrong key, changed host key). Default maxMs. */
+  slowMs?: number;
 }
 
 export interface SshHostConnectionOptions extends SshTarget {
@@ -138,6 +140,7 @@ export class SshHostConnection extends StateEmitter implements CommandRunner {
     this.defaultTimeoutMs = defaultTimeoutMs ?? 30_000;
     this.backoff = backoff ?? { minMs: 1_000, maxMs: 30_000 };
     if (!(this.backoff.minMs > 0 && this.backoff.maxMs >= this.backoff.minMs)) throw new Error('backoff needs 0 < minMs <= maxMs');
+    if (this.backoff.slowMs !== undefined && !(this.backoff.slowMs > 0)) throw new Error('backoff.slowMs must be > 0');
     this.onHostKeyPinned = onHostKeyPinned;
     this.debug = debug;
   }
@@ -533,7 +536,9 @@ export class SshHostConnection extends StateEmitter implements CommandRunner {
     if (this.closed) return;
     this.clearRetry();
     const { minMs, maxMs } = this.backoff;
-    const base = SLOW_RETRY.has(code) ? maxMs : Math.min(maxMs, minMs * 2 ** Math.min(Math.max(this.failures - 1, 0), 30));
+    const base = SLOW_RETRY.has(code)
+      ? (this.backoff.slowMs ?? maxMs)
+      : Math.min(maxMs, minMs * 2 ** Math.min(Math.max(this.failures - 1, 0), 30));
     const delay = base / 2 + (Math.random() * base) / 2;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;

@@ -57,6 +57,9 @@ export function createConnectionPool(deps: {
       password: secret.password,
       expectedFingerprint: h.hostKeyFingerprint,
       maxConcurrent: 8,
+      // A host that went away (sshd restarted, network blip) is back in use within 5 s of answering again;
+      // failures a person has to fix (key, credentials) are retried at the slow pace only.
+      backoff: { minMs: 1_000, maxMs: 5_000, slowMs: 30_000 },
     });
   }
 

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import type { HostFacts } from '@mirador/contract';
 import { execArgv, type SshClient } from '@mirador/ssh';
 import { parseLibvirtUri } from '@mirador/libvirt';
-import { STORED_ENDPOINT_PROBLEM } from './libvirt-endpoint.js';
+import { STORED_ENDPOINT_PROBLEM, assertTestFileInsideDir } from './libvirt-endpoint.js';
 
 const firstLine = (s: string) => s.trim().split('\n')[0]?.trim() ?? '';
 
@@ -35,7 +35,7 @@ export async function probeOverSsh(
     run(['hostname']),
     run(['cat', '/etc/os-release']),
     run(['test', '-c', '/dev/kvm']),
-    libvirtUsable ? run(['virsh', '-c', opts.libvirtUri!, 'version', '--daemon']) : null,
+    libvirtUsable ? virshVersion(run, opts.libvirtUri!) : null,
     opts.docker ? probeDockerOverSsh(run, opts.dockerSocket ?? null) : null,
   ]);
   const facts: HostFacts = {
@@ -61,6 +61,16 @@ export async function probeOverSsh(
 }
 
 type Run = (argv: string[]) => Promise<{ code: number | null; stdout: string; stderr: string }>;
+
+/** `virsh version` on the host; a test-driver file outside its allowed directory is reported, never opened. */
+async function virshVersion(run: Run, uri: string) {
+  try {
+    await assertTestFileInsideDir(run, uri);
+  } catch (err) {
+    return { code: 1, stdout: '', stderr: err instanceof Error ? err.message : String(err) };
+  }
+  return run(['virsh', '-c', uri, 'version', '--daemon']);
+}
 
 /**
  * `docker version` on the host, against the socket Mirador will forward to when the host names one.

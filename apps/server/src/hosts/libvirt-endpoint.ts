@@ -1,5 +1,12 @@
 import type { LibvirtEndpoint } from '@mirador/contract';
-import { CANONICAL_LIBVIRT_URIS, LibvirtValidationError, describeRefusedUri, libvirtUriOf, parseLibvirtUri } from '@mirador/libvirt';
+import {
+  CANONICAL_LIBVIRT_URIS,
+  LibvirtValidationError,
+  describeRefusedUri,
+  libvirtUriOf,
+  parseLibvirtUri,
+  testFilePathOf,
+} from '@mirador/libvirt';
 import { HttpError, badRequest } from '../lib/http-errors.js';
 
 /**
@@ -33,7 +40,7 @@ export function requestedLibvirtUri(body: { libvirt?: LibvirtEndpoint | null; li
     try {
       fromEndpoint = body.libvirt === null ? null : libvirtUriOf(body.libvirt, 'libvirt');
     } catch (err) {
-      if (err instanceof LibvirtValidationError) throw badRequest(`libvirt: ${err.message}`, 'libvirt');
+      if (err instanceof LibvirtValidationError) throw badRequest(`${err.field}: ${err.message}`, err.field);
       throw err;
     }
   }
@@ -59,4 +66,35 @@ export function usableLibvirtUri(stored: unknown): string {
     throw new HttpError(409, STORED_ENDPOINT_PROBLEM, { code: 'libvirt_endpoint_invalid', field: 'libvirt' });
   }
   return stored;
+}
+
+type Run = (argv: string[]) => Promise<{ code: number | null; stdout: string; stderr: string }>;
+
+/**
+ * For a test-driver file endpoint, judges ON THE HOST (where virsh will open it) that the file,
+ * after every symlink is resolved, lies inside the allowed directory (itself resolved): a name in
+ * that directory may still be a link to /etc/… or elsewhere. Runs before any virsh command that
+ * uses such a URI; any other URI passes untouched. `realpath -e` fails for a missing file.
+ */
+export async function assertTestFileInsideDir(run: Run, uri: string): Promise<void> {
+  const target = testFilePathOf(uri);
+  if (!target) return;
+  const res = await run(['realpath', '-e', '--', target.dir, target.path]);
+  const [dir, file] = res.stdout.split('\n').map((l) => l.trim());
+  if (res.code !== 0 || !dir || !file) {
+    throw new HttpError(409, `The test driver file ${target.file} does not exist in ${target.dir} on the host`, {
+      code: 'libvirt_test_file_missing',
+      field: 'libvirt.file',
+    });
+  }
+  if (!file.startsWith(`${dir === '/' ? '' : dir}/`)) {
+    throw new HttpError(
+      403,
+      `The test driver file ${target.file} leads outside ${target.dir} on the host (it resolves to another place); refused`,
+      {
+        code: 'libvirt_test_file_outside',
+        field: 'libvirt.file',
+      },
+    );
+  }
 }

@@ -41,13 +41,22 @@ export interface LiveSource<E> {
   loadAll(): Promise<void>;
   /** Reads one item again (a key `interpret` returned, or one given to `refreshItem`). */
   loadItem(key: string): Promise<void>;
+  /**
+   * Reads several items again in one go. With it, the items events name are gathered for their
+   * debounce window and read as one batch (a burst of events costs a few reads, not one per item);
+   * without it, each item is read on its own with `loadItem`.
+   */
+  loadItems?(keys: readonly string[]): Promise<void>;
   /** What an event means: the items to read again (or EVERYTHING). May apply what it says at once. */
   interpret(event: E): readonly Reread[];
   /** The sentence shown for a failed attempt. */
   describeFailure(err: unknown): string;
   /** A failure retrying cannot mend (a stored setting that is refused, say): stale instead of reconnecting. */
   isPermanent?(err: unknown): boolean;
-  /** Events in a burst within this window cause one read of their item (0: read at once). */
+  /**
+   * Events in a burst within this window cause one read of their item (0: read at once). With
+   * `loadItems`, the window opened by the first item of a batch gathers every item named meanwhile.
+   */
   debounceMs?(key: Reread): number;
 }
 
@@ -70,6 +79,7 @@ interface Link {
 }
 
 const DEFAULT_BACKOFF = { baseMs: 1_000, maxMs: 30_000 };
+const MAX_BATCHES = 2;
 
 export class LiveInventory<E> {
   private current: LiveStatus = { state: 'loading' };
@@ -80,6 +90,11 @@ export class LiveInventory<E> {
   private retryTimer: NodeJS.Timeout | null = null;
   private readonly debounced = new Map<Reread, NodeJS.Timeout>();
   private readonly reads = new Map<Reread, { current: Promise<void>; again?: Promise<void> }>();
+  /** Items waiting for the next batch read (sources with `loadItems`), and when that batch starts. */
+  private readonly gathered = new Set<string>();
+  private gatherTimer: NodeJS.Timeout | null = null;
+  private gatherDue = 0;
+  private batchesRunning = 0;
   private ended = false;
 
   constructor(
@@ -111,8 +126,10 @@ export class LiveInventory<E> {
 
   /** The source's settings changed (a key accepted, credentials fixed): retry now, backoff reset. */
   retryNow(): void {
-    if (this.ended || this.attempt || this.current.state === 'live') return;
+    if (this.ended || this.current.state === 'live') return;
     this.failures = 0;
+    // An attempt under way goes on; should it fail, the next one comes after the shortest delay.
+    if (this.attempt) return;
     this.connect().catch(() => {
       /* reported through the status */
     });
@@ -127,12 +144,20 @@ export class LiveInventory<E> {
     return this.reread(key);
   }
 
+  /** Reads these items again soon, as events do (gathered into one batch when the source can). */
+  readSoon(keys: readonly string[]): void {
+    for (const key of keys) this.schedule(key);
+  }
+
   /** Ends the follower, the retry and every pending re-read. Final: nothing starts again. */
   stop(): void {
     this.ended = true;
     this.clearRetry();
     for (const t of this.debounced.values()) clearTimeout(t);
     this.debounced.clear();
+    if (this.gatherTimer) clearTimeout(this.gatherTimer);
+    this.gatherTimer = null;
+    this.gathered.clear();
     if (this.link) this.endLink(this.link);
   }
 
@@ -233,7 +258,9 @@ export class LiveInventory<E> {
 
   /** A read already waiting for its window takes later events along: it starts after all of them. */
   private schedule(key: Reread) {
-    if (this.ended || this.debounced.has(key)) return;
+    if (this.ended) return;
+    if (key !== EVERYTHING && this.source.loadItems) return this.gather(key);
+    if (this.debounced.has(key)) return;
     const delay = this.source.debounceMs?.(key) ?? 0;
     if (delay <= 0) return this.readAfterEvent(key);
     const timer = setTimeout(() => {
@@ -242,6 +269,69 @@ export class LiveInventory<E> {
     }, delay);
     timer.unref();
     this.debounced.set(key, timer);
+  }
+
+  /** Adds an item to the next batch; its window may bring the batch forward, never push it back. */
+  private gather(key: string) {
+    this.gathered.add(key);
+    const delay = Math.max(0, this.source.debounceMs?.(key) ?? 0);
+    const due = Date.now() + delay;
+    if (this.gatherTimer && due >= this.gatherDue) return;
+    if (this.gatherTimer) clearTimeout(this.gatherTimer);
+    this.gatherDue = due;
+    this.gatherTimer = setTimeout(() => {
+      this.gatherTimer = null;
+      this.flushBatch();
+    }, delay);
+    this.gatherTimer.unref();
+  }
+
+  /**
+   * Reads what was gathered as one batch. At most two batches at a time (one reading while the
+   * previous one's answer is applied): what is named meanwhile waits and goes into the next, so a
+   * long burst costs about one read per batch duration. An item in two batches is never read twice
+   * at once (runBatch waits).
+   */
+  private flushBatch() {
+    if (this.ended || this.batchesRunning >= MAX_BATCHES || this.gathered.size === 0) return;
+    const keys = [...this.gathered];
+    this.gathered.clear();
+    this.batchesRunning++;
+    this.runBatch(keys)
+      .catch((err: unknown) =>
+        this.options.log.warn({ ...this.options.logContext?.(), items: keys.length, err }, 'could not read items again after their events'),
+      )
+      .finally(() => {
+        this.batchesRunning--;
+        // Items gathered during the read whose window already ended go now; the others when it ends.
+        if (!this.gatherTimer) this.flushBatch();
+      });
+  }
+
+  /** Like `runRead` for several items: waits for reads of them under way, and later reads of each wait for it. */
+  private async runBatch(keys: string[]): Promise<void> {
+    for (;;) {
+      const busy = keys.flatMap((k) => {
+        const e = this.reads.get(k);
+        return e ? [e.again ?? e.current] : [];
+      });
+      if (busy.length === 0) break;
+      await Promise.allSettled(busy);
+    }
+    if (this.ended) return;
+    const run = this.source.loadItems!(keys);
+    const settled = run.then(
+      () => {},
+      () => {},
+    );
+    for (const key of keys) {
+      const entry: { current: Promise<void>; again?: Promise<void> } = { current: settled };
+      entry.current = settled.finally(() => {
+        if (this.reads.get(key) === entry && !entry.again) this.reads.delete(key);
+      });
+      this.reads.set(key, entry);
+    }
+    await run;
   }
 
   private readAfterEvent(key: Reread) {

@@ -32,6 +32,11 @@ const READY_FALLBACK_MS = 3000;
 const VIRSH_ESCAPE = '\u001d';
 /** virsh prints this once it really holds the console; keys sent before it would be lost. */
 const READY_BANNER = /Escape character is/;
+/**
+ * What virsh prints when libvirtd goes away under a console (the daemon restarted): it does not exit
+ * then, it sits there deaf, so the session would look attached forever and the process would stay on the host.
+ */
+const DAEMON_GONE = /error: (Disconnected from \S+ due to [^\r\n]+)/;
 /** A warning virsh prints on hosts without polkit; it is noise in a shared console. */
 const POLKIT_NOISE = /Authorization not available\. Check if polkit service is running[^\n]*\n?/g;
 
@@ -70,6 +75,9 @@ function virshConsole(target: ConsoleTarget): OpenUpstream<string, string> {
     const decoder = new StringDecoder('utf8');
     let stderr = '';
     let ready = false;
+    /** Set when the daemon went away: the reason the session ends with, whatever the exit says. */
+    let gone: string | null = null;
+    let tail = '';
     await new Promise<void>((resolve, reject) => {
       let banner = '';
       const markReady = () => {
@@ -88,11 +96,18 @@ function virshConsole(target: ConsoleTarget): OpenUpstream<string, string> {
         }
         const text = raw.replace(POLKIT_NOISE, '');
         if (text) events.output(text);
+        tail = (tail + raw).slice(-300);
+        const lost = ready && !gone ? DAEMON_GONE.exec(tail) : null;
+        if (lost) {
+          gone = lost[1]!;
+          // Hanging up the terminal ends virsh on the host; its exit then ends the session with this reason.
+          channel.kill('KILL');
+        }
       });
       channel.on('stderr', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
       channel.on('exit', () => {
         clearTimeout(fallback);
-        const why = stderr.trim().replace(/^error:\s*/i, '');
+        const why = gone ?? stderr.trim().replace(/^error:\s*/i, '');
         if (ready) return events.ended(why);
         reject(new UpstreamUnavailable(detached(why), true));
       });

@@ -4,7 +4,6 @@ import {
   VirshEventStream,
   eventArgv,
   parseDomainXml,
-  parseDomifaddr,
   parseDomstatsRaw,
   parseNameList,
   stateAfterLifecycle,
@@ -12,7 +11,8 @@ import {
   type VirshEvent,
 } from '@mirador/libvirt';
 import { spawnVirsh, virshBatch } from './virsh.js';
-import { stateFromNumber, toVmSummary } from './vm.dto.js';
+import { readDomains, type DomainReading } from './domain-reader.js';
+import { problemRow, stateFromNumber, toVmSummary } from './vm.dto.js';
 import { usableLibvirtUri } from '../hosts/libvirt-endpoint.js';
 import { HttpError } from '../lib/http-errors.js';
 import { LiveInventory, type EventSink, type Follower, type Reread } from '../inventory/live-inventory.js';
@@ -28,7 +28,25 @@ export interface InventoryListener {
   removed(hostId: string, name: string): void;
 }
 
-const DUMPXML_CHUNK = 150;
+/**
+ * Re-reads after events are gathered for this long and read as one batch: a burst of hundreds of
+ * definitions costs a few virsh sessions, not one per domain. Each event's state change is applied
+ * at once anyway (interpret), so viewers do not wait for this.
+ */
+const EVENT_WINDOW_MS = 200;
+/**
+ * A batch naming more domains than this, and more than the list holds, reads the whole host
+ * instead: hardly more work, and it also notices domains whose events were missed.
+ */
+const LOAD_ALL_ABOVE = 500;
+/** Domains per session when everything is read (item batches use smaller ones, read in parallel). */
+const FULL_LOAD_CHUNK = 150;
+/** domstats' state.state numbers of domains that can hold DHCP leases (running, blocked, paused). */
+const HAS_ADDRESSES = new Set([1, 2, 3]);
+const LISTS = [
+  ['list', '--all', '--autostart', '--name'],
+  ['list', '--all', '--persistent', '--name'],
+] as const;
 /** Events that can change what a domain's row shows. */
 const REREAD_EVENTS = new Set([
   'lifecycle',
@@ -41,9 +59,10 @@ const REREAD_EVENTS = new Set([
 ]);
 
 /**
- * The warm, in-memory picture of one host's domains. Loaded with two batched virsh sessions,
+ * The warm, in-memory picture of one host's domains. Loaded with a few batched virsh sessions,
  * then kept current by `virsh event --all --loop` (the shared lifecycle of LiveInventory): lists
- * never run virsh per page load.
+ * never run virsh per page load, and the domains events name are re-read in batches. A domain that
+ * cannot be read is listed with its `problem` rather than failing the host (see domain-reader.ts).
  */
 export class HostInventory {
   readonly vms = new Map<string, VmSummary>();
@@ -54,6 +73,8 @@ export class HostInventory {
    */
   lastAttemptAt = 0;
   private readonly live: LiveInventory<VirshEvent>;
+  /** The run state the last event gave a domain not on the list yet (so a just-defined one is not asked for addresses). */
+  private readonly hints = new Map<string, VmState>();
 
   constructor(
     public host: InventoryHost,
@@ -65,8 +86,10 @@ export class HostInventory {
       {
         follow: (sink) => this.follow(sink),
         loadAll: () => this.load(),
-        loadItem: (name) => this.loadOne(name),
+        loadItem: (name) => this.loadSome([name]),
+        loadItems: (names) => (names.length > LOAD_ALL_ABOVE && names.length > this.vms.size ? this.load() : this.loadSome(names)),
         interpret: (ev) => this.interpret(ev),
+        debounceMs: () => EVENT_WINDOW_MS,
         describeFailure: (err) => (err instanceof Error ? err.message : String(err)),
         // A stored URI Mirador did not build stays refused until an admin picks the endpoint again.
         isPermanent: (err) => err instanceof HttpError && err.extra.code === 'libvirt_endpoint_invalid',
@@ -92,6 +115,11 @@ export class HostInventory {
     return this.live.ensureLive();
   }
 
+  /** The host answers again (its connection is back online): try now rather than at the next backoff step. */
+  retryNow() {
+    this.live.retryNow();
+  }
+
   /** Re-reads one domain now (after an action), so the answer already has its new state. */
   refreshOne(name: string): Promise<void> {
     return this.live.refreshItem(name);
@@ -99,9 +127,9 @@ export class HostInventory {
 
   /** Guests get their DHCP lease after booting, without any libvirt event: look again now and then. */
   refreshMissingAddresses() {
-    for (const vm of this.vms.values()) {
-      if (vm.state === 'running' && vm.nics.some((n) => n.type === 'network' && !n.ip)) void this.refreshOne(vm.name).catch(() => {});
-    }
+    const waiting = [...this.vms.values()].filter((vm) => vm.state === 'running' && vm.nics.some((n) => n.type === 'network' && !n.ip));
+    // Read together with (and like) event re-reads: one session for all of them.
+    this.live.readSoon(waiting.map((vm) => vm.name));
   }
 
   /** Ends the event process and any pending re-read. */
@@ -131,76 +159,70 @@ export class HostInventory {
     const runner = await this.getRunner();
     const [all, autostart, persistent, stats] = await virshBatch(runner, uri, [
       ['list', '--all', '--name'],
-      ['list', '--all', '--autostart', '--name'],
-      ['list', '--all', '--persistent', '--name'],
+      ...LISTS,
       ['domstats', '--raw', '--state'],
     ]);
     const names = parseNameList(all!);
-    const auto = new Set(parseNameList(autostart!));
-    const pers = new Set(parseNameList(persistent!));
+    const lists = { auto: new Set(parseNameList(autostart!)), pers: new Set(parseNameList(persistent!)) };
     const states = parseDomstatsRaw(stats!);
-    const xmls = new Map<string, string>();
-    const addresses = new Map<string, Map<string, string>>();
-    for (let i = 0; i < names.length; i += DUMPXML_CHUNK) {
-      const chunk = names.slice(i, i + DUMPXML_CHUNK);
-      const out = await virshBatch(
-        runner,
-        uri,
-        chunk.flatMap((n) => [
-          ['dumpxml', n],
-          ['domifaddr', n, '--source', 'lease'],
-        ]),
-      );
-      chunk.forEach((n, j) => {
-        if (out[2 * j]?.trim()) xmls.set(n, out[2 * j]!);
-        addresses.set(n, parseDomifaddr(out[2 * j + 1] ?? ''));
-      });
-    }
+    // Full sessions: every virsh session of a test-driver host parses its whole inventory file again.
+    const { domains } = await readDomains(runner, uri, names, {
+      state: false,
+      chunk: FULL_LOAD_CHUNK,
+      addresses: (name) => HAS_ADDRESSES.has(Number(states.get(name)?.['state.state'])),
+    });
     const seen = new Set<string>();
-    for (const [name, xml] of xmls) {
-      try {
-        const d = parseDomainXml(xml);
-        const vm = toVmSummary(this.host, d, {
-          state: stateFromNumber(states.get(name)?.['state.state']),
-          autostart: auto.has(name),
-          persistent: pers.has(name),
-          ips: addresses.get(name),
-        });
-        seen.add(name);
-        this.xml.set(name, xml);
-        this.put(vm);
-      } catch (err) {
-        this.log.warn({ err, vm: name, host: this.host.name }, 'could not parse domain XML');
-      }
+    for (const name of names) {
+      const r = domains.get(name);
+      const state = states.get(name)?.['state.state'];
+      if (r && this.apply(name, r, { ...lists, state: typeof state === 'number' ? state : undefined })) seen.add(name);
     }
     for (const name of [...this.vms.keys()]) if (!seen.has(name)) this.drop(name);
   }
 
-  private async loadOne(name: string) {
-    const runner = await this.getRunner();
+  /** Reads the named domains again: sessions of 50 domains, four at once, the lists they need in the first. */
+  private async loadSome(names: readonly string[]) {
     const uri = usableLibvirtUri(this.host.libvirtUri);
-    const [xml, stats, autostart, persistent, addrs] = await virshBatch(runner, uri, [
-      ['dumpxml', name],
-      ['domstats', '--raw', '--state', name],
-      ['list', '--all', '--autostart', '--name'],
-      ['list', '--all', '--persistent', '--name'],
-      // Addresses from the libvirt network's DHCP leases; empty (and an error line) when not running.
-      ['domifaddr', name, '--source', 'lease'],
-    ]);
-    if (!xml?.trim()) {
-      this.drop(name);
-      return;
+    const runner = await this.getRunner();
+    const { leading, domains } = await readDomains(runner, uri, names, {
+      state: true,
+      leading: LISTS,
+      addresses: (name) => (this.vms.get(name)?.state ?? this.hints.get(name)) !== 'shut off',
+    });
+    for (const name of names) this.hints.delete(name);
+    const lists = { auto: new Set(parseNameList(leading[0] ?? '')), pers: new Set(parseNameList(leading[1] ?? '')) };
+    for (const name of names) {
+      const r = domains.get(name);
+      if (!r || !this.apply(name, r, lists)) this.drop(name);
     }
-    const d = parseDomainXml(xml);
-    this.xml.set(name, xml);
-    this.put(
-      toVmSummary(this.host, d, {
-        state: stateFromNumber(parseDomstatsRaw(stats!).get(name)?.['state.state']),
-        autostart: parseNameList(autostart!).includes(name),
-        persistent: parseNameList(persistent!).includes(name),
-        ips: parseDomifaddr(addrs ?? ''),
-      }),
-    );
+  }
+
+  /** Puts what was read of one domain on the list; false when the domain is gone. */
+  private apply(name: string, r: DomainReading, ctx: { auto: Set<string>; pers: Set<string>; state?: number }): boolean {
+    const stateNumber = r.state ?? ctx.state;
+    const known = this.vms.get(name);
+    const state = stateNumber === undefined ? undefined : stateFromNumber(stateNumber);
+    if (r.xml === null) {
+      if (!r.problem) return false;
+      this.log.warn({ vm: name, host: this.host.name, problem: r.problem }, 'could not read a domain');
+      this.put(problemRow(this.host, name, r.problem, known, state));
+      return true;
+    }
+    try {
+      const vm = toVmSummary(this.host, parseDomainXml(r.xml), {
+        state: stateFromNumber(stateNumber),
+        autostart: ctx.auto.has(name),
+        persistent: ctx.pers.has(name),
+        ips: r.ips,
+      });
+      this.xml.set(name, r.xml);
+      this.put(r.problem ? { ...vm, problem: r.problem } : vm);
+    } catch (err) {
+      this.log.warn({ err, vm: name, host: this.host.name }, 'could not parse domain XML');
+      const why = err instanceof Error ? err.message : String(err);
+      this.put(problemRow(this.host, name, `Its definition could not be read: ${why}`, known, state));
+    }
+    return true;
   }
 
   /** Applies what an event says at once (so browsers see it within a second), then names the domain to re-read. */
@@ -217,6 +239,8 @@ export class HostInventory {
       }
       const state = stateAfterLifecycle(ev.lifecycle.type) as VmState | undefined;
       if (vm && state && vm.state !== state) this.put({ ...vm, state, updatedAt: new Date().toISOString() });
+      // A domain that is only defined is not running; one that started says so itself.
+      if (!vm) this.hints.set(ev.domain, state ?? (ev.lifecycle.type === 'Defined' ? 'shut off' : 'unknown'));
       if (vm && ev.lifecycle.type === 'Stopped' && !vm.persistent) {
         this.drop(ev.domain);
         return [];
@@ -234,6 +258,7 @@ export class HostInventory {
 
   private drop(name: string) {
     if (this.live.stopped) return;
+    this.hints.delete(name);
     this.xml.delete(name);
     if (this.vms.delete(name)) this.listener.removed(this.host.id, name);
   }

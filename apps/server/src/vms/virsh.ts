@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { LocalRunner, SshError, type CommandRunner, type ExecResult, type ProcessChannel, type SpawnOptions } from '@mirador/ssh';
 import { XML_FROM_STDIN } from '@mirador/libvirt';
 import { HttpError } from '../lib/http-errors.js';
-import { usableLibvirtUri } from '../hosts/libvirt-endpoint.js';
+import { assertTestFileInsideDir, usableLibvirtUri } from '../hosts/libvirt-endpoint.js';
 
 /** A virsh failure with libvirt's own message ("error: Requested operation is not valid: …"). */
 export class VirshError extends HttpError {
@@ -23,13 +23,24 @@ function libvirtMessage(res: ExecResult): string {
     .map((l) => l.trim())
     .filter(Boolean);
   const msg = lines.filter((l) => !/^error: failed to connect to the hypervisor$/i.test(l)).join(' ') || lines.join(' ');
-  return msg.replace(/^error:\s*/i, '') || `virsh exited with code ${res.code}`;
+  if (msg) return msg.replace(/^error:\s*/i, '');
+  // No exit code: virsh (or the `timeout` that bounds it) was ended by a signal.
+  return res.code === null ? `virsh was ended by signal ${res.signal ?? 'unknown'}` : `virsh exited with code ${res.code}`;
 }
 
-/** Defence in depth: whoever built the argv, virsh only ever connects to a URI Mirador builds. */
-function guardUri(argv: readonly string[]): void {
+/** stderr of a virsh that could not reach libvirt at all (nothing in the session can have worked). */
+export const isConnectFailure = (stderr: string) =>
+  /failed to connect to the hypervisor|failed to connect socket|no valid connection/i.test(stderr);
+
+/**
+ * Defence in depth: whoever built the argv, virsh only ever connects to a URI Mirador builds; a
+ * test-driver file is first judged on the host to lie inside the allowed directory.
+ */
+async function guardUri(runner: CommandRunner, argv: readonly string[]): Promise<void> {
   const c = argv.findIndex((a) => a === '-c' || a === '--connect');
-  if (c >= 0) usableLibvirtUri(argv[c + 1]);
+  if (c < 0) return;
+  const uri = usableLibvirtUri(argv[c + 1]);
+  await assertTestFileInsideDir((a) => runner.exec(a, { timeoutMs: 10_000 }), uri);
 }
 
 /** A host that cannot be reached (down, refused login, changed host key) is a 502 people can read. */
@@ -42,8 +53,8 @@ async function execOnHost(
   argv: readonly string[],
   opts: { timeoutMs: number; stdin?: string },
 ): Promise<ExecResult> {
-  guardUri(argv);
   try {
+    await guardUri(runner, argv);
     return await runner.exec(argv, opts);
   } catch (err) {
     throw unreachable(err);
@@ -52,8 +63,8 @@ async function execOnHost(
 
 /** Starts a long-running virsh (an event stream) on a host, with the same guard and errors as `runVirsh`. */
 export async function spawnVirsh(runner: CommandRunner, argv: readonly string[], opts?: SpawnOptions): Promise<ProcessChannel> {
-  guardUri(argv);
   try {
+    await guardUri(runner, argv);
     return await runner.spawn(argv, opts);
   } catch (err) {
     throw unreachable(err);
@@ -104,10 +115,27 @@ export async function virshBatch(
   const parts = res.stdout.split(`${SPLIT_MARKER}\n`);
   if (parts.length !== commands.length) {
     // A connection failure prints nothing at all; report libvirt's reason.
-    throw new VirshError(libvirtMessage(res), res.stderr, 502);
+    throw new VirshBatchError(libvirtMessage(res), res.stderr, parts.slice(0, -1));
   }
   return parts;
 }
+
+/**
+ * A batch that virsh did not finish (it died, or could not connect): `completed` holds the output
+ * of the commands that did run to their end, in order; the command after them is the one it stopped in.
+ */
+export class VirshBatchError extends VirshError {
+  constructor(
+    message: string,
+    stderr: string,
+    readonly completed: readonly string[],
+  ) {
+    super(message, stderr, 502);
+  }
+}
+
+/** Whether a token can go into a virsh command script (see virshBatch); other names are read with argv. */
+export const isScriptToken = (token: string) => SCRIPT_TOKEN.test(token);
 
 /**
  * Runs a virsh command that reads XML from a file argument. Over SSH the XML travels on stdin

@@ -54,3 +54,35 @@ export function toVmSummary(
     updatedAt: new Date().toISOString(),
   };
 }
+
+/**
+ * The row of a domain that could not be read: what was last known of it (or only its name), with
+ * what failed, so one bad domain shows as itself instead of hiding the host.
+ */
+export function problemRow(
+  host: { id: string; name: string },
+  name: string,
+  problem: string,
+  known?: VmSummary,
+  state?: VmState,
+): VmSummary {
+  const base: VmSummary = known ?? {
+    hostId: host.id,
+    hostName: host.name,
+    name,
+    uuid: '',
+    state: 'unknown',
+    vcpus: 0,
+    memoryMiB: 0,
+    autostart: false,
+    persistent: false,
+    domainType: '',
+    osinfoId: null,
+    disks: [],
+    nics: [],
+    graphics: [],
+    hasSerialConsole: false,
+    updatedAt: '',
+  };
+  return { ...base, ...(state ? { state } : {}), problem, updatedAt: new Date().toISOString() };
+}

@@ -13,7 +13,14 @@ declare module 'fastify' {
 
 export default fp(
   async function vmsPlugin(app: FastifyInstance) {
-    const vms = createVmsService({ db: app.db, bus: app.bus, connections: app.connections, tasks: app.tasks, log: app.log });
+    const vms = createVmsService({
+      db: app.db,
+      bus: app.bus,
+      connections: app.connections,
+      tasks: app.tasks,
+      log: app.log,
+      undo: app.undoJournal,
+    });
     app.decorate('vms', vms);
     // One domstats per host per interval feeds live charts and the stored history.
     const vmStats = createStatsCollector({
@@ -42,5 +49,5 @@ export default fp(
     });
     app.addHook('preClose', async () => vms.close());
   },
-  { name: 'vms', dependencies: ['infra', 'connections', 'tasks'] },
+  { name: 'vms', dependencies: ['infra', 'connections', 'tasks', 'recovery'] },
 );

@@ -19,6 +19,7 @@ import {
   errorResponses,
 } from '@mirador/contract';
 import { roleAtLeast } from '../auth/auth.service.js';
+import { createVmListBody } from './vm-list-body.js';
 
 const ActionParams = Type.Object({ ...VmParams.properties, action: VmAction });
 const DeleteResult = Type.Object({ commands: Type.Array(Type.String()), warnings: Type.Array(Type.String()) });
@@ -32,6 +33,7 @@ export default async function vmsRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const vms = app.vms;
   const tags = ['vms'];
+  const listBody = createVmListBody();
 
   app.get(
     '/vms',
@@ -43,7 +45,12 @@ export default async function vmsRoutes(fastify: FastifyInstance) {
         response: { 200: VmList, ...errorResponses },
       },
     },
-    async (req) => vms.list(req.query),
+    async (req, reply) => {
+      // Sent as ready JSON: the items' part is serialised once per change, not once per request (vm-list-body.ts).
+      const body = listBody(await vms.list(req.query), (schema, status) => reply.compileSerializationSchema(schema, status));
+      // A string with a JSON content type is sent as it is (the schema's serializers already made it).
+      return reply.type('application/json; charset=utf-8').send(body as unknown as VmList);
+    },
   );
 
   app.get(

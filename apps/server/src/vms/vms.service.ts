@@ -40,6 +40,7 @@ import type { PrismaClient } from '../db/client.js';
 import type { EventBus } from '../plugins/bus.js';
 import type { ConnectionPool } from '../connections/connection-pool.js';
 import type { TaskManager } from '../tasks/task-manager.js';
+import type { UndoJournal } from '../recovery/undo-journal.js';
 import { badRequest, conflict, notFound } from '../lib/http-errors.js';
 import { HostInventory } from './host-inventory.js';
 import { ConsoleBroker } from './console-broker.js';
@@ -84,6 +85,8 @@ export function createVmsService(deps: {
   connections: ConnectionPool;
   tasks: TaskManager;
   log: { warn(obj: unknown, msg: string): void; info(obj: unknown, msg: string): void };
+  /** Notes a new VM's volume until the VM that owns it is defined (a crash in between is undone at the next start). */
+  undo: Pick<UndoJournal, 'note'>;
 }) {
   const { db, bus, connections, tasks, log } = deps;
   const inventories = new Map<string, HostInventory>();
@@ -132,7 +135,8 @@ export function createVmsService(deps: {
       else if (msg.host.name !== inv.host.name) inv.host.name = msg.host.name;
       // A host that just got its key accepted (or came back) is worth asking again right away.
       if (!inv.loadedAt && msg.host.hostKey) inv.lastAttemptAt = 0;
-      // Back online after a drop: the event stream restarts itself and reloads.
+      // Back online after a drop: follow and read everything now, not at the inventory's next backoff step.
+      if (!inv.loadedAt && msg.host.status === 'online') inv.retryNow();
     }
   });
 
@@ -411,20 +415,29 @@ export function createVmsService(deps: {
           for (const w of warnings) ctx.log(w, 'warn');
           ctx.log(`Equivalent command: ${command}`);
           let createdVolume: string[] | null = null;
+          let settle = async () => {};
           // The display's password lives only in the definition (read back with dumpxml --security-info).
           const domainXml = spec.graphics === 'vnc' ? buildDomainXml({ ...spec, vncPassword: newVncPassword() }) : xml;
           try {
             if (body.disk.kind === 'new') {
               ctx.progress(0.1, 'Creating the disk volume');
+              const volume = (spec.disks[0] as { volume: string }).volume;
               const argv = volCreateAsArgv(uri, {
                 pool: body.disk.pool,
-                name: (spec.disks[0] as { volume: string }).volume,
+                name: volume,
                 sizeGiB: body.disk.sizeGiB,
                 format: body.disk.format ?? 'qcow2',
               });
               ctx.log(commandLineOf(argv));
+              settle = await deps.undo.note({
+                hostId,
+                what: `the volume ${body.disk.pool}/${volume} made for the VM "${body.name}"`,
+                undo: volDeleteArgv(uri, body.disk.pool, volume),
+                target: { type: 'storage-volume', name: volume },
+                taskId: ctx.taskId,
+              });
               await runVirsh(runner, argv, { timeoutMs: 300_000 });
-              createdVolume = volDeleteArgv(uri, body.disk.pool, (spec.disks[0] as { volume: string }).volume);
+              createdVolume = volDeleteArgv(uri, body.disk.pool, volume);
             }
             ctx.progress(0.4, 'Defining the VM');
             const defArgv = defineArgv(uri);
@@ -432,12 +445,19 @@ export function createVmsService(deps: {
             await runVirshWithXml(runner, (file) => defineArgv(uri, file), domainXml);
             if (spec.graphics === 'vnc') ctx.log('VNC display on the host loopback, with a password Mirador made (never shown)');
           } catch (err) {
+            let removed = true;
             if (createdVolume) {
               ctx.log('Removing the volume created for the failed VM', 'warn');
-              await runVirsh(runner, createdVolume).catch((e) => ctx.log(`Could not remove it: ${(e as Error).message}`, 'error'));
+              removed = await runVirsh(runner, createdVolume).then(
+                () => true,
+                (e: Error) => (ctx.log(`Could not remove it (Mirador tries again at its next start): ${e.message}`, 'error'), false),
+              );
             }
+            if (removed) await settle();
             throw err;
           }
+          // Defined: the VM owns its volume now.
+          await settle();
           if (body.start ?? true) {
             ctx.progress(0.7, 'Starting the VM');
             const argv = startArgv(uri, body.name);

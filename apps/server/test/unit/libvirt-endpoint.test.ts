@@ -4,7 +4,8 @@ import {
   LIBVIRT_DRIVERS,
   LIBVIRT_MODES,
   LIBVIRT_URI_PATTERN,
-  LibvirtEndpoint,
+  LIBVIRT_TEST_FILE_PATTERN,
+  LibvirtDaemonEndpoint,
   UpdateHostBody,
   HOST_FIELDS_FOR_OPERATORS,
 } from '@mirador/contract';
@@ -17,7 +18,7 @@ describe('the contract and @mirador/libvirt agree on the libvirt endpoints', () 
     expect([...LIBVIRT_DRIVERS]).toEqual([...libvirt.LIBVIRT_DRIVERS]);
     expect([...LIBVIRT_MODES]).toEqual([...libvirt.LIBVIRT_MODES]);
     for (const d of libvirt.LIBVIRT_DRIVERS) expect([...LIBVIRT_DRIVER_MODES[d]]).toEqual(libvirt.libvirtModesOf(d));
-    const schemaDrivers = (LibvirtEndpoint.properties.driver.anyOf as { const: string }[]).map((s) => s.const);
+    const schemaDrivers = (LibvirtDaemonEndpoint.properties.driver.anyOf as { const: string }[]).map((s) => s.const);
     expect(schemaDrivers).toEqual([...libvirt.LIBVIRT_DRIVERS]);
     const re = new RegExp(LIBVIRT_URI_PATTERN);
     for (const uri of libvirt.CANONICAL_LIBVIRT_URIS) expect(re.test(uri), uri).toBe(true);
@@ -28,6 +29,28 @@ describe('the contract and @mirador/libvirt agree on the libvirt endpoints', () 
         expect(re.test(uri), uri).toBe(libvirt.parseLibvirtUri(uri) !== null);
       }
     }
+  });
+
+  it('same rule for test-driver file names on both sides', () => {
+    const re = new RegExp(LIBVIRT_TEST_FILE_PATTERN);
+    const names = [
+      'fleet-07.xml',
+      'a.xml',
+      'A_b.c-d.xml',
+      '.x.xml',
+      '-x.xml',
+      'a/b.xml',
+      '../a.xml',
+      'a..xml',
+      'a.xml?x',
+      'a%2f.xml',
+      'a.XML',
+      'a.xml/',
+      '',
+    ];
+    for (const n of names) expect(re.test(n), n).toBe(libvirt.isTestFileName(n));
+    expect(libvirt.isTestFileName(`${'a'.repeat(100)}.xml`)).toBe(true);
+    expect(libvirt.isTestFileName(`${'a'.repeat(101)}.xml`)).toBe(false);
   });
 });
 

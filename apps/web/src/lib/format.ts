@@ -93,3 +93,9 @@ export function formatMiB(mib: number | null | undefined): string {
   if (mib === null || mib === undefined || !Number.isFinite(mib)) return '—';
   return formatBytes(mib * 1024 * 1024);
 }
+
+/**
+ * Orders text the way `a.localeCompare(b)` does, through one shared collator: localeCompare builds
+ * its comparison rules on every call, which costs most of a sort of 10,000 rows.
+ */
+export const compareText: (a: string, b: string) => number = new Intl.Collator().compare;
