@@ -97,23 +97,36 @@ async function main() {
           payload: { name, address: lab.ssh.host, port: lab.ssh.port, authMethod: 'key', privateKey: key, libvirtUri },
         })
       ).json();
-      await t.call({ method: 'POST', url: `/api/hosts/${h.id}/test`, cookie: admin });
+      const tested = (await t.call({ method: 'POST', url: `/api/hosts/${h.id}/test`, cookie: admin })).json<{ ok: boolean }>();
+      if (!tested.ok) throw new Error(`the lab host does not answer over SSH: ${JSON.stringify(tested)}`);
       return h;
     };
     const real = await addHost('lab', SYSTEM);
 
     console.log(`\n== Inventory: ${DOMAINS} defined domains + the lab's VMs ==`);
     let t0 = performance.now();
-    const first = (await t.call({ method: 'GET', url: '/api/vms', cookie: admin })).json();
-    console.log(`first load (cold, batched dumpxml)`.padEnd(58), fmt(performance.now() - t0), `— ${first.items.length} VMs`);
-    // Figures about an inventory that did not load would mean nothing.
-    if (first.items.length < DOMAINS)
-      throw new Error(`only ${first.items.length} of ${DOMAINS}+ VMs loaded: ${JSON.stringify(first.hosts)}`);
+    const first = (await t.call({ method: 'GET', url: '/api/vms', cookie: admin })).json<{
+      items: Array<{ name: string; hostId: string }>;
+      hosts: Array<{ hostId: string; ok: boolean; loading: boolean; error: string | null }>;
+    }>();
+    const firstMs = performance.now() - t0;
+    // Figures about an inventory that did not load would mean nothing: the host must have loaded without
+    // an error, and every bench domain must be in the list, before anything is printed.
+    const status = first.hosts.find((h) => h.hostId === real.id);
+    const benchListed = new Set(
+      first.items.filter((v) => v.hostId === real.id && v.name.startsWith('mirador-test-bench-list-')).map((v) => v.name),
+    );
+    if (!status?.ok || status.loading || benchListed.size !== DOMAINS)
+      throw new Error(
+        `the workload is not there: ${benchListed.size} of ${DOMAINS} bench domains listed, host ${JSON.stringify(status ?? null)}`,
+      );
+    console.log(`first load (cold, batched dumpxml)`.padEnd(58), fmt(firstMs), `— ${first.items.length} VMs (${DOMAINS} bench domains)`);
     const listSamples: number[] = [];
     for (let i = 0; i < 200; i++) {
       t0 = performance.now();
       const res = await fetch(`http://${base}/api/vms`, { headers: { cookie: admin } });
       await res.arrayBuffer();
+      if (!res.ok) throw new Error(`GET /api/vms: HTTP ${res.status}`);
       listSamples.push(performance.now() - t0);
     }
     report('GET /api/vms over HTTP (warm inventory)', listSamples);

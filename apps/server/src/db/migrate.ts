@@ -13,6 +13,8 @@
  *
  * Fast path: when `_prisma_migrations` already lists every local migration as finished (and none
  * as failed), the WASM engine is not even loaded - an up-to-date start costs a few milliseconds.
+ * When it is needed, the server runs it in a child process that exits (migrate-process.ts), so the
+ * engine's memory is not kept for the server's whole life.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -47,6 +49,29 @@ type SchemaEngineBg = typeof import('@prisma/schema-engine-wasm/schema_engine_bg
 
 export async function migrateDatabase(opts: MigrateOptions): Promise<MigrateResult> {
   const log = opts.log ?? (() => {});
+  const pending = prepareDatabase(opts);
+  if (!pending) return { applied: [] };
+  const applied = await withSchemaEngine(pending.dbPath, log, (engine) =>
+    engine
+      .applyMigrations({ migrationsList: pending.migrationsList, filters: { externalTables: [], externalEnums: [] } })
+      .then((out) => out.appliedMigrationNames),
+  );
+  for (const name of applied) log(`applied migration ${name}`);
+  return { applied };
+}
+
+/** What the schema engine has to work on; null when the database is already up to date. */
+export interface PendingMigrations {
+  dbPath: string;
+  migrationsList: MigrationList;
+}
+
+/**
+ * The cheap part of a migration, done with better-sqlite3 alone: creates the database's directory,
+ * reads the local migrations, sets WAL mode, and tells whether the schema engine is needed at all.
+ */
+export function prepareDatabase(opts: MigrateOptions): PendingMigrations | null {
+  const log = opts.log ?? (() => {});
   const dbPath = path.resolve(opts.dbPath);
   const migrationsDir = path.resolve(opts.migrationsDir);
 
@@ -68,18 +93,10 @@ export async function migrateDatabase(opts: MigrateOptions): Promise<MigrateResu
     if (String(mode).toLowerCase() !== 'wal') {
       log(`warning: could not enable WAL mode on ${dbPath} (journal_mode=${String(mode)})`);
     }
-    if (isUpToDate(db, localNames)) {
-      return { applied: [] };
-    }
+    return isUpToDate(db, localNames) ? null : { dbPath, migrationsList };
   } finally {
     db.close();
   }
-
-  const applied = await withSchemaEngine(dbPath, log, (engine) =>
-    engine.applyMigrations({ migrationsList, filters: { externalTables: [], externalEnums: [] } }).then((out) => out.appliedMigrationNames),
-  );
-  for (const name of applied) log(`applied migration ${name}`);
-  return { applied };
 }
 
 /**
