@@ -15,6 +15,9 @@
 # impostor host key), a second libvirt to migrate to (qemu:///session of user mirlab2 behind sshd :2224), and a password-protected image registry on
 # 127.0.0.1:5000 (credentials in lab.json; docker allows plain HTTP to
 # 127.0.0.0/8, so no TLS).
+# Fault pieces the fault-injection suite may kill (never the daemons above): an sshd on 127.0.0.1:2225
+# (scripts/lab/fault-sshd.sh) and a second dockerd on /run/mirlab-fault/docker.sock (scripts/lab/fault-docker.sh).
+# A 64 MiB loop-mounted ext4 as the libvirt pool mirlab-small, for the disk-full fault (scripts/lab/smallfs.sh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -170,7 +173,7 @@ take_lock() {
 # ---------------------------------------------------------------- pieces --
 # One file per piece under scripts/lab/, each owning its ensure_* / checks; this file keeps
 # the settings, the shared helpers and the commands.
-for piece in packages docker libvirt ssh second-libvirt vmkit registry lab-json; do
+for piece in packages docker libvirt ssh second-libvirt vmkit registry fault-sshd fault-docker smallfs lab-json; do
 	# shellcheck source=/dev/null
 	source "$HELPERS/$piece.sh"
 done
@@ -187,6 +190,9 @@ cmd_up() {
 	ensure_second_libvirt
 	ensure_registry
 	ensure_vmkit
+	ensure_fault_sshd
+	ensure_fault_docker
+	ensure_smallfs
 	write_lab_json
 	print_summary
 }
@@ -227,6 +233,9 @@ cmd_status() {
 	check "second libvirt reachable as root: $(second_migration_uri)" second_reachable_as_root
 	check "registry $REGISTRY_ADDR (htpasswd auth)" registry_ok
 	check "vm kit ($BOOT_DIR)" test -s "$BOOT_DIR/vmlinuz" -a -s "$BOOT_DIR/initrd.img"
+	check "fault sshd 127.0.0.1:$FAULT_SSH_PORT (the fault suite kills it)" fault_ssh_check
+	check "fault dockerd $FAULT_DOCKER_SOCK (the fault suite restarts it)" fault_docker_ok
+	check "small pool $SMALLFS_POOL on $SMALLFS_DIR (${SMALLFS_MIB} MiB loop ext4, the disk-full fault)" smallfs_ok
 	return "$STATUS_FAILED"
 }
 
@@ -273,6 +282,10 @@ cmd_down() {
 	remove_second_test_domains
 	remove_test_containers
 	stop_second_sshd
+	stop_fault_sshd
+	stop_fault_docker
+	stop_smallfs
+	bash "$HELPERS/fleet.sh" down >/dev/null # the bench's simulated fleet (test-driver files only)
 	local port pid
 	for port in "$SSH_PORT" "$IMPOSTOR_PORT"; do
 		if pid=$(lab_sshd_pid "$port"); then stop_pid "$pid" "sshd:$port"; fi

@@ -34,10 +34,13 @@ ensure_dockerd() {
 		log "docker: no cgroup filesystems mounted; running cgroupfs-mount"
 		cgroupfs-mount || die "cgroupfs-mount failed; dockerd needs cgroups"
 	fi
-	if running dockerd; then
-		# Starting a second dockerd would fight over /var/lib/docker.
-		die "a dockerd is running but $DOCKER_SOCK does not answer; stop it or fix it"
-	fi
+	# Starting a second dockerd would fight over /var/lib/docker (the fault dockerd of fault-docker.sh has its own).
+	local pid
+	for pid in $(pgrep -x dockerd || true); do
+		if pid_alive "$pid" && [[ $pid != "$(cat "$FAULT_DOCKER_PID" 2>/dev/null)" ]]; then
+			die "a dockerd is running but $DOCKER_SOCK does not answer; stop it or fix it"
+		fi
+	done
 	# Empty = let dockerd pick (overlay2 here); a previous run may have found
 	# that only vfs works on this machine.
 	start_dockerd "$(cat "$LAB/docker-storage-driver" 2>/dev/null || true)"

@@ -72,6 +72,8 @@ with open(out, "w") as f:
     json.dump(doc, f, indent=2)
     f.write("\n")
 EOF
+	fault_lab_json "$tmp"
+	smallfs_lab_json "$tmp"
 	chmod 600 "$tmp" # it holds the lab registry password
 	mv -f "$tmp" "$LAB_JSON"
 }

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import websocket from '@fastify/websocket';
 import { VNC_SUBPROTOCOL } from '@mirador/contract';
+import { allowLibvirtTestDir } from '@mirador/libvirt';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Config } from './config.js';
 import './types.js';
@@ -8,12 +9,15 @@ import errors from './plugins/errors.js';
 import infra from './plugins/infra.js';
 import security from './plugins/security.js';
 import canonicalPaths from './http/canonical-path.plugin.js';
+import etags from './http/etag.plugin.js';
+import compression from './http/compression.plugin.js';
 import docs from './plugins/docs.js';
 import auditPlugin from './audit/audit.plugin.js';
 import authPlugin from './auth/auth.plugin.js';
 import identityWatchPlugin from './auth/identity-watch.plugin.js';
 import tasksPlugin from './tasks/tasks.plugin.js';
 import connectionsPlugin from './connections/connections.plugin.js';
+import recoveryPlugin from './recovery/recovery.plugin.js';
 import vmsPlugin from './vms/vms.plugin.js';
 import vmsRoutes from './vms/vms.routes.js';
 import vmDevicesRoutes from './vm-devices/vm-devices.routes.js';
@@ -65,6 +69,10 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     schemaController: { compilersFactory: { buildValidator: strictBodyValidators } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // Which directory test-driver inventory files may come from is process-wide, like the list of
+  // libvirt endpoints it extends (@mirador/libvirt refuses such URIs while it is unset).
+  allowLibvirtTestDir(config.libvirtTestDir);
+
   // Infrastructure, then services, then routes: each layer only uses what is below it.
   await app.register(errors);
   await app.register(infra, { config });
@@ -78,12 +86,16 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
     },
   });
   await app.register(canonicalPaths);
+  // Answers' encoding: ETag/304 first (on the JSON as serialized), then compression of what is sent.
+  await app.register(etags);
+  await app.register(compression);
   await app.register(docs);
   await app.register(auditPlugin);
   await app.register(authPlugin);
   await app.register(identityWatchPlugin);
   await app.register(tasksPlugin);
   await app.register(connectionsPlugin);
+  await app.register(recoveryPlugin);
   await app.register(vmsPlugin);
   await app.register(vncPlugin);
   await app.register(dockerPlugin);

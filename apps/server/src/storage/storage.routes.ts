@@ -24,6 +24,7 @@ import {
 import { HttpError, badRequest, notFound } from '../lib/http-errors.js';
 import { usableLibvirtUri } from '../hosts/libvirt-endpoint.js';
 import { createStorageService } from './storage.service.js';
+import { actorOf } from '../audit/audit.plugin.js';
 
 const PoolActionParams = Type.Object({
   ...StoragePoolParams.properties,
@@ -54,6 +55,7 @@ export default async function storageRoutes(fastify: FastifyInstance) {
       return { name: h.name, uri: usableLibvirtUri(h.libvirtUri) };
     },
     runner: (hostId) => app.connections.runner(hostId),
+    undo: app.undoJournal,
     async vmsOn(hostId) {
       const { items, hosts } = await app.vms.list({ hostId });
       // Refusals ("used by a VM") must not pass just because the VM list is not known yet.
@@ -265,7 +267,7 @@ export default async function storageRoutes(fastify: FastifyInstance) {
         if (!body || typeof body.pipe !== 'function')
           throw badRequest('Send the file as the body, with content-type application/octet-stream');
         const { hostId, pool } = req.params;
-        const result = await storage.upload(hostId, pool, { ...req.query, sizeBytes }, body);
+        const result = await storage.upload(hostId, pool, { ...req.query, sizeBytes }, body, actorOf(req));
         return reply.status(201).send(result);
       },
     );

@@ -42,6 +42,8 @@ import { isInside, poolTargets, resolveOnHost } from '../vms/vm-paths.js';
 import { judgePoolPath } from './pool-paths.js';
 import { listNames, usersOfPool, usersOfVolume } from './volume-users.js';
 import { channelReadable, pipeIntoChannel } from './channel-stream.js';
+import type { Actor } from '../audit/audit.service.js';
+import type { UndoJournal } from '../recovery/undo-journal.js';
 
 export interface StorageHost {
   name: string;
@@ -54,6 +56,8 @@ export interface StorageDeps {
   runner(hostId: string): Promise<CommandRunner>;
   /** Every VM defined on the host, from the live inventory; rejects when it cannot be known. */
   vmsOn(hostId: string): Promise<VmSummary[]>;
+  /** Notes an upload's volume until it is whole, so a crash midway is undone at the next start. */
+  undo: Pick<UndoJournal, 'note'>;
 }
 
 /** Tokens virshBatch accepts; anything else (a pool someone named with a space) is asked on its own. */
@@ -373,6 +377,7 @@ export function createStorageService(deps: StorageDeps) {
       pool: string,
       spec: { name: string; format: UploadVolumeFormat; sizeBytes: number },
       body: Readable,
+      actor: Actor,
     ): Promise<VolumeActionResult> {
       const { host, uri, runner } = await target(hostId);
       const p = await readPool(runner, uri, pool);
@@ -391,8 +396,20 @@ export function createStorageService(deps: StorageDeps) {
       }
       const commands: string[] = [];
       const format = spec.format === 'qcow2' ? 'qcow2' : 'raw';
-      await run(runner, volCreateBytesArgv(uri, { pool, name: spec.name, capacityBytes: spec.sizeBytes, format }), commands, LONG_MS);
+      const settle = await deps.undo.note({
+        hostId,
+        what: `the partial volume ${pool}/${spec.name}`,
+        undo: volDeleteArgv(uri, pool, spec.name),
+        target: { type: 'storage-volume', name: spec.name },
+        request: { action: 'storage.volume.upload', actor },
+      });
       const remove = () => deleteAfterFailure(runner, volDeleteArgv(uri, pool, spec.name));
+      try {
+        await run(runner, volCreateBytesArgv(uri, { pool, name: spec.name, capacityBytes: spec.sizeBytes, format }), commands, LONG_MS);
+      } catch (err) {
+        await settle();
+        throw err;
+      }
       try {
         const vol = await readVolume(runner, uri, pool, spec.name, []);
         // A local child's stdin is a socket, which virsh cannot open as /dev/stdin: write the checked file directly.
@@ -408,16 +425,18 @@ export function createStorageService(deps: StorageDeps) {
           throw new HttpError(502, `The upload of "${spec.name}" failed and the partial volume was deleted: ${err.message}`);
         });
       } catch (err) {
-        await remove();
+        // Not removed (libvirt still holds it): the note stays, and the next start removes it.
+        if (await remove()) await settle();
         throw err;
       }
+      await settle();
       return { volume: await readVolume(runner, uri, pool, spec.name, []), commands };
     },
   };
 }
 
 /** libvirt may still hold a volume for a moment after its upload stream ended ("still in use"). */
-async function deleteAfterFailure(runner: CommandRunner, argv: string[]): Promise<void> {
+async function deleteAfterFailure(runner: CommandRunner, argv: string[]): Promise<boolean> {
   for (let i = 0; i < 5; i++) {
     if (
       await runVirsh(runner, argv).then(
@@ -425,9 +444,10 @@ async function deleteAfterFailure(runner: CommandRunner, argv: string[]): Promis
         () => false,
       )
     )
-      return;
+      return true;
     await new Promise((r) => setTimeout(r, 500));
   }
+  return false;
 }
 
 export type StorageService = ReturnType<typeof createStorageService>;

@@ -2217,12 +2217,20 @@ export interface paths {
                             } | null;
                             tags: string[];
                             notes: string;
-                            libvirt: ({
+                            libvirt: (({
                                 driver: "qemu" | "test" | "lxc" | "xen" | "ch";
                                 mode: "system" | "session";
                             } & {
                                 [key: string]: unknown;
-                            }) | null;
+                            }) | ({
+                                /** @enum {string} */
+                                driver: "test";
+                                /** @enum {string} */
+                                mode: "file";
+                                file: string;
+                            } & {
+                                [key: string]: unknown;
+                            })) | (never | null);
                             libvirtUri: string | null;
                             libvirtProblem: string | null;
                             dockerMode: "none" | "ssh" | "socket";
@@ -2364,12 +2372,20 @@ export interface paths {
                         password?: string;
                         tags?: string[];
                         notes?: string;
-                        libvirt?: ({
+                        libvirt?: (({
                             driver: "qemu" | "test" | "lxc" | "xen" | "ch";
                             mode: "system" | "session";
                         } & {
                             [key: string]: unknown;
-                        }) | null;
+                        }) | ({
+                            /** @enum {string} */
+                            driver: "test";
+                            /** @enum {string} */
+                            mode: "file";
+                            file: string;
+                        } & {
+                            [key: string]: unknown;
+                        })) | (never | null);
                         /** @description Deprecated in requests: send `libvirt` instead. Only qemu:///system, qemu:///session, test:///default, lxc:///system, xen:///system, ch:///system or ch:///session. */
                         libvirtUri?: string | null;
                         dockerMode?: "none" | "ssh";
@@ -2403,12 +2419,20 @@ export interface paths {
                             } | null;
                             tags: string[];
                             notes: string;
-                            libvirt: ({
+                            libvirt: (({
                                 driver: "qemu" | "test" | "lxc" | "xen" | "ch";
                                 mode: "system" | "session";
                             } & {
                                 [key: string]: unknown;
-                            }) | null;
+                            }) | ({
+                                /** @enum {string} */
+                                driver: "test";
+                                /** @enum {string} */
+                                mode: "file";
+                                file: string;
+                            } & {
+                                [key: string]: unknown;
+                            })) | (never | null);
                             libvirtUri: string | null;
                             libvirtProblem: string | null;
                             dockerMode: "none" | "ssh" | "socket";
@@ -2577,12 +2601,20 @@ export interface paths {
                             } | null;
                             tags: string[];
                             notes: string;
-                            libvirt: ({
+                            libvirt: (({
                                 driver: "qemu" | "test" | "lxc" | "xen" | "ch";
                                 mode: "system" | "session";
                             } & {
                                 [key: string]: unknown;
-                            }) | null;
+                            }) | ({
+                                /** @enum {string} */
+                                driver: "test";
+                                /** @enum {string} */
+                                mode: "file";
+                                file: string;
+                            } & {
+                                [key: string]: unknown;
+                            })) | (never | null);
                             libvirtUri: string | null;
                             libvirtProblem: string | null;
                             dockerMode: "none" | "ssh" | "socket";
@@ -2839,12 +2871,20 @@ export interface paths {
                         password?: string;
                         tags?: string[];
                         notes?: string;
-                        libvirt?: ({
+                        libvirt?: (({
                             driver: "qemu" | "test" | "lxc" | "xen" | "ch";
                             mode: "system" | "session";
                         } & {
                             [key: string]: unknown;
-                        }) | null;
+                        }) | ({
+                            /** @enum {string} */
+                            driver: "test";
+                            /** @enum {string} */
+                            mode: "file";
+                            file: string;
+                        } & {
+                            [key: string]: unknown;
+                        })) | (never | null);
                         /** @description Deprecated in requests: send `libvirt` instead. Only qemu:///system, qemu:///session, test:///default, lxc:///system, xen:///system, ch:///system or ch:///session. */
                         libvirtUri?: string | null;
                         dockerMode?: "none" | "ssh";
@@ -2878,12 +2918,20 @@ export interface paths {
                             } | null;
                             tags: string[];
                             notes: string;
-                            libvirt: ({
+                            libvirt: (({
                                 driver: "qemu" | "test" | "lxc" | "xen" | "ch";
                                 mode: "system" | "session";
                             } & {
                                 [key: string]: unknown;
-                            }) | null;
+                            }) | ({
+                                /** @enum {string} */
+                                driver: "test";
+                                /** @enum {string} */
+                                mode: "file";
+                                file: string;
+                            } & {
+                                [key: string]: unknown;
+                            })) | (never | null);
                             libvirtUri: string | null;
                             libvirtProblem: string | null;
                             dockerMode: "none" | "ssh" | "socket";
@@ -3204,12 +3252,20 @@ export interface paths {
                             } | null;
                             tags: string[];
                             notes: string;
-                            libvirt: ({
+                            libvirt: (({
                                 driver: "qemu" | "test" | "lxc" | "xen" | "ch";
                                 mode: "system" | "session";
                             } & {
                                 [key: string]: unknown;
-                            }) | null;
+                            }) | ({
+                                /** @enum {string} */
+                                driver: "test";
+                                /** @enum {string} */
+                                mode: "file";
+                                file: string;
+                            } & {
+                                [key: string]: unknown;
+                            })) | (never | null);
                             libvirtUri: string | null;
                             libvirtProblem: string | null;
                             dockerMode: "none" | "ssh" | "socket";
@@ -3351,7 +3407,8 @@ export interface paths {
                     targetType?: string;
                     targetId?: string;
                     hostId?: string;
-                    result?: "ok" | "error";
+                    result?: "ok" | "error" | "accepted" | "cancelled";
+                    taskId?: string;
                     from?: string;
                     to?: string;
                     limit?: number;
@@ -3390,17 +3447,159 @@ export interface paths {
                                     hostId: string | null;
                                 };
                                 params: unknown | (never | null);
-                                result: "ok" | "error";
+                                result: "ok" | "error" | "accepted" | "cancelled";
                                 errorMessage: string | null;
                                 statusCode: number | null;
                                 durationMs: number | null;
                                 prevHash: string;
                                 /** @description HMAC-SHA256 link under a key outside the database (plain SHA-256 for records older than keyed MACs) */
                                 hash: string;
+                                /** @description The task this record started (an accepted request) or ended (a `task.<kind>` record) */
+                                taskId?: string | null;
+                                /** @description On an accepted request, read from the log: its task's outcome record, or null while none is written */
+                                outcome?: {
+                                    seq: number;
+                                    /** Format: date-time */
+                                    at: string;
+                                    action: string;
+                                    result: "ok" | "error" | "accepted" | "cancelled";
+                                    errorMessage: string | null;
+                                } | null;
+                                /** @description On a task outcome, read from the log: the request record that started it */
+                                requestSeq?: number | null;
                             }[];
                             total: number;
                             nextBefore: number | null;
                         };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit/actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every action the server can record (for filters and labels) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            action: string;
+                            kind: "request" | "task-request" | "task-outcome" | "stream" | "system";
+                        }[];
                     };
                 };
                 /** @description Default Response */
@@ -3656,7 +3855,8 @@ export interface paths {
                     targetType?: string;
                     targetId?: string;
                     hostId?: string;
-                    result?: "ok" | "error";
+                    result?: "ok" | "error" | "accepted" | "cancelled";
+                    taskId?: string;
                     from?: string;
                     to?: string;
                     format: "csv" | "json";
@@ -4378,6 +4578,7 @@ export interface paths {
                                 hasSerialConsole: boolean;
                                 /** Format: date-time */
                                 updatedAt: string;
+                                problem?: string;
                             }[];
                             hosts: {
                                 hostId: string;
@@ -4557,6 +4758,7 @@ export interface paths {
                                 hasSerialConsole: boolean;
                                 /** Format: date-time */
                                 updatedAt: string;
+                                problem?: string;
                             }[];
                             hosts: {
                                 hostId: string;
@@ -5082,6 +5284,7 @@ export interface paths {
                             hasSerialConsole: boolean;
                             /** Format: date-time */
                             updatedAt: string;
+                            problem?: string;
                             xml: string;
                         };
                     };
@@ -5504,6 +5707,7 @@ export interface paths {
                                 hasSerialConsole: boolean;
                                 /** Format: date-time */
                                 updatedAt: string;
+                                problem?: string;
                             };
                             command: string;
                         };
@@ -5678,6 +5882,7 @@ export interface paths {
                                 hasSerialConsole: boolean;
                                 /** Format: date-time */
                                 updatedAt: string;
+                                problem?: string;
                             };
                             command: string;
                         };
@@ -15083,6 +15288,9 @@ export interface paths {
                                 health: "healthy" | "unhealthy" | "starting" | (never | null);
                                 /** Format: date-time */
                                 startedAt: string | null;
+                                /** Format: date-time */
+                                finishedAt?: string | null;
+                                exitCode?: number | null;
                                 ports: {
                                     ip: string | null;
                                     privatePort: number;
@@ -15256,6 +15464,9 @@ export interface paths {
                                 health: "healthy" | "unhealthy" | "starting" | (never | null);
                                 /** Format: date-time */
                                 startedAt: string | null;
+                                /** Format: date-time */
+                                finishedAt?: string | null;
+                                exitCode?: number | null;
                                 ports: {
                                     ip: string | null;
                                     privatePort: number;
@@ -15781,6 +15992,9 @@ export interface paths {
                                 health: "healthy" | "unhealthy" | "starting" | (never | null);
                                 /** Format: date-time */
                                 startedAt: string | null;
+                                /** Format: date-time */
+                                finishedAt?: string | null;
+                                exitCode?: number | null;
                                 ports: {
                                     ip: string | null;
                                     privatePort: number;
@@ -16593,6 +16807,9 @@ export interface paths {
                                 health: "healthy" | "unhealthy" | "starting" | (never | null);
                                 /** Format: date-time */
                                 startedAt: string | null;
+                                /** Format: date-time */
+                                finishedAt?: string | null;
+                                exitCode?: number | null;
                                 ports: {
                                     ip: string | null;
                                     privatePort: number;
@@ -16764,6 +16981,9 @@ export interface paths {
                                 health: "healthy" | "unhealthy" | "starting" | (never | null);
                                 /** Format: date-time */
                                 startedAt: string | null;
+                                /** Format: date-time */
+                                finishedAt?: string | null;
+                                exitCode?: number | null;
                                 ports: {
                                     ip: string | null;
                                     privatePort: number;
@@ -18075,11 +18295,12 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        /** Remove (untag, and delete when no tag is left) */
+        /** Remove (untag, and delete when no tag is left); untag=true removes only that tag, never another */
         delete: {
             parameters: {
                 query?: {
                     force?: boolean;
+                    untag?: boolean;
                 };
                 header?: never;
                 path: {

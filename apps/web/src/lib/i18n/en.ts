@@ -13,6 +13,7 @@ import { enVmMigrate } from './en.vmMigrate';
 import { enVmConfig } from './en.vmConfig';
 import { enVmDevices } from './en.vmDevices';
 import { enVmXml } from './en.vmXml';
+import { enAudit } from './en.audit';
 
 export const en = {
   ...enContainers,
@@ -26,6 +27,7 @@ export const en = {
   ...enVmConfig,
   ...enVmDevices,
   ...enVmXml,
+  ...enAudit,
   // Common
   'common.loading': 'Loading…',
   'common.cancel': 'Cancel',
@@ -250,6 +252,8 @@ export const en = {
   'hosts.form.libvirtMode': 'libvirt daemon',
   'hosts.form.libvirtMode.system': 'System (root)',
   'hosts.form.libvirtMode.session': 'Session (this user)',
+  'hosts.form.libvirtMode.file': 'Inventory file (simulated fleet)',
+  'hosts.form.libvirtFile': 'Test driver file (in the directory the server allows: MIRADOR_LIBVIRT_TEST_DIR)',
   'hosts.form.libvirtDriver.qemu': 'QEMU/KVM',
   'hosts.form.libvirtDriver.test': 'Test driver (fake VMs)',
   'hosts.form.libvirtDriver.lxc': 'LXC containers',
@@ -359,6 +363,8 @@ export const en = {
   'vms.consoleOf': 'Console of {name}',
   'vms.transient': 'transient',
   'vms.transientHint': 'Transient VM: it disappears when powered off and cannot autostart.',
+  'vms.problem': 'Could not read everything',
+  'vms.problemHint': 'The other VMs on this host were read; this one shows what is known of it until it can be read again.',
   'vms.state.running': 'Running',
   'vms.state.paused': 'Paused',
   'vms.state.shutOff': 'Shut off',
@@ -685,9 +691,10 @@ export const en = {
   'action.task.selftest.start': 'Started a self-test',
   'action.task.selftest': 'Self-test finished',
   'action.task.cancel': 'Cancelled a task',
+  'action.recovery.undo': 'Removed what an interrupted operation left on a host',
   'action.vm.action': 'VM power action',
   'action.vm.autostart': 'Changed VM autostart',
-  'action.vm.create': 'Created a VM',
+  'action.vm.create': 'Requested a new VM',
   'action.vm.delete': 'Deleted a VM',
   'action.vm.console.open': 'Opened a VM console',
   'action.vm.console.close': 'Closed a VM console',

@@ -11,6 +11,7 @@ import { esVmMigrate } from './es.vmMigrate';
 import { esVmConfig } from './es.vmConfig';
 import { esVmDevices } from './es.vmDevices';
 import { esVmXml } from './es.vmXml';
+import { esAudit } from './es.audit';
 
 export const es: Messages = {
   ...esContainers,
@@ -24,6 +25,7 @@ export const es: Messages = {
   ...esVmConfig,
   ...esVmDevices,
   ...esVmXml,
+  ...esAudit,
   // Común
   'common.loading': 'Cargando…',
   'common.cancel': 'Cancelar',
@@ -248,6 +250,8 @@ export const es: Messages = {
   'hosts.form.libvirtMode': 'Demonio de libvirt',
   'hosts.form.libvirtMode.system': 'Sistema (root)',
   'hosts.form.libvirtMode.session': 'Sesión (este usuario)',
+  'hosts.form.libvirtMode.file': 'Archivo de inventario (flota simulada)',
+  'hosts.form.libvirtFile': 'Archivo del driver de pruebas (en el directorio que permite el servidor: MIRADOR_LIBVIRT_TEST_DIR)',
   'hosts.form.libvirtDriver.qemu': 'QEMU/KVM',
   'hosts.form.libvirtDriver.test': 'Driver de pruebas (VMs ficticias)',
   'hosts.form.libvirtDriver.lxc': 'Contenedores LXC',
@@ -357,6 +361,8 @@ export const es: Messages = {
   'vms.consoleOf': 'Consola de {name}',
   'vms.transient': 'transitoria',
   'vms.transientHint': 'VM transitoria: desaparece al apagarse y no puede arrancar automáticamente.',
+  'vms.problem': 'No se pudo leer todo',
+  'vms.problemHint': 'Las demás VM de este host se leyeron; esta muestra lo que se sabe de ella hasta que pueda leerse de nuevo.',
   'vms.state.running': 'En marcha',
   'vms.state.paused': 'En pausa',
   'vms.state.shutOff': 'Apagada',
@@ -689,9 +695,10 @@ export const es: Messages = {
   'action.task.selftest.start': 'Autoprueba iniciada',
   'action.task.selftest': 'Autoprueba terminada',
   'action.task.cancel': 'Tarea cancelada',
+  'action.recovery.undo': 'Eliminado lo que una operación interrumpida dejó en un host',
   'action.vm.action': 'Acción de encendido de VM',
   'action.vm.autostart': 'Autoarranque de VM cambiado',
-  'action.vm.create': 'VM creada',
+  'action.vm.create': 'Creación de VM solicitada',
   'action.vm.delete': 'VM eliminada',
   'action.vm.console.open': 'Consola de VM abierta',
   'action.vm.console.close': 'Consola de VM cerrada',
