@@ -7,7 +7,8 @@ import { startLiveServer, type LiveServer } from '../security/live.js';
 import { wsConnect } from '../helpers/ws-client.js';
 import { assertNothingLost } from './after-fault.js';
 import { reportFault, until } from './fault-report.js';
-import { alive, dataDirSettled, pidFromFile, readFaultLab, spawnDetached, type FaultLab } from './fault-lab.js';
+import { dataDirSettled, pidFromFile, readFaultLab, spawnDetached, type FaultLab } from './fault-lab.js';
+import { isRunning } from '../helpers/lab-processes.js';
 
 type Msg = { type: string; message?: string; reason?: string; data?: string; code?: number | null; topic?: string; [k: string]: unknown };
 
@@ -170,7 +171,7 @@ describe('fault: dockerd restarted with containers and streams open', { timeout:
       { timeoutMs: 30_000, everyMs: 100 },
     );
     const [eng, logEnd, termEnd, statEnd] = await Promise.all([engineTruth, logsEnd, shellEnd, statsEnd]);
-    await until('the fault dockerd to exit', async () => !alive(pid) || null, { timeoutMs: 30_000, everyMs: 100 });
+    await until('the fault dockerd to exit', async () => !isRunning(pid) || null, { timeoutMs: 30_000, everyMs: 100 });
     const stoppedMs = Date.now() - faultAt;
     expect(eng.value).not.toBe('');
     const logText = logEnd.value.message ?? logEnd.value.reason ?? '';

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { readLab, type Lab } from '../helpers/lab.js';
+import { isRunning, type Proc } from '../helpers/lab-processes.js';
 
 /**
  * The lab pieces the fault suite may kill and start again (scripts/lab/fault-sshd.sh, fault-docker.sh):
@@ -27,55 +28,11 @@ export function readFaultLab(): FaultLab {
   return lab as FaultLab;
 }
 
-export interface Proc {
-  pid: number;
-  ppid: number;
-  uid: number;
-  comm: string;
-  args: string;
-}
-
-/** Every live process (zombies count as gone). */
-export function processes(): Map<number, Proc> {
-  const table = new Map<number, Proc>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (state === 'Z') continue;
-      const uid = Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'))?.[1] ?? -1);
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const args = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0').join(' ').trim();
-      table.set(Number(d), { pid: Number(d), ppid: Number(ppid), uid, comm, args });
-    } catch {
-      /* exited while we looked */
-    }
-  }
-  return table;
-}
-
-/** The processes below `roots` (any depth), roots excluded. */
-export function descendants(roots: number[], table = processes()): Proc[] {
-  const below = new Set(roots);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const [pid, p] of table)
-      if (!below.has(pid) && below.has(p.ppid)) {
-        below.add(pid);
-        grew = true;
-      }
-  }
-  return [...below].filter((pid) => !roots.includes(pid)).map((pid) => table.get(pid)!);
-}
-
-export const alive = (pid: number) => processes().has(pid);
-
 /** The pid a pid file names, if that process is alive. */
 export function pidFromFile(file: string): number | null {
   try {
     const pid = Number(readFileSync(file, 'utf8').trim());
-    return pid > 0 && alive(pid) ? pid : null;
+    return pid > 0 && isRunning(pid) ? pid : null;
   } catch {
     return null;
   }
@@ -97,49 +54,6 @@ export function spawnDetached(command: string[], logFile: string): number {
 export const virshOf = (procs: Proc[]) => procs.filter((p) => /^virsh .*\b(event|console)\b/.test(p.args));
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-const socketInodes = (pid: number | 'self') =>
-  new Set(
-    readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
-      try {
-        return [/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1] ?? ''];
-      } catch {
-        return [];
-      }
-    }),
-  );
-
-/** IPv4 TCP sockets: inode → local and remote port. */
-function tcpSockets() {
-  return readFileSync('/proc/net/tcp', 'utf8')
-    .split('\n')
-    .slice(1)
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f.length > 9)
-    .map((f) => ({ local: parseInt(f[1]!.split(':')[1]!, 16), remote: parseInt(f[2]!.split(':')[1]!, 16), inode: f[9]! }));
-}
-
-/**
- * The sshd processes serving this process's SSH connections to `sshPort`, and what runs below them: other
- * test runs share the lab, so their virsh processes must not be mistaken for ours.
- */
-export function ourSshSessionTree(sshPort: number): Proc[] {
-  const mine = socketInodes('self');
-  const sockets = tcpSockets();
-  const ourPorts = new Set(sockets.filter((s) => mine.has(s.inode) && s.remote === sshPort).map((s) => s.local));
-  const theirInodes = new Set(sockets.filter((s) => s.local === sshPort && ourPorts.has(s.remote)).map((s) => s.inode));
-  const table = processes();
-  const sessions: number[] = [];
-  for (const p of table.values()) {
-    if (p.comm !== 'sshd') continue;
-    try {
-      if ([...socketInodes(p.pid)].some((i) => theirInodes.has(i))) sessions.push(p.pid);
-    } catch {
-      /* exited while we looked */
-    }
-  }
-  return descendants(sessions, table);
-}
 
 /**
  * Waits (at most 5 s) until the server has no file being written in its data dir: the audit head is written

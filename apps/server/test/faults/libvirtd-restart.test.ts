@@ -8,17 +8,8 @@ import { createKernelVm } from '../helpers/lab-vm.js';
 import { wsConnect } from '../helpers/ws-client.js';
 import { assertNothingLost } from './after-fault.js';
 import { reportFault, until } from './fault-report.js';
-import {
-  alive,
-  dataDirSettled,
-  ourSshSessionTree,
-  processes,
-  readFaultLab,
-  sleep,
-  virshOf,
-  type FaultLab,
-  type Proc,
-} from './fault-lab.js';
+import { dataDirSettled, readFaultLab, sleep, virshOf, type FaultLab } from './fault-lab.js';
+import { isRunning, ourSshSessionTree, processes, type Proc } from '../helpers/lab-processes.js';
 
 type ConsoleMsg = { type: string; state?: string; message?: string; data?: string };
 
@@ -172,7 +163,7 @@ describe('fault: libvirtd restarted with a serial console open', { timeout: 150_
       { timeoutMs: 20_000, everyMs: 50 },
     );
     const [end, list] = await Promise.all([consoleEnd, listTruth]);
-    await until('the old daemon to exit', async () => !alive(daemon!.pid) || null, { timeoutMs: 30_000, everyMs: 100 });
+    await until('the old daemon to exit', async () => !isRunning(daemon!.pid) || null, { timeoutMs: 30_000, everyMs: 100 });
     const stoppedMs = Date.now() - faultAt;
     expect(end.value).not.toBe('');
 
@@ -188,7 +179,7 @@ describe('fault: libvirtd restarted with a serial console open', { timeout: 150_
     const [restarted] = daemons();
     expect(restarted?.pid).not.toBe(daemon!.pid);
     expect(restarted?.args).toMatch(/libvirtd --timeout=120/);
-    expect(alive(qemu!.pid), 'the QEMU process of the VM lived through the restart').toBe(true);
+    expect(isRunning(qemu!.pid), 'the QEMU process of the VM lived through the restart').toBe(true);
     expect(second('domstate', vm).trim()).toBe('running');
     await until(
       'the open console to attach again',
@@ -208,10 +199,10 @@ describe('fault: libvirtd restarted with a serial console open', { timeout: 150_
     fresh.close();
 
     // The virsh of the old daemon ended with it; one follower follows the new one.
-    await until('the virsh processes of the old daemon to end', async () => virshBefore.value.every((p) => !alive(p.pid)) || null, {
+    await until('the virsh processes of the old daemon to end', async () => virshBefore.value.every((p) => !isRunning(p.pid)) || null, {
       timeoutMs: 10_000,
     }).catch(() => null);
-    expect(virshBefore.value.filter((p) => alive(p.pid)).map((p) => `${p.pid} ${p.args}`)).toEqual([]);
+    expect(virshBefore.value.filter((p) => isRunning(p.pid)).map((p) => `${p.pid} ${p.args}`)).toEqual([]);
     await until('one virsh event follower', async () => (userVirsh().filter((p) => / event /.test(p.args)).length === 1 ? true : null), {
       timeoutMs: 10_000,
     });
@@ -222,7 +213,7 @@ describe('fault: libvirtd restarted with a serial console open', { timeout: 150_
       base: live.base,
       cookie: admin,
       dataDir: live.test.dataDir,
-      host: { what: 'virsh of the old daemon', list: () => virshBefore.value.filter((p) => alive(p.pid)).map((p) => p.args) },
+      host: { what: 'virsh of the old daemon', list: () => virshBefore.value.filter((p) => isRunning(p.pid)).map((p) => p.args) },
     });
     reportFault({
       fault: 'libvirtd (session daemon of the second lab host) restarted with a serial console open',

@@ -7,17 +7,8 @@ import { createKernelVm, removeLabVms } from '../helpers/lab-vm.js';
 import { wsConnect } from '../helpers/ws-client.js';
 import { assertNothingLost } from './after-fault.js';
 import { reportFault, until } from './fault-report.js';
-import {
-  dataDirSettled,
-  descendants,
-  pidFromFile,
-  processes,
-  readFaultLab,
-  sleep,
-  spawnDetached,
-  virshOf,
-  type FaultLab,
-} from './fault-lab.js';
+import { dataDirSettled, pidFromFile, readFaultLab, sleep, spawnDetached, virshOf, type FaultLab } from './fault-lab.js';
+import { descendants, processes } from '../helpers/lab-processes.js';
 
 type ConsoleMsg = { type: string; state?: string; message?: string; data?: string };
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { labPrivateKey, readLab, type Lab } from '../helpers/lab.js';
 import { wsConnect } from '../helpers/ws-client.js';
-import { followersUnder, isRunning, ourSshSessions } from './lab-processes.js';
+import { followersUnder, isRunning, ourSshSessions } from '../helpers/lab-processes.js';
 
 type Msg = { type: string; host?: { id: string; status: string; statusMessage: string | null }; [k: string]: unknown };
 
