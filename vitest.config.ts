@@ -12,6 +12,22 @@ const PURE = [
   'packages/libvirt/test/{names,parse-domain,parse-domifaddr,parse-domstats}.test.ts',
 ];
 
+const SECURITY = ['apps/server/test/security/**/*.test.ts'];
+const FAULTS = ['apps/server/test/faults/**/*.test.ts'];
+
+const lab = (name: string, include: string[], exclude: string[] = []) => ({
+  extends: true as const,
+  test: {
+    name,
+    include,
+    exclude: ['**/node_modules/**', ...exclude],
+    maxWorkers: 1,
+    sequence: { groupOrder: 1 },
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
+
 // One runner for the whole workspace: unit tests (pure) and integration tests (real lab) of the server
 // and packages, and the web app's unit tests (its own project: it compiles Svelte runes).
 export default defineConfig({
@@ -29,23 +45,16 @@ export default defineConfig({
           testTimeout: 60_000,
         },
       },
+      // The web tests stub globals (fetch, WebSocket) per file: each file keeps its own worker.
       {
         extends: './apps/web/vitest.config.ts',
-        test: { isolate: false, maxWorkers: 2, sequence: { groupOrder: 0 } },
+        test: { maxWorkers: 2, sequence: { groupOrder: 0 } },
       },
-      // The integration tests share one lab: one file at a time, each in its own child process.
-      {
-        extends: true,
-        test: {
-          name: 'server',
-          include: ['packages/*/test/**/*.test.ts', 'apps/server/test/**/*.test.ts'],
-          exclude: PURE,
-          maxWorkers: 1,
-          sequence: { groupOrder: 1 },
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
-        },
-      },
+      // The integration tests share one lab: one file at a time, each in its own child process. The
+      // security suite and the fault-injection suite are phases of their own in scripts/test.sh.
+      lab('server', ['packages/*/test/**/*.test.ts', 'apps/server/test/**/*.test.ts'], [...PURE, ...SECURITY, ...FAULTS]),
+      lab('security', SECURITY),
+      lab('faults', FAULTS),
     ],
   },
 });

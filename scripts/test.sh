@@ -24,18 +24,18 @@ rm -f "$REPORTS/vitest.json" "$REPORTS/security.json" "$REPORTS/playwright.json"
   "$REPORTS/faults.json" "$REPORTS/faults.jsonl"
 
 say "Unit and integration tests"
-pnpm_ exec vitest run --exclude 'apps/server/test/security/**' --exclude 'apps/server/test/faults/**' --reporter=default --reporter=json --outputFile.json="$REPORTS/vitest.json" || true
+pnpm_ exec vitest run --project unit --project web --project server --reporter=default --reporter=json --outputFile.json="$REPORTS/vitest.json" || true
 
 # Attacks on a real running server with the lab (apps/server/test/security/): every attempt is
 # tallied in security-attempts.jsonl and the summary prints attempts / refused / got through.
 say "Security suite (attacks on a live server)"
-pnpm_ exec vitest run apps/server/test/security --reporter=default --reporter=json --outputFile.json="$REPORTS/security.json" || true
+pnpm_ exec vitest run --project security --reporter=default --reporter=json --outputFile.json="$REPORTS/security.json" || true
 
 # Faults injected into the lab's dedicated pieces (an sshd, a dockerd, the second libvirt, a small
 # filesystem) and into a real server process (SIGKILL mid-operation): each case reports time-to-truth
 # and time-to-recovery (faults.jsonl) and checks nothing was lost or left behind.
 say "Fault-injection suite (faults on a live server and the lab)"
-pnpm_ exec vitest run apps/server/test/faults --reporter=default --reporter=json --outputFile.json="$REPORTS/faults.json" || true
+pnpm_ exec vitest run --project faults --reporter=default --reporter=json --outputFile.json="$REPORTS/faults.json" || true
 
 say "Browser tests (Playwright, Debian Chromium)"
 PLAYWRIGHT_JSON_OUTPUT_NAME="$REPORTS/playwright.json" pnpm_ --filter @mirador/e2e exec playwright test --reporter=list,json || true
