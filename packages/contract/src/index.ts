@@ -20,3 +20,4 @@ export * from './vm-migrate.js';
 export * from './vm-devices.js';
 export * from './vm-xml.js';
 export * from './vm-config.js';
+export * from './security.js';
