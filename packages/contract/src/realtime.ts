@@ -14,10 +14,11 @@ import { LayerProgress } from './docker-resources.js';
  * `vms` (every VM change on every host), `vm-stats:<hostId>` (live stats of that host's VMs),
  * `docker` (container changes and "re-read images/volumes/networks" hints on every engine),
  * `container-stats:<hostId>:<container>` (one container's live stats; the stream runs while someone
- * watches), `docker-fleet` (CPU/memory of every running container on every engine, every 2 s).
+ * watches), `docker-fleet` (CPU/memory of every running container on every engine, every 2 s),
+ * `security` (the advisor's findings changed: re-read them).
  */
 export const TOPIC_PATTERN =
-  '^(hosts|tasks|audit|vms|task:[A-Za-z0-9_-]{1,64}|vm-stats:[A-Za-z0-9_-]{1,64}|docker|docker-fleet|container-stats:[A-Za-z0-9_-]{1,64}:[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127})$';
+  '^(hosts|tasks|audit|vms|security|task:[A-Za-z0-9_-]{1,64}|vm-stats:[A-Za-z0-9_-]{1,64}|docker|docker-fleet|container-stats:[A-Za-z0-9_-]{1,64}:[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127})$';
 export const Topic = Type.String({ pattern: TOPIC_PATTERN, maxLength: 220 });
 
 export const ClientMessage = Type.Union([
@@ -72,6 +73,8 @@ export const ServerMessage = Type.Union([
     message: Type.String(),
   }),
   Type.Object({ type: Type.Literal('fleet.stats'), topic: Type.Literal('docker-fleet'), items: Type.Array(FleetStatsEntry) }),
+  /** The security advisor's findings changed (recomputed after an inventory change, or acknowledged): re-read them. */
+  Type.Object({ type: Type.Literal('security.changed'), topic: Type.Literal('security'), computedAt: Type.String() }),
   /** Per-layer progress of an image pull or push task (on `task:<id>`). */
   Type.Object({ type: Type.Literal('task.layers'), topic: Type.String(), taskId: Type.String(), layers: Type.Array(LayerProgress) }),
 ]);

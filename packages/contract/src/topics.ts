@@ -11,6 +11,7 @@ export const topics = {
   vms: 'vms',
   docker: 'docker',
   dockerFleet: 'docker-fleet',
+  security: 'security',
   task: (id: string) => `task:${id}` as const,
   vmStats: (hostId: string) => `vm-stats:${hostId}` as const,
   containerStats: (hostId: string, container: string) => `container-stats:${hostId}:${container}` as const,
@@ -23,12 +24,13 @@ export type TopicName =
   | 'vms'
   | 'docker'
   | 'docker-fleet'
+  | 'security'
   | `task:${string}`
   | `vm-stats:${string}`
   | `container-stats:${string}:${string}`;
 
 export type ParsedTopic =
-  | { kind: 'hosts' | 'tasks' | 'audit' | 'vms' | 'docker' | 'docker-fleet' }
+  | { kind: 'hosts' | 'tasks' | 'audit' | 'vms' | 'docker' | 'docker-fleet' | 'security' }
   | { kind: 'task'; taskId: string }
   | { kind: 'vm-stats'; hostId: string }
   | { kind: 'container-stats'; hostId: string; container: string };
@@ -42,7 +44,15 @@ export function parseTopic(topic: string): ParsedTopic | null {
   if (kind === 'task' && a) return { kind, taskId: a };
   if (kind === 'vm-stats' && a) return { kind, hostId: a };
   if (kind === 'container-stats' && a && b) return { kind, hostId: a, container: b };
-  if (kind === 'hosts' || kind === 'tasks' || kind === 'audit' || kind === 'vms' || kind === 'docker' || kind === 'docker-fleet')
+  if (
+    kind === 'hosts' ||
+    kind === 'tasks' ||
+    kind === 'audit' ||
+    kind === 'vms' ||
+    kind === 'docker' ||
+    kind === 'docker-fleet' ||
+    kind === 'security'
+  )
     return { kind };
   return null;
 }
@@ -59,6 +69,7 @@ interface TopicMessages {
   'vm-stats': Of<'vm.stats'>;
   docker: Of<'container.updated' | 'container.removed' | 'docker.changed'>;
   'docker-fleet': Of<'fleet.stats'>;
+  security: Of<'security.changed'>;
   'container-stats': Of<'container.stats'>;
 }
 
