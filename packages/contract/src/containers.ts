@@ -92,6 +92,20 @@ export type ContainerList = Static<typeof ContainerList>;
 
 // ---- create / run -------------------------------------------------------------------------------
 
+/** The tmpfs mount flags Mirador passes on: nothing that can carry a value, so nothing can be smuggled in. */
+export const TmpfsOption = Type.Union([
+  Type.Literal('ro'),
+  Type.Literal('rw'),
+  Type.Literal('noexec'),
+  Type.Literal('exec'),
+  Type.Literal('nosuid'),
+  Type.Literal('suid'),
+  Type.Literal('nodev'),
+  Type.Literal('dev'),
+]);
+export type TmpfsOption = Static<typeof TmpfsOption>;
+export const TMPFS_OPTIONS: readonly TmpfsOption[] = ['ro', 'rw', 'noexec', 'exec', 'nosuid', 'suid', 'nodev', 'dev'];
+
 export const MountSpec = Type.Union([
   Type.Object({
     type: Type.Literal('volume'),
@@ -112,6 +126,10 @@ export const MountSpec = Type.Union([
     target: Type.String({ minLength: 1, maxLength: 4096 }),
     /** `64m`, `1g`, bytes. */
     size: Type.Optional(Type.String({ maxLength: 32 })),
+    /** Octal permissions of the tmpfs root, e.g. `1777` (`--tmpfs /tmp:mode=1777`). */
+    mode: Type.Optional(Type.String({ maxLength: 4 })),
+    /** Mount flags from a closed list (`--tmpfs /tmp:noexec,nosuid`); anything else is refused. */
+    options: Type.Optional(Type.Array(TmpfsOption, { maxItems: 8 })),
   }),
 ]);
 export type MountSpec = Static<typeof MountSpec>;
@@ -123,6 +141,34 @@ export const RestartPolicyName = Type.Union([
   Type.Literal('on-failure'),
 ]);
 export type RestartPolicyName = Static<typeof RestartPolicyName>;
+
+/** The largest seccomp profile (JSON text) a create body may carry; docker's own default profile is about 20 KiB. */
+export const SECCOMP_PROFILE_MAX = 128 * 1024;
+
+/** `--security-opt seccomp=…`: the engine's default profile, none at all, or a profile given as JSON text. */
+export const SeccompMode = Type.Union([Type.Literal('default'), Type.Literal('unconfined'), Type.Literal('custom')]);
+export type SeccompMode = Static<typeof SeccompMode>;
+
+/** `--security-opt label=…` (SELinux): `disable`, or parts of the process label (`type:svirt_apache_t`, `level:s0:c100,c200`). */
+export const SelinuxLabel = Type.Object({
+  disable: Type.Optional(Type.Boolean()),
+  user: Type.Optional(Type.String({ maxLength: 64 })),
+  role: Type.Optional(Type.String({ maxLength: 64 })),
+  type: Type.Optional(Type.String({ maxLength: 64 })),
+  level: Type.Optional(Type.String({ maxLength: 128 })),
+});
+export type SelinuxLabel = Static<typeof SelinuxLabel>;
+
+/** `--health-cmd/--health-interval/--health-timeout/--health-retries/--health-start-period`. Durations as `30s`, `1m30s`, `500ms`. */
+export const HealthcheckSpec = Type.Object({
+  /** Run by the container's shell (`CMD-SHELL`), as `--health-cmd` does; omitted: the image's test with new timings. */
+  cmd: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+  interval: Type.Optional(Type.String({ maxLength: 32 })),
+  timeout: Type.Optional(Type.String({ maxLength: 32 })),
+  startPeriod: Type.Optional(Type.String({ maxLength: 32 })),
+  retries: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })),
+});
+export type HealthcheckSpec = Static<typeof HealthcheckSpec>;
 
 /**
  * `docker run` in JSON. Strings are validated by @mirador/docker on the server with messages that
@@ -164,6 +210,27 @@ export const CreateContainerBody = Type.Object({
   privileged: Type.Optional(Type.Boolean()),
   /** `--pid host`. */
   pidHost: Type.Optional(Type.Boolean()),
+  /** `--security-opt seccomp=…`; omitted or `default`: the engine's profile. `custom` needs `seccompProfile`. */
+  seccomp: Type.Optional(SeccompMode),
+  /** The seccomp profile as JSON text (what the docker CLI reads from a file and sends); never a path on the host. */
+  seccompProfile: Type.Optional(Type.String({ maxLength: SECCOMP_PROFILE_MAX })),
+  /** `--security-opt apparmor=<profile>`: a profile loaded on the host, or `unconfined`. */
+  apparmor: Type.Optional(Type.String({ maxLength: 128 })),
+  /** `--security-opt label=…` (SELinux). */
+  selinux: Type.Optional(SelinuxLabel),
+  /** `--userns host` (only meaningful when the engine remaps user namespaces); `default` = the engine's setting. */
+  userns: Type.Optional(Type.Union([Type.Literal('default'), Type.Literal('host')])),
+  /** `--pids-limit`: at most this many processes and threads. */
+  pidsLimit: Type.Optional(Type.Integer({ minimum: 1, maximum: 4194304 })),
+  /** `--ulimit name=soft[:hard]`, e.g. `nofile=1024:2048`. */
+  ulimits: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 16 })),
+  /** `--cpuset-cpus 0-1,3`: the CPUs it may run on (checked against the engine's CPU count). */
+  cpusetCpus: Type.Optional(Type.String({ maxLength: 128 })),
+  /** `--blkio-weight` (10–1000): its share of block I/O. */
+  blkioWeight: Type.Optional(Type.Integer({ minimum: 10, maximum: 1000 })),
+  healthcheck: Type.Optional(HealthcheckSpec),
+  /** `--no-healthcheck`: switch off the image's healthcheck. */
+  noHealthcheck: Type.Optional(Type.Boolean()),
   /** `/dev/host[:/dev/container[:rwm]]`. */
   devices: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 32 })),
   /** `-it`: a terminal and an open stdin. */
@@ -232,6 +299,26 @@ export type RemoveContainerQuery = Static<typeof RemoveContainerQuery>;
 export const RemoveResult = Type.Object({ command: Type.String() });
 export type RemoveResult = Static<typeof RemoveResult>;
 
+/** One healthcheck probe as the engine keeps it (the last five). */
+export const HealthProbe = Type.Object({
+  start: Timestamp,
+  end: Type.Union([Timestamp, Type.Null()]),
+  exitCode: Type.Integer(),
+  /** What the probe printed (the engine keeps at most 4 KiB). */
+  output: Type.String(),
+});
+export type HealthProbe = Static<typeof HealthProbe>;
+
+export const ContainerHealthDetail = Type.Object({
+  /** `starting`, `healthy`, `unhealthy` (`none` while the engine reports no status yet). */
+  status: Type.String(),
+  failingStreak: Type.Integer(),
+  /** The healthcheck as configured (the container's own or inherited from its image). */
+  test: Type.Array(Type.String()),
+  log: Type.Array(HealthProbe),
+});
+export type ContainerHealthDetail = Static<typeof ContainerHealthDetail>;
+
 export const ContainerDetail = Type.Object({
   container: ContainerSummary,
   /** The settings it was created with, in the create body's shape (for recreate / "run again"). */
@@ -253,6 +340,8 @@ export const ContainerDetail = Type.Object({
   envValuesHidden: Type.Boolean(),
   /** Names of variables whose values look like credentials: show them masked until asked. */
   sensitiveEnv: Type.Array(Type.String()),
+  /** The healthcheck's state and its last probes (null: the container has no healthcheck). */
+  health: Type.Optional(Type.Union([ContainerHealthDetail, Type.Null()])),
 });
 export type ContainerDetail = Static<typeof ContainerDetail>;
 

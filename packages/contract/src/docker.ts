@@ -104,6 +104,12 @@ export const DockerPolicy = Type.Object({
    * passwords), unless this is true. Optional so older clients can still save a policy; default false.
    */
   viewersSeeEnvValues: Type.Optional(Type.Boolean()),
+  /**
+   * Non-admins may switch confinement off or choose their own (`seccomp=unconfined` or a custom
+   * profile, `apparmor=unconfined` or another profile, `label=disable`, `label=type:…`). Optional
+   * (older clients); default false. `allowPrivileged` implies it.
+   */
+  allowUnconfined: Type.Optional(Type.Boolean()),
 });
 export type DockerPolicy = Static<typeof DockerPolicy>;
 
@@ -114,6 +120,7 @@ export const DEFAULT_DOCKER_POLICY: DockerPolicy = {
   allowedCapAdd: [],
   bindMountAllowList: [],
   viewersSeeEnvValues: false,
+  allowUnconfined: false,
 };
 
 export const Registry = Type.Object({
@@ -141,6 +148,33 @@ export const CreateRegistryBody = Type.Object({
 export type CreateRegistryBody = Static<typeof CreateRegistryBody>;
 export const UpdateRegistryBody = Type.Partial(CreateRegistryBody);
 export type UpdateRegistryBody = Static<typeof UpdateRegistryBody>;
+
+/** "Test login" on unsaved settings (the registry form before saving); the name is not needed. */
+export const TestRegistryBody = Type.Object({
+  serverAddress: RegistryAddress,
+  username: Type.String({ minLength: 1, maxLength: 256 }),
+  password: Type.String({ minLength: 1, maxLength: 4096 }),
+  /** The engine that logs in (as `docker login` on that host would); default: the first engine that answers. */
+  hostId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+});
+export type TestRegistryBody = Static<typeof TestRegistryBody>;
+/** "Test login" of a stored registry, optionally with a new password typed in the edit form. */
+export const TestStoredRegistryBody = Type.Object({
+  password: Type.Optional(Type.String({ minLength: 1, maxLength: 4096 })),
+  hostId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+});
+export type TestStoredRegistryBody = Static<typeof TestStoredRegistryBody>;
+export const RegistryTestResult = Type.Object({
+  ok: Type.Boolean(),
+  /** The registry's answer (never the password). */
+  message: Type.String(),
+  /** The engine that tried the login. */
+  hostId: Type.String(),
+  hostName: Type.String(),
+  /** What the same check is on the command line. */
+  command: Type.String(),
+});
+export type RegistryTestResult = Static<typeof RegistryTestResult>;
 
 /** What changed on an engine, so lists re-read the warm inventory (pushed on topic `docker`). */
 export const DockerResourceKind = Type.Union([

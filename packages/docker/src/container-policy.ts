@@ -50,7 +50,10 @@ export function checkContainerPolicy(
   opts: PolicyOptions,
 ): PolicyResult & { settings: CreateContainerBody } {
   const settings = settingsFromInspect(inspect);
-  const { refusals, warnings } = checkPolicy(settings, policy, opts);
+  // Confinement and the user namespace are judged below from the raw inspect (it sees options a body cannot carry).
+  const { seccomp: _s, seccompProfile: _p, apparmor: _a, selinux: _l, userns: _u, ...rest } = settings;
+  const { refusals, warnings } = checkPolicy(rest, policy, opts);
+  const unconfinedOk = policy.allowPrivileged || policy.allowUnconfined === true;
   const refuse = (field: string, allowed: boolean, risk: string): void => {
     warnings.push(`${field}: ${risk}.`);
     if (!opts.isAdmin && !allowed) refusals.push(`${field}: ${risk}; that needs an administrator.`);
@@ -73,12 +76,16 @@ export function checkContainerPolicy(
     ? h.SecurityOpt.filter((o: unknown): o is string => typeof o === 'string')
     : [];
   for (const o of securityOpt.filter((x) => UNCONFINED.test(x)))
-    refuse('securityOpt', policy.allowPrivileged, `--security-opt ${o} switches a confinement off`);
+    refuse(
+      'securityOpt',
+      o.startsWith('systempaths') ? policy.allowPrivileged : unconfinedOk,
+      `--security-opt ${o} switches a confinement off`,
+    );
   // A profile of one's own can allow everything the default forbids; inspect shows seccomp's JSON inline.
   for (const o of securityOpt.filter((x) => !UNCONFINED.test(x) && CUSTOM_CONFINEMENT.test(x))) {
     refuse(
       'securityOpt',
-      policy.allowPrivileged,
+      unconfinedOk,
       `--security-opt ${show(o.length > 60 ? `${o.slice(0, 60)}…` : o)} replaces the default confinement with a profile of its own`,
     );
   }

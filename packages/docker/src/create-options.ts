@@ -1,4 +1,5 @@
-import type { CreateContainerBody } from '@mirador/contract';
+import type { CreateContainerBody, MountSpec } from '@mirador/contract';
+import { healthcheckConfig, parseCpuset, parseUlimit, securityOptions, validateTmpfsOptions } from './hardening.js';
 import { parseImageRef } from './image-ref.js';
 import { validateContainerPath, validateHostPath } from './paths.js';
 import { parsePortSpec } from './ports.js';
@@ -52,21 +53,46 @@ export function toCreateOptions(body: CreateContainerBody): CreateOptions {
   }
 
   if (body.mounts?.length) {
-    hostConfig.Mounts = body.mounts.map((m, i) => {
-      const Target = validateContainerPath(m.target, `mounts[${i}].target`);
-      switch (m.type) {
-        case 'volume':
-          return { Type: 'volume', ...(m.source ? { Source: m.source } : {}), Target, ReadOnly: m.readOnly === true };
-        case 'bind':
-          return { Type: 'bind', Source: validateHostPath(m.source, `mounts[${i}].source`), Target, ReadOnly: m.readOnly === true };
-        case 'tmpfs':
-          return {
-            Type: 'tmpfs',
-            Target,
-            ...(m.size !== undefined ? { TmpfsOptions: { SizeBytes: parseSize(m.size, `mounts[${i}].size`) } } : {}),
-          };
-      }
+    // A tmpfs with flags or a mode goes to HostConfig.Tmpfs (`--tmpfs dst:opts`): the Mount API of
+    // Engine 1.41 carries only a size and a mode. The flags come from a closed list, so nothing
+    // else can ride along in the option string.
+    const tmpfsOpts = (m: MountSpec, i: number): string | null => {
+      if (m.type !== 'tmpfs' || !m.options?.length) return null;
+      const flags: string[] = validateTmpfsOptions(m.options, `mounts[${i}].options`);
+      if (m.size !== undefined) flags.push(`size=${parseSize(m.size, `mounts[${i}].size`)}`);
+      if (m.mode !== undefined) flags.push(`mode=${m.mode}`);
+      return flags.join(',');
+    };
+    const tmpfs: Record<string, string> = {};
+    body.mounts.forEach((m, i) => {
+      const opts = tmpfsOpts(m, i);
+      if (opts !== null) tmpfs[validateContainerPath(m.target, `mounts[${i}].target`)] = opts;
     });
+    if (Object.keys(tmpfs).length) hostConfig.Tmpfs = tmpfs;
+    const viaMounts = body.mounts.map((m, i) => ({ m, i })).filter(({ m, i }) => tmpfsOpts(m, i) === null);
+    if (viaMounts.length)
+      hostConfig.Mounts = viaMounts.map(({ m, i }) => {
+        const Target = validateContainerPath(m.target, `mounts[${i}].target`);
+        switch (m.type) {
+          case 'volume':
+            return { Type: 'volume', ...(m.source ? { Source: m.source } : {}), Target, ReadOnly: m.readOnly === true };
+          case 'bind':
+            return { Type: 'bind', Source: validateHostPath(m.source, `mounts[${i}].source`), Target, ReadOnly: m.readOnly === true };
+          case 'tmpfs':
+            return {
+              Type: 'tmpfs',
+              Target,
+              ...(m.size !== undefined || m.mode !== undefined
+                ? {
+                    TmpfsOptions: {
+                      ...(m.size !== undefined ? { SizeBytes: parseSize(m.size, `mounts[${i}].size`) } : {}),
+                      ...(m.mode !== undefined ? { Mode: parseInt(m.mode, 8) } : {}),
+                    },
+                  }
+                : {}),
+            };
+        }
+      });
   }
 
   const network = body.network ?? 'bridge';
@@ -86,7 +112,20 @@ export function toCreateOptions(body: CreateContainerBody): CreateOptions {
   if (body.cpus !== undefined) hostConfig.NanoCpus = Math.round(body.cpus * 1e9);
   if (body.capAdd?.length) hostConfig.CapAdd = body.capAdd.map((c, i) => validateCapability(c, `capAdd[${i}]`));
   if (body.capDrop?.length) hostConfig.CapDrop = body.capDrop.map((c, i) => validateCapability(c, `capDrop[${i}]`));
-  if (body.noNewPrivileges) hostConfig.SecurityOpt = ['no-new-privileges:true'];
+  const securityOpt = securityOptions(body);
+  if (securityOpt.length) hostConfig.SecurityOpt = securityOpt;
+  if (body.userns === 'host') hostConfig.UsernsMode = 'host';
+  if (body.pidsLimit !== undefined) hostConfig.PidsLimit = body.pidsLimit;
+  if (body.ulimits?.length) {
+    hostConfig.Ulimits = body.ulimits.map((u, i) => {
+      const l = parseUlimit(u, `ulimits[${i}]`);
+      return { Name: l.name, Soft: l.soft, Hard: l.hard };
+    });
+  }
+  if (body.cpusetCpus !== undefined) hostConfig.CpusetCpus = parseCpuset(body.cpusetCpus).spec;
+  if (body.blkioWeight !== undefined) hostConfig.BlkioWeight = body.blkioWeight;
+  const healthcheck = healthcheckConfig(body);
+  if (healthcheck) config.Healthcheck = healthcheck;
   if (body.readOnlyRootfs) hostConfig.ReadonlyRootfs = true;
   if (body.privileged) hostConfig.Privileged = true;
   if (body.pidHost) hostConfig.PidMode = 'host';

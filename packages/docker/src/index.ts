@@ -27,6 +27,26 @@ export { type PortSpec, type PortProtocol, parsePortSpec, formatPortSpec, isIPv4
 export { SIZE_MAX_BYTES, parseSize, formatSize } from './sizes.js';
 export { MEMORY_MIN_BYTES, type NetworkKind, networkKind, validateNetworkMode, validateCreateBody } from './validate-create.js';
 export { type CreateOptions, toCreateOptions } from './create-options.js';
+export {
+  CPUSET_MAX_CPU,
+  SECCOMP_FILE_PLACEHOLDER,
+  SECCOMP_PROFILE_MAX,
+  TMPFS_OPTIONS,
+  ULIMIT_NAMES,
+  type Ulimit,
+  formatDuration,
+  formatUlimit,
+  parseCpuset,
+  parseDuration,
+  parseUlimit,
+  securityOptions,
+  selinuxOptions,
+  validateApparmorProfile,
+  validateHealthcheck,
+  validateSeccompProfile,
+  validateTmpfsMode,
+  validateTmpfsOptions,
+} from './hardening.js';
 export { dockerRunArgv, dockerRunCommand } from './run-command.js';
 export { settingsFromInspect, droppedInspectSettings } from './inspect-settings.js';
 export { DOCKER_SOCKET_PATHS, type PolicyOptions, type PolicyResult, checkPolicy, joinedContainer } from './policy.js';

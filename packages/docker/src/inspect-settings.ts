@@ -1,4 +1,15 @@
-import type { CreateContainerBody, MountSpec } from '@mirador/contract';
+import type { CreateContainerBody, HealthcheckSpec, MountSpec, SelinuxLabel, TmpfsOption } from '@mirador/contract';
+import { toCommandLine } from '@mirador/argv';
+import {
+  TMPFS_OPTIONS,
+  formatDuration,
+  formatUlimit,
+  parseCpuset,
+  parseUlimit,
+  selinuxOptions,
+  validateApparmorProfile,
+  validateSeccompProfile,
+} from './hardening.js';
 import { formatPortSpec, type PortProtocol } from './ports.js';
 import { formatSize } from './sizes.js';
 import { formatDevice, shortId } from './validate.js';
@@ -38,21 +49,60 @@ function portsFrom(bindings: any): string[] {
   return out;
 }
 
+interface TmpfsSettings {
+  size?: number;
+  mode?: string;
+  options: TmpfsOption[];
+  /** Flags a create body cannot carry (`uid=1000`, `nr_inodes=…`). */
+  dropped: string[];
+}
+
+/** `rw,noexec,size=65536k,mode=1777` (HostConfig.Tmpfs) → what a create body keeps of it. */
+function parseTmpfsFlags(opts: string): TmpfsSettings {
+  const out: TmpfsSettings = { options: [], dropped: [] };
+  for (const flag of String(opts).split(',').filter(Boolean)) {
+    const size = /^size=([0-9]+)([kmg]?)$/i.exec(flag);
+    const mode = /^mode=([0-7]{3,4})$/.exec(flag);
+    if (size) out.size = Number(size[1]) * { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[size[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+    else if (mode) out.mode = mode[1];
+    else if ((TMPFS_OPTIONS as readonly string[]).includes(flag)) {
+      if (!out.options.includes(flag as TmpfsOption)) out.options.push(flag as TmpfsOption);
+    } else out.dropped.push(flag);
+  }
+  // `rw` is the default; keeping it alone would only add noise to the command line.
+  if (out.options.length === 1 && out.options[0] === 'rw') out.options = [];
+  return out;
+}
+
 function mountsFrom(inspect: any): MountSpec[] {
   const hostMounts: any[] = Array.isArray(inspect?.HostConfig?.Mounts) ? inspect.HostConfig.Mounts : [];
-  const tmpfsSize = new Map<string, number | undefined>();
-  for (const m of hostMounts) if (m?.Type === 'tmpfs' && m.Target) tmpfsSize.set(m.Target, m.TmpfsOptions?.SizeBytes || undefined);
+  const tmpfsSettings = new Map<string, TmpfsSettings>();
+  for (const m of hostMounts) {
+    if (m?.Type !== 'tmpfs' || !m.Target) continue;
+    const mode: unknown = m.TmpfsOptions?.Mode;
+    tmpfsSettings.set(m.Target, {
+      size: m.TmpfsOptions?.SizeBytes || undefined,
+      ...(typeof mode === 'number' && mode > 0 ? { mode: mode.toString(8) } : {}),
+      options: [],
+      dropped: [],
+    });
+  }
   // `--tmpfs /run:size=64m` lands in HostConfig.Tmpfs instead.
   for (const [target, opts] of Object.entries((inspect?.HostConfig?.Tmpfs ?? {}) as Record<string, string>)) {
-    const size = /(?:^|,)size=([0-9]+)([kmg]?)/i.exec(String(opts));
-    const unit = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(size?.[2] ?? '').toLowerCase() as '' | 'k' | 'm' | 'g'];
-    if (!tmpfsSize.has(target)) tmpfsSize.set(target, size ? Number(size[1]) * unit : undefined);
+    if (!tmpfsSettings.has(target)) tmpfsSettings.set(target, parseTmpfsFlags(opts));
   }
   const out: MountSpec[] = [];
   const tmpfs = (target: string): MountSpec => {
-    const size = tmpfsSize.get(target);
-    tmpfsSize.delete(target);
-    return size ? { type: 'tmpfs', target, size: formatSize(size) } : { type: 'tmpfs', target };
+    const t = tmpfsSettings.get(target);
+    tmpfsSettings.delete(target);
+    const flagsFit = !/[:,]/.test(target);
+    return {
+      type: 'tmpfs',
+      target,
+      ...(t?.size ? { size: formatSize(t.size) } : {}),
+      ...(t?.mode !== undefined ? { mode: t.mode } : {}),
+      ...(t?.options.length && flagsFit ? { options: t.options } : {}),
+    };
   };
   const ro = (m: any): { readOnly?: true } => (m.RW === false ? { readOnly: true } : {});
   for (const m of Array.isArray(inspect?.Mounts) ? inspect.Mounts : []) {
@@ -61,8 +111,101 @@ function mountsFrom(inspect: any): MountSpec[] {
     else if (m.Type === 'bind' && m.Source) out.push({ type: 'bind', source: m.Source, target: m.Destination, ...ro(m) });
     else if (m.Type === 'tmpfs') out.push(tmpfs(m.Destination));
   }
-  for (const target of [...tmpfsSize.keys()]) out.push(tmpfs(target));
+  for (const target of [...tmpfsSettings.keys()]) out.push(tmpfs(target));
   return out;
+}
+
+const NO_NEW_PRIVILEGES = /^no-new-privileges([:=]true)?$/;
+
+/**
+ * What one `HostConfig.SecurityOpt` entry means in a create body, or null when the body cannot
+ * carry it (`systempaths=unconfined`, `label=nested`, a profile that does not validate): those
+ * are listed by droppedInspectSettings instead.
+ */
+function securityOptSetting(o: string): Partial<CreateContainerBody> | null {
+  if (NO_NEW_PRIVILEGES.test(o)) return { noNewPrivileges: true };
+  const m = /^(seccomp|apparmor|label)[=:](.*)$/s.exec(o);
+  if (!m) return null;
+  const [, key, value = ''] = m;
+  try {
+    if (key === 'seccomp') {
+      if (value === 'unconfined') return { seccomp: 'unconfined' };
+      if (value === 'builtin' || value === 'default') return {};
+      return { seccomp: 'custom', seccompProfile: validateSeccompProfile(value) };
+    }
+    if (key === 'apparmor') return { apparmor: validateApparmorProfile(value) };
+    if (value === 'disable') return { selinux: { disable: true } };
+    const part = /^(user|role|type|level):(.+)$/s.exec(value);
+    if (!part) return null;
+    const label: SelinuxLabel = { [part[1]!]: part[2]! };
+    selinuxOptions(label);
+    return { selinux: label };
+  } catch {
+    return null;
+  }
+}
+
+/** The security options of `host` a create body carries, merged (several `label=` parts make one label). */
+function securityFrom(host: any): Partial<CreateContainerBody> {
+  const out: Partial<CreateContainerBody> = {};
+  for (const o of strings(host.SecurityOpt)) {
+    const s = securityOptSetting(o);
+    if (!s) continue;
+    const { selinux, ...rest } = s;
+    Object.assign(out, rest);
+    if (selinux) out.selinux = { ...out.selinux, ...selinux };
+  }
+  if (out.selinux?.disable && Object.keys(out.selinux).length > 1) delete out.selinux;
+  return out;
+}
+
+/** Ulimits as `name=soft[:hard]`, the ones a create body cannot carry (negative, unknown names) left out. */
+function ulimitsFrom(host: any): { kept: string[]; dropped: boolean } {
+  const kept: string[] = [];
+  let dropped = false;
+  for (const u of Array.isArray(host.Ulimits) ? host.Ulimits : []) {
+    try {
+      kept.push(formatUlimit(parseUlimit(`${String(u?.Name)}=${String(u?.Soft)}:${String(u?.Hard)}`)));
+    } catch {
+      dropped = true;
+    }
+  }
+  return { kept, dropped };
+}
+
+function cpusetFrom(host: any): string | undefined {
+  if (typeof host.CpusetCpus !== 'string' || host.CpusetCpus === '') return undefined;
+  try {
+    return parseCpuset(host.CpusetCpus).spec;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The healthcheck settings the container has and its image does not (a recreate picks up a newer image's otherwise). */
+function healthFrom(config: any, imageConfig: any): Pick<CreateContainerBody, 'healthcheck' | 'noHealthcheck'> {
+  const mine = config?.Healthcheck;
+  if (!mine || typeof mine !== 'object') return {};
+  const image = imageConfig?.Healthcheck ?? {};
+  const test = strings(mine.Test);
+  if (test[0] === 'NONE') return strings(image.Test)[0] === 'NONE' ? {} : { noHealthcheck: true };
+  const h: HealthcheckSpec = {};
+  if (test.length > 1 && !(imageConfig && sameArgv(mine.Test, image.Test))) {
+    if (test[0] === 'CMD-SHELL') h.cmd = test.slice(1).join(' ');
+    else if (test[0] === 'CMD') h.cmd = toCommandLine(test.slice(1));
+  }
+  const timing = (k: 'Interval' | 'Timeout' | 'StartPeriod'): string | undefined => {
+    const v: unknown = mine[k];
+    return typeof v === 'number' && v >= 1e6 && v !== image[k] ? formatDuration(v) : undefined;
+  };
+  const interval = timing('Interval');
+  const timeout = timing('Timeout');
+  const startPeriod = timing('StartPeriod');
+  if (interval) h.interval = interval;
+  if (timeout) h.timeout = timeout;
+  if (startPeriod) h.startPeriod = startPeriod;
+  if (typeof mine.Retries === 'number' && mine.Retries > 0 && mine.Retries !== image.Retries) h.retries = mine.Retries;
+  return Object.keys(h).length ? { healthcheck: h } : {};
 }
 
 /**
@@ -74,7 +217,9 @@ function mountsFrom(inspect: any): MountSpec[] {
  * - The automatic network alias (the short container ID) and the container's own name are dropped.
  * - The host name is dropped when it is the engine's default (the short ID), or when the container
  *   shares the host's or another container's network (it is not the container's own then).
- * - Settings the body cannot express (other security options, DNS, ulimits…) are lost; see README.
+ * - Settings the body cannot express (other security options, DNS, negative ulimits…) are lost; see README.
+ * - Hardening options (seccomp, AppArmor, SELinux label, userns, pids limit, ulimits, cpuset, blkio
+ *   weight, healthcheck) come back when they validate; the rest is listed by droppedInspectSettings.
  */
 export function settingsFromInspect(inspect: any, image?: { Config?: any } | null): CreateContainerBody {
   const config = inspect?.Config ?? {};
@@ -132,7 +277,15 @@ export function settingsFromInspect(inspect: any, image?: { Config?: any } | nul
   if (capAdd.length) body.capAdd = capAdd;
   const capDrop = strings(host.CapDrop).map(stripCap);
   if (capDrop.length) body.capDrop = capDrop;
-  if (strings(host.SecurityOpt).some((o) => /^no-new-privileges([:=]true)?$/.test(o))) body.noNewPrivileges = true;
+  Object.assign(body, securityFrom(host));
+  if (host.UsernsMode === 'host') body.userns = 'host';
+  if (host.PidsLimit > 0 && host.PidsLimit <= 4194304) body.pidsLimit = host.PidsLimit;
+  const ulimits = ulimitsFrom(host).kept;
+  if (ulimits.length) body.ulimits = ulimits;
+  const cpuset = cpusetFrom(host);
+  if (cpuset) body.cpusetCpus = cpuset;
+  if (host.BlkioWeight >= 10 && host.BlkioWeight <= 1000) body.blkioWeight = host.BlkioWeight;
+  Object.assign(body, healthFrom(config, imageConfig));
   if (host.ReadonlyRootfs) body.readOnlyRootfs = true;
   if (host.Privileged) body.privileged = true;
   if (host.PidMode === 'host') body.pidHost = true;
@@ -166,26 +319,33 @@ export function droppedInspectSettings(inspect: any): string[] {
   if (nonEmpty(h.DnsOptions)) out.push('--dns-option');
   if (nonEmpty(h.ExtraHosts)) out.push('--add-host');
   if (nonEmpty(h.Links)) out.push('--link');
-  if (nonEmpty(h.Ulimits)) out.push('--ulimit');
+  if (ulimitsFrom(h).dropped) out.push('--ulimit');
   if (nonEmpty(h.Sysctls)) out.push('--sysctl');
   if (nonEmpty(h.DeviceRequests)) out.push('--gpus');
   if (nonEmpty(h.GroupAdd)) out.push('--group-add');
   if (h.Init === true) out.push('--init');
   if (h.ShmSize > 0 && h.ShmSize !== 64 * 1024 * 1024) out.push('--shm-size');
-  if (h.PidsLimit > 0) out.push('--pids-limit');
+  if (h.PidsLimit > 4194304) out.push('--pids-limit');
   if (h.CpuShares > 0) out.push('--cpu-shares');
-  if (h.CpusetCpus) out.push('--cpuset-cpus');
+  if (h.CpusetCpus && !cpusetFrom(h)) out.push('--cpuset-cpus');
   if (h.MemoryReservation > 0) out.push('--memory-reservation');
   if (h.MemorySwap > 0 && h.MemorySwap !== 2 * (h.Memory ?? 0)) out.push('--memory-swap');
   if (h.Runtime && h.Runtime !== 'runc') out.push(`--runtime ${h.Runtime}`);
-  for (const mode of ['IpcMode', 'UTSMode', 'UsernsMode', 'CgroupnsMode'] as const) {
+  for (const mode of ['IpcMode', 'UTSMode', 'CgroupnsMode'] as const) {
     const v = h[mode];
     if (typeof v === 'string' && (v === 'host' || v.startsWith('container:')))
       out.push(`--${mode.replace(/Mode$/, '').toLowerCase()} ${v}`);
   }
   if (typeof h.PidMode === 'string' && h.PidMode.startsWith('container:')) out.push(`--pid ${h.PidMode}`);
   if (h.LogConfig?.Type && nonEmpty(h.LogConfig.Config)) out.push(`--log-driver ${h.LogConfig.Type} options`);
-  for (const o of strings(h.SecurityOpt)) if (!/^no-new-privileges([:=]true)?$/.test(o)) out.push(`--security-opt ${o}`);
+  for (const o of strings(h.SecurityOpt)) {
+    if (securityOptSetting(o) === null) out.push(`--security-opt ${o.length > 60 ? `${o.slice(0, 60)}…` : o}`);
+  }
+  for (const [target, opts] of Object.entries((h.Tmpfs ?? {}) as Record<string, string>)) {
+    const t = parseTmpfsFlags(opts);
+    const lost = /[:,]/.test(target) ? [...t.options, ...t.dropped] : t.dropped;
+    if (lost.length) out.push(`--tmpfs ${target}:${lost.join(',')}`);
+  }
   const networks = Object.keys(inspect?.NetworkSettings?.Networks ?? {});
   const mode = typeof h.NetworkMode === 'string' ? h.NetworkMode : '';
   const extra = networks.filter((n) => n !== mode && !(mode === 'default' && n === 'bridge'));

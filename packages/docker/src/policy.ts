@@ -51,6 +51,35 @@ export function joinedContainer(mode: unknown): string | null {
 }
 
 /**
+ * Confinement switched off or replaced (seccomp, AppArmor, SELinux) and the host's user namespace:
+ * refused to non-admins unless the engine allows it (`allowUnconfined`, implied by `allowPrivileged`;
+ * `allowHostNamespaces` for `--userns host`). A profile of one's own is judged like none at all:
+ * nothing here can tell whether it allows more than the default.
+ */
+function judgeConfinement(body: CreateContainerBody, policy: DockerPolicy, warnings: string[], refuse: (msg: string) => void): void {
+  const unconfinedOk = policy.allowPrivileged || policy.allowUnconfined === true;
+  const needsAdmin = "needs an administrator (this engine's policy does not allow it)";
+  const judge = (field: string, risk: string): void => {
+    warnings.push(`${field}: ${risk}.`);
+    if (!unconfinedOk) refuse(`${field}: ${risk}; that ${needsAdmin}.`);
+  };
+  if (body.seccomp === 'unconfined')
+    judge('seccomp', 'seccomp=unconfined lets the container make every system call, including the ones the default profile blocks');
+  if (body.seccomp === 'custom')
+    judge('seccompProfile', 'a seccomp profile of your own replaces the default one and may allow what it blocks');
+  if (body.apparmor === 'unconfined') judge('apparmor', 'apparmor=unconfined switches AppArmor confinement off');
+  else if (body.apparmor !== undefined && body.apparmor !== 'docker-default')
+    judge('apparmor', `the AppArmor profile ${show(body.apparmor)} replaces the engine's default one (docker-default)`);
+  if (body.selinux?.disable) judge('selinux', 'label=disable switches SELinux separation off for this container');
+  else if (body.selinux?.type !== undefined)
+    judge('selinux', `the SELinux type ${show(body.selinux.type)} replaces the container type the engine would give it`);
+  if (body.userns === 'host') {
+    warnings.push("userns: --userns host runs the container's root as the host's root when the engine remaps user namespaces.");
+    if (!policy.allowHostNamespaces) refuse(`userns: using the host's user namespace (--userns host) ${needsAdmin}.`);
+  }
+}
+
+/**
  * What an engine's policy says about a create body. Admins are never refused but get the same
  * warnings. For non-admins, binding `/` or an engine socket (or a directory holding one) is refused
  * whatever the allow-list says. Paths are compared as written (normalized, segment by segment):
@@ -91,6 +120,7 @@ export function checkPolicy(body: CreateContainerBody, policy: DockerPolicy, opt
       );
     }
   }
+  judgeConfinement(body, policy, warnings, refuse);
   (body.devices ?? []).forEach((d, i) => {
     if (!policy.allowDevices) refuse(`devices[${i}]: giving the container the host device ${show(d.split(':')[0])} ${needsAdmin}.`);
   });

@@ -1,5 +1,15 @@
 import type { CreateContainerBody, MountSpec } from '@mirador/contract';
 import { toCommandLine } from '@mirador/argv';
+import {
+  SECCOMP_FILE_PLACEHOLDER,
+  formatDuration,
+  formatUlimit,
+  parseCpuset,
+  parseDuration,
+  parseUlimit,
+  selinuxOptions,
+  validateApparmorProfile,
+} from './hardening.js';
 import { validateContainerPath, validateHostPath } from './paths.js';
 import { formatPortSpec, parsePortSpec } from './ports.js';
 import { formatSize, parseSize } from './sizes.js';
@@ -21,8 +31,16 @@ function mountArgs(m: MountSpec, i: number): string[] {
   const awkward = (s: string): boolean => /[:,"\n]/.test(s);
   if (m.type === 'tmpfs') {
     const size = m.size !== undefined ? formatSize(parseSize(m.size, `mounts[${i}].size`)) : undefined;
-    if (!awkward(target)) return ['--tmpfs', size ? `${target}:size=${size}` : target];
-    return ['--mount', ['type=tmpfs', csvField(`dst=${target}`), ...(size ? [`tmpfs-size=${parseSize(m.size!)}`] : [])].join(',')];
+    const flags = [...(m.options ?? []), ...(size ? [`size=${size}`] : []), ...(m.mode !== undefined ? [`mode=${m.mode}`] : [])];
+    if (!awkward(target)) return ['--tmpfs', flags.length ? `${target}:${flags.join(',')}` : target];
+    // validateCreateBody refuses flags (options) on such a target; size and mode have --mount fields.
+    const fields = [
+      'type=tmpfs',
+      csvField(`dst=${target}`),
+      ...(size ? [`tmpfs-size=${parseSize(m.size!)}`] : []),
+      ...(m.mode !== undefined ? [`tmpfs-mode=${m.mode}`] : []),
+    ];
+    return ['--mount', fields.join(',')];
   }
   const source = m.type === 'bind' ? validateHostPath(m.source, `mounts[${i}].source`) : m.source || undefined;
   const ro = m.readOnly === true;
@@ -32,6 +50,32 @@ function mountArgs(m: MountSpec, i: number): string[] {
   }
   const fields = [`type=${m.type}`, ...(source ? [csvField(`src=${source}`)] : []), csvField(`dst=${target}`), ...(ro ? ['readonly'] : [])];
   return ['--mount', fields.join(',')];
+}
+
+/** `--security-opt` (confinement), `--userns`, limits and healthcheck flags, in that order. */
+function hardeningArgs(body: CreateContainerBody): string[] {
+  const argv: string[] = [];
+  // The CLI reads a seccomp profile from a file; Mirador sends the content, so the line names a file to save it in.
+  if (body.seccomp === 'unconfined') argv.push('--security-opt', 'seccomp=unconfined');
+  else if (body.seccomp === 'custom') argv.push('--security-opt', `seccomp=${SECCOMP_FILE_PLACEHOLDER}`);
+  if (body.apparmor !== undefined) argv.push('--security-opt', `apparmor=${validateApparmorProfile(body.apparmor)}`);
+  for (const o of selinuxOptions(body.selinux)) argv.push('--security-opt', o);
+  if (body.userns === 'host') argv.push('--userns', 'host');
+  if (body.pidsLimit !== undefined) argv.push('--pids-limit', String(body.pidsLimit));
+  (body.ulimits ?? []).forEach((u, i) => argv.push('--ulimit', formatUlimit(parseUlimit(u, `ulimits[${i}]`))));
+  if (body.cpusetCpus !== undefined) argv.push('--cpuset-cpus', parseCpuset(body.cpusetCpus).spec);
+  if (body.blkioWeight !== undefined) argv.push('--blkio-weight', String(body.blkioWeight));
+  if (body.noHealthcheck) argv.push('--no-healthcheck');
+  const h = body.healthcheck;
+  if (h) {
+    if (h.cmd !== undefined) argv.push('--health-cmd', h.cmd);
+    if (h.interval !== undefined) argv.push('--health-interval', formatDuration(parseDuration(h.interval, 'healthcheck.interval')));
+    if (h.timeout !== undefined) argv.push('--health-timeout', formatDuration(parseDuration(h.timeout, 'healthcheck.timeout')));
+    if (h.startPeriod !== undefined)
+      argv.push('--health-start-period', formatDuration(parseDuration(h.startPeriod, 'healthcheck.startPeriod')));
+    if (h.retries !== undefined) argv.push('--health-retries', String(h.retries));
+  }
+  return argv;
 }
 
 /** The argv of the `docker run` (or `docker create`) equivalent to `body`, without quoting. */
@@ -62,6 +106,7 @@ export function dockerRunArgv(body: CreateContainerBody): string[] {
   (body.capAdd ?? []).forEach((c, i) => argv.push('--cap-add', validateCapability(c, `capAdd[${i}]`)));
   (body.capDrop ?? []).forEach((c, i) => argv.push('--cap-drop', validateCapability(c, `capDrop[${i}]`)));
   if (body.noNewPrivileges) argv.push('--security-opt', 'no-new-privileges');
+  argv.push(...hardeningArgs(body));
   (body.devices ?? []).forEach((d, i) => argv.push('--device', formatDevice(validateDevice(d, `devices[${i}]`))));
   // `--entrypoint` takes ONE string, used as the program (it is not split into words). An entrypoint
   // of several elements therefore becomes `--entrypoint first`, and the other elements go right after

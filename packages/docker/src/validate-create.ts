@@ -1,5 +1,6 @@
 import type { CreateContainerBody } from '@mirador/contract';
 import { fail, requireString, show } from './errors.js';
+import { validateHardening, validateTmpfsMode, validateTmpfsOptions } from './hardening.js';
 import { parseImageRef } from './image-ref.js';
 import { validateContainerPath, validateHostPath } from './paths.js';
 import { parsePortSpec } from './ports.js';
@@ -54,7 +55,7 @@ function eachOf<T>(list: readonly T[] | undefined, field: string, check: (item: 
 }
 
 /**
- * The fields a create body may have. Anything else (`volumesFrom`, `pid`, `ipc`, `securityOpt`…) is
+ * The fields a create body may have. Anything else (`volumesFrom`, `pid`, `ipc`, raw `securityOpt`…) is
  * refused rather than ignored: a caller must not believe a setting took effect, and a field added
  * here later must pass the engine policy first. Typed so a new contract field cannot be forgotten.
  */
@@ -81,6 +82,17 @@ const CREATE_FIELDS: Record<keyof CreateContainerBody, true> = {
   readOnlyRootfs: true,
   privileged: true,
   pidHost: true,
+  seccomp: true,
+  seccompProfile: true,
+  apparmor: true,
+  selinux: true,
+  userns: true,
+  pidsLimit: true,
+  ulimits: true,
+  cpusetCpus: true,
+  blkioWeight: true,
+  healthcheck: true,
+  noHealthcheck: true,
   devices: true,
   tty: true,
   autoRemove: true,
@@ -130,7 +142,7 @@ export function validateCreateBody(body: CreateContainerBody): void {
   const targets = new Map<string, number>();
   eachOf(body.mounts, 'mounts', (m, f) => {
     if (m === null || typeof m !== 'object') fail(f, 'Each mount must be an object.');
-    const known = m.type === 'tmpfs' ? ['type', 'target', 'size', 'source'] : ['type', 'source', 'target', 'readOnly'];
+    const known = m.type === 'tmpfs' ? ['type', 'target', 'size', 'mode', 'options', 'source'] : ['type', 'source', 'target', 'readOnly'];
     const extra = Object.keys(m).find((k) => !known.includes(k));
     if (extra !== undefined)
       fail(`${f}.${extra}`, `${show(extra)} is not a mount setting Mirador passes on (volume options, propagation…); leave it out.`);
@@ -150,6 +162,11 @@ export function validateCreateBody(body: CreateContainerBody): void {
         if ('source' in m && (m as { source?: unknown }).source !== undefined)
           fail(`${f}.source`, 'A tmpfs mount has no source; leave it empty.');
         if (m.size !== undefined) parseSize(m.size, `${f}.size`);
+        if (m.mode !== undefined) validateTmpfsMode(m.mode, `${f}.mode`);
+        if (m.options !== undefined) validateTmpfsOptions(m.options, `${f}.options`);
+        // Flags travel as `--tmpfs dst:flags`, which a ":" or "," in the target would split wrongly.
+        if (m.options?.length && /[:,]/.test(target))
+          fail(`${f}.options`, `Mount flags need a target without ":" or ","; ${show(target)} has one.`);
         break;
       default:
         fail(`${f}.type`, `${show((m as { type?: unknown }).type)} is not a mount type; use "volume", "bind" or "tmpfs".`);
@@ -181,4 +198,5 @@ export function validateCreateBody(body: CreateContainerBody): void {
   eachOf(body.capAdd, 'capAdd', validateCapability);
   eachOf(body.capDrop, 'capDrop', validateCapability);
   eachOf(body.devices, 'devices', validateDevice);
+  validateHardening(body);
 }

@@ -144,7 +144,7 @@ describe('settingsFromInspect', () => {
     expect(back.hostname).toBeUndefined(); // the engine's default, the short ID
   });
 
-  it('keeps anonymous volumes by name, reads --tmpfs sizes, ignores automatic aliases and foreign security options', () => {
+  it('keeps anonymous volumes by name, reads --tmpfs sizes and modes, ignores automatic aliases, keeps seccomp', () => {
     const inspect = {
       Id: ID,
       Name: '/db',
@@ -170,12 +170,13 @@ describe('settingsFromInspect', () => {
       ports: ['5432:5432'],
       mounts: [
         { type: 'volume', source: ANON, target: '/var/lib/postgresql/data' },
-        { type: 'tmpfs', target: '/tmp', size: '32m' },
+        { type: 'tmpfs', target: '/tmp', size: '32m', mode: '1777' },
       ],
       network: 'lab',
       networkAliases: ['pg'],
       capAdd: ['CHOWN'],
       noNewPrivileges: true,
+      seccomp: 'unconfined',
     });
   });
 
@@ -204,7 +205,7 @@ describe('droppedInspectSettings', () => {
           Init: true,
           ShmSize: 1 << 30,
           IpcMode: 'host',
-          SecurityOpt: ['seccomp=unconfined', 'no-new-privileges:true'],
+          SecurityOpt: ['systempaths=unconfined', 'no-new-privileges:true'],
         },
         NetworkSettings: { Networks: { lab: {}, other: {} } },
       }),
@@ -214,7 +215,7 @@ describe('droppedInspectSettings', () => {
       '--init',
       '--shm-size',
       '--ipc host',
-      '--security-opt seccomp=unconfined',
+      '--security-opt systempaths=unconfined',
       '--network other (only the first network is kept)',
     ]);
   });

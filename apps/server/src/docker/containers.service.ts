@@ -3,6 +3,7 @@ import type {
   ContainerAction,
   ContainerActionBody,
   ContainerDetail,
+  ContainerHealthDetail,
   ContainerList,
   ContainerListQuery,
   ContainerSummary,
@@ -17,6 +18,7 @@ import {
   dockerRunCommand,
   hideEnvValues,
   imageRegistry,
+  parseCpuset,
   parseImageRef,
   sensitiveEnvNames,
   settingsFromInspect,
@@ -45,6 +47,27 @@ type Log = { info(obj: unknown, msg: string): void; warn(obj: unknown, msg: stri
 /** Label on the container a recreate sets aside, so a crash mid-way leaves an explainable name. */
 const ASIDE_SUFFIX = '-mirador-previous';
 
+/** How long an engine's CPU count is trusted (a cpuset is checked against it on every preview). */
+const CPU_COUNT_TTL_MS = 60_000;
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- `docker inspect` JSON is read defensively. */
+/** The healthcheck's state and last probes from `docker inspect` (null without a healthcheck). */
+function healthOf(inspect: any, image: any): ContainerHealthDetail | null {
+  const test: unknown = inspect?.Config?.Healthcheck?.Test ?? image?.Config?.Healthcheck?.Test;
+  const h = inspect?.State?.Health;
+  const argv = Array.isArray(test) ? test.filter((x): x is string => typeof x === 'string') : [];
+  if ((!h && argv.length === 0) || argv[0] === 'NONE') return null;
+  const time = (v: unknown): string | null => (typeof v === 'string' && !v.startsWith('0001') ? new Date(v).toISOString() : null);
+  const log = (Array.isArray(h?.Log) ? h.Log : []).flatMap((p: any) => {
+    const start = time(p?.Start);
+    return start
+      ? [{ start, end: time(p?.End), exitCode: Number.isInteger(p?.ExitCode) ? p.ExitCode : -1, output: String(p?.Output ?? '') }]
+      : [];
+  });
+  return { status: typeof h?.Status === 'string' ? h.Status : 'none', failingStreak: Number(h?.FailingStreak ?? 0) || 0, test: argv, log };
+}
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
 function matches(c: ContainerSummary, q: ContainerListQuery): boolean {
   if (q.state && c.state !== q.state) return false;
   if (q.composeProject && c.composeProject !== q.composeProject) return false;
@@ -64,6 +87,24 @@ export function createContainersService(deps: {
   log: Log;
 }) {
   const { engines, inventory, policies, judge, registries, log } = deps;
+  const cpuCounts = new Map<string, { cpus: number; at: number }>();
+
+  /** The engine's CPU count (cached briefly); 0 when the engine will not say. */
+  async function cpuCount(engine: Engine): Promise<number> {
+    const known = cpuCounts.get(engine.host.id);
+    if (known && Date.now() - known.at < CPU_COUNT_TTL_MS) return known.cpus;
+    const info = (await onEngine(engine.host.name, () => engine.docker.info())) as { NCPU?: number };
+    const cpus = Number.isInteger(info.NCPU) && (info.NCPU ?? 0) > 0 ? info.NCPU! : 0;
+    cpuCounts.set(engine.host.id, { cpus, at: Date.now() });
+    return cpus;
+  }
+
+  /** What only the engine can tell: a cpuset naming CPUs it does not have is a 400 on `cpusetCpus`. */
+  async function checkOnEngine(engine: Engine, body: CreateContainerBody): Promise<void> {
+    if (body.cpusetCpus === undefined) return;
+    const cpus = await cpuCount(engine);
+    parseCpuset(body.cpusetCpus, 'cpusetCpus', cpus || undefined);
+  }
 
   /** The container a route names (name, ID or unique ID prefix), from the warm inventory first. */
   async function resolve(hostId: string, ref: string): Promise<{ engine: Engine; id: string; name: string }> {
@@ -122,6 +163,9 @@ export function createContainersService(deps: {
     );
     const info = await onEngine(engine.host.name, () => container.inspect());
     const warnings: string[] = [];
+    // The engine drops what its kernel cannot do (cgroup v1 without the blkio weight, say) with only a log line.
+    if (body.blkioWeight !== undefined && !info.HostConfig?.BlkioWeight)
+      warnings.push(`blkioWeight: ${engine.host.name}'s kernel does not support block I/O weights; the engine discarded --blkio-weight.`);
     if (body.start !== false) {
       try {
         await container.start();
@@ -177,12 +221,14 @@ export function createContainersService(deps: {
         droppedSettings: droppedInspectSettings(inspect),
         envValuesHidden,
         sensitiveEnv: sensitiveEnvNames(env),
+        health: healthOf(inspect, image),
       };
     },
 
     async preview(hostId: string, body: CreateContainerBody, caller: Caller): Promise<CreateContainerPreview> {
       const engine = await engines.engine(hostId);
       const { refusals, warnings } = await judge.create(engine, body, caller);
+      await checkOnEngine(engine, body);
       return { command: dockerRunCommand(body), warnings, refusals };
     },
 
@@ -190,6 +236,7 @@ export function createContainersService(deps: {
       const engine = await engines.engine(hostId);
       const { refusals, warnings } = await judge.create(engine, body, caller);
       if (refusals.length) throw policyRefusal(engine.host.name, refusals);
+      await checkOnEngine(engine, body);
       await ensureImage(engine, body.image);
       const made = await createAndStart(engine, body);
       await inventory.refreshContainer(hostId, made.id).catch(() => null);
@@ -243,6 +290,7 @@ export function createContainersService(deps: {
       const { engine, id, name } = await resolve(hostId, ref);
       const { refusals, warnings } = await judge.create(engine, body, caller);
       if (refusals.length) throw policyRefusal(engine.host.name, refusals);
+      await checkOnEngine(engine, body);
       const old = engine.docker.getContainer(id);
       const info = await onEngine(engine.host.name, () => old.inspect());
       if (info.HostConfig?.AutoRemove)

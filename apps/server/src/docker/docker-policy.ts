@@ -22,6 +22,7 @@ export function createDockerPolicies(db: PrismaClient) {
         allowedCapAdd,
         bindMountAllowList,
         viewersSeeEnvValues: policy.viewersSeeEnvValues === true,
+        allowUnconfined: policy.allowUnconfined === true,
       };
       await db.setting.upsert({
         where: { key: keyOf(hostId) },

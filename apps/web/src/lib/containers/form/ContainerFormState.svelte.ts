@@ -18,7 +18,18 @@ import { buildBody, emptyForm, errorSlot, type RunForm } from './runForm';
 
 const PREVIEW_DEBOUNCE_MS = 300;
 /** Slots whose client-side error shows at once (syntax), not only after a first submit. */
-const EAGER_SLOTS = new Set(['command', 'entrypoint', 'cpus', 'maxRetries']);
+const EAGER_SLOTS = new Set([
+  'command',
+  'entrypoint',
+  'cpus',
+  'maxRetries',
+  'name',
+  'pidsLimit',
+  'blkioWeight',
+  'seccompProfile',
+  'apparmor',
+  'healthcheck.retries',
+]);
 
 export type ContainerPreview = ApiData<'post', '/api/hosts/{hostId}/containers/preview'>;
 export type DockerPolicy = ApiData<'get', '/api/hosts/{hostId}/docker/policy'>;
@@ -62,6 +73,10 @@ export class ContainerFormState {
     key: () => this.values.hostId || null,
     load: (hostId: string, signal) => api.GET('/api/hosts/{hostId}/networks', { params: { path: { hostId } }, signal }),
   });
+  readonly #info = new LiveResource({
+    key: () => this.values.hostId || null,
+    load: (hostId: string, signal) => api.GET('/api/hosts/{hostId}/docker/info', { params: { path: { hostId } }, signal }),
+  });
   readonly #policy = new LiveResource({
     key: () => this.values.hostId || null,
     load: (hostId: string, signal) => api.GET('/api/hosts/{hostId}/docker/policy', { params: { path: { hostId } }, signal }),
@@ -78,6 +93,8 @@ export class ContainerFormState {
       .map((n) => n.name)
       .sort(),
   );
+  /** The engine's CPU count (a cpuset is checked against it), null while unknown. */
+  cpuCount = $derived(this.#info.data?.cpus || null);
   /** What non-admins may do on this engine (null while unknown). */
   policy = $derived(this.#policy.data);
   built = $derived(buildBody(this.values));
@@ -90,7 +107,19 @@ export class ContainerFormState {
   });
   /** A user-defined network is chosen (aliases apply only there). */
   userNetwork = $derived(this.values.network !== '' && this.values.network !== 'host' && this.values.network !== 'none');
+  /** An engine and an image are chosen: a command line can exist. */
+  previewReady = $derived(!!this.values.hostId && !!this.built.body.image);
   refusedForMe = $derived(!session.isAdmin && (this.preview?.refusals.length ?? 0) > 0);
+  /**
+   * Why there is no command line for what is on screen: a field the form already knows is wrong
+   * (`name: …`), or the server's complaint about this very body. (No engine or image yet is not an error.)
+   */
+  previewBlockers = $derived.by((): string[] => {
+    const out: string[] = [];
+    for (const [slot, message] of Object.entries(this.built.errors)) if (slot !== 'image') out.push(`${slot}: ${message}`);
+    if (this.serverError && this.serverError.body === this.bodyJson) out.push(this.serverError.message);
+    return out;
+  });
 
   constructor(uid: string, opts: ContainerFormOptions = {}) {
     this.uid = uid;

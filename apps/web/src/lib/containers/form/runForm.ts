@@ -3,10 +3,12 @@
  * `CreateContainerBody` (only what differs from docker's defaults, so the preview reads like a
  * hand-written `docker run`), and back from a container's saved settings for "edit and recreate".
  */
-import type { CreateContainerBody, MountSpec, RestartPolicyName } from '@mirador/contract';
+import type { CreateContainerBody, MountSpec, RestartPolicyName, TmpfsOption } from '@mirador/contract';
+import { TMPFS_OPTIONS } from '@mirador/contract';
 import type { KeyValueRow } from '$lib/docker/keyValue';
 import { t, type MessageKey } from '$lib/i18n/index.svelte';
 import { joinArgs, splitArgs } from '../argv';
+import { applyHardening, emptyHardening, hardeningFromSettings, hardeningSlot, type HardeningForm } from './hardeningForm';
 
 export type PortProto = 'tcp' | 'udp' | 'sctp';
 export interface PortRow {
@@ -26,6 +28,10 @@ export interface MountRow {
   readOnly: boolean;
   /** tmpfs only: `64m`. */
   size: string;
+  /** tmpfs only: mount flags, `noexec, nosuid`. */
+  flags: string;
+  /** tmpfs only: octal permissions, `1777`. */
+  mode: string;
 }
 
 export interface RunForm {
@@ -58,6 +64,8 @@ export interface RunForm {
   tty: boolean;
   autoRemove: boolean;
   start: boolean;
+  /** The "Security & limits" section (confinement, limits, healthcheck). */
+  hardening: HardeningForm;
 }
 
 export const BUILTIN_NETWORKS = ['host', 'none'] as const;
@@ -92,11 +100,23 @@ export function emptyForm(hostId = ''): RunForm {
     tty: false,
     autoRemove: false,
     start: true,
+    hardening: emptyHardening(),
   };
 }
 
 export const emptyPortRow = (): PortRow => ({ hostIp: '', hostPort: '', containerPort: '', proto: 'tcp' });
-export const emptyMountRow = (type: MountKind = 'volume'): MountRow => ({ type, source: '', target: '', readOnly: false, size: '' });
+export const emptyMountRow = (type: MountKind = 'volume'): MountRow => ({
+  type,
+  source: '',
+  target: '',
+  readOnly: false,
+  size: '',
+  flags: '',
+  mode: '',
+});
+
+/** A tmpfs for a read-only container's writable place, with the safe flags. */
+export const suggestedTmpfsRow = (target: string): MountRow => ({ ...emptyMountRow('tmpfs'), target, flags: 'noexec, nosuid' });
 
 /** `[host_ip:][host_port:]container_port[/proto]` — brackets around an IPv6 host address. */
 export function portSpec(r: PortRow): string {
@@ -156,8 +176,8 @@ export function formFromSettings(hostId: string, s: CreateContainerBody): RunFor
     ports: (s.ports ?? []).map(parsePortSpec),
     mounts: (s.mounts ?? []).map((m) =>
       m.type === 'tmpfs'
-        ? { ...emptyMountRow('tmpfs'), target: m.target, size: m.size ?? '' }
-        : { type: m.type, source: m.source ?? '', target: m.target, readOnly: m.readOnly ?? false, size: '' },
+        ? { ...emptyMountRow('tmpfs'), target: m.target, size: m.size ?? '', flags: (m.options ?? []).join(', '), mode: m.mode ?? '' }
+        : { ...emptyMountRow(m.type), source: m.source ?? '', target: m.target, readOnly: m.readOnly ?? false },
     ),
     network: network === 'bridge' || network === 'default' ? '' : network,
     aliases: (s.networkAliases ?? []).join(', '),
@@ -179,6 +199,7 @@ export function formFromSettings(hostId: string, s: CreateContainerBody): RunFor
     tty: s.tty ?? false,
     autoRemove: s.autoRemove ?? false,
     start: s.start ?? true,
+    hardening: hardeningFromSettings(s),
   };
 }
 
@@ -207,7 +228,11 @@ export function buildBody(f: RunForm): Built {
   const index: RowIndex = { env: [], ports: [], mounts: [] };
   const body: CreateContainerBody = { image: f.image.trim() };
 
-  if (f.name.trim()) body.name = f.name.trim();
+  if (f.name.trim()) {
+    body.name = f.name.trim();
+    // The engine's rule; saying so here explains the preview instead of leaving it blank.
+    if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(body.name) || body.name.length > 128) errors.name = t('hardening.nameInvalid');
+  }
 
   for (const key of ['command', 'entrypoint'] as const) {
     const r = splitArgs(f[key]);
@@ -240,8 +265,18 @@ export function buildBody(f: RunForm): Built {
     if (row.type === 'bind' && !row.source.trim()) errors[`mounts.${i}.source`] = t('validation.required');
     index.mounts.push(i);
     const target = row.target.trim();
-    if (row.type === 'tmpfs') mounts.push({ type: 'tmpfs', target, ...(row.size.trim() ? { size: row.size.trim() } : {}) });
-    else if (row.type === 'bind')
+    if (row.type === 'tmpfs') {
+      const flags = words(row.flags);
+      const bad = flags.find((x) => !(TMPFS_OPTIONS as readonly string[]).includes(x));
+      if (bad !== undefined) errors[`mounts.${i}`] = t('hardening.tmpfsFlagInvalid', { flag: bad, flags: TMPFS_OPTIONS.join(', ') });
+      mounts.push({
+        type: 'tmpfs',
+        target,
+        ...(row.size.trim() ? { size: row.size.trim() } : {}),
+        ...(row.mode.trim() ? { mode: row.mode.trim() } : {}),
+        ...(flags.length && bad === undefined ? { options: flags as TmpfsOption[] } : {}),
+      });
+    } else if (row.type === 'bind')
       mounts.push({ type: 'bind', source: row.source.trim(), target, ...(row.readOnly ? { readOnly: true } : {}) });
     else
       mounts.push({
@@ -296,6 +331,7 @@ export function buildBody(f: RunForm): Built {
   if (f.tty) body.tty = true;
   if (f.autoRemove) body.autoRemove = true;
   if (!f.start) body.start = false;
+  applyHardening(f.hardening, body, errors);
 
   if (!body.image) errors.image = t('validation.required');
   return { body, errors, index };
@@ -352,5 +388,5 @@ export function errorSlot(field: string | undefined, index: RowIndex): string | 
   if (/^restart\.maxRetries/.test(f)) return 'maxRetries';
   const top = f.split(/[.[]/)[0]!; // split() returns at least one element
   if (top === 'networkAliases') return 'aliases';
-  return TOP_LEVEL.has(top) ? top : null;
+  return TOP_LEVEL.has(top) ? top : hardeningSlot(f);
 }
