@@ -15,13 +15,32 @@ const PURE = [
 const SECURITY = ['apps/server/test/security/**/*.test.ts'];
 const FAULTS = ['apps/server/test/faults/**/*.test.ts'];
 
-const lab = (name: string, include: string[], exclude: string[] = []) => ({
+/**
+ * Lab files that look at this test process itself — its SSH sessions on the lab sshd, the `virsh event`
+ * followers below it, its own sockets — need a process of their own: in a shared one, what an earlier file
+ * left open would be counted as theirs. (The pure unit tests among them stay in the unit project; the
+ * fault-injection project keeps a process per file too: its files kill and restart what it is connected to.)
+ */
+const OWN_PROCESS = [
+  'apps/server/test/integration/live-inventory.test.ts',
+  'apps/server/test/integration/host-connection-truth.test.ts',
+  'packages/ssh/test/**/*.test.ts',
+];
+
+/**
+ * `shared`: the project's files run one after the other in ONE child process (isolate: false), so the
+ * server's modules are loaded once instead of once per file — that was ~5 s of CPU per file (module
+ * loading, Prisma's query compiler, the first app's lazy imports). Each file still builds its own app on
+ * its own fresh database and lab objects named after it; only the loaded code is shared.
+ */
+const lab = (name: string, include: string[], exclude: string[] = [], { shared = false } = {}) => ({
   extends: true as const,
   test: {
     name,
     include,
     exclude: ['**/node_modules/**', ...exclude],
     maxWorkers: 1,
+    isolate: !shared,
     sequence: { groupOrder: 1 },
     testTimeout: 60_000,
     hookTimeout: 120_000,
@@ -50,10 +69,13 @@ export default defineConfig({
         extends: './apps/web/vitest.config.ts',
         test: { maxWorkers: 2, sequence: { groupOrder: 0 } },
       },
-      // The integration tests share one lab: one file at a time, each in its own child process. The
-      // security suite and the fault-injection suite are phases of their own in scripts/test.sh.
-      lab('server', ['packages/*/test/**/*.test.ts', 'apps/server/test/**/*.test.ts'], [...PURE, ...SECURITY, ...FAULTS]),
-      lab('security', SECURITY),
+      // The integration tests share one lab: one file at a time. The security suite and the fault-injection
+      // suite are phases of their own in scripts/test.sh.
+      lab('server', ['packages/*/test/**/*.test.ts', 'apps/server/test/**/*.test.ts'], [...PURE, ...SECURITY, ...FAULTS, ...OWN_PROCESS], {
+        shared: true,
+      }),
+      lab('server-own-process', OWN_PROCESS, PURE),
+      lab('security', SECURITY, [], { shared: true }),
       lab('faults', FAULTS),
     ],
   },

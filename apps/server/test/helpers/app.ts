@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -30,6 +31,31 @@ export interface TestAppOptions {
   logStream?: { write(line: string): void };
 }
 
+const templates = new Map<string, Promise<string>>();
+
+/**
+ * A database migrated once per test process and migrations directory; every fresh app gets its own copy
+ * of the file (never the template itself), instead of running the schema engine again for each app.
+ */
+function migratedTemplate(migrationsDir: string): Promise<string> {
+  let template = templates.get(migrationsDir);
+  if (!template) {
+    template = (async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'mirador-test-template-'));
+      process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+      const file = join(dir, 'mirador.db');
+      await migrateDatabase({ dbPath: file, migrationsDir });
+      // Everything into the main file (nothing left in a -wal next to it), so one file is the whole database.
+      const db = new Database(file);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      db.close();
+      return file;
+    })();
+    templates.set(migrationsDir, template);
+  }
+  return template;
+}
+
 /** A real Mirador (same plugins, real SQLite file, migrations applied) in a temp data dir. */
 export async function startTestApp(overrides: Partial<Config> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'mirador-test-'));
@@ -38,7 +64,10 @@ export async function startTestApp(overrides: Partial<Config> = {}, options: Tes
     dockerSocket: join(dataDir, 'no-docker.sock'),
     ...overrides,
   };
-  await migrateDatabase({ dbPath: join(dataDir, 'mirador.db'), migrationsDir: config.migrationsDir });
+  const dbPath = join(dataDir, 'mirador.db');
+  if (!existsSync(dbPath)) copyFileSync(await migratedTemplate(config.migrationsDir), dbPath);
+  // Up to date after the copy: this only checks so (and sets WAL mode), the engine is not loaded.
+  await migrateDatabase({ dbPath, migrationsDir: config.migrationsDir });
   // MIRADOR_TEST_LOG=debug shows the server's log while a test runs.
   const level = process.env.MIRADOR_TEST_LOG;
   const logger = options.logStream ? { level: level ?? 'info', stream: options.logStream } : level ? { level } : false;

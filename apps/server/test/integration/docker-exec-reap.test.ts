@@ -11,7 +11,8 @@ import { wsConnect } from '../helpers/ws-client.js';
  * down. Against the lab's real dockerd.
  */
 const lab = readLab();
-const RUN = `mr${process.pid}`;
+// Not `mr`: docker-resources names its objects mr<pid>-…, and the two files may share a test process.
+const RUN = `mx${process.pid}`;
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
 type Msg = { type: string; data?: string; code?: number | null; message?: string };
