@@ -110,6 +110,9 @@ export type Host = Static<typeof Host>;
 /** An absolute path without `..` segments or shell metacharacters. */
 export const DockerSocketPath = Type.String({ pattern: '^/(?!.*(?:^|/)\\.\\.(?:/|$))[A-Za-z0-9._+@%=:,/-]{0,4095}$', maxLength: 4096 });
 
+/** SHA256:… as OpenSSH prints it (43 base64 characters, no padding). */
+export const HostKeyFingerprint = Type.String({ pattern: '^SHA256:[A-Za-z0-9+/]{43}$' });
+
 export const CreateHostBody = Type.Object({
   name: HostName,
   address: HostAddress,
@@ -127,6 +130,12 @@ export const CreateHostBody = Type.Object({
   dockerMode: Type.Optional(Type.Union([Type.Literal('none'), Type.Literal('ssh')])),
   /** The engine's socket on the host (default /var/run/docker.sock; rootless: /run/user/<uid>/docker.sock). */
   dockerSocket: Type.Optional(Type.Union([DockerSocketPath, Type.Null()])),
+  /**
+   * The SSH host key fingerprint a person confirmed after "Test connection" (POST /api/hosts/test):
+   * saving pins exactly this key, so the first real connection cannot meet a different one unseen.
+   */
+  hostKeyFingerprint: Type.Optional(HostKeyFingerprint),
+  hostKeyAlgorithm: Type.Optional(Type.String({ pattern: '^[a-z0-9@.-]{1,64}$' })),
 });
 export type CreateHostBody = Static<typeof CreateHostBody>;
 

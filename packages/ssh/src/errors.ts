@@ -23,15 +23,21 @@ export function classifySshError(err: unknown, target: string): SshError {
   const e = err as NodeishError;
   const code = e?.code ?? '';
   const msg = e?.message ?? String(err);
-  if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET'].includes(code)) {
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    // The name itself is the problem, not the network: say so, so nobody chases sshd or host keys.
+    const name = /@(.*):\d+$/.exec(target)?.[1] ?? target;
+    return new SshError(
+      'unreachable',
+      `Cannot resolve ${name}: no DNS or /etc/hosts entry for that name (check the spelling, or use its IP address)`,
+    );
+  }
+  if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET'].includes(code)) {
     const why =
       code === 'ECONNREFUSED'
         ? 'connection refused (is sshd running on that port?)'
-        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
-          ? 'the address does not resolve'
-          : code === 'ECONNRESET'
-            ? 'the connection was reset'
-            : 'no route to the host';
+        : code === 'ECONNRESET'
+          ? 'the connection was reset'
+          : 'no route to the host';
     return new SshError('unreachable', `Cannot reach ${target}: ${why}`);
   }
   if (e?.level === 'client-timeout' || /timed out/i.test(msg)) {

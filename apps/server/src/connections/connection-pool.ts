@@ -3,6 +3,7 @@ import type { PrismaClient } from '../db/client.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { EventBus } from '../plugins/bus.js';
 import { toHostDto, type HostRow } from '../hosts/host.dto.js';
+import { notTrustedYetMessage } from '../hosts/host-trust.js';
 import { conflict, notFound } from '../lib/http-errors.js';
 
 interface Entry {
@@ -97,7 +98,7 @@ export function createConnectionPool(deps: {
       if (!h) throw notFound('Host');
       if (h.kind !== 'local' && !h.hostKeyFingerprint) {
         // Only the connection test pins a host key, with the fingerprint in front of a person.
-        throw conflict(`Host "${h.name}" has no accepted SSH host key yet: test its connection first`);
+        throw conflict(notTrustedYetMessage(h));
       }
       const again = entries.get(hostId);
       if (again) return again.runner;

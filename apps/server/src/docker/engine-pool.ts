@@ -4,6 +4,7 @@ import Docker from 'dockerode';
 import type { PrismaClient } from '../db/client.js';
 import type { ConnectionPool } from '../connections/connection-pool.js';
 import type { HostRow } from '../hosts/host.dto.js';
+import { notTrustedYetMessage } from '../hosts/host-trust.js';
 import { HttpError, notFound } from '../lib/http-errors.js';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
@@ -101,9 +102,12 @@ export function createEnginePool(deps: { db: PrismaClient; connections: Connecti
       if (!row) throw notFound('Host');
       const host = engineHostOf(row, localSocket);
       if (!host)
-        throw new HttpError(409, `Host "${row.name}" has no Docker engine configured (set its Docker mode to SSH)`, { code: 'no_docker' });
+        throw new HttpError(409, `Host "${row.name}" has no Docker engine configured (set its Docker mode to SSH)`, {
+          code: 'host.noDocker',
+          params: { host: row.name },
+        });
       if (host.transport === 'ssh' && !row.hostKeyFingerprint) {
-        throw new HttpError(409, `Host "${row.name}" has no accepted SSH host key yet: test its connection first`, { code: 'conflict' });
+        throw new HttpError(409, notTrustedYetMessage(row), { code: 'conflict' });
       }
       const key = JSON.stringify([host.transport, host.socketPath, row.address, row.port, row.username]);
       const cached = clients.get(hostId);

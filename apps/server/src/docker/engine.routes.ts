@@ -10,11 +10,16 @@ import {
   OkResponse,
   Registry,
   RegistryList,
+  RegistryTestResult,
+  TestRegistryBody,
+  TestStoredRegistryBody,
   UpdateRegistryBody,
   errorResponses,
 } from '@mirador/contract';
 import { onEngine } from './docker-errors.js';
 import { toDockerInfo } from './docker-info.js';
+import { normalizeRegistryAddress } from './registries.service.js';
+import { tryRegistryLogin } from './registry-login.js';
 
 /** Engines, their facts, their policy for non-admins, and the registry credentials they use. */
 export default async function engineRoutes(fastify: FastifyInstance) {
@@ -129,6 +134,61 @@ export default async function engineRoutes(fastify: FastifyInstance) {
     async (req, reply) => {
       req.auditParams = { name: req.body.name, serverAddress: req.body.serverAddress, username: req.body.username };
       return reply.status(201).send(await docker.registries.create(req.body));
+    },
+  );
+
+  // Test login sends a password to a registry from an engine: admins, like storing one.
+  app.post(
+    '/registries/test',
+    {
+      config: { role: 'admin' },
+      audit: { action: 'registry.test', target: { type: 'registry', name: 'body.serverAddress' } },
+      schema: {
+        tags: ['registries'],
+        summary: 'Log in to a registry with unsaved credentials, from an engine (stores nothing)',
+        body: TestRegistryBody,
+        response: { 200: RegistryTestResult, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const { serverAddress, username, password, hostId } = req.body;
+      const result = await tryRegistryLogin(
+        docker.engines,
+        { serveraddress: normalizeRegistryAddress(serverAddress), username, password },
+        hostId,
+      );
+      req.auditParams = { serverAddress, username, hostId: result.hostId };
+      if (!result.ok) req.auditFailure = result.message;
+      return result;
+    },
+  );
+
+  app.post(
+    '/registries/:id/test',
+    {
+      config: { role: 'admin' },
+      audit: { action: 'registry.test', target: { type: 'registry', id: 'params.id' } },
+      schema: {
+        tags: ['registries'],
+        summary: 'Log in to a stored registry (or with a new password typed in its form), from an engine',
+        params: IdParams,
+        body: TestStoredRegistryBody,
+        response: { 200: RegistryTestResult, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const stored = await docker.registries.credentialsOf(req.params.id);
+      const reg = await docker.registries.get(req.params.id);
+      req.auditNames({ id: reg.id, name: reg.name });
+      const result = await tryRegistryLogin(docker.engines, { ...stored, password: req.body.password ?? stored.password }, req.body.hostId);
+      req.auditParams = {
+        serverAddress: reg.serverAddress,
+        username: reg.username,
+        hostId: result.hostId,
+        newPassword: req.body.password ? true : undefined,
+      };
+      if (!result.ok) req.auditFailure = result.message;
+      return result;
     },
   );
 

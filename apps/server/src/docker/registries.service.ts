@@ -53,7 +53,7 @@ export function createRegistries(db: PrismaClient, secrets: SecretBox) {
     },
     async create(body: CreateRegistryBody): Promise<Registry> {
       if (await db.registry.findUnique({ where: { name: body.name } }))
-        throw conflict(`A registry named "${body.name}" exists already`, 'name');
+        throw conflict(`A registry named "${body.name}" exists already`, 'name', 'registry.nameTaken', { name: body.name });
       const id = randomUUID();
       const row = await db.registry.create({
         data: {
@@ -70,7 +70,7 @@ export function createRegistries(db: PrismaClient, secrets: SecretBox) {
       const r = await db.registry.findUnique({ where: { id } });
       if (!r) throw notFound('Registry');
       if (body.name && body.name !== r.name && (await db.registry.findUnique({ where: { name: body.name } })))
-        throw conflict(`A registry named "${body.name}" exists already`, 'name');
+        throw conflict(`A registry named "${body.name}" exists already`, 'name', 'registry.nameTaken', { name: body.name });
       const row = await db.registry.update({
         where: { id },
         data: {
@@ -88,6 +88,12 @@ export function createRegistries(db: PrismaClient, secrets: SecretBox) {
       await db.registry.delete({ where: { id } });
       return toDto(r);
     },
+    /** A stored registry's login (the password unsealed only for the caller's own use, never returned). */
+    async credentialsOf(id: string): Promise<RegistryAuth> {
+      const r = await db.registry.findUnique({ where: { id } });
+      if (!r) throw notFound('Registry');
+      return { username: r.username, password: secrets.open(r.passwordEnc, context(r.id)), serveraddress: r.serverAddress };
+    },
     /** Credentials for an image: the chosen registry, or the one serving the image's registry host. */
     async authFor(registryHost: string, registryId?: string): Promise<RegistryAuth | undefined> {
       const r = registryId
@@ -101,6 +107,8 @@ export function createRegistries(db: PrismaClient, secrets: SecretBox) {
         throw badRequest(
           `The credentials of "${r.name}" are for ${registryHostOf(r.serverAddress)}, but this image is on ${registryHostOf(registryHost)}: they are sent only to their own registry`,
           'registryId',
+          'registry.wrongHost',
+          { name: r.name, registryHost: registryHostOf(r.serverAddress), imageHost: registryHostOf(registryHost) },
         );
       }
       return { username: r.username, password: secrets.open(r.passwordEnc, context(r.id)), serveraddress: r.serverAddress };
@@ -109,3 +117,5 @@ export function createRegistries(db: PrismaClient, secrets: SecretBox) {
 }
 
 export type Registries = ReturnType<typeof createRegistries>;
+
+export { normalizeAddress as normalizeRegistryAddress };

@@ -55,6 +55,28 @@ export default async function hostsRoutes(fastify: FastifyInstance) {
     async (req, reply) => reply.status(201).send(await hosts.create(req.body)),
   );
 
+  // Connects to a host that is not saved yet (address, credentials, libvirt, Docker from the add form):
+  // as powerful as adding it, so the same role and the same schema rules; nothing is stored.
+  app.post(
+    '/hosts/test',
+    {
+      config: { role: 'admin' },
+      audit: { action: 'host.test', target: { type: 'host', name: 'body.name' } },
+      schema: {
+        tags,
+        summary: 'Test an unsaved host: the SSH host key it presents and what it offers (stores nothing)',
+        body: CreateHostBody,
+        response: { 200: HostTestResult, ...errorResponses },
+      },
+    },
+    async (req) => {
+      const result = await hosts.testUnsaved(req.body);
+      req.auditParams = { address: req.body.address, port: req.body.port ?? 22, hostKey: result.hostKey, facts: result.facts };
+      if (!result.ok) req.auditFailure = result.error?.message ?? 'connection test failed';
+      return result;
+    },
+  );
+
   app.get(
     '/hosts/:id',
     {

@@ -20,6 +20,77 @@ type AuthInput = Pick<CreateHostBody, 'authMethod' | 'privateKey' | 'passphrase'
 
 const secretContext = (hostId: string) => `host:${hostId}`;
 
+/** The secret an unsaved host would be stored with (a generated key cannot log in yet: nothing to test). */
+function unsavedSecret(auth: AuthInput): StoredSecret {
+  if (auth.authMethod === 'password') {
+    if (!auth.password) throw badRequest('password is required when authMethod is "password"', 'password');
+    return { password: auth.password };
+  }
+  if (auth.authMethod === 'generate') {
+    throw badRequest('A generated key is not on the host yet: save the host, install its public key, then test it', 'authMethod');
+  }
+  if (!auth.privateKey) throw badRequest('privateKey is required when authMethod is "key"', 'privateKey');
+  const check = checkPrivateKey(auth.privateKey, auth.passphrase);
+  if (!check.ok) throw badRequest(`privateKey: ${check.message}`, 'privateKey');
+  return { privateKey: auth.privateKey, ...(auth.passphrase ? { passphrase: auth.passphrase } : {}) };
+}
+
+interface ProbeTarget {
+  address: string;
+  port: number;
+  username: string;
+  secret: StoredSecret;
+  /** The pinned (or person-confirmed) fingerprint; null: report whatever the host presents. */
+  expectedFingerprint: string | null;
+}
+
+/** One SSH connection: the host key it presented, the facts it reports, or why it failed. */
+async function connectAndProbe(
+  target: ProbeTarget,
+  opts: { libvirtUri: string | null; docker: boolean; dockerSocket: string | null },
+): Promise<{ result: HostTestResult; pinNew: { fingerprint: string; algorithm: string } | null }> {
+  const started = Date.now();
+  try {
+    const conn = await connectSsh({
+      host: target.address,
+      port: target.port,
+      username: target.username,
+      ...target.secret,
+      expectedFingerprint: target.expectedFingerprint,
+    });
+    try {
+      const facts = await probeOverSsh(conn.client, opts);
+      const isNew = !target.expectedFingerprint;
+      const result: HostTestResult = {
+        ok: true,
+        reachable: true,
+        authOk: true,
+        hostKey: { ...conn.hostKey, pin: isNew ? 'new' : 'match' },
+        facts,
+        durationMs: Date.now() - started,
+      };
+      return { result, pinNew: isNew ? conn.hostKey : null };
+    } finally {
+      conn.client.end();
+    }
+  } catch (err) {
+    const e = err instanceof SshError ? err : new SshError('ssh_error', (err as Error).message);
+    const result: HostTestResult = {
+      ok: false,
+      reachable: !['unreachable', 'timeout'].includes(e.code),
+      authOk: false,
+      hostKey:
+        e.code === 'host_key_mismatch'
+          ? { fingerprint: e.details.presented!, algorithm: 'unknown', pin: 'mismatch', expected: e.details.expected }
+          : null,
+      facts: {},
+      durationMs: Date.now() - started,
+      error: { code: e.code, message: e.message },
+    };
+    return { result, pinNew: null };
+  }
+}
+
 /** localDockerSocket: the server's MIRADOR_DOCKER_SOCKET, the only socket the local endpoint ever uses. */
 export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox; bus: EventBus; localDockerSocket: string }) {
   const { db, secrets, bus } = deps;
@@ -61,7 +132,7 @@ export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox;
 
   async function assertNameFree(name: string, exceptId?: string) {
     const other = await db.host.findUnique({ where: { name } });
-    if (other && other.id !== exceptId) throw conflict(`A host named "${name}" already exists`, 'name');
+    if (other && other.id !== exceptId) throw conflict(`A host named "${name}" already exists`, 'name', 'host.nameTaken', { name });
   }
 
   async function recordStatus(id: string, result: HostTestResult, pin: { fingerprint: string; algorithm: string } | null) {
@@ -113,6 +184,14 @@ export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox;
           libvirtUri: libvirtUri === undefined ? 'qemu:///system' : libvirtUri,
           dockerMode: body.dockerMode ?? 'none',
           dockerSocket: body.dockerSocket ?? null,
+          // The key a person confirmed in the add form's connection test: pinned as seen, not re-fetched.
+          ...(body.hostKeyFingerprint
+            ? {
+                hostKeyFingerprint: body.hostKeyFingerprint,
+                hostKeyAlgorithm: body.hostKeyAlgorithm ?? 'unknown',
+                hostKeyPinnedAt: new Date(),
+              }
+            : {}),
         },
       });
       publish(h);
@@ -195,49 +274,36 @@ export function createHostsService(deps: { db: PrismaClient; secrets: SecretBox;
         return { host: await recordStatus(id, result, null), result };
       }
       const secret: StoredSecret = h.secretEnc ? JSON.parse(secrets.open(h.secretEnc, secretContext(id))) : {};
-      try {
-        const conn = await connectSsh({
-          host: h.address,
-          port: h.port,
-          username: h.username,
-          ...secret,
-          expectedFingerprint: h.hostKeyFingerprint,
-        });
-        try {
-          const facts = await probeOverSsh(conn.client, {
-            libvirtUri: h.libvirtUri,
-            docker: h.dockerMode === 'ssh',
-            dockerSocket: h.dockerSocket,
-          });
-          const isNew = !h.hostKeyFingerprint;
-          const result: HostTestResult = {
-            ok: true,
-            reachable: true,
-            authOk: true,
-            hostKey: { ...conn.hostKey, pin: isNew ? 'new' : 'match' },
-            facts,
-            durationMs: Date.now() - started,
-          };
-          return { host: await recordStatus(id, result, isNew ? conn.hostKey : null), result };
-        } finally {
-          conn.client.end();
-        }
-      } catch (err) {
-        const e = err instanceof SshError ? err : new SshError('ssh_error', (err as Error).message);
-        const result: HostTestResult = {
-          ok: false,
-          reachable: !['unreachable', 'timeout'].includes(e.code),
-          authOk: false,
-          hostKey:
-            e.code === 'host_key_mismatch'
-              ? { fingerprint: e.details.presented!, algorithm: 'unknown', pin: 'mismatch', expected: e.details.expected }
-              : null,
-          facts: {},
-          durationMs: Date.now() - started,
-          error: { code: e.code, message: e.message },
-        };
-        return { host: await recordStatus(id, result, null), result };
-      }
+      const { result, pinNew } = await connectAndProbe(
+        { address: h.address, port: h.port, username: h.username, secret, expectedFingerprint: h.hostKeyFingerprint },
+        { libvirtUri: h.libvirtUri, docker: h.dockerMode === 'ssh', dockerSocket: h.dockerSocket },
+      );
+      return { host: await recordStatus(id, result, pinNew), result };
+    },
+
+    /**
+     * The add-host form's "Test connection": connects with the unsaved settings, reports the host key
+     * it was shown and what the host offers, and stores nothing. The person compares the fingerprint
+     * and saving then pins exactly that key (CreateHostBody.hostKeyFingerprint).
+     */
+    async testUnsaved(body: CreateHostBody): Promise<HostTestResult> {
+      const libvirtUri = requestedLibvirtUri(body);
+      const secret = unsavedSecret(body);
+      const { result } = await connectAndProbe(
+        {
+          address: body.address,
+          port: body.port ?? 22,
+          username: body.username ?? 'root',
+          secret,
+          expectedFingerprint: body.hostKeyFingerprint ?? null,
+        },
+        {
+          libvirtUri: libvirtUri === undefined ? 'qemu:///system' : libvirtUri,
+          docker: body.dockerMode === 'ssh',
+          dockerSocket: body.dockerSocket ?? null,
+        },
+      );
+      return result;
     },
 
     /** Adds the local Docker engine once, when its socket exists, so a fresh install shows something real. */

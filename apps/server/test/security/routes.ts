@@ -45,10 +45,14 @@ export const PINNED_ADMIN: RegExp[] = [
   /^(GET|POST|PATCH|DELETE) \/api\/users/,
   /^GET \/api\/audit/,
   /^POST \/api\/hosts\/:id\/forget-host-key$/,
+  // Testing an unsaved host connects wherever the body says, with the credentials it carries: as adding one.
+  /^POST \/api\/hosts\/test$/,
   /^PUT \/api\/hosts\/:hostId\/docker\/policy$/,
   /^(POST|PATCH|DELETE) \/api\/registries/,
   // A storage pool names a host directory libvirt writes into.
   /^POST \/api\/hosts\/:hostId\/storage-pools(\/preview)?$/,
+  // Accepting a security risk takes it off the score for everyone.
+  /^(POST|DELETE) \/api\/security\/findings\/:id\/acknowledge$/,
 ];
 
 /**

@@ -4,6 +4,7 @@
  */
 import type { Me, Role, SetupStatus } from '@mirador/contract';
 import { api, ApiError } from '$lib/api';
+import { can, type Action } from '$lib/permissions';
 
 class Session {
   me = $state<Me | null>(null);
@@ -41,6 +42,11 @@ class Session {
 
   get isAdmin(): boolean {
     return this.me?.role === 'admin';
+  }
+
+  /** Whether the signed-in user may do `action` (the server's role model, see $lib/permissions). */
+  can(action: Action): boolean {
+    return can(this.me?.role, action);
   }
 
   /** Admins and operators may act on hosts, VMs, containers and tasks. */

@@ -4,6 +4,7 @@
  * dialogs each had this try/catch; now they say only what they send.
  */
 import { errorField, errorMessage } from '$lib/api';
+import { focusFirstInvalid, withoutError } from '$lib/components/focusError';
 
 interface SubmitOptions {
   /** Fields whose server-side errors (`errorField`) go under the field instead of the form. */
@@ -18,6 +19,14 @@ export class FormState {
   errors = $state<Record<string, string>>({});
   formError = $state<string | null>(null);
   busy = $state(false);
+  /** The form element: a refused submit scrolls to and focuses its first invalid field there. */
+  root: HTMLElement | undefined = undefined;
+
+  /** A field's error goes as soon as its input changes (a stale error must not outlive the fix). */
+  clear(...fields: string[]): void {
+    const next = withoutError(this.errors, ...fields);
+    if (next !== this.errors) this.errors = next;
+  }
 
   /** Clear the messages (the dialog opens again). */
   reset(): void {
@@ -28,6 +37,7 @@ export class FormState {
   /** Show the client-side `errors`; when there are none, run `send` with the form busy. */
   async submit(errors: Record<string, string>, send: () => Promise<void>, opts: SubmitOptions = {}): Promise<void> {
     this.errors = errors;
+    if (Object.keys(errors).length) void focusFirstInvalid(this.root);
     if (Object.keys(errors).length || opts.blocked) return;
     this.busy = true;
     this.formError = null;
@@ -35,8 +45,10 @@ export class FormState {
       await send();
     } catch (err) {
       const field = errorField(err);
-      if (field && opts.fields?.includes(field)) this.errors = { [field]: errorMessage(err) };
-      else this.formError = (opts.describe ?? errorMessage)(err);
+      if (field && opts.fields?.includes(field)) {
+        this.errors = { [field]: errorMessage(err) };
+        void focusFirstInvalid(this.root);
+      } else this.formError = (opts.describe ?? errorMessage)(err);
     } finally {
       this.busy = false;
     }
