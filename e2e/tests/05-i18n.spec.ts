@@ -10,7 +10,7 @@ test('switching to Spanish translates the navigation and persists after reload',
 
   const nav = page.getByRole('navigation', { name: 'Navegación principal' });
   await expect(nav.getByRole('link', { name: 'Registro de auditoría' })).toBeVisible();
-  await expect(nav.getByRole('link', { name: 'Servidores' })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Anfitriones' })).toBeVisible();
   await expect(nav.getByRole('link', { name: 'Máquinas virtuales' })).toBeVisible();
   await expect(page.getByRole('heading', { level: 1, name: 'Panel' })).toBeVisible();
   await expect(page.locator('html')).toHaveAttribute('lang', 'es');
@@ -21,9 +21,9 @@ test('switching to Spanish translates the navigation and persists after reload',
   await expect(page.getByLabel('Idioma')).toHaveValue('es');
 
   // Other pages follow too.
-  await nav.getByRole('link', { name: 'Servidores' }).click();
-  await expect(page.getByRole('heading', { level: 1, name: 'Servidores' })).toBeVisible();
-  await expect(page.getByRole('link', { name: 'Añadir servidor' })).toBeVisible();
+  await nav.getByRole('link', { name: 'Anfitriones' }).click();
+  await expect(page.getByRole('heading', { level: 1, name: 'Anfitriones' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Añadir anfitrión' })).toBeVisible();
 
   // And back to English.
   await page.getByLabel('Idioma').selectOption('en');

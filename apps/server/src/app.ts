@@ -38,12 +38,15 @@ import containersRoutes from './docker/containers.routes.js';
 import containerStreamRoutes from './docker/terminal.routes.js';
 import imagesRoutes from './docker/images.routes.js';
 import dockerResourcesRoutes from './docker/resources.routes.js';
+import advisorPlugin from './advisor/advisor.plugin.js';
+import advisorRoutes from './advisor/advisor.routes.js';
 import authRoutes from './auth/auth.routes.js';
 import usersRoutes from './users/users.routes.js';
 import hostsRoutes from './hosts/hosts.routes.js';
 import auditRoutes from './audit/audit.routes.js';
 import tasksRoutes from './tasks/tasks.routes.js';
 import wsRoutes from './realtime/ws.routes.js';
+import compareRoutes from './compare/compare.routes.js';
 import web from './web/web.plugin.js';
 import { createFirstAdmin } from './users/users.service.js';
 import { withRedaction } from './lib/logger.js';
@@ -99,6 +102,7 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
   await app.register(vmsPlugin);
   await app.register(vncPlugin);
   await app.register(dockerPlugin);
+  await app.register(advisorPlugin);
 
   await app.register(
     async (api) => {
@@ -125,6 +129,8 @@ export async function buildApp(config: Config, opts: BuildOptions = {}): Promise
       await api.register(containerStreamRoutes);
       await api.register(imagesRoutes);
       await api.register(dockerResourcesRoutes);
+      await api.register(advisorRoutes);
+      await api.register(compareRoutes);
       await api.register(wsRoutes);
     },
     { prefix: '/api' },

@@ -1,12 +1,23 @@
 import { Type, type Static } from 'typebox';
 
-/** Every non-2xx JSON answer has this shape; `field` names the offending input when there is one. */
+/**
+ * Values a server message fills into its translated text (`{port}`, `{field}`, `{limit}`): the UI looks up
+ * `code` in its dictionary and substitutes these; `message` stays the English fallback.
+ */
+export const MessageParams = Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]));
+export type MessageParams = Static<typeof MessageParams>;
+
+/**
+ * Every non-2xx JSON answer has this shape; `field` names the offending input when there is one.
+ * `code` is stable (`validation.maxLength`, `docker.portTaken`, `not_found`); `params` fill its translation.
+ */
 export const ErrorResponse = Type.Object({
   statusCode: Type.Integer(),
   error: Type.String(),
   message: Type.String(),
   code: Type.Optional(Type.String()),
   field: Type.Optional(Type.String()),
+  params: Type.Optional(MessageParams),
 });
 export type ErrorResponse = Static<typeof ErrorResponse>;
 

@@ -21,3 +21,4 @@ export * from './vm-devices.js';
 export * from './vm-xml.js';
 export * from './vm-config.js';
 export * from './security.js';
+export * from './compare.js';

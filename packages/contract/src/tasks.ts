@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Timestamp } from './common.js';
+import { MessageParams, Timestamp } from './common.js';
 
 export const TaskStatus = Type.Union([
   Type.Literal('queued'),
@@ -25,6 +25,8 @@ export const TASK_KINDS = [
   'image.pull',
   'image.push',
   'image.build',
+  'compare.measure',
+  'security.fix',
 ] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
@@ -58,6 +60,11 @@ export const Task = Type.Object({
   progress: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()]),
   message: Type.Union([Type.String(), Type.Null()]),
   error: Type.Union([Type.String(), Type.Null()]),
+  /** Stable codes + values for translating `message` / `error` (which stay the English fallback). */
+  messageCode: Type.Optional(Type.String()),
+  messageParams: Type.Optional(MessageParams),
+  errorCode: Type.Optional(Type.String()),
+  errorParams: Type.Optional(MessageParams),
   cancellable: Type.Boolean(),
   createdAt: Timestamp,
   startedAt: Type.Union([Timestamp, Type.Null()]),

@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Timestamp } from './common.js';
+import { MessageParams, Timestamp } from './common.js';
 
 /** Mirrors @mirador/libvirt's rules (the server enforces them again before anything runs). */
 export const VM_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._+-]{0,63}$';
@@ -241,10 +241,18 @@ export const ConsoleServerMessage = Type.Union([
     type: Type.Literal('status'),
     state: Type.Union([Type.Literal('attached'), Type.Literal('waiting'), Type.Literal('closed')]),
     message: Type.String(),
+    /** Stable code + values the UI translates `message` with (which stays the English fallback). */
+    code: Type.Optional(Type.String()),
+    params: Type.Optional(MessageParams),
     readOnly: Type.Boolean(),
     viewers: Type.Integer(),
   }),
-  Type.Object({ type: Type.Literal('error'), message: Type.String() }),
+  Type.Object({
+    type: Type.Literal('error'),
+    message: Type.String(),
+    code: Type.Optional(Type.String()),
+    params: Type.Optional(MessageParams),
+  }),
 ]);
 export type ConsoleServerMessage = Static<typeof ConsoleServerMessage>;
 

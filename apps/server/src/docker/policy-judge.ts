@@ -40,7 +40,8 @@ const NS_NAME = { network: 'network', pid: 'process (PID)', ipc: 'IPC' } as cons
 export function policyRefusal(hostName: string, refusals: string[]): HttpError {
   const field = /^([A-Za-z][\w.[\]-]*):/.exec(refusals[0] ?? '')?.[1];
   return new HttpError(403, `Not allowed on ${hostName} without an administrator: ${refusals.join('; ')}`, {
-    code: 'forbidden',
+    code: 'docker.policyRefused',
+    params: { host: hostName, reasons: refusals.join('; ') },
     ...(field ? { field } : {}),
   });
 }

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import type { MessageParams } from '@mirador/contract';
 import { HttpError } from '../lib/http-errors.js';
 
 interface AjvIssue {
@@ -9,8 +10,14 @@ interface AjvIssue {
   message?: string;
 }
 
-/** Turns an Ajv issue into a sentence a person understands, plus the field it is about. */
-export function describeValidation(issue: AjvIssue, context: string | undefined): { field: string; message: string } {
+/**
+ * Turns an Ajv issue into a sentence a person understands, plus the field it is about and a stable
+ * code (`validation.<keyword>`) with the values the UI's translation fills in.
+ */
+export function describeValidation(
+  issue: AjvIssue,
+  context: string | undefined,
+): { field: string; message: string; code: string; params: MessageParams } {
   const path = issue.instancePath.replace(/^\//, '').replace(/\//g, '.');
   const p = issue.params;
   const field = issue.keyword === 'required' ? [path, p.missingProperty].filter(Boolean).join('.') : path || (context ?? 'request');
@@ -32,8 +39,18 @@ export function describeValidation(issue: AjvIssue, context: string | undefined)
     additionalProperties: () => `has an unknown field "${p.additionalProperty}"`,
     not: () => 'is not allowed',
   };
-  const message = `${field} ${what[issue.keyword]?.() ?? issue.message ?? 'is invalid'}`;
-  return { field, message };
+  const known = Object.hasOwn(what, issue.keyword);
+  const message = `${field} ${known ? what[issue.keyword]!() : (issue.message ?? 'is invalid')}`;
+  const params: MessageParams = { field };
+  for (const name of ['limit', 'type', 'format', 'additionalProperty'] as const) {
+    const v = p[name];
+    if (typeof v === 'string' || typeof v === 'number') params[name] = v;
+  }
+  if (issue.keyword === 'enum' && Array.isArray(p.allowedValues)) params.allowed = p.allowedValues.join(', ');
+  if (issue.keyword === 'const') params.allowed = JSON.stringify(p.allowedValue);
+  // minLength 1 reads "must not be empty", a different sentence: its own code.
+  const keyword = issue.keyword === 'minLength' && p.limit === 1 ? 'empty' : issue.keyword;
+  return { field, message, code: known ? `validation.${keyword}` : 'validation.invalid', params };
 }
 
 /** One error handler for the whole API: clear 4xx messages, no internals in 5xx. */
@@ -48,6 +65,7 @@ export default fp(
           message: err.message,
           ...(err.extra.code ? { code: err.extra.code } : {}),
           ...(err.extra.field ? { field: err.extra.field } : {}),
+          ...(err.extra.params ? { params: err.extra.params } : {}),
         });
       }
       // Thrown by @mirador/libvirt / @mirador/docker for input that must never reach virsh or the engine.
@@ -56,8 +74,8 @@ export default fp(
         return reply.status(400).send({ statusCode: 400, error: 'Bad Request', code: 'invalid_input', message: err.message, field });
       }
       if (err.validation && err.validation.length > 0) {
-        const { field, message } = describeValidation(err.validation[0] as AjvIssue, err.validationContext);
-        return reply.status(400).send({ statusCode: 400, error: 'Bad Request', code: 'invalid_input', message, field });
+        const { field, message, code, params } = describeValidation(err.validation[0] as AjvIssue, err.validationContext);
+        return reply.status(400).send({ statusCode: 400, error: 'Bad Request', code, message, field, params });
       }
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       if (status >= 500) {
@@ -65,6 +83,7 @@ export default fp(
         return reply.status(500).send({
           statusCode: 500,
           error: 'Internal Server Error',
+          code: 'internal',
           message: 'Something went wrong on the server; the details are in its log',
         });
       }

@@ -17,8 +17,8 @@ export function selfTestTask(body: SelfTestTaskBody) {
       await sleep(interval, ctx.signal);
       if (body.failAtStep === i) throw new Error(`Self-test failed on purpose at step ${i}`);
       ctx.log(`step ${i} of ${steps} done`);
-      ctx.progress(i / steps, `Step ${i}/${steps}`);
+      ctx.progress(i / steps, `Step ${i}/${steps}`, { code: 'task.step', params: { step: i, total: steps } });
     }
-    return `Completed ${steps} steps`;
+    return { message: `Completed ${steps} steps`, code: 'task.completedSteps', params: { count: steps } };
   };
 }

@@ -1,10 +1,10 @@
-import type { AuditResult, Task, TaskDetail, TaskKind, TaskLogLine, TaskStatus } from '@mirador/contract';
+import type { AuditResult, MessageParams, Task, TaskDetail, TaskKind, TaskLogLine, TaskStatus } from '@mirador/contract';
 import type { PrismaClient } from '../db/client.js';
 import type { EventBus } from '../plugins/bus.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { newId } from '../lib/ids.js';
 import { redact, redactText } from '../audit/redact.js';
-import { badRequest, conflict, notFound } from '../lib/http-errors.js';
+import { badRequest, conflict, HttpError, notFound } from '../lib/http-errors.js';
 import { topics } from '@mirador/contract';
 
 export interface TaskContext {
@@ -12,8 +12,16 @@ export interface TaskContext {
   taskId: string;
   signal: AbortSignal;
   /** 0..1, or null when the operation cannot tell how far it is. */
-  progress(fraction: number | null, message?: string): void;
+  /** `code` + `params` let the UI translate `message` (which stays the English fallback). */
+  progress(fraction: number | null, message?: string, code?: { code: string; params?: MessageParams }): void;
   log(line: string, level?: TaskLogLine['level']): void;
+}
+
+/** An English sentence plus the stable code and values the UI translates it with. */
+export interface CodedMessage {
+  message: string;
+  code: string;
+  params?: MessageParams;
 }
 
 export interface StartTask {
@@ -23,8 +31,8 @@ export interface StartTask {
   user: { id: string; name: string } | null;
   cancellable: boolean;
   params?: unknown;
-  /** Resolves with a final message; throws to fail. Must honour ctx.signal when cancellable. */
-  run(ctx: TaskContext): Promise<string | void>;
+  /** Resolves with a final message (with a code to translate it by); throws to fail. Must honour ctx.signal when cancellable. */
+  run(ctx: TaskContext): Promise<string | void | CodedMessage>;
 }
 
 interface Live {
@@ -39,6 +47,30 @@ const MAX_LOG = 1000;
 const FLUSH_MS = 1000;
 const ACTIVE: TaskStatus[] = ['queued', 'running'];
 const INTERRUPTED = 'Interrupted: Mirador stopped while this task was running';
+const CANCELLED = 'Cancelled';
+
+/** The codes the UI translates a task's `message` / `error` with (the texts stay the English fallback). */
+type TaskCodes = Pick<Task, 'messageCode' | 'messageParams' | 'errorCode' | 'errorParams'>;
+/**
+ * Codes of tasks that ended in this process, for the list read back from the database (which keeps
+ * only the English text). Bounded: older ones, and those of a previous process, show the English text.
+ */
+const REMEMBERED_CODES = 500;
+
+/** The code of a failure: an HttpError's own, else the generic `task.failed` carrying the text. */
+function errorCodesOf(err: unknown, text: string): TaskCodes {
+  if (err instanceof HttpError && err.extra.code)
+    return { errorCode: err.extra.code, ...(err.extra.params ? { errorParams: err.extra.params } : {}) };
+  return { errorCode: 'task.failed', errorParams: { detail: text } satisfies MessageParams };
+}
+
+/** Codes that the stored text alone tells (cancelled, interrupted by a restart). */
+function codesOfText(r: { status: string; message: string | null; error: string | null }): TaskCodes {
+  return {
+    ...(r.status === 'cancelled' && r.message === CANCELLED ? { messageCode: 'task.cancelled' } : {}),
+    ...(r.error === INTERRUPTED ? { errorCode: 'task.interrupted' } : {}),
+  };
+}
 
 const AUDIT_RESULT: Record<TaskStatus, AuditResult> = {
   ok: 'ok',
@@ -78,6 +110,7 @@ function fromRow(r: TaskRow): Task {
     progress: r.progress < 0 ? null : r.progress,
     message: r.message,
     error: r.error,
+    ...codesOfText(r),
     cancellable: r.cancellable,
     createdAt: r.createdAt.toISOString(),
     startedAt: r.startedAt?.toISOString() ?? null,
@@ -97,6 +130,8 @@ export function createTaskManager(deps: {
 }) {
   const { db, bus, audit } = deps;
   const live = new Map<string, Live>();
+  const endedCodes = new Map<string, TaskCodes>();
+  const withCodes = (task: Task): Task => ({ ...task, ...endedCodes.get(task.id) });
 
   const toData = (l: Live) => ({
     status: l.task.status,
@@ -124,12 +159,20 @@ export function createTaskManager(deps: {
     bus.publish({ ...msg, topic: topics.task(l.task.id) });
   }
 
-  async function finish(l: Live, status: TaskStatus, message: string | null, error: string | null) {
+  async function finish(l: Live, status: TaskStatus, message: string | null, error: string | null, codes: TaskCodes = {}) {
     // Recorded as interrupted by close() already (it ran past the shutdown grace): one end per task.
     if (live.get(l.task.id) !== l) return;
     // An engine's or a host's error can echo what it was given (a registry password, a URL with one).
     error = error === null ? null : redactText(error);
-    Object.assign(l.task, { status, message: message ?? l.task.message, error, finishedAt: new Date().toISOString() });
+    if (codes.errorParams) codes = { ...codes, errorParams: redactParams(codes.errorParams) };
+    Object.assign(l.task, { status, message: message ?? l.task.message, error, finishedAt: new Date().toISOString() }, codes);
+    // A new final message without a code must not keep the code of the last progress message.
+    if (message !== null && codes.messageCode === undefined) {
+      delete l.task.messageCode;
+      delete l.task.messageParams;
+    }
+    endedCodes.set(l.task.id, pickCodes(l.task));
+    if (endedCodes.size > REMEMBERED_CODES) endedCodes.delete(endedCodes.keys().next().value!);
     if (status === 'ok') l.task.progress = 1;
     await persist(l);
     publish(l);
@@ -199,9 +242,15 @@ export function createTaskManager(deps: {
       const ctx: TaskContext = {
         taskId: l.task.id,
         signal: l.controller.signal,
-        progress(fraction, message) {
+        progress(fraction, message, code) {
           l.task.progress = fraction === null ? null : Math.min(1, Math.max(0, fraction));
-          if (message !== undefined) l.task.message = message;
+          if (message !== undefined) {
+            l.task.message = message;
+            l.task.messageCode = code?.code;
+            l.task.messageParams = code?.params;
+            if (!code) delete l.task.messageCode;
+            if (!code?.params) delete l.task.messageParams;
+          }
           l.dirty = true;
           publish(l);
         },
@@ -216,12 +265,20 @@ export function createTaskManager(deps: {
       publish(l);
       l.done = (async () => {
         try {
-          const message = await spec.run(ctx);
-          if (l.controller.signal.aborted) await finish(l, 'cancelled', 'Cancelled', null);
-          else await finish(l, 'ok', message || null, null);
+          const result = await spec.run(ctx);
+          if (l.controller.signal.aborted) await finish(l, 'cancelled', CANCELLED, null, { messageCode: 'task.cancelled' });
+          else if (typeof result === 'object')
+            await finish(l, 'ok', result.message, null, {
+              messageCode: result.code,
+              ...(result.params ? { messageParams: result.params } : {}),
+            });
+          else await finish(l, 'ok', result || null, null);
         } catch (err) {
-          if (l.controller.signal.aborted) await finish(l, 'cancelled', 'Cancelled', null);
-          else await finish(l, 'error', null, (err as Error)?.message ?? String(err));
+          if (l.controller.signal.aborted) await finish(l, 'cancelled', CANCELLED, null, { messageCode: 'task.cancelled' });
+          else {
+            const text = (err as Error)?.message ?? String(err);
+            await finish(l, 'error', null, text, errorCodesOf(err, text));
+          }
         }
       })();
       return { ...l.task };
@@ -232,9 +289,9 @@ export function createTaskManager(deps: {
       if (!l) {
         const row = await db.task.findUnique({ where: { id } });
         if (!row) throw notFound('Task');
-        throw conflict(`The task has already finished (${row.status})`);
+        throw conflict(`The task has already finished (${row.status})`, undefined, 'task.alreadyFinished', { status: row.status });
       }
-      if (!l.task.cancellable) throw badRequest('This task cannot be cancelled once started');
+      if (!l.task.cancellable) throw badRequest('This task cannot be cancelled once started', undefined, 'task.notCancellable');
       l.controller.abort();
       await l.done;
       return this.get(id);
@@ -245,7 +302,7 @@ export function createTaskManager(deps: {
       if (l) return { ...l.task, log: [...l.log] };
       const row = await db.task.findUnique({ where: { id } });
       if (!row) throw notFound('Task');
-      return { ...fromRow(row), log: JSON.parse(row.log) as TaskLogLine[] };
+      return { ...withCodes(fromRow(row)), log: JSON.parse(row.log) as TaskLogLine[] };
     },
 
     async list(q: { status?: TaskStatus | 'active'; type?: string; limit?: number }): Promise<Task[]> {
@@ -258,7 +315,7 @@ export function createTaskManager(deps: {
         take: q.limit ?? 50,
       });
       // Running tasks are fresher in memory than in the database.
-      return rows.map((r) => (live.has(r.id) ? { ...live.get(r.id)!.task } : fromRow(r)));
+      return rows.map((r) => (live.has(r.id) ? { ...live.get(r.id)!.task } : withCodes(fromRow(r))));
     },
 
     /** On shutdown: stop what can be stopped, and record the rest as interrupted. */
@@ -269,7 +326,8 @@ export function createTaskManager(deps: {
       await Promise.race([Promise.all(running.map((l) => l.done)), new Promise((r) => setTimeout(r, 3000))]);
       for (const l of [...live.values()]) {
         live.delete(l.task.id);
-        Object.assign(l.task, { status: 'error', error: INTERRUPTED, finishedAt: new Date().toISOString() });
+        Object.assign(l.task, { status: 'error', error: INTERRUPTED, errorCode: 'task.interrupted', finishedAt: new Date().toISOString() });
+        delete l.task.errorParams;
         await persist(l);
         await auditEnd(l.task);
       }
@@ -278,3 +336,13 @@ export function createTaskManager(deps: {
 }
 
 export type TaskManager = ReturnType<typeof createTaskManager>;
+
+function pickCodes(t: Task): TaskCodes {
+  const { messageCode, messageParams, errorCode, errorParams } = t;
+  return Object.fromEntries(Object.entries({ messageCode, messageParams, errorCode, errorParams }).filter(([, v]) => v !== undefined));
+}
+
+/** Parameters can carry an engine's words, which can echo a secret just like the error text. */
+function redactParams(params: MessageParams): MessageParams {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? redactText(v) : v]));
+}

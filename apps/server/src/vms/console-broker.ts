@@ -43,13 +43,44 @@ const POLKIT_NOISE = /Authorization not available\. Check if polkit service is r
 /** The console's websocket contract (ConsoleServerMessage): a status line with the viewer count. */
 const consoleProtocol: StreamProtocol<ConsoleServerMessage, string, string> = {
   output: (data) => ({ type: 'output', data }),
-  error: (message) => ({ type: 'error', message }),
-  status: (state, v) => ({ type: 'status', state: state.phase, message: state.message, readOnly: v.readOnly, viewers: v.viewers }),
+  error: (message) => ({ type: 'error', message, ...consoleCode(message) }),
+  status: (state, v) => ({
+    type: 'status',
+    state: state.phase,
+    message: state.message,
+    ...consoleCode(state.message),
+    readOnly: v.readOnly,
+    viewers: v.viewers,
+  }),
   announceViewers: true,
   readOnlyInput: 'Read-only: your role may watch this console but not type',
   // The guest rebooted or was shut down: wait for it to run again.
   ended: (why) => ({ reattach: detached(why) }),
 };
+
+/**
+ * The console's sentences (all written in this file) as stable codes the UI translates; the session
+ * broker carries only the text, so they are recognised here, on the way out.
+ */
+const CONSOLE_CODES: [RegExp, string][] = [
+  [/^Connecting to the serial console$/, 'console.connecting'],
+  [/^Connected to the serial console$/, 'console.attached'],
+  [/^Console closed$/, 'console.closed'],
+  [/^Read-only: your role may watch this console but not type$/, 'console.readOnly'],
+  [/^This VM has no serial console/, 'console.noSerial'],
+  [/^The VM is not running; the console attaches when it starts$/, 'console.notRunning'],
+  [/^Console detached; re-attaching when the VM is running$/, 'console.detachedWaiting'],
+  [/^Console detached: (?<detail>.+)$/s, 'console.detached'],
+  [/^Could not open the console: (?<detail>.+)$/s, 'console.openFailed'],
+];
+
+export function consoleCode(message: string): { code?: string; params?: Record<string, string> } {
+  for (const [shape, code] of CONSOLE_CODES) {
+    const m = shape.exec(message);
+    if (m) return m.groups ? { code, params: { ...m.groups } } : { code };
+  }
+  return {};
+}
 
 function detached(why: string) {
   return why ? `Console detached: ${why}` : 'Console detached; re-attaching when the VM is running';

@@ -109,7 +109,8 @@ export function createVmsService(deps: {
     if (existing) return existing;
     const h = await db.host.findUnique({ where: { id: hostId } });
     if (!h) throw notFound('Host');
-    if (!h.libvirtUri) throw badRequest(`Host "${h.name}" has no libvirt connection configured`, 'libvirtUri');
+    if (!h.libvirtUri)
+      throw badRequest(`Host "${h.name}" has no libvirt connection configured`, 'libvirtUri', 'host.noLibvirt', { host: h.name });
     const again = inventories.get(hostId);
     if (again) return again;
     const inv = new HostInventory({ id: h.id, name: h.name, libvirtUri: h.libvirtUri }, () => connections.runner(h.id), listener, log);
@@ -328,7 +329,11 @@ export function createVmsService(deps: {
       caller: PathCaller,
     ): Promise<CreateVmPreview & { spec: DomainSpec; uri: string; virtInstall: string[]; warnings: string[] }> {
       const inv = await loaded(hostId);
-      if (inv.vms.has(typed.name)) throw conflict(`A VM named "${typed.name}" already exists on ${inv.host.name}`, 'name');
+      if (inv.vms.has(typed.name))
+        throw conflict(`A VM named "${typed.name}" already exists on ${inv.host.name}`, 'name', 'vm.nameTaken', {
+          name: typed.name,
+          host: inv.host.name,
+        });
       const uri = inv.host.libvirtUri;
       // Host files are judged on the host; from here on the paths are the resolved ones that passed.
       const judged = await judgeVmPaths(await connections.runner(hostId), uri, inv.host.name, typed, caller);

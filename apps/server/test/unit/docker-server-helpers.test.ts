@@ -79,6 +79,8 @@ describe('engineError', () => {
       'lab',
     );
     expect(port.statusCode).toBe(409);
+    expect(port.message).toMatch(/^Host port 80 is taken — pick another \(.*port is already allocated\)$/);
+    expect(port.extra).toMatchObject({ code: 'docker.portTaken', params: { port: 80 } });
     const down = engineError(Object.assign(new Error('connect ENOENT /var/run/docker.sock'), { code: 'ENOENT' }), 'lab');
     expect(down.statusCode).toBe(503);
     expect(down.message).toMatch(/Cannot reach the Docker engine on lab/);

@@ -23,10 +23,24 @@ describe('validation messages', () => {
     expect(describeValidation({ instancePath: '', keyword: 'required', params: { missingProperty: 'address' } }, 'body')).toEqual({
       field: 'address',
       message: 'address is required',
+      code: 'validation.required',
+      params: { field: 'address' },
     });
     expect(describeValidation({ instancePath: '/port', keyword: 'maximum', params: { limit: 65535 } }, 'body').message).toBe(
       'port must be at most 65535',
     );
+  });
+
+  it('carry a stable code and the values its translation needs', () => {
+    expect(describeValidation({ instancePath: '/name', keyword: 'maxLength', params: { limit: 64 } }, 'body')).toMatchObject({
+      code: 'validation.maxLength',
+      params: { field: 'name', limit: 64 },
+    });
+    expect(describeValidation({ instancePath: '/name', keyword: 'minLength', params: { limit: 1 } }, 'body').code).toBe('validation.empty');
+    expect(describeValidation({ instancePath: '/name', keyword: 'pattern', params: { pattern: '^x$' } }, 'body').code).toBe(
+      'validation.pattern',
+    );
+    expect(describeValidation({ instancePath: '/x', keyword: 'somethingNew', params: {} }, 'body').code).toBe('validation.invalid');
   });
 });
 

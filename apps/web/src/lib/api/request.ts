@@ -5,13 +5,15 @@
  */
 import type { ErrorResponse } from '@mirador/contract';
 import { t } from '$lib/i18n/index.svelte';
+import { translateServerMessage } from '$lib/i18n/serverMessage';
 
 export class ApiError extends Error {
   readonly status: number;
   readonly body: ErrorResponse;
 
+  /** `message` is in the user's language (from `body.code`); `body.message` keeps the server's English. */
   constructor(body: ErrorResponse) {
-    super(body.message);
+    super(translateServerMessage(body) || body.message);
     this.name = 'ApiError';
     this.status = body.statusCode;
     this.body = body;

@@ -80,6 +80,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -95,6 +98,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -110,6 +116,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -125,6 +134,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -140,6 +152,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -155,6 +170,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -218,6 +236,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -233,6 +254,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -248,6 +272,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -263,6 +290,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -278,6 +308,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -293,6 +326,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -381,6 +417,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -396,6 +435,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -411,6 +453,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -426,6 +471,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -441,6 +489,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -456,6 +507,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -514,6 +568,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -529,6 +586,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -544,6 +604,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -559,6 +622,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -574,6 +640,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -589,6 +658,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -650,6 +722,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -665,6 +740,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -680,6 +758,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -695,6 +776,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -710,6 +794,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -725,6 +812,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -779,6 +869,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -794,6 +887,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -809,6 +905,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -824,6 +923,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -839,6 +941,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -854,6 +959,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -913,6 +1021,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -928,6 +1039,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -943,6 +1057,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -958,6 +1075,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -973,6 +1093,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -988,6 +1111,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1046,6 +1172,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1061,6 +1190,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1076,6 +1208,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1091,6 +1226,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1106,6 +1244,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1121,6 +1262,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1173,6 +1317,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1188,6 +1335,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1203,6 +1353,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1218,6 +1371,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1233,6 +1389,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1248,6 +1407,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1305,6 +1467,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1320,6 +1485,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1335,6 +1503,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1350,6 +1521,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1365,6 +1539,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1380,6 +1557,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1434,6 +1614,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1449,6 +1632,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1464,6 +1650,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1479,6 +1668,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1494,6 +1686,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1509,6 +1704,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1561,6 +1759,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1576,6 +1777,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1591,6 +1795,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1606,6 +1813,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1621,6 +1831,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1636,6 +1849,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1692,6 +1908,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1707,6 +1926,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1722,6 +1944,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1737,6 +1962,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1752,6 +1980,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1767,6 +1998,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1820,6 +2054,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1835,6 +2072,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1850,6 +2090,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1865,6 +2108,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1880,6 +2126,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1895,6 +2144,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1957,6 +2209,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1972,6 +2227,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -1987,6 +2245,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2002,6 +2263,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2017,6 +2281,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2032,6 +2299,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2087,6 +2357,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2102,6 +2375,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2117,6 +2393,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2132,6 +2411,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2147,6 +2429,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2162,6 +2447,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2269,6 +2557,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2284,6 +2575,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2299,6 +2593,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2314,6 +2611,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2329,6 +2629,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2344,6 +2647,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2390,6 +2696,8 @@ export interface paths {
                         libvirtUri?: string | null;
                         dockerMode?: "none" | "ssh";
                         dockerSocket?: string | null;
+                        hostKeyFingerprint?: string;
+                        hostKeyAlgorithm?: string;
                     };
                 };
             };
@@ -2471,6 +2779,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2486,6 +2797,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2501,6 +2815,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2516,6 +2833,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2531,6 +2851,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2546,6 +2869,215 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/hosts/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Test an unsaved host: the SSH host key it presents and what it offers (stores nothing) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        address: string;
+                        /** @default 22 */
+                        port?: number;
+                        username?: string;
+                        authMethod: "key" | "password" | "generate";
+                        privateKey?: string;
+                        passphrase?: string;
+                        password?: string;
+                        tags?: string[];
+                        notes?: string;
+                        libvirt?: (({
+                            driver: "qemu" | "test" | "lxc" | "xen" | "ch";
+                            mode: "system" | "session";
+                        } & {
+                            [key: string]: unknown;
+                        }) | ({
+                            /** @enum {string} */
+                            driver: "test";
+                            /** @enum {string} */
+                            mode: "file";
+                            file: string;
+                        } & {
+                            [key: string]: unknown;
+                        })) | (never | null);
+                        /** @description Deprecated in requests: send `libvirt` instead. Only qemu:///system, qemu:///session, test:///default, lxc:///system, xen:///system, ch:///system or ch:///session. */
+                        libvirtUri?: string | null;
+                        dockerMode?: "none" | "ssh";
+                        dockerSocket?: string | null;
+                        hostKeyFingerprint?: string;
+                        hostKeyAlgorithm?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                            reachable: boolean;
+                            authOk: boolean;
+                            hostKey: {
+                                fingerprint: string;
+                                algorithm: string;
+                                pin: "new" | "match" | "mismatch";
+                                expected?: string;
+                            } | null;
+                            facts: {
+                                hostname?: string;
+                                os?: string;
+                                kernel?: string;
+                                arch?: string;
+                                libvirtVersion?: string;
+                                libvirtError?: string;
+                                dockerVersion?: string;
+                                dockerError?: string;
+                                kvm?: boolean;
+                            };
+                            durationMs: number;
+                            error?: {
+                                code: "unreachable" | "timeout" | "auth_failed" | "host_key_mismatch" | "no_credentials" | "ssh_error";
+                                message: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2653,6 +3185,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2668,6 +3203,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2683,6 +3221,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2698,6 +3239,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2713,6 +3257,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2728,6 +3275,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2766,6 +3316,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2781,6 +3334,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2796,6 +3352,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2811,6 +3370,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2826,6 +3388,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2841,6 +3406,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2970,6 +3538,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -2985,6 +3556,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3000,6 +3574,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3015,6 +3592,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3030,6 +3610,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3045,6 +3628,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3120,6 +3706,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3135,6 +3724,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3150,6 +3742,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3165,6 +3760,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3180,6 +3778,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3195,6 +3796,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3304,6 +3908,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3319,6 +3926,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3334,6 +3944,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3349,6 +3962,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3364,6 +3980,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3379,6 +3998,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3485,6 +4107,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3500,6 +4125,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3515,6 +4143,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3530,6 +4161,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3545,6 +4179,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3560,6 +4197,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3614,6 +4254,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3629,6 +4272,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3644,6 +4290,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3659,6 +4308,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3674,6 +4326,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3689,6 +4344,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3750,6 +4408,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3765,6 +4426,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3780,6 +4444,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3795,6 +4462,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3810,6 +4480,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3825,6 +4498,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3928,6 +4604,14 @@ export interface paths {
                             progress: number | null;
                             message: string | null;
                             error: string | null;
+                            messageCode?: string;
+                            messageParams?: {
+                                [key: string]: string | number;
+                            };
+                            errorCode?: string;
+                            errorParams?: {
+                                [key: string]: string | number;
+                            };
                             cancellable: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -3950,6 +4634,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3965,6 +4652,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3980,6 +4670,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -3995,6 +4688,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4010,6 +4706,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4025,6 +4724,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4080,6 +4782,14 @@ export interface paths {
                             progress: number | null;
                             message: string | null;
                             error: string | null;
+                            messageCode?: string;
+                            messageParams?: {
+                                [key: string]: string | number;
+                            };
+                            errorCode?: string;
+                            errorParams?: {
+                                [key: string]: string | number;
+                            };
                             cancellable: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -4108,6 +4818,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4123,6 +4836,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4138,6 +4854,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4153,6 +4872,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4168,6 +4890,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4183,6 +4908,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4240,6 +4968,14 @@ export interface paths {
                             progress: number | null;
                             message: string | null;
                             error: string | null;
+                            messageCode?: string;
+                            messageParams?: {
+                                [key: string]: string | number;
+                            };
+                            errorCode?: string;
+                            errorParams?: {
+                                [key: string]: string | number;
+                            };
                             cancellable: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -4268,6 +5004,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4283,6 +5022,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4298,6 +5040,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4313,6 +5058,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4328,6 +5076,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4343,6 +5094,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4406,6 +5160,14 @@ export interface paths {
                             progress: number | null;
                             message: string | null;
                             error: string | null;
+                            messageCode?: string;
+                            messageParams?: {
+                                [key: string]: string | number;
+                            };
+                            errorCode?: string;
+                            errorParams?: {
+                                [key: string]: string | number;
+                            };
                             cancellable: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -4428,6 +5190,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4443,6 +5208,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4458,6 +5226,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4473,6 +5244,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4488,6 +5262,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4503,6 +5280,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4604,6 +5384,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4619,6 +5402,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4634,6 +5420,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4649,6 +5438,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4664,6 +5456,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4679,6 +5474,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4784,6 +5582,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4799,6 +5600,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4814,6 +5618,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4829,6 +5636,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4844,6 +5654,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4859,6 +5672,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -4965,6 +5781,14 @@ export interface paths {
                             progress: number | null;
                             message: string | null;
                             error: string | null;
+                            messageCode?: string;
+                            messageParams?: {
+                                [key: string]: string | number;
+                            };
+                            errorCode?: string;
+                            errorParams?: {
+                                [key: string]: string | number;
+                            };
                             cancellable: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -4987,6 +5811,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5002,6 +5829,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5017,6 +5847,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5032,6 +5865,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5047,6 +5883,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5062,6 +5901,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5134,6 +5976,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5149,6 +5994,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5164,6 +6012,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5179,6 +6030,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5194,6 +6048,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5209,6 +6066,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5301,6 +6161,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5316,6 +6179,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5331,6 +6197,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5346,6 +6215,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5361,6 +6233,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5376,6 +6251,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5425,6 +6303,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5440,6 +6321,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5455,6 +6339,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5470,6 +6357,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5485,6 +6375,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5500,6 +6393,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5553,6 +6449,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5568,6 +6467,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5583,6 +6485,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5598,6 +6503,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5613,6 +6521,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5628,6 +6539,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5725,6 +6639,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5740,6 +6657,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5755,6 +6675,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5770,6 +6693,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5785,6 +6711,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5800,6 +6729,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5900,6 +6832,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5915,6 +6850,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5930,6 +6868,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5945,6 +6886,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5960,6 +6904,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -5975,6 +6922,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6097,6 +7047,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6112,6 +7065,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6127,6 +7083,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6142,6 +7101,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6157,6 +7119,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6172,6 +7137,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6243,6 +7211,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6258,6 +7229,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6273,6 +7247,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6288,6 +7265,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6303,6 +7283,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6318,6 +7301,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6390,6 +7376,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6405,6 +7394,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6420,6 +7412,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6435,6 +7430,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6450,6 +7448,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6465,6 +7466,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6551,6 +7555,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6566,6 +7573,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6581,6 +7591,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6596,6 +7609,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6611,6 +7627,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6626,6 +7645,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6691,6 +7713,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6706,6 +7731,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6721,6 +7749,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6736,6 +7767,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6751,6 +7785,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6766,6 +7803,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6834,6 +7874,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6849,6 +7892,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6864,6 +7910,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6879,6 +7928,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6894,6 +7946,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6909,6 +7964,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6975,6 +8033,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -6990,6 +8051,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7005,6 +8069,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7020,6 +8087,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7035,6 +8105,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7050,6 +8123,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7106,6 +8182,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7121,6 +8200,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7136,6 +8218,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7151,6 +8236,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7166,6 +8254,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7181,6 +8272,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7251,6 +8345,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7266,6 +8363,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7281,6 +8381,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7296,6 +8399,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7311,6 +8417,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7326,6 +8435,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7390,6 +8502,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7405,6 +8520,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7420,6 +8538,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7435,6 +8556,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7450,6 +8574,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7465,6 +8592,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7520,6 +8650,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7535,6 +8668,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7550,6 +8686,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7565,6 +8704,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7580,6 +8722,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7595,6 +8740,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7668,6 +8816,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7683,6 +8834,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7698,6 +8852,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7713,6 +8870,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7728,6 +8888,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7743,6 +8906,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7808,6 +8974,14 @@ export interface paths {
                             progress: number | null;
                             message: string | null;
                             error: string | null;
+                            messageCode?: string;
+                            messageParams?: {
+                                [key: string]: string | number;
+                            };
+                            errorCode?: string;
+                            errorParams?: {
+                                [key: string]: string | number;
+                            };
                             cancellable: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -7830,6 +9004,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7845,6 +9022,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7860,6 +9040,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7875,6 +9058,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7890,6 +9076,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7905,6 +9094,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7980,6 +9172,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -7995,6 +9190,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8010,6 +9208,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8025,6 +9226,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8040,6 +9244,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8055,6 +9262,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8119,6 +9329,14 @@ export interface paths {
                             progress: number | null;
                             message: string | null;
                             error: string | null;
+                            messageCode?: string;
+                            messageParams?: {
+                                [key: string]: string | number;
+                            };
+                            errorCode?: string;
+                            errorParams?: {
+                                [key: string]: string | number;
+                            };
                             cancellable: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -8141,6 +9359,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8156,6 +9377,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8171,6 +9395,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8186,6 +9413,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8201,6 +9431,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8216,6 +9449,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8294,6 +9530,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8309,6 +9548,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8324,6 +9566,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8339,6 +9584,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8354,6 +9602,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8369,6 +9620,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8419,6 +9673,14 @@ export interface paths {
                             progress: number | null;
                             message: string | null;
                             error: string | null;
+                            messageCode?: string;
+                            messageParams?: {
+                                [key: string]: string | number;
+                            };
+                            errorCode?: string;
+                            errorParams?: {
+                                [key: string]: string | number;
+                            };
                             cancellable: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -8441,6 +9703,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8456,6 +9721,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8471,6 +9739,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8486,6 +9757,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8501,6 +9775,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8516,6 +9793,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8581,6 +9861,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8596,6 +9879,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8611,6 +9897,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8626,6 +9915,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8641,6 +9933,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8656,6 +9951,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8713,6 +10011,14 @@ export interface paths {
                             progress: number | null;
                             message: string | null;
                             error: string | null;
+                            messageCode?: string;
+                            messageParams?: {
+                                [key: string]: string | number;
+                            };
+                            errorCode?: string;
+                            errorParams?: {
+                                [key: string]: string | number;
+                            };
                             cancellable: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -8735,6 +10041,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8750,6 +10059,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8765,6 +10077,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8780,6 +10095,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8795,6 +10113,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8810,6 +10131,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8870,6 +10194,14 @@ export interface paths {
                             progress: number | null;
                             message: string | null;
                             error: string | null;
+                            messageCode?: string;
+                            messageParams?: {
+                                [key: string]: string | number;
+                            };
+                            errorCode?: string;
+                            errorParams?: {
+                                [key: string]: string | number;
+                            };
                             cancellable: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -8892,6 +10224,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8907,6 +10242,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8922,6 +10260,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8937,6 +10278,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8952,6 +10296,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -8967,6 +10314,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9026,6 +10376,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9041,6 +10394,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9056,6 +10412,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9071,6 +10430,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9086,6 +10448,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9101,6 +10466,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9157,6 +10525,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9172,6 +10543,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9187,6 +10561,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9202,6 +10579,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9217,6 +10597,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9232,6 +10615,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9286,6 +10672,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                             line?: number;
                             element?: string;
                             current?: {
@@ -9308,6 +10697,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9323,6 +10715,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                             line?: number;
                             element?: string;
                             current?: {
@@ -9345,6 +10740,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9360,6 +10758,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                             line?: number;
                             element?: string;
                             current?: {
@@ -9382,6 +10783,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9532,6 +10936,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9547,6 +10954,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9562,6 +10972,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9577,6 +10990,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9592,6 +11008,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9607,6 +11026,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9774,6 +11196,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9789,6 +11214,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9804,6 +11232,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9819,6 +11250,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9834,6 +11268,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -9849,6 +11286,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10013,6 +11453,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10028,6 +11471,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10043,6 +11489,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10058,6 +11507,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10073,6 +11525,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10088,6 +11543,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10263,6 +11721,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10278,6 +11739,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10293,6 +11757,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10308,6 +11775,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10323,6 +11793,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10338,6 +11811,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10404,6 +11880,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10419,6 +11898,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10434,6 +11916,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10449,6 +11934,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10464,6 +11952,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10479,6 +11970,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10548,6 +12042,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10563,6 +12060,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10578,6 +12078,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10593,6 +12096,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10608,6 +12114,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10623,6 +12132,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10718,6 +12230,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10733,6 +12248,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10748,6 +12266,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10763,6 +12284,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10778,6 +12302,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10793,6 +12320,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10897,6 +12427,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10912,6 +12445,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10927,6 +12463,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10942,6 +12481,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10957,6 +12499,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -10972,6 +12517,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11064,6 +12612,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11079,6 +12630,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11094,6 +12648,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11109,6 +12666,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11124,6 +12684,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11139,6 +12702,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11222,6 +12788,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11237,6 +12806,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11252,6 +12824,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11267,6 +12842,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11282,6 +12860,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11297,6 +12878,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11360,6 +12944,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11375,6 +12962,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11390,6 +12980,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11405,6 +12998,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11420,6 +13016,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11435,6 +13034,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11518,6 +13120,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11533,6 +13138,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11548,6 +13156,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11563,6 +13174,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11578,6 +13192,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11593,6 +13210,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11687,6 +13307,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11702,6 +13325,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11717,6 +13343,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11732,6 +13361,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11747,6 +13379,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11762,6 +13397,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11858,6 +13496,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11873,6 +13514,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11888,6 +13532,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11903,6 +13550,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11918,6 +13568,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -11933,6 +13586,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12032,6 +13688,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12047,6 +13706,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12062,6 +13724,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12077,6 +13742,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12092,6 +13760,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12107,6 +13778,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12207,6 +13881,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12222,6 +13899,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12237,6 +13917,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12252,6 +13935,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12267,6 +13953,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12282,6 +13971,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12350,6 +14042,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12365,6 +14060,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12380,6 +14078,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12395,6 +14096,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12410,6 +14114,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12425,6 +14132,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12492,6 +14202,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12507,6 +14220,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12522,6 +14238,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12537,6 +14256,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12552,6 +14274,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12567,6 +14292,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12630,6 +14358,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12645,6 +14376,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12660,6 +14394,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12675,6 +14412,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12690,6 +14430,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12705,6 +14448,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12778,6 +14524,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12793,6 +14542,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12808,6 +14560,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12823,6 +14578,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12838,6 +14596,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12853,6 +14614,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12896,6 +14660,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12911,6 +14678,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12926,6 +14696,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12941,6 +14714,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12956,6 +14732,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -12971,6 +14750,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13037,6 +14819,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13052,6 +14837,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13067,6 +14855,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13082,6 +14873,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13097,6 +14891,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13112,6 +14909,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13182,6 +14982,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13197,6 +15000,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13212,6 +15018,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13227,6 +15036,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13242,6 +15054,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13257,6 +15072,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13331,6 +15149,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13346,6 +15167,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13361,6 +15185,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13376,6 +15203,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13391,6 +15221,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13406,6 +15239,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13469,6 +15305,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13484,6 +15323,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13499,6 +15341,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13514,6 +15359,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13529,6 +15377,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13544,6 +15395,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13603,6 +15457,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13618,6 +15475,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13633,6 +15493,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13648,6 +15511,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13663,6 +15529,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13678,6 +15547,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13750,6 +15622,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13765,6 +15640,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13780,6 +15658,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13795,6 +15676,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13810,6 +15694,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13825,6 +15712,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13883,6 +15773,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13898,6 +15791,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13913,6 +15809,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13928,6 +15827,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13943,6 +15845,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -13958,6 +15863,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14025,6 +15933,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14040,6 +15951,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14055,6 +15969,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14070,6 +15987,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14085,6 +16005,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14100,6 +16023,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14198,6 +16124,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14213,6 +16142,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14228,6 +16160,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14243,6 +16178,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14258,6 +16196,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14273,6 +16214,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14364,6 +16308,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14379,6 +16326,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14394,6 +16344,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14409,6 +16362,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14424,6 +16380,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14439,6 +16398,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14484,6 +16446,7 @@ export interface paths {
                             allowedCapAdd: string[];
                             bindMountAllowList: string[];
                             viewersSeeEnvValues?: boolean;
+                            allowUnconfined?: boolean;
                         };
                     };
                 };
@@ -14499,6 +16462,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14514,6 +16480,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14529,6 +16498,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14544,6 +16516,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14559,6 +16534,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14574,6 +16552,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14598,6 +16579,7 @@ export interface paths {
                         allowedCapAdd: string[];
                         bindMountAllowList: string[];
                         viewersSeeEnvValues?: boolean;
+                        allowUnconfined?: boolean;
                     };
                 };
             };
@@ -14615,6 +16597,7 @@ export interface paths {
                             allowedCapAdd: string[];
                             bindMountAllowList: string[];
                             viewersSeeEnvValues?: boolean;
+                            allowUnconfined?: boolean;
                         };
                     };
                 };
@@ -14630,6 +16613,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14645,6 +16631,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14660,6 +16649,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14675,6 +16667,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14690,6 +16685,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14705,6 +16703,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14767,6 +16768,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14782,6 +16786,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14797,6 +16804,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14812,6 +16822,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14827,6 +16840,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14842,6 +16858,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14898,6 +16917,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14913,6 +16935,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14928,6 +16953,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14943,6 +16971,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14958,6 +16989,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -14973,6 +17007,327 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/registries/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Log in to a registry with unsaved credentials, from an engine (stores nothing) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        serverAddress: string;
+                        username: string;
+                        password: string;
+                        hostId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                            message: string;
+                            hostId: string;
+                            hostName: string;
+                            command: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/registries/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Log in to a stored registry (or with a new password typed in its form), from an engine */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        password?: string;
+                        hostId?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                            message: string;
+                            hostId: string;
+                            hostName: string;
+                            command: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15029,6 +17384,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15044,6 +17402,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15059,6 +17420,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15074,6 +17438,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15089,6 +17456,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15104,6 +17474,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15163,6 +17536,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15178,6 +17554,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15193,6 +17572,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15208,6 +17590,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15223,6 +17608,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15238,6 +17626,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15331,6 +17722,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15346,6 +17740,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15361,6 +17758,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15376,6 +17776,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15391,6 +17794,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15406,6 +17812,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15507,6 +17916,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15522,6 +17934,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15537,6 +17952,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15552,6 +17970,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15567,6 +17988,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15582,6 +18006,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15624,6 +18051,8 @@ export interface paths {
                             type: "tmpfs";
                             target: string;
                             size?: string;
+                            mode?: string;
+                            options?: ("ro" | "rw" | "noexec" | "exec" | "nosuid" | "suid" | "nodev" | "dev")[];
                         })[];
                         network?: string;
                         networkAliases?: string[];
@@ -15645,6 +18074,29 @@ export interface paths {
                         readOnlyRootfs?: boolean;
                         privileged?: boolean;
                         pidHost?: boolean;
+                        seccomp?: "default" | "unconfined" | "custom";
+                        seccompProfile?: string;
+                        apparmor?: string;
+                        selinux?: {
+                            disable?: boolean;
+                            user?: string;
+                            role?: string;
+                            type?: string;
+                            level?: string;
+                        };
+                        userns?: "default" | "host";
+                        pidsLimit?: number;
+                        ulimits?: string[];
+                        cpusetCpus?: string;
+                        blkioWeight?: number;
+                        healthcheck?: {
+                            cmd?: string;
+                            interval?: string;
+                            timeout?: string;
+                            startPeriod?: string;
+                            retries?: number;
+                        };
+                        noHealthcheck?: boolean;
                         devices?: string[];
                         tty?: boolean;
                         autoRemove?: boolean;
@@ -15679,6 +18131,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15694,6 +18149,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15709,6 +18167,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15724,6 +18185,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15739,6 +18203,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15754,6 +18221,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15810,6 +18280,8 @@ export interface paths {
                             type: "tmpfs";
                             target: string;
                             size?: string;
+                            mode?: string;
+                            options?: ("ro" | "rw" | "noexec" | "exec" | "nosuid" | "suid" | "nodev" | "dev")[];
                         })[];
                         network?: string;
                         networkAliases?: string[];
@@ -15831,6 +18303,29 @@ export interface paths {
                         readOnlyRootfs?: boolean;
                         privileged?: boolean;
                         pidHost?: boolean;
+                        seccomp?: "default" | "unconfined" | "custom";
+                        seccompProfile?: string;
+                        apparmor?: string;
+                        selinux?: {
+                            disable?: boolean;
+                            user?: string;
+                            role?: string;
+                            type?: string;
+                            level?: string;
+                        };
+                        userns?: "default" | "host";
+                        pidsLimit?: number;
+                        ulimits?: string[];
+                        cpusetCpus?: string;
+                        blkioWeight?: number;
+                        healthcheck?: {
+                            cmd?: string;
+                            interval?: string;
+                            timeout?: string;
+                            startPeriod?: string;
+                            retries?: number;
+                        };
+                        noHealthcheck?: boolean;
                         devices?: string[];
                         tty?: boolean;
                         autoRemove?: boolean;
@@ -15864,6 +18359,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15879,6 +18377,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15894,6 +18395,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15909,6 +18413,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15924,6 +18431,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -15939,6 +18449,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16038,6 +18551,8 @@ export interface paths {
                                     type: "tmpfs";
                                     target: string;
                                     size?: string;
+                                    mode?: string;
+                                    options?: ("ro" | "rw" | "noexec" | "exec" | "nosuid" | "suid" | "nodev" | "dev")[];
                                 })[];
                                 network?: string;
                                 networkAliases?: string[];
@@ -16059,6 +18574,29 @@ export interface paths {
                                 readOnlyRootfs?: boolean;
                                 privileged?: boolean;
                                 pidHost?: boolean;
+                                seccomp?: "default" | "unconfined" | "custom";
+                                seccompProfile?: string;
+                                apparmor?: string;
+                                selinux?: {
+                                    disable?: boolean;
+                                    user?: string;
+                                    role?: string;
+                                    type?: string;
+                                    level?: string;
+                                };
+                                userns?: "default" | "host";
+                                pidsLimit?: number;
+                                ulimits?: string[];
+                                cpusetCpus?: string;
+                                blkioWeight?: number;
+                                healthcheck?: {
+                                    cmd?: string;
+                                    interval?: string;
+                                    timeout?: string;
+                                    startPeriod?: string;
+                                    retries?: number;
+                                };
+                                noHealthcheck?: boolean;
                                 devices?: string[];
                                 tty?: boolean;
                                 autoRemove?: boolean;
@@ -16069,6 +18607,19 @@ export interface paths {
                             droppedSettings: string[];
                             envValuesHidden: boolean;
                             sensitiveEnv: string[];
+                            health?: {
+                                status: string;
+                                failingStreak: number;
+                                test: string[];
+                                log: {
+                                    /** Format: date-time */
+                                    start: string;
+                                    /** Format: date-time */
+                                    end: string | null;
+                                    exitCode: number;
+                                    output: string;
+                                }[];
+                            } | null;
                         };
                     };
                 };
@@ -16084,6 +18635,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16099,6 +18653,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16114,6 +18671,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16129,6 +18689,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16144,6 +18707,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16159,6 +18725,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16205,6 +18774,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16220,6 +18792,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16235,6 +18810,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16250,6 +18828,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16265,6 +18846,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16280,6 +18864,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16334,6 +18921,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16349,6 +18939,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16364,6 +18957,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16379,6 +18975,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16394,6 +18993,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16409,6 +19011,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16476,6 +19081,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16491,6 +19099,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16506,6 +19117,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16521,6 +19135,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16536,6 +19153,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16551,6 +19171,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16624,6 +19247,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16639,6 +19265,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16654,6 +19283,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16669,6 +19301,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16684,6 +19319,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16699,6 +19337,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16845,6 +19486,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16860,6 +19504,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16875,6 +19522,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16890,6 +19540,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16905,6 +19558,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -16920,6 +19576,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17019,6 +19678,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17034,6 +19696,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17049,6 +19714,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17064,6 +19732,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17079,6 +19750,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17094,6 +19768,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17151,6 +19828,8 @@ export interface paths {
                             type: "tmpfs";
                             target: string;
                             size?: string;
+                            mode?: string;
+                            options?: ("ro" | "rw" | "noexec" | "exec" | "nosuid" | "suid" | "nodev" | "dev")[];
                         })[];
                         network?: string;
                         networkAliases?: string[];
@@ -17172,6 +19851,29 @@ export interface paths {
                         readOnlyRootfs?: boolean;
                         privileged?: boolean;
                         pidHost?: boolean;
+                        seccomp?: "default" | "unconfined" | "custom";
+                        seccompProfile?: string;
+                        apparmor?: string;
+                        selinux?: {
+                            disable?: boolean;
+                            user?: string;
+                            role?: string;
+                            type?: string;
+                            level?: string;
+                        };
+                        userns?: "default" | "host";
+                        pidsLimit?: number;
+                        ulimits?: string[];
+                        cpusetCpus?: string;
+                        blkioWeight?: number;
+                        healthcheck?: {
+                            cmd?: string;
+                            interval?: string;
+                            timeout?: string;
+                            startPeriod?: string;
+                            retries?: number;
+                        };
+                        noHealthcheck?: boolean;
                         devices?: string[];
                         tty?: boolean;
                         autoRemove?: boolean;
@@ -17206,6 +19908,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17221,6 +19926,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17236,6 +19944,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17251,6 +19962,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17266,6 +19980,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17281,6 +19998,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17347,6 +20067,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17362,6 +20085,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17377,6 +20103,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17392,6 +20121,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17407,6 +20139,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17422,6 +20157,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17485,6 +20223,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17500,6 +20241,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17515,6 +20259,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17530,6 +20277,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17545,6 +20295,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17560,6 +20313,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17609,6 +20365,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17624,6 +20383,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17639,6 +20401,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17654,6 +20419,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17669,6 +20437,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17684,6 +20455,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17746,6 +20520,14 @@ export interface paths {
                             progress: number | null;
                             message: string | null;
                             error: string | null;
+                            messageCode?: string;
+                            messageParams?: {
+                                [key: string]: string | number;
+                            };
+                            errorCode?: string;
+                            errorParams?: {
+                                [key: string]: string | number;
+                            };
                             cancellable: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -17768,6 +20550,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17783,6 +20568,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17798,6 +20586,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17813,6 +20604,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17828,6 +20622,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17843,6 +20640,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17903,6 +20703,14 @@ export interface paths {
                             progress: number | null;
                             message: string | null;
                             error: string | null;
+                            messageCode?: string;
+                            messageParams?: {
+                                [key: string]: string | number;
+                            };
+                            errorCode?: string;
+                            errorParams?: {
+                                [key: string]: string | number;
+                            };
                             cancellable: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -17925,6 +20733,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17940,6 +20751,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17955,6 +20769,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17970,6 +20787,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -17985,6 +20805,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18000,6 +20823,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18059,6 +20885,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18074,6 +20903,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18089,6 +20921,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18104,6 +20939,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18119,6 +20957,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18134,6 +20975,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18213,6 +21057,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18228,6 +21075,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18243,6 +21093,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18258,6 +21111,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18273,6 +21129,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18288,6 +21147,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18336,6 +21198,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18351,6 +21216,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18366,6 +21234,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18381,6 +21252,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18396,6 +21270,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18411,6 +21288,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18509,6 +21389,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18524,6 +21407,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18539,6 +21425,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18554,6 +21443,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18569,6 +21461,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18584,6 +21479,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18646,6 +21544,14 @@ export interface paths {
                             progress: number | null;
                             message: string | null;
                             error: string | null;
+                            messageCode?: string;
+                            messageParams?: {
+                                [key: string]: string | number;
+                            };
+                            errorCode?: string;
+                            errorParams?: {
+                                [key: string]: string | number;
+                            };
                             cancellable: boolean;
                             /** Format: date-time */
                             createdAt: string;
@@ -18668,6 +21574,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18683,6 +21592,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18698,6 +21610,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18713,6 +21628,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18728,6 +21646,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18743,6 +21664,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18812,6 +21736,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18827,6 +21754,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18842,6 +21772,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18857,6 +21790,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18872,6 +21808,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18887,6 +21826,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18955,6 +21897,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18970,6 +21915,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -18985,6 +21933,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19000,6 +21951,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19015,6 +21969,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19030,6 +21987,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19089,6 +22049,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19104,6 +22067,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19119,6 +22085,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19134,6 +22103,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19149,6 +22121,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19164,6 +22139,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19211,6 +22189,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19226,6 +22207,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19241,6 +22225,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19256,6 +22243,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19271,6 +22261,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19286,6 +22279,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19357,6 +22353,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19372,6 +22371,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19387,6 +22389,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19402,6 +22407,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19417,6 +22425,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19432,6 +22443,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19477,6 +22491,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19492,6 +22509,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19507,6 +22527,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19522,6 +22545,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19537,6 +22563,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19552,6 +22581,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19628,6 +22660,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19643,6 +22678,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19658,6 +22696,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19673,6 +22714,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19688,6 +22732,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19703,6 +22750,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19781,6 +22831,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19796,6 +22849,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19811,6 +22867,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19826,6 +22885,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19841,6 +22903,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19856,6 +22921,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19935,6 +23003,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19950,6 +23021,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19965,6 +23039,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19980,6 +23057,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -19995,6 +23075,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20010,6 +23093,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20053,6 +23139,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20068,6 +23157,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20083,6 +23175,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20098,6 +23193,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20113,6 +23211,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20128,6 +23229,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20213,6 +23317,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20228,6 +23335,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20243,6 +23353,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20258,6 +23371,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20273,6 +23389,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20288,6 +23407,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20374,6 +23496,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20389,6 +23514,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20404,6 +23532,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20419,6 +23550,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20434,6 +23568,9 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };
@@ -20449,6 +23586,1345 @@ export interface paths {
                             message: string;
                             code?: string;
                             field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/security/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Security findings (Docker and host rules) with the fleet and per-host scores; recomputed when the inventory changes */
+        get: {
+            parameters: {
+                query?: {
+                    hostId?: string;
+                    targetKind?: "host" | "vm" | "engine" | "container" | "image";
+                    targetId?: string;
+                    severity?: "critical" | "high" | "medium" | "low" | "info";
+                    includeAcknowledged?: boolean;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                ruleId: string;
+                                reference: string;
+                                severity: "critical" | "high" | "medium" | "low" | "info";
+                                hostId: string;
+                                hostName: string;
+                                target: {
+                                    kind: "host" | "vm" | "engine" | "container" | "image";
+                                    id: string;
+                                    name: string;
+                                };
+                                title: string;
+                                evidence: string;
+                                why: string;
+                                fix: string;
+                                params: {
+                                    [key: string]: string | number;
+                                };
+                                fixAction: {
+                                    kind: string;
+                                    label: string;
+                                    command: string;
+                                } | null;
+                                acknowledged: {
+                                    by: string;
+                                    /** Format: date-time */
+                                    at: string;
+                                    reason: string;
+                                } | null;
+                                /** Format: date-time */
+                                detectedAt: string;
+                            }[];
+                            fleet: {
+                                score: number;
+                                open: {
+                                    critical: number;
+                                    high: number;
+                                    medium: number;
+                                    low: number;
+                                    info: number;
+                                };
+                                acknowledged: number;
+                            };
+                            hosts: {
+                                hostId: string;
+                                hostName: string;
+                                score: number;
+                                open: {
+                                    critical: number;
+                                    high: number;
+                                    medium: number;
+                                    low: number;
+                                    info: number;
+                                };
+                                acknowledged: number;
+                                /** Format: date-time */
+                                checkedAt: string | null;
+                                stale: string | null;
+                            }[];
+                            rules: {
+                                ruleId: string;
+                                reference: string;
+                                severity: "critical" | "high" | "medium" | "low" | "info";
+                                title: string;
+                                appliesTo: "host" | "vm" | "engine" | "container" | "image";
+                            }[];
+                            /** Format: date-time */
+                            computedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/security/findings/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Export the findings as JSON or CSV (acknowledged ones included) */
+        get: {
+            parameters: {
+                query: {
+                    format: "json" | "csv";
+                    hostId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/security/findings/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Accept a finding with a reason: it stays listed but no longer counts against the score */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            ruleId: string;
+                            reference: string;
+                            severity: "critical" | "high" | "medium" | "low" | "info";
+                            hostId: string;
+                            hostName: string;
+                            target: {
+                                kind: "host" | "vm" | "engine" | "container" | "image";
+                                id: string;
+                                name: string;
+                            };
+                            title: string;
+                            evidence: string;
+                            why: string;
+                            fix: string;
+                            params: {
+                                [key: string]: string | number;
+                            };
+                            fixAction: {
+                                kind: string;
+                                label: string;
+                                command: string;
+                            } | null;
+                            acknowledged: {
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                reason: string;
+                            } | null;
+                            /** Format: date-time */
+                            detectedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        /** Withdraw the acknowledgement of a finding: it counts against the score again */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            ruleId: string;
+                            reference: string;
+                            severity: "critical" | "high" | "medium" | "low" | "info";
+                            hostId: string;
+                            hostName: string;
+                            target: {
+                                kind: "host" | "vm" | "engine" | "container" | "image";
+                                id: string;
+                                name: string;
+                            };
+                            title: string;
+                            evidence: string;
+                            why: string;
+                            fix: string;
+                            params: {
+                                [key: string]: string | number;
+                            };
+                            fixAction: {
+                                kind: string;
+                                label: string;
+                                command: string;
+                            } | null;
+                            acknowledged: {
+                                by: string;
+                                /** Format: date-time */
+                                at: string;
+                                reason: string;
+                            } | null;
+                            /** Format: date-time */
+                            detectedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/security/findings/{id}/fix": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Apply a finding's fix (a task): re-checks the finding, then recreates the container with the hardening added */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            type: string;
+                            target: {
+                                type: string | null;
+                                id: string | null;
+                                name: string | null;
+                                hostId: string | null;
+                            };
+                            user: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            status: "queued" | "running" | "ok" | "error" | "cancelled";
+                            progress: number | null;
+                            message: string | null;
+                            error: string | null;
+                            messageCode?: string;
+                            messageParams?: {
+                                [key: string]: string | number;
+                            };
+                            errorCode?: string;
+                            errorParams?: {
+                                [key: string]: string | number;
+                            };
+                            cancellable: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/compare": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** VMs vs containers per host, from the inventory: footprints, shared image layers, density, isolation */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            at: string;
+                            hosts: {
+                                hostId: string;
+                                hostName: string;
+                                memory: {
+                                    totalBytes: number;
+                                    freeBytes: number;
+                                    source: "libvirt" | "engine";
+                                } | null;
+                                vms: {
+                                    items: {
+                                        name: string;
+                                        state: string;
+                                        memoryBytes: number;
+                                        memoryUsedBytes: number | null;
+                                        diskCapacityBytes: number;
+                                        diskAllocationBytes: number;
+                                    }[];
+                                    memoryBytes: number;
+                                    memoryUsedBytes: number;
+                                    diskCapacityBytes: number;
+                                    diskAllocationBytes: number;
+                                    hypervisor: string | null;
+                                } | null;
+                                containers: {
+                                    items: {
+                                        id: string;
+                                        name: string;
+                                        image: string;
+                                        imageId: string;
+                                        state: string;
+                                        rssBytes: number | null;
+                                    }[];
+                                    rssBytes: number;
+                                    images: {
+                                        id: string;
+                                        tags: string[];
+                                        sizeBytes: number;
+                                        sharedBytes: number;
+                                        uniqueBytes: number;
+                                        containers: number;
+                                    }[];
+                                    imagesListedBytes: number;
+                                    imagesOnDiskBytes: number;
+                                    imagesSavedBytes: number;
+                                    kernel: string | null;
+                                    runtime: string | null;
+                                    securityOptions: string[];
+                                } | null;
+                                density: {
+                                    vm: {
+                                        typicalBytes: number | null;
+                                        basis: "median" | "default" | "none";
+                                        fits: number | null;
+                                    };
+                                    container: {
+                                        typicalBytes: number | null;
+                                        basis: "median" | "default" | "none";
+                                        fits: number | null;
+                                    };
+                                };
+                                commands: string[];
+                                problems: string[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/compare/measurements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The last measurement (VM boot and container start times, both footprints), or null */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            last: {
+                                /** Format: date-time */
+                                measuredAt: string;
+                                taskId: string;
+                                userName: string | null;
+                                vm: {
+                                    hostId: string;
+                                    hostName: string;
+                                    name: string;
+                                    hypervisor: string;
+                                    bootMs: number;
+                                    memoryBytes: number;
+                                    memoryRssBytes: number | null;
+                                    diskCapacityBytes: number;
+                                    diskAllocationBytes: number;
+                                    bootFilesBytes: number;
+                                };
+                                container: {
+                                    hostId: string;
+                                    hostName: string;
+                                    name: string;
+                                    image: string;
+                                    startMs: number;
+                                    rssBytes: number | null;
+                                    imageBytes: number;
+                                };
+                                steps: {
+                                    what: string;
+                                    command: string;
+                                    ms: number;
+                                }[];
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Measure a throwaway VM and container on a libvirt host and an engine, then remove both (runs as a task) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        vmHostId: string;
+                        engineHostId: string;
+                        image?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            type: string;
+                            target: {
+                                type: string | null;
+                                id: string | null;
+                                name: string | null;
+                                hostId: string | null;
+                            };
+                            user: {
+                                id: string;
+                                name: string;
+                            } | null;
+                            status: "queued" | "running" | "ok" | "error" | "cancelled";
+                            progress: number | null;
+                            message: string | null;
+                            error: string | null;
+                            messageCode?: string;
+                            messageParams?: {
+                                [key: string]: string | number;
+                            };
+                            errorCode?: string;
+                            errorParams?: {
+                                [key: string]: string | number;
+                            };
+                            cancellable: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            statusCode: number;
+                            error: string;
+                            message: string;
+                            code?: string;
+                            field?: string;
+                            params?: {
+                                [key: string]: string | number;
+                            };
                         };
                     };
                 };

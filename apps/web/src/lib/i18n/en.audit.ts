@@ -116,4 +116,13 @@ export const enAudit = {
   'audit.outcome.image.build.ok': 'Image build succeeded',
   'audit.outcome.image.build.error': 'Image build failed: {reason}',
   'audit.outcome.image.build.cancelled': 'Image build cancelled',
+  // Security advisor (server routes and the fix task)
+  'action.security.finding.acknowledge': 'Acknowledged a security finding',
+  'action.security.finding.unacknowledge': 'Withdrew the acknowledgement of a security finding',
+  'action.security.finding.fix': 'Requested the fix of a security finding',
+  'taskType.security.fix': 'Fix security finding',
+  'action.task.security.fix': 'Security fix finished',
+  'audit.outcome.security.fix.ok': 'Security fix applied',
+  'audit.outcome.security.fix.error': 'Security fix failed: {reason}',
+  'audit.outcome.security.fix.cancelled': 'Security fix cancelled',
 };

@@ -73,7 +73,8 @@ export const enDocker = {
   'docker.info.default': 'default',
   'docker.info.counts': 'Contents',
   'docker.info.containersCount': '{total} containers ({running} running, {paused} paused, {stopped} stopped)',
-  'docker.info.imagesCount': '{count} images',
+  'docker.info.imagesCount.one': '{count} image',
+  'docker.info.imagesCount.other': '{count} images',
   'docker.info.security': 'Security',
   'docker.info.securityOptions': 'Security options reported by the engine',
   'docker.info.enabled': 'enabled',
@@ -90,7 +91,8 @@ export const enDocker = {
   'docker.info.pluginsNetwork': 'Network drivers',
   'docker.info.pluginsLog': 'Logging drivers',
   'docker.info.pluginsAuthorization': 'Authorization',
-  'docker.info.warnings': 'The engine reports {count} warning(s)',
+  'docker.info.warnings.one': 'The engine reports {count} warning',
+  'docker.info.warnings.other': 'The engine reports {count} warnings',
 
   // Engine policy
   'docker.policy.title': 'Security policy for non-administrators',
@@ -145,8 +147,10 @@ export const enDocker = {
   'docker.prune.confirm': 'Delete',
   'docker.prune.previewing': 'Checking what would be deleted…',
   'docker.prune.nothing': 'Nothing to delete.',
-  'docker.prune.summary': '{count} item(s) would be deleted, reclaiming {size}:',
-  'docker.prune.done': 'Deleted {count} item(s), reclaimed {size}.',
+  'docker.prune.summary.one': '{count} item would be deleted, reclaiming {size}:',
+  'docker.prune.summary.other': '{count} items would be deleted, reclaiming {size}:',
+  'docker.prune.done.one': 'Deleted {count} item, reclaimed {size}.',
+  'docker.prune.done.other': 'Deleted {count} items, reclaimed {size}.',
 
   // Registries (select in dialogs)
   'docker.registry.label': 'Registry credentials',
@@ -277,7 +281,8 @@ export const enDocker = {
   'docker.images.importFile': 'Archive (.tar)',
   'docker.images.importFileHint': 'A .tar file from your computer.',
   'docker.images.importTag': 'Name of the new image',
-  'docker.images.imported': '{count} image(s) imported.',
+  'docker.images.imported.one': '{count} image imported.',
+  'docker.images.imported.other': '{count} images imported.',
 
   'docker.images.envHidden': 'Environment and build-argument values are hidden from viewers on this engine (so is the download).',
   'docker.images.export': 'Export',

@@ -14,6 +14,11 @@ import { enVmConfig } from './en.vmConfig';
 import { enVmDevices } from './en.vmDevices';
 import { enVmXml } from './en.vmXml';
 import { enAudit } from './en.audit';
+import { enHardening } from './en.hardening';
+import { enSecurity } from './en.security';
+import { enFleet } from './en.fleet';
+import { enMessages } from './en.messages';
+import { enCompare } from './en.compare';
 
 export const en = {
   ...enContainers,
@@ -28,6 +33,11 @@ export const en = {
   ...enVmDevices,
   ...enVmXml,
   ...enAudit,
+  ...enHardening,
+  ...enSecurity,
+  ...enFleet,
+  ...enMessages,
+  ...enCompare,
   // Common
   'common.loading': 'Loading…',
   'common.cancel': 'Cancel',
@@ -455,8 +465,8 @@ export const en = {
   'vms.console.attached': 'Attached',
   'vms.console.waiting': 'Waiting',
   'vms.console.closed': 'Closed',
-  'vms.console.viewersOne': '1 viewer',
-  'vms.console.viewersMany': '{count} viewers',
+  'vms.console.viewers.one': '{count} viewer',
+  'vms.console.viewers.other': '{count} viewers',
   'vms.console.viewersHint': 'People watching this console right now (they all see the same screen)',
   'vms.console.readOnly': 'Read-only',
   'vms.console.readOnlyHint': 'Your role may watch this console but not type into it.',
@@ -587,7 +597,8 @@ export const en = {
   'tasks.filterLabel': 'Filter by status',
   'tasks.filter.all': 'All',
   'tasks.filter.active': 'Active',
-  'tasks.count': '{count} tasks',
+  'tasks.count.one': '{count} task',
+  'tasks.count.other': '{count} tasks',
   'tasks.col.task': 'Task',
   'tasks.col.target': 'Target',
   'tasks.col.status': 'Status',
@@ -609,7 +620,8 @@ export const en = {
   'tasks.started': 'Started',
   'tasks.finished': 'Finished',
   'tasks.log': 'Log',
-  'tasks.logLines': '{count} lines',
+  'tasks.logLines.one': '{count} line',
+  'tasks.logLines.other': '{count} lines',
   'tasks.logWaiting': 'Waiting for output…',
   'tasks.logEmpty': 'This task wrote no log.',
   'taskType.selftest': 'Self-test',
@@ -623,11 +635,14 @@ export const en = {
   'audit.verify': 'Verify chain',
   'audit.exportCsv': 'Export CSV',
   'audit.exportJson': 'Export JSON',
-  'audit.intact': 'Chain intact ✓ ({count} records)',
+  'audit.intact.one': 'Chain intact ✓ ({count} record)',
+  'audit.intact.other': 'Chain intact ✓ ({count} records)',
   'audit.broken': 'Chain broken at record #{seq}',
-  'audit.brokenChecked': '{count} records checked.',
+  'audit.brokenChecked.one': '{count} record checked.',
+  'audit.brokenChecked.other': '{count} records checked.',
   'audit.brokenHead': 'The chain’s head does not match the log',
-  'audit.legacyChecked': '{count} older records predate keyed MACs and were checked with a plain hash only.',
+  'audit.legacyChecked.one': '{count} older record predates keyed MACs and was checked with a plain hash only.',
+  'audit.legacyChecked.other': '{count} older records predate keyed MACs and were checked with a plain hash only.',
   'audit.head': 'Head: record #{seq}, MAC {mac}… — note it somewhere else to detect a rollback of the whole data directory.',
   'audit.forbidden': 'Only administrators can read the audit log.',
   'audit.filters': 'Audit filters',
@@ -642,8 +657,10 @@ export const en = {
   'audit.invalidRange': '“To” is before “From”.',
   'audit.apply': 'Apply filters',
   'audit.reset': 'Reset',
-  'audit.total': '{count} matching records',
-  'audit.newEntries': '{count} new records — show',
+  'audit.total.one': '{count} matching record',
+  'audit.total.other': '{count} matching records',
+  'audit.newEntries.one': '{count} new record — show',
+  'audit.newEntries.other': '{count} new records — show',
   'audit.range': '#{first} – #{last}',
   'audit.newer': 'Newer',
   'audit.older': 'Older',

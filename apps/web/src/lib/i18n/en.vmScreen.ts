@@ -24,7 +24,8 @@ export const enVmScreen = {
   'vms.screen.pasteHint':
     'Typed key by key, as on a US keyboard layout (installers have no clipboard agent), and offered as the VNC clipboard too. Click into the screen first so the right field has focus.',
   'vms.screen.pasteType': 'Type it',
-  'vms.screen.pasteTyped': 'Typed {count} characters.',
+  'vms.screen.pasteTyped.one': 'Typed {count} character.',
+  'vms.screen.pasteTyped.other': 'Typed {count} characters.',
   'vms.screen.keysHint': 'Click the screen to type into the VM; keys go to it until you click outside.',
   'vms.screen.cliTitle': 'Open the same screen from a workstation',
   'vms.form.screen': 'Screen',

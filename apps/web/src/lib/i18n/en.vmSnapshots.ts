@@ -46,7 +46,8 @@ export const enVmSnapshots = {
   // Delete
   'vms.snapshots.delete.title': 'Delete snapshot “{snapshot}”?',
   'vms.snapshots.delete.body': 'The VM itself does not change; only this saved state goes away.',
-  'vms.snapshots.delete.children': 'Also delete the {count} snapshot(s) below it',
+  'vms.snapshots.delete.children.one': 'Also delete the snapshot below it',
+  'vms.snapshots.delete.children.other': 'Also delete the {count} snapshots below it',
   'vms.snapshots.delete.reparent': 'Snapshots below it are kept and attached to its parent.',
   'vms.snapshots.delete.submit': 'Delete',
   'vms.snapshots.delete.progress': 'Deleting snapshot of {name}',

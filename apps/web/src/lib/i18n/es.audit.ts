@@ -110,4 +110,13 @@ export const esAudit: Record<keyof typeof enAudit, string> = {
   'audit.outcome.image.build.ok': 'Construcción de imagen correcta',
   'audit.outcome.image.build.error': 'Construcción de imagen fallida: {reason}',
   'audit.outcome.image.build.cancelled': 'Construcción de imagen cancelada',
+  // Asesor de seguridad (rutas del servidor y la tarea de corrección)
+  'action.security.finding.acknowledge': 'Aceptó un hallazgo de seguridad',
+  'action.security.finding.unacknowledge': 'Retiró la aceptación de un hallazgo de seguridad',
+  'action.security.finding.fix': 'Solicitó corregir un hallazgo de seguridad',
+  'taskType.security.fix': 'Corregir hallazgo de seguridad',
+  'action.task.security.fix': 'Corrección de seguridad terminada',
+  'audit.outcome.security.fix.ok': 'Corrección de seguridad aplicada',
+  'audit.outcome.security.fix.error': 'Corrección de seguridad fallida: {reason}',
+  'audit.outcome.security.fix.cancelled': 'Corrección de seguridad cancelada',
 };

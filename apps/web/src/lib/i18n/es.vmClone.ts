@@ -5,7 +5,7 @@ export const esVmClone: Record<keyof typeof enVmClone, string> = {
   'vms.clone.button': 'Clonar',
   'vms.clone.title': 'Clonar {name}',
   'vms.clone.name': 'Nombre del clon',
-  'vms.clone.nameHint': 'Letras, dígitos, ".", "_", "+" y "-"; debe estar libre en este host.',
+  'vms.clone.nameHint': 'Letras, dígitos, ".", "_", "+" y "-"; debe estar libre en este anfitrión.',
   'vms.clone.nameInvalid': 'Usa de 1 a 64 letras, dígitos, ".", "_", "+" o "-", empezando por una letra o un dígito.',
   'vms.clone.disks': 'Discos',
   'vms.clone.copy': 'Copia completa',

@@ -5,7 +5,7 @@ export const esVmConfig: Record<keyof typeof enVmConfig, string> = {
   'vms.tab.settings': 'Ajustes',
   'vms.config.title.settings': 'Ajustes',
   'vms.config.hintRunning':
-    'Se guardan en la definición persistente. Los cambios marcados «se aplica ya» también cambian la VM en marcha; los demás surten efecto en el próximo arranque.',
+    'Se guardan en la definición persistente. Los cambios marcados «se aplica ya» también cambian la VM en ejecución; los demás surten efecto en el próximo arranque.',
   'vms.config.hintStopped': 'Se guardan en la definición persistente; la VM los usa en su próximo arranque.',
   'vms.config.transient': 'Esta VM es transitoria (sin definición persistente): sus ajustes no se pueden cambiar aquí.',
   'vms.config.cpuMemory': 'CPU y memoria',
@@ -25,7 +25,7 @@ export const esVmConfig: Record<keyof typeof enVmConfig, string> = {
   'vms.config.about': 'Descripción',
   'vms.config.title': 'Título',
   'vms.config.description': 'Descripción',
-  'vms.config.autostart': 'Arrancar con el host (autostart)',
+  'vms.config.autostart': 'Arrancar con el anfitrión (autostart)',
   'vms.config.appliesNow': 'se aplica ya',
   'vms.config.needsRestart': 'requiere reinicio',
   'vms.config.save': 'Guardar ajustes',
@@ -39,7 +39,7 @@ export const esVmConfig: Record<keyof typeof enVmConfig, string> = {
   'vms.config.noCputune': '(sin <cputune>: la definición no fija CPU ni ajustes)',
   'vms.config.topology.title': 'Fijación de vCPU',
   'vms.config.topology.hint':
-    'CPU del host por celda NUMA, zócalo, núcleo (c) e hilo (t). Pulse una CPU en una fila para permitirla o prohibirla a esa vCPU o al hilo del emulador. La fijación se guarda en la definición y, con la VM en marcha, se aplica al momento.',
+    'CPU del anfitrión por celda NUMA, zócalo, núcleo (c) e hilo (t). Pulse una CPU en una fila para permitirla o prohibirla a esa vCPU o al hilo del emulador. La fijación se guarda en la definición y, con la VM en ejecución, se aplica al momento.',
   'vms.config.topology.summary': '{sockets} zócalo(s) × {cores} núcleo(s) × {threads} hilo(s), {cells} celda(s) NUMA, {cpus} CPU en línea',
   'vms.config.topology.group': 'Celda NUMA {cell} · zócalo {socket}',
   'vms.config.topology.cpuTitle': 'CPU {id}: núcleo {core}, hilo {thread}',
@@ -51,7 +51,7 @@ export const esVmConfig: Record<keyof typeof enVmConfig, string> = {
   'vms.config.pin.reset': 'Deshacer',
   'vms.config.tune.title': 'Ajuste fino',
   'vms.config.tune.hint':
-    'Límites de cgroup, en vivo y persistentes: peso y ancho de banda de CPU (schedinfo), peso de E/S de disco (blkiotune), límites de memoria (memtune). Si el host no puede aplicar alguno, se muestra el motivo de libvirt.',
+    'Límites de cgroup, en vivo y persistentes: peso y ancho de banda de CPU (schedinfo), peso de E/S de disco (blkiotune), límites de memoria (memtune). Si el anfitrión no puede aplicar alguno, se muestra el motivo de libvirt.',
   'vms.config.tune.shares': 'Cuota de CPU (shares)',
   'vms.config.tune.period': 'Periodo de vCPU (µs)',
   'vms.config.tune.quota': 'Cuota de vCPU (µs, -1 = sin límite)',

@@ -7,7 +7,7 @@ export const esVmScreen: Record<keyof typeof enVmScreen, string> = {
   'vms.screen.noGraphicsTitle': 'Sin pantalla gráfica',
   'vms.screen.noGraphicsBody':
     'Esta VM no tiene pantalla gráfica; se creó solo con consola serie. Su consola de texto está en la pestaña Consola.',
-  'vms.screen.notRunningTitle': 'La VM no está en marcha',
+  'vms.screen.notRunningTitle': 'La VM no está en ejecución',
   'vms.screen.notRunningBody': 'Arranca la VM para ver su pantalla.',
   'vms.screen.connecting': 'Conectando…',
   'vms.screen.connected': 'Conectada',
@@ -27,7 +27,8 @@ export const esVmScreen: Record<keyof typeof enVmScreen, string> = {
   'vms.screen.pasteHint':
     'Se escribe tecla a tecla, como en un teclado de EE. UU. (los instaladores no tienen agente de portapapeles), y se ofrece también como portapapeles VNC. Haz clic antes en la pantalla para que el campo correcto tenga el foco.',
   'vms.screen.pasteType': 'Escribirlo',
-  'vms.screen.pasteTyped': '{count} caracteres escritos.',
+  'vms.screen.pasteTyped.one': '{count} carácter escrito.',
+  'vms.screen.pasteTyped.other': '{count} caracteres escritos.',
   'vms.screen.keysHint': 'Haz clic en la pantalla para escribir en la VM; las teclas van a ella hasta que hagas clic fuera.',
   'vms.screen.cliTitle': 'Abrir la misma pantalla desde un equipo',
   'vms.form.screen': 'Pantalla',
@@ -35,5 +36,5 @@ export const esVmScreen: Record<keyof typeof enVmScreen, string> = {
   'vms.form.screenVncHint':
     'Una pantalla gráfica en la pestaña Pantalla de Mirador (por defecto). La necesitan la mayoría de instaladores gráficos.',
   'vms.form.screenNone': 'Solo serie',
-  'vms.form.screenNoneHint': 'Sin pantalla gráfica: solo la pestaña Consola (console=ttyS0 en el kernel).',
+  'vms.form.screenNoneHint': 'Sin pantalla gráfica: solo la pestaña Consola (console=ttyS0 en el núcleo).',
 };

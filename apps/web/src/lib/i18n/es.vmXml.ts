@@ -17,7 +17,7 @@ export const esVmXml: Record<keyof typeof enVmXml, string> = {
   'vms.xml.command': 'El comando que se ejecuta',
   'vms.xml.saved': 'Definición de {name} guardada',
   'vms.xml.savedSame': 'libvirt guardó la misma definición: no cambió nada',
-  'vms.xml.restartNeeded': 'La VM está en marcha: la nueva definición se aplica cuando se apague y se vuelva a arrancar.',
+  'vms.xml.restartNeeded': 'La VM está en ejecución: la nueva definición se aplica cuando se apague y se vuelva a arrancar.',
   'vms.xml.refused': 'libvirt rechazó la definición; no se cambió nada.',
   'vms.xml.refusedAt': 'Línea {line}',
   'vms.xml.refusedElement': 'elemento <{element}>',

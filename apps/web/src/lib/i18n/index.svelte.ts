@@ -64,6 +64,28 @@ export function t(key: MessageKey, params?: Params): string {
   return template.replace(/\{(\w+)\}/g, (m, name: string) => (name in params ? String(params[name]) : m));
 }
 
+/** Keys that come in plural forms: `base.one` / `base.other` (and, where a language wants it, `base.zero`). */
+export type PluralKey = { [K in MessageKey]: K extends `${infer Base}.other` ? Base : never }[MessageKey];
+
+const pluralRules = new Map<Locale, Intl.PluralRules>();
+function pluralCategory(locale: Locale, count: number): Intl.LDMLPluralRule {
+  let rules = pluralRules.get(locale);
+  if (!rules) pluralRules.set(locale, (rules = new Intl.PluralRules(locale)));
+  return rules.select(count);
+}
+
+/**
+ * Translate a count: picks `base.zero` for 0 when the dictionary has it, else the form the locale's
+ * plural rules ask for (`one`, `other`…), falling back to `other`. `{count}` is filled in (formatted
+ * for the locale) along with `params`.
+ */
+export function tn(base: PluralKey, count: number, params?: Params): string {
+  const category = pluralCategory(i18n.locale, count);
+  const candidates = [...(count === 0 ? [`${base}.zero`] : []), `${base}.${category}`, `${base}.other`];
+  const key = candidates.find((k) => hasKey(k) && dictionaries[i18n.locale][k] !== '') ?? `${base}.other`;
+  return tDyn(key, key, { count: count.toLocaleString(i18n.locale), ...params });
+}
+
 /** True when `key` exists (for dynamic keys such as `hostStatus.${status}`). */
 export function hasKey(key: string): key is MessageKey {
   return Object.hasOwn(en, key);
