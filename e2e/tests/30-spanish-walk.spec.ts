@@ -263,8 +263,13 @@ test('in Spanish, no page shows English', async ({ page }) => {
   expect(unmapped, 'pages with parameters this spec does not know how to open: add them to `urls`').toEqual([]);
   for (const r of routes) if (!special.has(r) && !urls[r]) urls[r] = r; // a new page without parameters
 
-  // Switch to Spanish the way a user does.
-  await page.goto('/');
+  // Switch to Spanish the way a user does. Creating the network and starting the container above adds host
+  // interfaces; Chromium then aborts in-flight loads for a moment (net::ERR_NETWORK_CHANGED, SvelteKit's
+  // "Internal Error"), so the first page is loaded until it is really there.
+  await expect(async () => {
+    await page.goto('/');
+    await expect(page.getByLabel('Language')).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 60_000 });
   await page.getByLabel('Language').selectOption('es');
   await expect(page.locator('html')).toHaveAttribute('lang', 'es');
 

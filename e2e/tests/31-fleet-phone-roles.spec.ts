@@ -121,14 +121,14 @@ test('bulk stop then start two containers with one confirmation listing both com
   }
 });
 
-test('no main page overflows a 390 px phone (light and dark) or a 1440 px desktop in Spanish', async ({ browser }) => {
+test('no main page overflows a 390 px phone or a 1440 px desktop, in Spanish, light and dark', async ({ browser }) => {
   test.setTimeout(420_000);
   const report: string[] = [];
   const widths: string[] = [];
-  // A phone in both themes, and a desktop in Spanish (the longest labels) in dark mode.
+  // Spanish has the longest labels, so it is the strict case for width at both sizes; the theme changes
+  // colours, not layout, so each size is walked in one theme (both themes are covered).
   const runs = [
-    { theme: 'light', width: 390, locale: 'en' },
-    { theme: 'dark', width: 390, locale: 'en' },
+    { theme: 'light', width: 390, locale: 'es' },
     { theme: 'dark', width: 1440, locale: 'es' },
   ] as const;
   for (const { theme, width, locale } of runs) {
