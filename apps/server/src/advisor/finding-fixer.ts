@@ -70,7 +70,7 @@ export function createFindingFixer(deps: { advisor: AdvisorService; containers: 
           await advisor.recheck(f.hostId, ['docker']);
           const left = (await advisor.list({ hostId: f.hostId, targetKind: 'container', targetId: made.name })).items;
           if (left.some((x) => x.ruleId === f.ruleId)) throw new Error(`${made.name} was recreated but "${f.title}" still applies`);
-          return `Recreated ${made.name}: "${f.title}" is fixed`;
+          return { message: `Recreated ${made.name}: "${f.title}" is fixed`, code: 'security.fixed', params: { container: made.name } };
         },
       });
       return { task, finding: f };

@@ -22,7 +22,7 @@ import {
   volPathArgv,
 } from '@mirador/libvirt';
 import type { CommandRunner } from '@mirador/ssh';
-import type { TaskContext, TaskManager } from '../tasks/task-manager.js';
+import type { CodedMessage, TaskContext, TaskManager } from '../tasks/task-manager.js';
 import { conflict } from '../lib/http-errors.js';
 import { runVirsh, runVirshWithXml } from '../vms/virsh.js';
 import type { VmTarget, VmsService } from '../vms/vms.service.js';
@@ -172,7 +172,7 @@ export function createVmCloneService(deps: { vms: VmsService; tasks: TaskManager
     }
   }
 
-  async function run(ctx: TaskContext, p: Prepared, source: string, body: CloneVmBody): Promise<string> {
+  async function run(ctx: TaskContext, p: Prepared, source: string, body: CloneVmBody): Promise<CodedMessage> {
     const { uri } = p.target;
     const { runner, plan } = p;
     ctx.log(`Equivalent command: ${p.preview.command}`);
@@ -234,7 +234,11 @@ export function createVmCloneService(deps: { vms: VmsService; tasks: TaskManager
     }
     // The inventory also hears libvirt's events; this makes the clone's page answer at once.
     await vms.refreshVm(p.target.vm.hostId, body.name).catch(() => null);
-    return `VM "${body.name}" cloned from "${source}"${body.start ? ' and started' : ''}`;
+    return {
+      message: `VM "${body.name}" cloned from "${source}"${body.start ? ' and started' : ''}`,
+      code: body.start ? 'vm.clonedStarted' : 'vm.cloned',
+      params: { name: body.name, source },
+    };
   }
 
   async function undo(ctx: TaskContext, runner: CommandRunner, uri: string, name: string, defined: boolean, made: VolumeCopy[]) {

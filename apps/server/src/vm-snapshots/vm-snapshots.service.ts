@@ -156,7 +156,11 @@ export function createVmSnapshotsService(deps: {
           ctx.progress(null, active ? 'Saving the disks and the memory (the guest is paused meanwhile)' : 'Saving the disks');
           await runVirsh(runner, argv, { timeoutMs: SNAPSHOT_TIMEOUT_MS });
           await t.refresh().catch(() => null);
-          return `Snapshot "${body.name}" of "${name}" taken${active ? ' with its memory' : ''}`;
+          return {
+            message: `Snapshot "${body.name}" of "${name}" taken${active ? ' with its memory' : ''}`,
+            code: active ? 'vm.snapshotTakenMemory' : 'vm.snapshotTaken',
+            params: { snapshot: body.name, vm: name },
+          };
         },
       });
     },

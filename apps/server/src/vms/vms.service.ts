@@ -471,7 +471,12 @@ export function createVmsService(deps: {
           }
           ctx.progress(0.9, 'Reading back the VM');
           await inv.refreshOne(body.name);
-          return `VM "${body.name}" created${(body.start ?? true) ? ' and started' : ''}`;
+          const started = body.start ?? true;
+          return {
+            message: `VM "${body.name}" created${started ? ' and started' : ''}`,
+            code: started ? 'vm.createdStarted' : 'vm.created',
+            params: { name: body.name },
+          };
         },
       });
     },

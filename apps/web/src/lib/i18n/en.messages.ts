@@ -85,4 +85,11 @@ export const enMessages = {
   'server.console.detachedWaiting': 'Console detached; re-attaching when the VM is running',
   'server.console.detached': 'Console detached: {detail}',
   'server.console.openFailed': 'Could not open the console: {detail}',
+  'server.vm.created': 'VM "{name}" created',
+  'server.vm.createdStarted': 'VM "{name}" created and started',
+  'server.vm.cloned': 'VM "{name}" cloned from "{source}"',
+  'server.vm.clonedStarted': 'VM "{name}" cloned from "{source}" and started',
+  'server.vm.snapshotTaken': 'Snapshot "{snapshot}" of "{vm}" taken',
+  'server.vm.snapshotTakenMemory': 'Snapshot "{snapshot}" of "{vm}" taken with its memory',
+  'server.security.fixed': 'Recreated {container}: the finding is fixed',
 };

@@ -82,4 +82,11 @@ export const esMessages: Record<keyof typeof enMessages, string> = {
   'server.console.detachedWaiting': 'Consola desconectada; se reconectará cuando la máquina virtual esté en ejecución',
   'server.console.detached': 'Consola desconectada: {detail}',
   'server.console.openFailed': 'No se pudo abrir la consola: {detail}',
+  'server.vm.created': 'Máquina virtual «{name}» creada',
+  'server.vm.createdStarted': 'Máquina virtual «{name}» creada y arrancada',
+  'server.vm.cloned': 'Máquina virtual «{name}» clonada de «{source}»',
+  'server.vm.clonedStarted': 'Máquina virtual «{name}» clonada de «{source}» y arrancada',
+  'server.vm.snapshotTaken': 'Instantánea «{snapshot}» de «{vm}» tomada',
+  'server.vm.snapshotTakenMemory': 'Instantánea «{snapshot}» de «{vm}» tomada con su memoria',
+  'server.security.fixed': 'Contenedor {container} recreado: el hallazgo está corregido',
 };
