@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { expect, test, type Page } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
+import { removeContainersNamed } from '../support/docker';
 
 /** Containers the e2e suite creates start with this, so cleanup can find leftovers of failed runs. */
 const E2E_CONTAINER_PREFIX = 'mirador-test-e2e-ct-';
@@ -9,28 +9,8 @@ const NAME = `${E2E_CONTAINER_PREFIX}${Math.random().toString(36).slice(2, 8)}`;
 const IMAGE = 'labbox:latest';
 const COMMAND = 'sh -c "while true; do echo hello-from-mirador; sleep 1; done"';
 
-/** docker against the local engine directly (not through Mirador): for cleanup only. */
-function docker(...args: string[]): string {
-  try {
-    return execFileSync('docker', args, {
-      encoding: 'utf8',
-      timeout: 60_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' },
-    });
-  } catch {
-    return '';
-  }
-}
-
 // Whatever happened in the test, leave no e2e container behind (this run's or a crashed earlier run's).
-test.afterAll(() => {
-  const leftovers = docker('ps', '-a', '--filter', `name=${E2E_CONTAINER_PREFIX}`, '--format', '{{.Names}}')
-    .split('\n')
-    .map((s) => s.trim())
-    .filter((n) => n.startsWith(E2E_CONTAINER_PREFIX));
-  for (const name of leftovers) docker('rm', '-f', name);
-});
+test.afterAll(() => removeContainersNamed(E2E_CONTAINER_PREFIX));
 
 /** The text xterm.js renders (its DOM renderer keeps one element per row). */
 async function terminalText(page: Page): Promise<string> {

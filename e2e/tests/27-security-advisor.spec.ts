@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
+import { removeContainersNamed } from '../support/docker';
 
 /**
  * The security advisor in the browser: a privileged container the spec runs through the API is flagged
@@ -15,27 +15,7 @@ const NAME = `${PREFIX}${Math.random().toString(36).slice(2, 8)}`;
 /** The busybox image the lab imports into the local engine (scripts/lab.sh). */
 const IMAGE = 'labbox:latest';
 
-/** docker against the local engine directly (not through Mirador): for cleanup only. */
-function docker(...args: string[]): string {
-  try {
-    return execFileSync('docker', args, {
-      encoding: 'utf8',
-      timeout: 60_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' },
-    });
-  } catch {
-    return '';
-  }
-}
-
-test.afterAll(() => {
-  const leftovers = docker('ps', '-a', '--filter', `name=${PREFIX}`, '--format', '{{.Names}}')
-    .split('\n')
-    .map((s) => s.trim())
-    .filter((n) => n.startsWith(PREFIX));
-  for (const name of leftovers) docker('rm', '-f', name);
-});
+test.afterAll(() => removeContainersNamed(PREFIX));
 
 interface Finding {
   id: string;
