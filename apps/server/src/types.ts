@@ -1,3 +1,4 @@
+import type { MessageParams } from '@mirador/contract';
 import type {
   ContextConfigDefault,
   FastifyBaseLogger,
@@ -58,7 +59,10 @@ declare module 'fastify' {
     auditNames(names: TargetNames): void;
     auditActor: Actor | null;
     auditParams: unknown;
-    /** Set when the call answered 2xx but the action itself failed (e.g. a connection test). */
-    auditFailure: string | null;
+    /**
+     * Set when the call answered 2xx but the action itself failed (e.g. a connection test): the English
+     * text, or the text with the code (and values) the audit page translates it with.
+     */
+    auditFailure: string | { message: string; code: string; params?: MessageParams } | null;
   }
 }

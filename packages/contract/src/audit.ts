@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { Timestamp } from './common.js';
+import { MessageParams, Timestamp } from './common.js';
 
 /**
  * How a recorded action turned out. `accepted`: a request the server took on and handed to a task
@@ -12,6 +12,12 @@ export type AuditResult = Static<typeof AuditResult>;
 /** An id as Mirador issues them (task ids are UUIDs): safe to search for inside a record's parameters. */
 const TaskIdFilter = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' });
 
+/** A stable code and values the UI translates `errorMessage` with (which stays the English fallback); absent on older records. */
+const OutcomeCodes = {
+  errorCode: Type.Optional(Type.String()),
+  errorParams: Type.Optional(MessageParams),
+};
+
 /** The task's end, as an accepted request sees it (the `task.<kind>` record with the same task id). */
 export const AuditTaskOutcome = Type.Object({
   seq: Type.Integer(),
@@ -19,6 +25,7 @@ export const AuditTaskOutcome = Type.Object({
   action: Type.String(),
   result: AuditResult,
   errorMessage: Type.Union([Type.String(), Type.Null()]),
+  ...OutcomeCodes,
 });
 export type AuditTaskOutcome = Static<typeof AuditTaskOutcome>;
 
@@ -42,6 +49,7 @@ export const AuditEntry = Type.Object({
   params: Type.Union([Type.Unknown(), Type.Null()]),
   result: AuditResult,
   errorMessage: Type.Union([Type.String(), Type.Null()]),
+  ...OutcomeCodes,
   statusCode: Type.Union([Type.Integer(), Type.Null()]),
   durationMs: Type.Union([Type.Integer(), Type.Null()]),
   prevHash: Type.String(),

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import type { MessageParams } from '@mirador/contract';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createAuditService, type Actor, type AuditService } from './audit.service.js';
@@ -25,14 +26,36 @@ export function actorOf(req: FastifyRequest): Actor {
   return { type: id.via === 'token' ? 'token' : 'user', id: id.user.id, name: id.user.username };
 }
 
-function errorMessageOf(payload: unknown): string | null {
+interface Failure {
+  message: string;
+  code?: string;
+  params?: MessageParams;
+}
+
+const isParams = (v: unknown): v is MessageParams =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string' || typeof x === 'number');
+
+/** Why an error answer failed, as the client read it: its English text with the code and values the UI translates. */
+function failureOf(payload: unknown): Failure | null {
   if (typeof payload !== 'string') return null;
   try {
-    const parsed = JSON.parse(payload) as { message?: unknown };
-    return typeof parsed.message === 'string' ? parsed.message : null;
+    const parsed = JSON.parse(payload) as { message?: unknown; code?: unknown; params?: unknown };
+    if (typeof parsed.message !== 'string') return null;
+    return {
+      message: parsed.message,
+      ...(typeof parsed.code === 'string' ? { code: parsed.code } : {}),
+      ...(isParams(parsed.params) ? { params: parsed.params } : {}),
+    };
   } catch {
     return null;
   }
+}
+
+/** The record's outcome fields for a failed call. */
+function failureFields(req: FastifyRequest, payload: unknown, statusCode: number) {
+  const f: Failure = (typeof req.auditFailure === 'string' ? { message: req.auditFailure } : req.auditFailure) ??
+    failureOf(payload) ?? { message: `HTTP ${statusCode}` };
+  return { errorMessage: f.message, errorCode: f.code ?? null, errorParams: f.params ?? null };
 }
 
 /** The task a 202 answer started (every such route answers with the Task). */
@@ -163,7 +186,7 @@ export default fp(
             task,
           ),
           result: accepted ? 'accepted' : ok ? 'ok' : 'error',
-          errorMessage: ok ? null : (req.auditFailure ?? errorMessageOf(payload) ?? `HTTP ${reply.statusCode}`),
+          ...(ok ? { errorMessage: null } : failureFields(req, payload, reply.statusCode)),
           statusCode: reply.statusCode,
           durationMs: reply.elapsedTime,
         });

@@ -1,8 +1,15 @@
-import { isTaskOutcomeAction, type AuditEntry, type AuditQuery, type AuditResult, type AuditVerify } from '@mirador/contract';
+import {
+  isTaskOutcomeAction,
+  type AuditEntry,
+  type MessageParams,
+  type AuditQuery,
+  type AuditResult,
+  type AuditVerify,
+} from '@mirador/contract';
 import type { PrismaClient } from '../db/client.js';
 import type { EventBus } from '../plugins/bus.js';
 import { newId } from '../lib/ids.js';
-import { GENESIS_HASH, KEYED_SCHEME, chainMac, type ChainedFields } from './chain.js';
+import { GENESIS_HASH, KEYED_SCHEME, KEYED_V1_SCHEME, chainMac, isKeyedScheme, type ChainedFields } from './chain.js';
 import { readHead, writeHead } from './head-file.js';
 import { redact, redactText } from './redact.js';
 import { verifyChain, type Link, type VerifyRow } from './verify.js';
@@ -21,6 +28,9 @@ export interface AuditInput {
   params?: unknown;
   result: AuditResult;
   errorMessage?: string | null;
+  /** A stable code (and its values) the UI translates the outcome with; errorMessage stays the English fallback. */
+  errorCode?: string | null;
+  errorParams?: MessageParams | null;
   statusCode?: number | null;
   durationMs?: number | null;
 }
@@ -55,6 +65,18 @@ function taskLinkOf(params: unknown): { taskId: string | null; taskType: string 
 
 const parseParams = (r: Pick<Row, 'params'>): unknown => (r.params ? JSON.parse(r.params) : null);
 
+/** Values as long as the English text may be (2000 characters), so a code's values cannot grow a record past it. */
+function boundedParams(params: MessageParams): MessageParams {
+  return Object.fromEntries(Object.entries(params).map(([k, v]) => [k, typeof v === 'string' ? v.slice(0, 2000) : v]));
+}
+
+/** The outcome's code and values, redacted again on the way out (values can quote what a host said). */
+function codesOf(r: Pick<Row, 'errorCode' | 'errorParams'>): { errorCode?: string; errorParams?: MessageParams } {
+  if (!r.errorCode) return {};
+  const params = r.errorParams ? (redact(JSON.parse(r.errorParams)) as MessageParams) : null;
+  return { errorCode: r.errorCode, ...(params ? { errorParams: params } : {}) };
+}
+
 /** Redacts again on the way out: records written by older versions were redacted by name only. */
 export function toAuditEntry(r: Row): AuditEntry {
   const params = parseParams(r);
@@ -69,6 +91,7 @@ export function toAuditEntry(r: Row): AuditEntry {
     params: params === null ? null : redact(params),
     result: resultOf(r),
     errorMessage: r.errorMessage === null ? null : redactText(r.errorMessage),
+    ...codesOf(r),
     statusCode: r.statusCode,
     durationMs: r.durationMs,
     prevHash: r.prevHash,
@@ -150,7 +173,11 @@ export function createAuditService(deps: AuditDeps): AuditService {
   async function load() {
     if (loaded) return;
     const tail = (await db.auditLog.findFirst({ orderBy: { seq: 'desc' } })) as Row | null;
-    const firstKeyed = await db.auditLog.findFirst({ where: { scheme: KEYED_SCHEME }, orderBy: { seq: 'asc' }, select: { seq: true } });
+    const firstKeyed = await db.auditLog.findFirst({
+      where: { scheme: { in: [KEYED_V1_SCHEME, KEYED_SCHEME] } },
+      orderBy: { seq: 'asc' },
+      select: { seq: true },
+    });
     const tailLink = tail ? { seq: tail.seq, mac: tail.hash } : null;
     const file = await readHead(headFile, key);
     if (file.state === 'ok') {
@@ -160,7 +187,7 @@ export function createAuditService(deps: AuditDeps): AuditService {
       if (
         tail &&
         tail.seq === file.head.seq + 1 &&
-        tail.scheme === KEYED_SCHEME &&
+        isKeyedScheme(tail.scheme) &&
         tail.prevHash === file.head.mac &&
         macOf(tail) === tail.hash
       ) {
@@ -180,7 +207,7 @@ export function createAuditService(deps: AuditDeps): AuditService {
   }
 
   function macOf(r: Row): string {
-    return chainMac(key, r.seq, r.prevHash, { ...r, at: r.at.toISOString() });
+    return chainMac(key, r.seq, r.prevHash, { ...r, at: r.at.toISOString() }, r.scheme);
   }
 
   async function appendNow(input: AuditInput): Promise<AuditEntry> {
@@ -205,6 +232,8 @@ export function createAuditService(deps: AuditDeps): AuditService {
       params: input.params === undefined || input.params === null ? null : JSON.stringify(redact(input.params)),
       result: input.result,
       errorMessage: input.errorMessage ? redactText(input.errorMessage.slice(0, 2000)) : null,
+      errorCode: input.errorCode ? input.errorCode.slice(0, 100) : null,
+      errorParams: input.errorCode && input.errorParams ? JSON.stringify(redact(boundedParams(input.errorParams))) : null,
       statusCode: input.statusCode ?? null,
       durationMs: input.durationMs == null ? null : Math.round(input.durationMs),
     };
@@ -275,6 +304,7 @@ export function createAuditService(deps: AuditDeps): AuditService {
           action: r.action,
           result: resultOf(r),
           errorMessage: r.errorMessage === null ? null : redactText(r.errorMessage),
+          ...codesOf(r),
         });
     }
     const startOf = new Map<string, number>();

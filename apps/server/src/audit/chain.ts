@@ -5,7 +5,10 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** Records written before keyed MACs: a plain SHA-256 chain, kept verifiable after an upgrade. */
 export const LEGACY_SCHEME = 'sha256';
 /** HMAC-SHA256 under a key that never enters the database (see audit.service.ts for the threat model). */
-export const KEYED_SCHEME = 'hmac-sha256-v1';
+export const KEYED_V1_SCHEME = 'hmac-sha256-v1';
+/** The same MAC, also covering the outcome's code and values (records written since they are stored). */
+export const KEYED_SCHEME = 'hmac-sha256-v2';
+export const isKeyedScheme = (scheme: string) => scheme === KEYED_SCHEME || scheme === KEYED_V1_SCHEME;
 
 /** The fields a record's hash covers, in a fixed order, so verification recomputes the same bytes. */
 export interface ChainedFields {
@@ -23,6 +26,9 @@ export interface ChainedFields {
   params: string | null;
   result: string;
   errorMessage: string | null;
+  /** Only in hmac-sha256-v2 records (null in older ones, which their MAC does not cover). */
+  errorCode: string | null;
+  errorParams: string | null;
   statusCode: number | null;
   durationMs: number | null;
 }
@@ -55,10 +61,13 @@ export function chainHash(prevHash: string, f: ChainedFields): string {
 
 /**
  * The keyed link. It also covers the scheme and the sequence number, so a record cannot be
- * renumbered into a gap or passed off as a legacy one without breaking its MAC.
+ * renumbered into a gap or passed off as a legacy one without breaking its MAC. A v1 record's MAC
+ * never covered the outcome code columns: one with a code in them was written by someone else.
  */
-export function chainMac(key: Buffer, seq: number, prevHash: string, f: ChainedFields): string {
+export function chainMac(key: Buffer, seq: number, prevHash: string, f: ChainedFields, scheme: string = KEYED_SCHEME): string {
+  const fields = scheme === KEYED_V1_SCHEME ? fieldList(f) : [...fieldList(f), f.errorCode, f.errorParams];
+  if (scheme === KEYED_V1_SCHEME && (f.errorCode !== null || f.errorParams !== null)) fields.push('codes added later');
   return createHmac('sha256', key)
-    .update(JSON.stringify([KEYED_SCHEME, seq, prevHash, ...fieldList(f)]))
+    .update(JSON.stringify([scheme, seq, prevHash, ...fields]))
     .digest('hex');
 }

@@ -1,5 +1,5 @@
 import type { AuditVerify } from '@mirador/contract';
-import { GENESIS_HASH, KEYED_SCHEME, LEGACY_SCHEME, chainHash, chainMac, type ChainedFields } from './chain.js';
+import { GENESIS_HASH, LEGACY_SCHEME, chainHash, chainMac, isKeyedScheme, type ChainedFields } from './chain.js';
 import type { HeadRead } from './head-file.js';
 
 export interface Link {
@@ -54,10 +54,12 @@ export async function verifyChain(opts: {
       }
       if (r.prevHash !== prev)
         return result(r.seq, `Record ${r.seq} does not link to the record before it (a record was removed or reordered)`);
-      if (chainHash(prev, r) !== r.hash) return result(r.seq, `Record ${r.seq} was modified after it was written`);
+      // Legacy records were written before outcome codes existed: one carrying a code was changed.
+      if (chainHash(prev, r) !== r.hash || r.errorCode !== null || r.errorParams !== null)
+        return result(r.seq, `Record ${r.seq} was modified after it was written`);
       legacyChecked++;
-    } else if (r.scheme === KEYED_SCHEME) {
-      if (chainMac(key, r.seq, r.prevHash, r) !== r.hash) {
+    } else if (isKeyedScheme(r.scheme)) {
+      if (chainMac(key, r.seq, r.prevHash, r, r.scheme) !== r.hash) {
         return result(
           r.seq,
           `Record ${r.seq} was modified after it was written (its MAC does not match: it was changed or inserted by someone without Mirador's key)`,

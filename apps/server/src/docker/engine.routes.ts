@@ -158,7 +158,7 @@ export default async function engineRoutes(fastify: FastifyInstance) {
         hostId,
       );
       req.auditParams = { serverAddress, username, hostId: result.hostId };
-      if (!result.ok) req.auditFailure = result.message;
+      if (!result.ok) req.auditFailure = { message: result.message, code: 'registry.testFailed', params: { detail: result.message } };
       return result;
     },
   );
@@ -187,7 +187,7 @@ export default async function engineRoutes(fastify: FastifyInstance) {
         hostId: result.hostId,
         newPassword: req.body.password ? true : undefined,
       };
-      if (!result.ok) req.auditFailure = result.message;
+      if (!result.ok) req.auditFailure = { message: result.message, code: 'registry.testFailed', params: { detail: result.message } };
       return result;
     },
   );

@@ -9,6 +9,12 @@ import { startHostMonitor } from './host-monitor.js';
 const hostTarget = { type: 'host', id: 'params.id', hostId: 'params.id' } as const;
 const hostFromResult = { id: 'id', name: 'name', hostId: 'id' } as const;
 
+/** A failed connection test's record: the host's own words, inside a sentence the audit page translates. */
+function hostTestFailure(result: HostTestResult) {
+  const message = result.error?.message ?? 'connection test failed';
+  return { message, code: 'host.testFailed', params: { detail: message } };
+}
+
 export default async function hostsRoutes(fastify: FastifyInstance) {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const hosts = createHostsService({ db: app.db, secrets: app.secrets, bus: app.bus, localDockerSocket: app.config.dockerSocket });
@@ -72,7 +78,7 @@ export default async function hostsRoutes(fastify: FastifyInstance) {
     async (req) => {
       const result = await hosts.testUnsaved(req.body);
       req.auditParams = { address: req.body.address, port: req.body.port ?? 22, hostKey: result.hostKey, facts: result.facts };
-      if (!result.ok) req.auditFailure = result.error?.message ?? 'connection test failed';
+      if (!result.ok) req.auditFailure = hostTestFailure(result);
       return result;
     },
   );
@@ -136,7 +142,7 @@ export default async function hostsRoutes(fastify: FastifyInstance) {
       const { host, result } = await hosts.test(req.params.id);
       req.auditNames({ id: host.id, name: host.name, hostId: host.id });
       req.auditParams = { hostKey: result.hostKey, facts: result.facts };
-      if (!result.ok) req.auditFailure = result.error?.message ?? 'connection test failed';
+      if (!result.ok) req.auditFailure = hostTestFailure(result);
       return result;
     },
   );

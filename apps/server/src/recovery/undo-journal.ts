@@ -44,6 +44,14 @@ export interface UndoJournal {
 /** What running an undo command found: it removed the thing, there was nothing (left) to remove, or the host is no longer in Mirador. */
 export type UndoOutcome = 'removed' | 'absent' | 'host-gone';
 
+/** The codes the audit page translates an interrupted request's record with (literal, so the dictionary test finds them). */
+const INTERRUPTED_CODE = {
+  removed: { code: 'recovery.interruptedRemoved' },
+  absent: { code: 'recovery.interruptedNothingMade' },
+  'host-gone': { code: 'recovery.interruptedHostGone' },
+} satisfies Record<UndoOutcome, { code: string }>;
+const UNDO_LEFT_CODE = { code: 'recovery.undoHostGone' };
+
 const ATTEMPTS = 5;
 
 export function createUndoJournal(deps: {
@@ -119,6 +127,9 @@ export function createUndoJournal(deps: {
             params: { interruptedAt: n.at },
             result: 'error',
             errorMessage: `Interrupted: Mirador stopped during this operation; ${outcomeText[outcome](n.what)}`,
+            // `what` is an English phrase: the translated sentence names the object and the undo command instead.
+            errorCode: INTERRUPTED_CODE[outcome].code,
+            errorParams: { target: n.target.name, command: commandLineOf(n.undo) },
           });
         }
         if (outcome !== 'absent') {
@@ -129,6 +140,9 @@ export function createUndoJournal(deps: {
             params: { what: n.what, command: commandLineOf(n.undo), ...(n.taskId ? { taskId: n.taskId } : {}) },
             result: outcome === 'removed' ? 'ok' : 'error',
             errorMessage: outcome === 'removed' ? null : outcomeText[outcome](n.what),
+            ...(outcome === 'removed'
+              ? {}
+              : { errorCode: UNDO_LEFT_CODE.code, errorParams: { target: n.target.name, command: commandLineOf(n.undo) } }),
           });
         }
         await rm(file, { force: true });

@@ -38,6 +38,18 @@ export function channelReadable(channel: ProcessChannel): Readable {
  * has ended: resolves when exactly `expected` bytes went in and it exited 0; otherwise (the client went
  * away, sent more or fewer bytes, or the process failed) the process is killed and the promise rejects.
  */
+/** The client's bytes stopped short (or ran long): how many arrived, so the failure can be said in any language. */
+export class UploadCutShort extends Error {
+  constructor(
+    message: string,
+    readonly sent: number,
+    readonly expected: number,
+  ) {
+    super(message);
+    this.name = 'UploadCutShort';
+  }
+}
+
 export function pipeIntoChannel(source: Readable, channel: ProcessChannel, expected: number): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     let sent = 0;
@@ -50,17 +62,20 @@ export function pipeIntoChannel(source: Readable, channel: ProcessChannel, expec
     source.on('data', (chunk: Buffer) => {
       if (failure) return;
       sent += chunk.length;
-      if (sent > expected) fail(new Error(`The upload sent more than the ${expected} bytes its content-length announced`));
+      if (sent > expected)
+        fail(new UploadCutShort(`The upload sent more than the ${expected} bytes its content-length announced`, sent, expected));
       else if (!channel.write(chunk)) source.pause();
     });
     channel.on('drain', () => source.resume());
     source.once('end', () => {
-      if (sent !== expected) fail(new Error(`The upload ended after ${sent} of ${expected} bytes`));
+      if (sent !== expected) fail(new UploadCutShort(`The upload ended after ${sent} of ${expected} bytes`, sent, expected));
       else channel.endInput?.();
     });
-    source.once('error', (err) => fail(new Error(`The upload broke off after ${sent} of ${expected} bytes: ${err.message}`)));
+    source.once('error', (err) =>
+      fail(new UploadCutShort(`The upload broke off after ${sent} of ${expected} bytes: ${err.message}`, sent, expected)),
+    );
     source.once('close', () => {
-      if (!source.readableEnded) fail(new Error(`The upload broke off after ${sent} of ${expected} bytes`));
+      if (!source.readableEnded) fail(new UploadCutShort(`The upload broke off after ${sent} of ${expected} bytes`, sent, expected));
     });
     channel.on('stderr', (chunk: Buffer) => {
       if (stderr.length < 4096) stderr += chunk.toString();

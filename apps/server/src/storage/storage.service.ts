@@ -41,7 +41,7 @@ import { runVirsh, runVirshWithXml, virshBatch, VirshError } from '../vms/virsh.
 import { isInside, poolTargets, resolveOnHost } from '../vms/vm-paths.js';
 import { judgePoolPath } from './pool-paths.js';
 import { listNames, usersOfPool, usersOfVolume } from './volume-users.js';
-import { channelReadable, pipeIntoChannel } from './channel-stream.js';
+import { UploadCutShort, channelReadable, pipeIntoChannel } from './channel-stream.js';
 import type { Actor } from '../audit/audit.service.js';
 import type { UndoJournal } from '../recovery/undo-journal.js';
 
@@ -419,20 +419,47 @@ export function createStorageService(deps: StorageDeps) {
             : volUploadArgv(uri, pool, spec.name);
         commands.push(commandLineOf(argv));
         const channel = await runner.spawn(argv).catch((err: Error) => {
-          throw new HttpError(502, `Could not start the upload on the host: ${err.message}`);
+          throw new HttpError(502, `Could not start the upload on the host: ${err.message}`, {
+            code: 'storage.uploadNotStarted',
+            params: { detail: err.message },
+          });
         });
         await pipeIntoChannel(body, channel, spec.sizeBytes).catch((err: Error) => {
-          throw new HttpError(502, `The upload of "${spec.name}" failed and the partial volume was deleted: ${err.message}`);
+          throw new UploadBroke(err);
         });
       } catch (err) {
         // Not removed (libvirt still holds it): the note stays, and the next start removes it.
-        if (await remove()) await settle();
-        throw err;
+        const removed = await remove();
+        if (removed) await settle();
+        throw err instanceof UploadBroke ? uploadFailure(spec.name, err.cause, removed) : err;
       }
       await settle();
       return { volume: await readVolume(runner, uri, pool, spec.name, []), commands };
     },
   };
+}
+
+/** The bytes did not all arrive: reported once the partial volume's fate is known. */
+class UploadBroke extends Error {
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
+/** What the client and the audit record are told: the cause, and whether the partial volume is gone. */
+function uploadFailure(name: string, cause: Error, removed: boolean): HttpError {
+  const fate = removed ? 'the partial volume was deleted' : 'the partial volume is still there (Mirador deletes it at its next start)';
+  const message = `The upload of "${name}" failed and ${fate}: ${cause.message}`;
+  if (cause instanceof UploadCutShort) {
+    const params = { name, sent: cause.sent, expected: cause.expected };
+    return new HttpError(
+      502,
+      message,
+      removed ? { code: 'storage.uploadCutShort', params } : { code: 'storage.uploadCutShortKept', params },
+    );
+  }
+  const params = { name, detail: cause.message };
+  return new HttpError(502, message, removed ? { code: 'storage.uploadFailed', params } : { code: 'storage.uploadFailedKept', params });
 }
 
 /** libvirt may still hold a volume for a moment after its upload stream ended ("still in use"). */

@@ -178,6 +178,8 @@ export function streamSocket<M, I extends StreamInput, D = string>(
           ...(failedParams && { params: failedParams }),
           result: 'error',
           errorMessage: message,
+          errorCode: 'stream.openFailed',
+          errorParams: { detail: message },
         })
         .catch(() => {});
     }

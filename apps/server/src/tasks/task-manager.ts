@@ -51,11 +51,6 @@ const CANCELLED = 'Cancelled';
 
 /** The codes the UI translates a task's `message` / `error` with (the texts stay the English fallback). */
 type TaskCodes = Pick<Task, 'messageCode' | 'messageParams' | 'errorCode' | 'errorParams'>;
-/**
- * Codes of tasks that ended in this process, for the list read back from the database (which keeps
- * only the English text). Bounded: older ones, and those of a previous process, show the English text.
- */
-const REMEMBERED_CODES = 500;
 
 /** The code of a failure: an HttpError's own, else the generic `task.failed` carrying the text. */
 function errorCodesOf(err: unknown, text: string): TaskCodes {
@@ -64,12 +59,20 @@ function errorCodesOf(err: unknown, text: string): TaskCodes {
   return { errorCode: 'task.failed', errorParams: { detail: text } satisfies MessageParams };
 }
 
-/** Codes that the stored text alone tells (cancelled, interrupted by a restart). */
-function codesOfText(r: { status: string; message: string | null; error: string | null }): TaskCodes {
-  return {
-    ...(r.status === 'cancelled' && r.message === CANCELLED ? { messageCode: 'task.cancelled' } : {}),
-    ...(r.error === INTERRUPTED ? { errorCode: 'task.interrupted' } : {}),
-  };
+/**
+ * The codes a stored task carries (the `codes` column), or for rows written before it existed, what
+ * the stored text alone tells (cancelled, interrupted by a restart).
+ */
+function codesOfRow(r: { status: string; message: string | null; error: string | null; codes?: string | null }): TaskCodes {
+  if (r.error === INTERRUPTED) return { errorCode: 'task.interrupted' };
+  if (r.codes) {
+    try {
+      return pickCodes(JSON.parse(r.codes) as TaskCodes);
+    } catch {
+      // A row edited by hand: its English text is still there.
+    }
+  }
+  return r.status === 'cancelled' && r.message === CANCELLED ? { messageCode: 'task.cancelled' } : {};
 }
 
 const AUDIT_RESULT: Record<TaskStatus, AuditResult> = {
@@ -93,6 +96,7 @@ type TaskRow = {
   progress: number;
   message: string | null;
   error: string | null;
+  codes?: string | null;
   log: string;
   cancellable: boolean;
   createdAt: Date;
@@ -110,7 +114,7 @@ function fromRow(r: TaskRow): Task {
     progress: r.progress < 0 ? null : r.progress,
     message: r.message,
     error: r.error,
-    ...codesOfText(r),
+    ...codesOfRow(r),
     cancellable: r.cancellable,
     createdAt: r.createdAt.toISOString(),
     startedAt: r.startedAt?.toISOString() ?? null,
@@ -130,14 +134,13 @@ export function createTaskManager(deps: {
 }) {
   const { db, bus, audit } = deps;
   const live = new Map<string, Live>();
-  const endedCodes = new Map<string, TaskCodes>();
-  const withCodes = (task: Task): Task => ({ ...task, ...endedCodes.get(task.id) });
 
   const toData = (l: Live) => ({
     status: l.task.status,
     progress: l.task.progress ?? -1,
     message: l.task.message,
     error: l.task.error,
+    codes: codesJson(l.task),
     log: JSON.stringify(l.log),
     startedAt: l.task.startedAt ? new Date(l.task.startedAt) : null,
     finishedAt: l.task.finishedAt ? new Date(l.task.finishedAt) : null,
@@ -171,8 +174,6 @@ export function createTaskManager(deps: {
       delete l.task.messageCode;
       delete l.task.messageParams;
     }
-    endedCodes.set(l.task.id, pickCodes(l.task));
-    if (endedCodes.size > REMEMBERED_CODES) endedCodes.delete(endedCodes.keys().next().value!);
     if (status === 'ok') l.task.progress = 1;
     await persist(l);
     publish(l);
@@ -195,6 +196,8 @@ export function createTaskManager(deps: {
         params: { taskId: task.id, status: task.status },
         result: AUDIT_RESULT[task.status],
         errorMessage: task.error,
+        errorCode: task.errorCode ?? null,
+        errorParams: task.errorParams ?? null,
         durationMs: Math.max(0, finished - started),
       })
       .catch((err) => deps.log.error({ err }, 'task audit failed'));
@@ -302,7 +305,7 @@ export function createTaskManager(deps: {
       if (l) return { ...l.task, log: [...l.log] };
       const row = await db.task.findUnique({ where: { id } });
       if (!row) throw notFound('Task');
-      return { ...withCodes(fromRow(row)), log: JSON.parse(row.log) as TaskLogLine[] };
+      return { ...fromRow(row), log: JSON.parse(row.log) as TaskLogLine[] };
     },
 
     async list(q: { status?: TaskStatus | 'active'; type?: string; limit?: number }): Promise<Task[]> {
@@ -315,7 +318,7 @@ export function createTaskManager(deps: {
         take: q.limit ?? 50,
       });
       // Running tasks are fresher in memory than in the database.
-      return rows.map((r) => (live.has(r.id) ? { ...live.get(r.id)!.task } : withCodes(fromRow(r))));
+      return rows.map((r) => (live.has(r.id) ? { ...live.get(r.id)!.task } : fromRow(r)));
     },
 
     /** On shutdown: stop what can be stopped, and record the rest as interrupted. */
@@ -337,9 +340,15 @@ export function createTaskManager(deps: {
 
 export type TaskManager = ReturnType<typeof createTaskManager>;
 
-function pickCodes(t: Task): TaskCodes {
+function pickCodes(t: TaskCodes): TaskCodes {
   const { messageCode, messageParams, errorCode, errorParams } = t;
   return Object.fromEntries(Object.entries({ messageCode, messageParams, errorCode, errorParams }).filter(([, v]) => v !== undefined));
+}
+
+/** The `codes` column: null when the task carries none (its text is all there is). */
+function codesJson(t: Task): string | null {
+  const codes = pickCodes(t);
+  return Object.keys(codes).length ? JSON.stringify(codes) : null;
 }
 
 /** Parameters can carry an engine's words, which can echo a secret just like the error text. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { VmXml, VmXmlBody, VmXmlError, VmXmlSaved } from '@mirador/contract';
+import type { MessageParams, VmXml, VmXmlBody, VmXmlError, VmXmlSaved } from '@mirador/contract';
 import {
   LibvirtValidationError,
   assertSameDomain,
@@ -26,19 +26,20 @@ export class XmlEditRefusal extends HttpError {
   constructor(
     statusCode: number,
     message: string,
-    readonly details: { code: string; field?: string; line?: number; element?: string; current?: VmXml },
+    readonly details: { code: string; field?: string; params?: MessageParams; line?: number; element?: string; current?: VmXml },
   ) {
-    super(statusCode, message, { code: details.code, field: details.field });
+    super(statusCode, message, { code: details.code, field: details.field, params: details.params });
   }
   body(): VmXmlError {
     const reasons: Record<number, string> = { 400: 'Bad Request', 403: 'Forbidden', 409: 'Conflict' };
-    const { code, field, line, element, current } = this.details;
+    const { code, field, params, line, element, current } = this.details;
     return {
       statusCode: this.statusCode,
       error: reasons[this.statusCode] ?? 'Error',
       message: this.message,
       code,
       ...(field ? { field } : {}),
+      ...(params ? { params } : {}),
       ...(line ? { line } : {}),
       ...(element ? { element } : {}),
       ...(current ? { current } : {}),
@@ -145,7 +146,9 @@ export function createVmXmlService(deps: { target(hostId: string, name: string):
         const where = locateLibvirtError(err.stderr || err.message, body.xml);
         const same = after === current ? '' : ' (the stored definition differs from before: reload it)';
         throw new XmlEditRefusal(400, `libvirt refused the definition: ${err.message}${same}`, {
+          // libvirt's own words stay as they are (a value); the sentence around them is translated.
           code: 'libvirt_invalid',
+          params: { detail: `${err.message}${same}` },
           field: 'xml',
           ...where,
         });

@@ -140,6 +140,8 @@ describe('audit log', () => {
           hostId: null,
           params: JSON.stringify({ body: { driverOpts: { o: `addr=10.0.0.5,username=u,password=old-secret-${seq}` } } }),
           result: 'ok',
+          errorCode: null,
+          errorParams: null,
           errorMessage: seq === 2 ? 'mount failed for https://u:old-url-secret@nas.lab/share' : null,
           statusCode: 201,
           durationMs: 4,

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH, KEYED_SCHEME, LEGACY_SCHEME, chainHash, chainMac, type ChainedFields } from '../../src/audit/chain.js';
+import {
+  GENESIS_HASH,
+  KEYED_SCHEME,
+  KEYED_V1_SCHEME,
+  LEGACY_SCHEME,
+  chainHash,
+  chainMac,
+  type ChainedFields,
+} from '../../src/audit/chain.js';
 import type { HeadRead } from '../../src/audit/head-file.js';
 import { REDACTED, knownSecrets, redact, redactText } from '../../src/audit/redact.js';
 import { verifyChain, type VerifyRow } from '../../src/audit/verify.js';
@@ -19,6 +27,8 @@ const record: ChainedFields = {
   params: null,
   result: 'ok',
   errorMessage: null,
+  errorCode: null,
+  errorParams: null,
   statusCode: 201,
   durationMs: 3,
 };
@@ -28,7 +38,8 @@ describe('audit hash chain', () => {
     const h = chainHash(GENESIS_HASH, record);
     expect(h).toMatch(/^[0-9a-f]{64}$/);
     expect(chainHash(GENESIS_HASH, { ...record })).toBe(h);
-    for (const key of Object.keys(record) as (keyof ChainedFields)[]) {
+    // Legacy links were written before outcome codes existed (verify() refuses a legacy record carrying one).
+    for (const key of (Object.keys(record) as (keyof ChainedFields)[]).filter((k) => k !== 'errorCode' && k !== 'errorParams')) {
       const changed = { ...record, [key]: typeof record[key] === 'number' ? 999 : 'changed' };
       expect(chainHash(GENESIS_HASH, changed), key).not.toBe(h);
     }
@@ -75,6 +86,57 @@ describe('keyed audit chain', () => {
     expect(chainMac(key, 4, GENESIS_HASH, record)).not.toBe(mac);
     expect(chainMac(key, 5, 'f'.repeat(64), record)).not.toBe(mac);
     expect(chainMac(key, 5, GENESIS_HASH, record)).not.toBe(chainHash(GENESIS_HASH, record));
+    for (const field of Object.keys(record) as (keyof ChainedFields)[]) {
+      const changed = { ...record, [field]: typeof record[field] === 'number' ? 999 : 'changed' };
+      expect(chainMac(key, 5, GENESIS_HASH, changed), field).not.toBe(mac);
+    }
+  });
+
+  it('v2 links also cover the outcome code and values; v1 links (written before codes) stay verifiable', () => {
+    const coded = {
+      ...record,
+      result: 'error',
+      errorMessage: 'Host port 8080 is taken',
+      errorCode: 'docker.portTaken',
+      errorParams: '{"port":8080}',
+    };
+    const mac = chainMac(key, 5, GENESIS_HASH, coded);
+    expect(chainMac(key, 5, GENESIS_HASH, { ...coded, errorCode: 'docker.policyRefused' })).not.toBe(mac);
+    expect(chainMac(key, 5, GENESIS_HASH, { ...coded, errorParams: '{"port":8081}' })).not.toBe(mac);
+    expect(chainMac(key, 5, GENESIS_HASH, { ...coded, errorParams: null })).not.toBe(mac);
+    // A v1 MAC is what older versions wrote: unchanged by the new columns while they are empty...
+    const v1 = chainMac(key, 5, GENESIS_HASH, record, KEYED_V1_SCHEME);
+    expect(v1).not.toBe(chainMac(key, 5, GENESIS_HASH, record));
+    // ...and broken when someone fills them in afterwards.
+    expect(chainMac(key, 5, GENESIS_HASH, { ...record, errorCode: 'x' }, KEYED_V1_SCHEME)).not.toBe(v1);
+  });
+
+  it('verifies a log that switched from v1 to v2 links, and catches a code added to a v1 or legacy record', async () => {
+    const rows: VerifyRow[] = [];
+    let prev = GENESIS_HASH;
+    for (let seq = 1; seq <= 4; seq++) {
+      const scheme = seq <= 2 ? KEYED_V1_SCHEME : KEYED_SCHEME;
+      const f =
+        seq <= 2 ? { ...record, id: `r${seq}` } : { ...record, id: `r${seq}`, errorCode: 'task.failed', errorParams: '{"detail":"x"}' };
+      const hash = chainMac(key, seq, prev, f, scheme);
+      rows.push({ ...f, seq, prevHash: prev, hash, scheme });
+      prev = hash;
+    }
+    const head: HeadRead = { state: 'ok', head: { seq: 4, mac: rows[3]!.hash, keyedFrom: 1 } };
+    const ok = await verifyChain({ key, rows: each(rows), file: head, memory: { seq: 4, mac: rows[3]!.hash } });
+    expect(ok).toMatchObject({ intact: true, checked: 4 });
+    const doctored = rows.map((r) => (r.seq === 2 ? { ...r, errorCode: 'docker.portTaken' } : r));
+    const bad = await verifyChain({ key, rows: each(doctored), file: head, memory: null });
+    expect(bad).toMatchObject({ intact: false, firstBrokenSeq: 2 });
+
+    const legacy: VerifyRow = { ...record, seq: 1, prevHash: GENESIS_HASH, hash: chainHash(GENESIS_HASH, record), scheme: LEGACY_SCHEME };
+    const missing: HeadRead = { state: 'missing' };
+    expect(await verifyChain({ key, rows: each([legacy]), file: missing, memory: null })).toMatchObject({ intact: true });
+    const legacyCoded = { ...legacy, errorCode: 'task.failed' };
+    expect(await verifyChain({ key, rows: each([legacyCoded]), file: missing, memory: null })).toMatchObject({
+      intact: false,
+      firstBrokenSeq: 1,
+    });
   });
 
   /** A keyed chain of n records and the head a healthy server would have written for it. */

@@ -49,6 +49,11 @@ describe('undo journal', () => {
       ['recovery.undo', 'ok', 'system'],
     ]);
     expect(next.audited[0]!.errorMessage).toMatch(/^Interrupted: .*default\/x\.raw was removed/);
+    // The audit page translates it: a code with the object and the command that removed it.
+    expect(next.audited[0]).toMatchObject({
+      errorCode: 'recovery.interruptedRemoved',
+      errorParams: { command: expect.stringMatching(/vol-delete/) },
+    });
   });
 
   it('nothing made: only the interrupted request is recorded; a host that keeps failing keeps the note', async () => {
@@ -59,6 +64,7 @@ describe('undo journal', () => {
     expect(await absent.j.sweep()).toBe(1);
     expect(absent.audited.map((a) => a.action)).toEqual(['storage.volume.upload']);
     expect(absent.audited[0]!.errorMessage).toMatch(/was not made/);
+    expect(absent.audited[0]!.errorCode).toBe('recovery.interruptedNothingMade');
 
     writeFileSync(join(dir, 'torn.json'), '{"hostId":'); // written half when the process died: dropped
     await journal(dir, () => 'removed').j.note(note);

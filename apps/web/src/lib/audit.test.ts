@@ -1,7 +1,7 @@
 import type { AuditEntry } from '@mirador/contract';
 import { describe, expect, test } from 'vitest';
 import { i18n } from '$lib/i18n/index.svelte';
-import { entryLabel, entryMatches, EMPTY_FILTERS, filtersFromParams, filtersToQuery, withOutcome } from './audit';
+import { entryLabel, entryMatches, EMPTY_FILTERS, failureText, filtersFromParams, filtersToQuery, withOutcome } from './audit';
 
 function entry(seq: number, over: Partial<AuditEntry>): AuditEntry {
   return {
@@ -39,6 +39,24 @@ describe('audit records read as what happened', () => {
     i18n.locale = 'en';
   });
 
+  test("a failure recorded with a code reads in the reader's language; older records keep their English text", () => {
+    const upload = {
+      errorMessage: 'The upload of "a.raw" failed and the partial volume was deleted: The upload broke off after 5 of 9 bytes: aborted',
+      errorCode: 'storage.uploadCutShort',
+      errorParams: { name: 'a.raw', sent: 5, expected: 9 },
+    };
+    i18n.locale = 'es';
+    expect(failureText(upload)).toBe('La subida de «a.raw» se cortó tras 5 de 9 bytes; se borró el volumen parcial');
+    // A task end's reason is translated inside the outcome sentence too.
+    expect(entryLabel({ action: 'task.vm.create', result: 'error', errorMessage: 'Interrupted', errorCode: 'task.interrupted' })).toMatch(
+      /Mirador se detuvo/,
+    );
+    expect(failureText({ errorMessage: 'old English text', errorCode: undefined })).toBe('old English text');
+    expect(failureText({ errorMessage: null })).toBeNull();
+    i18n.locale = 'en';
+    expect(failureText(upload)).toBe('The upload of "a.raw" stopped after 5 of 9 bytes; the partial volume was deleted');
+  });
+
   test('a request to start or cancel a task is not mistaken for a task end', () => {
     expect(entryLabel({ action: 'task.selftest.start', result: 'accepted', errorMessage: null })).toBe('Started a self-test');
     expect(entryLabel({ action: 'task.cancel', result: 'ok', errorMessage: null })).toBe('Cancelled a task');
@@ -47,9 +65,24 @@ describe('audit records read as what happened', () => {
   test('a task end pushed live completes the request that started it, once', () => {
     const request = entry(10, { result: 'accepted', statusCode: 202, taskId: 't-1', outcome: null });
     const other = entry(11, { result: 'accepted', statusCode: 202, taskId: 't-2', outcome: null });
-    const end = entry(12, { action: 'task.image.build', result: 'error', errorMessage: 'boom', taskId: 't-1' });
+    const end = entry(12, {
+      action: 'task.image.build',
+      result: 'error',
+      errorMessage: 'boom',
+      errorCode: 'task.failed',
+      errorParams: { detail: 'boom' },
+      taskId: 't-1',
+    });
     const items = withOutcome([other, request], end);
-    expect(items[1]!.outcome).toEqual({ seq: 12, at: end.at, action: 'task.image.build', result: 'error', errorMessage: 'boom' });
+    expect(items[1]!.outcome).toEqual({
+      seq: 12,
+      at: end.at,
+      action: 'task.image.build',
+      result: 'error',
+      errorMessage: 'boom',
+      errorCode: 'task.failed',
+      errorParams: { detail: 'boom' },
+    });
     expect(items[0]).toBe(other);
     expect(withOutcome(items, end)).toBe(items);
     // Not a task end: nothing to pair.

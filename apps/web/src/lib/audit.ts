@@ -1,5 +1,6 @@
 import { isTaskOutcomeAction, type AuditEntry, type AuditResult } from '@mirador/contract';
 import { t, tDyn } from '$lib/i18n/index.svelte';
+import { translateServerMessage } from '$lib/i18n/serverMessage';
 
 /** Every result a record can carry, in the order the filter offers them. */
 export const AUDIT_RESULTS: readonly AuditResult[] = ['ok', 'error', 'accepted', 'cancelled'];
@@ -81,12 +82,21 @@ export function actionLabel(action: string): string {
  * What a record says, as a sentence: a task's end reads as its outcome ("Image build failed: <reason>"),
  * never as the request that started it; anything else by its action's label.
  */
-export function entryLabel(e: Pick<AuditEntry, 'action' | 'result' | 'errorMessage'>): string {
+export function entryLabel(e: Pick<AuditEntry, 'action' | 'result' | 'errorMessage' | 'errorCode' | 'errorParams'>): string {
   if (isTaskOutcomeAction(e.action) && (e.result === 'ok' || e.result === 'error' || e.result === 'cancelled')) {
     const kind = e.action.slice('task.'.length);
-    return tDyn(`audit.outcome.${kind}.${e.result}`, actionLabel(e.action), { reason: e.errorMessage ?? t('audit.noReason') });
+    return tDyn(`audit.outcome.${kind}.${e.result}`, actionLabel(e.action), { reason: failureText(e) ?? t('audit.noReason') });
   }
   return actionLabel(e.action);
+}
+
+/**
+ * Why a recorded action failed, in the reader's language: records carry a code and values beside the
+ * English text (older records only the text, shown as it is). Null when the record names no reason.
+ */
+export function failureText(e: Pick<AuditEntry, 'errorMessage' | 'errorCode' | 'errorParams'>): string | null {
+  if (!e.errorMessage && !e.errorCode) return null;
+  return translateServerMessage({ code: e.errorCode, params: e.errorParams, message: e.errorMessage }) || null;
 }
 
 /** A task id short enough for a table cell (the full id is in the link and the details). */
@@ -98,7 +108,8 @@ export const shortTaskId = (id: string) => `#${id.slice(0, 8)}`;
  */
 export function withOutcome(items: AuditEntry[], end: AuditEntry): AuditEntry[] {
   if (!end.taskId || !isTaskOutcomeAction(end.action)) return items;
-  const outcome = { seq: end.seq, at: end.at, action: end.action, result: end.result, errorMessage: end.errorMessage };
+  const codes = end.errorCode ? { errorCode: end.errorCode, ...(end.errorParams ? { errorParams: end.errorParams } : {}) } : {};
+  const outcome = { seq: end.seq, at: end.at, action: end.action, result: end.result, errorMessage: end.errorMessage, ...codes };
   let changed = false;
   const next = items.map((e) => {
     if (e.result !== 'accepted' || e.taskId !== end.taskId || e.outcome?.seq === end.seq) return e;

@@ -4071,6 +4071,10 @@ export interface paths {
                                 params: unknown | (never | null);
                                 result: "ok" | "error" | "accepted" | "cancelled";
                                 errorMessage: string | null;
+                                errorCode?: string;
+                                errorParams?: {
+                                    [key: string]: string | number;
+                                };
                                 statusCode: number | null;
                                 durationMs: number | null;
                                 prevHash: string;
@@ -4086,6 +4090,10 @@ export interface paths {
                                     action: string;
                                     result: "ok" | "error" | "accepted" | "cancelled";
                                     errorMessage: string | null;
+                                    errorCode?: string;
+                                    errorParams?: {
+                                        [key: string]: string | number;
+                                    };
                                 } | null;
                                 /** @description On a task outcome, read from the log: the request record that started it */
                                 requestSeq?: number | null;

@@ -92,4 +92,24 @@ export const enMessages = {
   'server.vm.snapshotTaken': 'Snapshot "{snapshot}" of "{vm}" taken',
   'server.vm.snapshotTakenMemory': 'Snapshot "{snapshot}" of "{vm}" taken with its memory',
   'server.security.fixed': 'Recreated {container}: the finding is fixed',
+
+  // Outcomes the audit log records with a code (audit.plugin.ts, undo-journal.ts, storage uploads).
+  'server.host.testFailed': 'The connection test failed: {detail}',
+  'server.registry.testFailed': 'The registry login failed: {detail}',
+  'server.libvirt_invalid': 'libvirt refused the definition: {detail}',
+  'server.storage.uploadNotStarted': 'Could not start the upload on the host: {detail}',
+  'server.storage.uploadCutShort': 'The upload of "{name}" stopped after {sent} of {expected} bytes; the partial volume was deleted',
+  'server.storage.uploadCutShortKept':
+    'The upload of "{name}" stopped after {sent} of {expected} bytes; the partial volume is still there (Mirador deletes it at its next start)',
+  'server.storage.uploadFailed': 'The upload of "{name}" failed and the partial volume was deleted: {detail}',
+  'server.storage.uploadFailedKept':
+    'The upload of "{name}" failed; the partial volume is still there (Mirador deletes it at its next start): {detail}',
+  'server.recovery.interruptedRemoved':
+    'Interrupted: Mirador stopped during this operation; what it had made ({target}) was removed when it started again',
+  'server.recovery.interruptedNothingMade':
+    'Interrupted: Mirador stopped during this operation before it made anything ({target}); nothing was left',
+  'server.recovery.interruptedHostGone':
+    'Interrupted: Mirador stopped during this operation; {target} may remain, because its host is no longer in Mirador ({command})',
+  'server.recovery.undoHostGone': '{target} may remain: its host is no longer in Mirador (to remove it there: {command})',
+  'server.stream.openFailed': 'Could not open the stream: {detail}',
 };

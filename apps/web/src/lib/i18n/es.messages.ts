@@ -89,4 +89,24 @@ export const esMessages: Record<keyof typeof enMessages, string> = {
   'server.vm.snapshotTaken': 'Instantánea «{snapshot}» de «{vm}» tomada',
   'server.vm.snapshotTakenMemory': 'Instantánea «{snapshot}» de «{vm}» tomada con su memoria',
   'server.security.fixed': 'Contenedor {container} recreado: el hallazgo está corregido',
+
+  // Resultados que el registro de auditoría guarda con un código (audit.plugin.ts, undo-journal.ts, subidas).
+  'server.host.testFailed': 'La prueba de conexión falló: {detail}',
+  'server.registry.testFailed': 'El inicio de sesión en el registro falló: {detail}',
+  'server.libvirt_invalid': 'libvirt rechazó la definición: {detail}',
+  'server.storage.uploadNotStarted': 'No se pudo iniciar la subida en el anfitrión: {detail}',
+  'server.storage.uploadCutShort': 'La subida de «{name}» se cortó tras {sent} de {expected} bytes; se borró el volumen parcial',
+  'server.storage.uploadCutShortKept':
+    'La subida de «{name}» se cortó tras {sent} de {expected} bytes; el volumen parcial sigue ahí (Mirador lo borra en su próximo arranque)',
+  'server.storage.uploadFailed': 'La subida de «{name}» falló y se borró el volumen parcial: {detail}',
+  'server.storage.uploadFailedKept':
+    'La subida de «{name}» falló; el volumen parcial sigue ahí (Mirador lo borra en su próximo arranque): {detail}',
+  'server.recovery.interruptedRemoved':
+    'Interrumpida: Mirador se detuvo durante esta operación; lo que había creado ({target}) se eliminó al volver a arrancar',
+  'server.recovery.interruptedNothingMade':
+    'Interrumpida: Mirador se detuvo durante esta operación antes de crear nada ({target}); no quedó nada',
+  'server.recovery.interruptedHostGone':
+    'Interrumpida: Mirador se detuvo durante esta operación; {target} puede seguir ahí, porque su anfitrión ya no está en Mirador ({command})',
+  'server.recovery.undoHostGone': '{target} puede seguir ahí: su anfitrión ya no está en Mirador (para borrarlo allí: {command})',
+  'server.stream.openFailed': 'No se pudo abrir la conexión: {detail}',
 };
