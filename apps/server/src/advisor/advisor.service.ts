@@ -12,6 +12,7 @@ import type { FindingDraft, RuleRun } from './finding-draft.js';
 import type { DockerAdvisor } from './docker-advisor.js';
 import type { FindingAcks } from './finding-acks.js';
 import { findingId } from './finding-id.js';
+import { mergeOverlaps } from './finding-overlaps.js';
 import { fleetScore, scoreOf } from './scores.js';
 
 /** libvirt/host/VM rules of one host (host-advisor.ts, wired in advisor.plugin.ts); null runs the Docker rules alone. */
@@ -32,6 +33,16 @@ interface HostState {
   running: Partial<Record<Family, Promise<void>>>;
   /** When a recompute last finished (a host no family applies to is still "checked"). */
   lastRun: Date | null;
+}
+
+/**
+ * The reasons a host's findings are stale, each said once: a reason that quotes another one whole (the
+ * Docker rules' "Cannot read the Docker engine: Host "x" is not reachable: …" next to the host rules'
+ * "Host "x" is not reachable: …") is the same problem seen through one more layer, so only the plain one stays.
+ */
+export function rootCauses(reasons: string[]): string[] {
+  const unique = [...new Set(reasons)];
+  return unique.filter((r) => !unique.some((o) => o !== r && r.includes(o)));
 }
 
 /** Bursts of inventory events (a `docker run` is create, attach, start…) within this window make one recompute. */
@@ -173,14 +184,14 @@ export function createAdvisorService(deps: {
       const runs = Object.values(s.runs);
       const own: SecurityFinding[] = [];
       const seenIds = new Set<string>();
-      for (const run of runs)
-        for (const d of run.findings) {
-          const f = toFinding(hostId, s.name, d, undefined);
-          if (seenIds.has(f.id)) continue; // one rule, one target: one finding
-          seenIds.add(f.id);
-          f.acknowledged = ackMap.get(f.id) ?? null;
-          own.push(f);
-        }
+      // What both families saw of one thing (the Docker API on TCP) is one finding: finding-overlaps.ts.
+      for (const d of mergeOverlaps(s.runs.docker?.findings ?? null, s.runs.host?.findings ?? [])) {
+        const f = toFinding(hostId, s.name, d, undefined);
+        if (seenIds.has(f.id)) continue; // one rule, one target: one finding
+        seenIds.add(f.id);
+        f.acknowledged = ackMap.get(f.id) ?? null;
+        own.push(f);
+      }
       const checked = runs.map((r) => r.checkedAt.getTime());
       const stale = runs.map((r) => r.stale).filter((x): x is string => Boolean(x));
       if (hostRules && s.lastRun && !s.runs.host) stale.push('The host checks have not finished yet');
@@ -190,7 +201,7 @@ export function createAdvisorService(deps: {
         hostName: s.name,
         ...scoreOf(own),
         checkedAt: checked.length ? new Date(Math.min(...checked)).toISOString() : (s.lastRun?.toISOString() ?? null),
-        stale: stale.length ? stale.join('; ') : pendingFirst,
+        stale: stale.length ? rootCauses(stale).join('; ') : pendingFirst,
       });
       findings.push(...own);
     }

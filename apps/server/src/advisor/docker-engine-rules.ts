@@ -2,6 +2,7 @@ import type { FindingTarget } from '@mirador/contract';
 import type { FindingDraft } from './finding-draft.js';
 import { draft } from './docker-rule-catalog.js';
 import { releaseAge } from './docker-releases.js';
+import { beyondLoopback } from './listen-address.js';
 
 /** What the engine rules read: parts of `docker info` and of the default bridge's inspect. */
 export interface EngineFacts {
@@ -42,14 +43,7 @@ export function engineRules(target: FindingTarget, facts: EngineFacts, now: Date
   const plain = (info.Warnings ?? []).filter((w) => /API is accessible on http:\/\//i.test(w));
   if (plain.length) {
     const where = plain.map((w) => /http:\/\/(\S+?)(?:\s|$)/i.exec(w)?.[1] ?? '').filter(Boolean);
-    out.push(
-      draft('docker.engine.tcp-without-tls', target, {
-        evidence: `docker info Warnings: ${plain.join(' | ')}`,
-        why: 'OWASP Docker D1: never expose the Docker daemon — anyone who reaches an unauthenticated API port controls the engine and so the host.',
-        fix: 'Remove the tcp:// entry from "hosts" in /etc/docker/daemon.json (or -H in the unit), or require TLS: "tlsverify": true with "tlscacert", "tlscert", "tlskey" and listen on 2376.',
-        params: { listen: where.join(', ') },
-      }),
-    );
+    out.push(dockerApiOnTcp(target, `docker info Warnings: ${plain.join(' | ')}`, where));
   }
 
   const options = info.SecurityOptions ?? [];
@@ -87,4 +81,19 @@ export function engineRules(target: FindingTarget, facts: EngineFacts, now: Date
     );
   }
   return out;
+}
+
+/**
+ * The finding "the Docker API listens on TCP without TLS" (OWASP D1) for these listeners: critical when
+ * one is reachable beyond loopback, high when only local users (and host-network containers) reach it.
+ * Also used for what the host probe saw of the same dockerd (finding-overlaps.ts).
+ */
+export function dockerApiOnTcp(target: FindingTarget, evidence: string, listens: string[]): FindingDraft {
+  return draft('docker.engine.tcp-without-tls', target, {
+    severity: listens.length === 0 || beyondLoopback(listens) ? 'critical' : 'high',
+    evidence,
+    why: 'OWASP Docker D1: never expose the Docker daemon — anyone who reaches an unauthenticated API port controls the engine and so the host.',
+    fix: 'Remove the tcp:// entry from "hosts" in /etc/docker/daemon.json (or -H in the unit), or require TLS: "tlsverify": true with "tlscacert", "tlscert", "tlskey" and listen on 2376.',
+    params: { listen: listens.join(', ') },
+  });
 }

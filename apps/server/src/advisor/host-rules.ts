@@ -1,6 +1,9 @@
 import type { FindingSeverity, FindingTarget } from '@mirador/contract';
 import type { FindingDraft } from './finding-draft.js';
 import type { ConfFile, ConfLine, HostPosture, Listener, SshdConfig } from './host-posture-parse.js';
+import { beyondLoopback, isLoopback } from './listen-address.js';
+
+export { isLoopback };
 
 /**
  * The host half of the lecture's VM security advice — protect the host, libvirt access control,
@@ -116,8 +119,6 @@ export const at = (l: ConfLine) => `${l.file}:${l.line}: ${l.raw}`;
 export const fileOf = (p: HostPosture, path: string): ConfFile | undefined => p.files.find((f) => f.path === path);
 /** libvirt's parser keeps the last assignment of a key. */
 export const setting = (f: ConfFile | undefined, key: string): ConfLine | undefined => f?.lines.filter((l) => l.key === key).at(-1);
-
-export const isLoopback = (address: string) => /^127\./.test(address) || address === '::1' || address === 'localhost';
 
 const processes = (p: HostPosture) => (p.processes.ok ? p.processes.value : []);
 
@@ -391,7 +392,7 @@ function dockerTcp(p: HostPosture, target: FindingTarget): FindingDraft[] {
     }
   }
   if (hosts.length === 0 || tlsVerify) return [];
-  const exposed = hosts.some((h) => !isLoopback(h.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1')));
+  const exposed = beyondLoopback(hosts);
   const fix =
     'Remove the tcp:// host from dockerd (its -H flags, or "hosts" in /etc/docker/daemon.json) and use the unix socket or SSH (DOCKER_HOST=ssh://…); if TCP is needed, run dockerd with --tlsverify --tlscacert --tlscert --tlskey on port 2376 and firewall it.';
   return [

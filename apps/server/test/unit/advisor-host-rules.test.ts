@@ -9,6 +9,9 @@ import { readHostPosture } from '../../src/advisor/host-posture.js';
 import { hostRules } from '../../src/advisor/host-rules.js';
 import { vmRules } from '../../src/advisor/vm-rules.js';
 import { createHostAdvisor, judgePosture } from '../../src/advisor/host-advisor.js';
+import { engineRules, type EngineFacts } from '../../src/advisor/docker-engine-rules.js';
+import { mergeOverlaps } from '../../src/advisor/finding-overlaps.js';
+import { findingId } from '../../src/advisor/finding-id.js';
 
 /**
  * Every host/VM rule, positive and negative, on probe outputs shaped like the real probe's (the
@@ -373,6 +376,76 @@ describe('host.docker-tcp-without-tls', () => {
   it('does not flag --tlsverify', () => {
     const procs = BASE.procs!.replace('-H fd://', '-H fd:// -H tcp://0.0.0.0:2376 --tlsverify --tlscacert=/etc/docker/ca.pem');
     expect(ruleOf(hostFindings({ procs }), 'host.docker-tcp-without-tls')).toEqual([]);
+  });
+});
+
+describe('the Docker API on TCP, seen by the engine and by the host probe: one finding', () => {
+  const ENGINE: FindingTarget = { kind: 'engine', id: 'h1', name: 'kvm1' };
+  // What dockerd 27 prints in `docker info` for `-H tcp://0.0.0.0:2375` without --tls (daemon/info.go).
+  const WARNING = (addr: string) =>
+    `WARNING: API is accessible on http://${addr} without encryption.\n         Access to the remote API is equivalent to root access on the host. Refer\n         to the 'Docker daemon attack surface' section in the documentation for\n         more information: https://docs.docker.com/go/attack-surface/`;
+  const engine = (warnings: string[]): EngineFacts => ({
+    info: {
+      ServerVersion: '29.0.0',
+      SecurityOptions: ['name=apparmor', 'name=seccomp,profile=builtin', 'name=userns'],
+      Warnings: warnings,
+    },
+    defaultBridge: { Name: 'bridge', Options: { 'com.docker.network.bridge.enable_icc': 'false' } },
+  });
+  const engineDrafts = (warnings: string[]) => engineRules(ENGINE, engine(warnings), new Date(NOW * 1000));
+  const exposedProcs = BASE.procs!.replace('-H fd://', '-H fd:// -H tcp://0.0.0.0:2375');
+  const idOf = (d: { ruleId: string; target: FindingTarget }) => findingId(d.ruleId, 'h1', d.target.kind, d.target.id);
+  const tcpOf = <T extends { ruleId: string }>(drafts: T[]) =>
+    drafts.filter((d) => /tcp-without-tls/.test(d.ruleId) && !d.ruleId.startsWith('libvirt'));
+
+  it('both saw it: one finding on the engine, with both evidences', () => {
+    const merged = mergeOverlaps(engineDrafts([WARNING('0.0.0.0:2375')]), hostFindings({ procs: exposedProcs }));
+    const [f, ...rest] = tcpOf(merged);
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ ruleId: 'docker.engine.tcp-without-tls', target: ENGINE, severity: 'critical' });
+    expect(f!.evidence).toContain('docker info Warnings: WARNING: API is accessible on http://0.0.0.0:2375 without encryption.');
+    expect(f!.evidence).toContain('host probe: dockerd (pid 900): /usr/bin/dockerd -H fd:// -H tcp://0.0.0.0:2375');
+    expect(f!.params.listen).toBe('0.0.0.0:2375');
+  });
+
+  it('the id is the same whichever family saw it (one stale, or slow): one acknowledgement is enough', () => {
+    const both = tcpOf(mergeOverlaps(engineDrafts([WARNING('0.0.0.0:2375')]), hostFindings({ procs: exposedProcs })));
+    const engineOnly = tcpOf(mergeOverlaps(engineDrafts([WARNING('0.0.0.0:2375')]), hostFindings()));
+    // The engine could not be read (its last findings are none): the host probe alone still names the engine.
+    const probeOnly = tcpOf(mergeOverlaps([], hostFindings({ procs: exposedProcs })));
+    expect(new Set([...both, ...engineOnly, ...probeOnly].map(idOf)).size).toBe(1);
+    expect(probeOnly[0]).toMatchObject({ ruleId: 'docker.engine.tcp-without-tls', target: ENGINE, severity: 'critical' });
+    expect(probeOnly[0]!.evidence.startsWith('host probe: dockerd (pid 900): /usr/bin/dockerd -H fd:// -H tcp://0.0.0.0:2375 ')).toBe(true);
+    expect(engineOnly[0]!.evidence).not.toContain('host probe');
+  });
+
+  it('the worse severity wins: a loopback warning from the engine, a wildcard listener seen by ss', () => {
+    const engineLoopback = engineDrafts([WARNING('127.0.0.1:2375')]);
+    expect(tcpOf(engineLoopback)[0]!.severity).toBe('high');
+    const listeners = `${BASE.listeners}\nLISTEN 0      4096                *:2375             *:*    users:(("dockerd",pid=900,fd=7))`;
+    expect(tcpOf(mergeOverlaps(engineLoopback, hostFindings({ listeners })))).toMatchObject([{ severity: 'critical' }]);
+    const loopbackJson = hostFindings(
+      { 'docker-json missing': null },
+      { 'docker-json ok': '{ "hosts": ["fd://", "tcp://127.0.0.1:2375"] }' },
+    );
+    expect(tcpOf(mergeOverlaps(engineLoopback, loopbackJson))).toMatchObject([{ severity: 'high' }]);
+  });
+
+  it('a host without a Docker engine in Mirador keeps the host rule on the host; other drafts are untouched', () => {
+    const host = hostFindings({
+      procs: exposedProcs,
+      'sshd-t /etc/ssh/sshd_config': BASE['sshd-t /etc/ssh/sshd_config']!.replace(
+        'passwordauthentication no',
+        'passwordauthentication yes',
+      ),
+    });
+    expect(mergeOverlaps(null, host)).toEqual(host);
+    const merged = mergeOverlaps(engineDrafts([]), host);
+    expect(merged.map((d) => [d.ruleId, d.target.kind])).toEqual([
+      ['docker.engine.tcp-without-tls', 'engine'],
+      ['host.ssh-password-login', 'host'],
+    ]);
+    expect(mergeOverlaps(engineDrafts([]), hostFindings())).toEqual([]);
   });
 });
 

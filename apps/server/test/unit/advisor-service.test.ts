@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseTopic, topics, type FindingAck, type ServerMessage } from '@mirador/contract';
 import { createEventBus } from '../../src/plugins/bus.js';
-import { createAdvisorService, type HostRuleChecker } from '../../src/advisor/advisor.service.js';
+import { createAdvisorService, rootCauses, type HostRuleChecker } from '../../src/advisor/advisor.service.js';
 import type { DockerAdvisor } from '../../src/advisor/docker-advisor.js';
 import type { FindingAcks } from '../../src/advisor/finding-acks.js';
 import type { FindingDraft, RuleRun } from '../../src/advisor/finding-draft.js';
+import { engineRules } from '../../src/advisor/docker-engine-rules.js';
 
 /** The advisor service with typed fakes for its rule families: caching, recompute triggers, stale runs, acknowledgements. */
 const draft = (ruleId: string, target: string, severity: FindingDraft['severity'] = 'high'): FindingDraft => ({
@@ -129,6 +130,54 @@ describe('advisor service', () => {
     await service.unacknowledge(f!.id);
     await expect(service.unacknowledge(f!.id)).rejects.toMatchObject({ statusCode: 404 });
     await expect(service.acknowledge('0'.repeat(32), 'x', { id: null, name: 'x' })).rejects.toMatchObject({ statusCode: 404 });
+  });
+
+  it('the Docker API on TCP seen by the engine and by the host probe is one finding, acknowledged once', async () => {
+    const warning = 'WARNING: API is accessible on http://0.0.0.0:2375 without encryption.';
+    const engine = { kind: 'engine' as const, id: 'h1', name: 'lab' };
+    const fromEngine = engineRules(
+      engine,
+      { info: { ServerVersion: '29.0.0', SecurityOptions: ['name=userns'], Warnings: [warning] }, defaultBridge: null },
+      new Date(),
+    );
+    const fromHost: FindingDraft = {
+      ...draft('host.docker-tcp-without-tls', 'h1', 'critical'),
+      target: { kind: 'host', id: 'h1', name: 'lab' },
+      evidence: 'dockerd (pid 900): /usr/bin/dockerd -H fd:// -H tcp://0.0.0.0:2375',
+      params: { hosts: '0.0.0.0:2375' },
+    };
+    const hostRules: HostRuleChecker = { check: async () => ({ findings: [fromHost], checkedAt: new Date(), stale: null }) };
+    const { service, setDocker } = setup({ hostRules });
+    setDocker({ findings: fromEngine, checkedAt: new Date(), stale: null });
+    await service.list();
+    await sleep(50);
+    const [f, ...rest] = (await service.list()).items;
+    expect(rest).toEqual([]);
+    expect(f).toMatchObject({ ruleId: 'docker.engine.tcp-without-tls', target: engine });
+    expect(f!.evidence).toContain(warning);
+    expect(f!.evidence).toContain('host probe: dockerd (pid 900)');
+    const acked = await service.acknowledge(f!.id, 'lab network only', { id: 'u1', name: 'ada' });
+    expect((await service.list()).hosts[0]).toMatchObject({ score: 100, acknowledged: 1 });
+    // After a restart with the engine unreachable, the probe's sighting alone has the same id (so the same acknowledgement).
+    const restarted = setup({ hostRules });
+    restarted.setDocker({ findings: [], checkedAt: new Date(), stale: 'Cannot read the Docker engine: connect ECONNREFUSED' });
+    await restarted.service.list();
+    await sleep(50);
+    const again = (await restarted.service.list()).items;
+    expect(again.map((x) => [x.id, x.ruleId, x.evidence])).toEqual([
+      [acked.id, 'docker.engine.tcp-without-tls', `host probe: ${fromHost.evidence}`],
+    ]);
+  });
+
+  it('a host that cannot be reached is said once in its stale reason, not once per rule family', async () => {
+    const down = 'Host "nohost" is not reachable: Cannot resolve nohost.invalid: no DNS or /etc/hosts entry for that name';
+    const hostRules: HostRuleChecker = { check: async () => ({ findings: [], checkedAt: new Date(), stale: down }) };
+    const { service, setDocker } = setup({ hostRules });
+    setDocker({ findings: [], checkedAt: new Date(), stale: `Cannot read the Docker engine: ${down}` });
+    await service.list();
+    await sleep(50);
+    expect((await service.list()).hosts[0]!.stale).toBe(down);
+    expect(rootCauses(['engine down', 'probe timed out', 'engine down'])).toEqual(['engine down', 'probe timed out']);
   });
 
   it('its realtime topic is `security`', () => {
