@@ -22,6 +22,17 @@ export class VirtHostSelection {
     this.hosts.data?.some((h) => h.id === this.chosen) ? this.chosen : (this.hosts.data?.[0]?.id ?? (this.hosts.data ? '' : this.chosen)),
   );
 
+  /** The shown host when its last check failed (offline or error): the page says its problem once (HostProblem). */
+  readonly problem = $derived.by(() => {
+    const h = this.hosts.data?.find((x) => x.id === this.hostId);
+    return h && (h.status === 'offline' || h.status === 'error') ? h : null;
+  });
+
+  /** The host problem a failed read of this host is put down to (null when the read did not fail, or the host is fine). */
+  problemOf(resource: { error: string | null }): { id: string; name: string; statusMessage: string | null } | null {
+    return resource.error ? this.problem : null;
+  }
+
   constructor() {
     $effect(() => {
       setQueryParams({ host: this.chosen || null });

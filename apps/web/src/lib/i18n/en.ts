@@ -17,6 +17,7 @@ import { enAudit } from './en.audit';
 import { enHardening } from './en.hardening';
 import { enSecurity } from './en.security';
 import { enFleet } from './en.fleet';
+import { enBulk } from './en.bulk';
 import { enMessages } from './en.messages';
 import { enCompare } from './en.compare';
 
@@ -36,6 +37,7 @@ export const en = {
   ...enHardening,
   ...enSecurity,
   ...enFleet,
+  ...enBulk,
   ...enMessages,
   ...enCompare,
   // Common
@@ -104,6 +106,10 @@ export const en = {
   'shell.liveOff': 'Live updates off',
   'live.staleReconnecting': 'Live updates are reconnecting: this is what was read at {time} and may be out of date.',
   'live.staleError': 'Could not refresh: this is what was read at {time}.',
+  'live.staleHost': 'Not up to date because of the problem of {host} above: this is what was read at {time}.',
+  'live.unreadHost': 'Not read because of the problem of {host} above.',
+  'live.hostProblem': '{host} cannot be reached right now.',
+  'live.openHost': 'Open host',
 
   // Statuses and roles
   'status.online': 'Online',

@@ -15,6 +15,7 @@ import { esAudit } from './es.audit';
 import { esHardening } from './es.hardening';
 import { esSecurity } from './es.security';
 import { esFleet } from './es.fleet';
+import { esBulk } from './es.bulk';
 import { esMessages } from './es.messages';
 import { esCompare } from './es.compare';
 
@@ -34,6 +35,7 @@ export const es: Messages = {
   ...esHardening,
   ...esSecurity,
   ...esFleet,
+  ...esBulk,
   ...esMessages,
   ...esCompare,
   // Común
@@ -102,6 +104,10 @@ export const es: Messages = {
   'shell.liveOff': 'Sin actualización en vivo',
   'live.staleReconnecting': 'Reconectando las actualizaciones en vivo: esto es lo leído a las {time} y puede no estar al día.',
   'live.staleError': 'No se pudo actualizar: esto es lo leído a las {time}.',
+  'live.staleHost': 'No está al día por el problema de {host} indicado arriba: esto es lo leído a las {time}.',
+  'live.unreadHost': 'No se ha leído por el problema de {host} indicado arriba.',
+  'live.hostProblem': 'Ahora mismo no se puede contactar con {host}.',
+  'live.openHost': 'Abrir anfitrión',
 
   // Estados y roles
   'status.online': 'En línea',
