@@ -30,7 +30,7 @@ test('create an isolated libvirt network with its XML preview, stop and start it
   await page.goto(`/libvirt-networks?host=${host!.id}`);
   await expect(page.getByRole('heading', { level: 1, name: 'libvirt networks' })).toBeVisible();
   await expect(page.getByLabel('Host', { exact: true })).toHaveValue(host!.id);
-  const rows = page.getByTestId('libvirt-network-row');
+  const rows = page.getByRole('row');
   await expect(rows.filter({ hasText: 'default' }).first()).toBeVisible({ timeout: 30_000 });
 
   // The form: first a preview (XML + the virsh lines), then the create.
@@ -65,18 +65,21 @@ test('create an isolated libvirt network with its XML preview, stop and start it
   expect(virsh('net-info', NETWORK)).toMatch(/Active:\s+yes/);
 
   // Stop through the confirmation that shows the virsh line, then start again.
-  await row.getByRole('button', { name: 'Stop' }).click();
+  await row.getByRole('button', { name: `Actions for ${NETWORK}` }).click();
+  await page.getByRole('menuitem', { name: 'Stop' }).click();
   const stop = page.getByRole('alertdialog', { name: `Stop network ${NETWORK}?` });
   await expect(stop.getByText(new RegExp(`virsh .*net-destroy ${NETWORK}`))).toBeVisible();
   await stop.getByRole('button', { name: 'Confirm' }).click();
   await expect(row.getByText('inactive', { exact: true })).toBeVisible({ timeout: 15_000 });
   expect(virsh('net-info', NETWORK)).toMatch(/Active:\s+no/);
-  await row.getByRole('button', { name: 'Start' }).click();
+  await row.getByRole('button', { name: `Actions for ${NETWORK}` }).click();
+  await page.getByRole('menuitem', { name: 'Start' }).click();
   await expect(row.getByText('active', { exact: true })).toBeVisible({ timeout: 15_000 });
   await expect(page.locator('pre', { hasText: new RegExp(`virsh .*net-start ${NETWORK}`) })).toBeVisible();
 
   // Delete, confirmed.
-  await row.getByRole('button', { name: 'Delete' }).click();
+  await row.getByRole('button', { name: `Actions for ${NETWORK}` }).click();
+  await page.getByRole('menuitem', { name: 'Delete' }).click();
   const del = page.getByRole('alertdialog', { name: `Delete network ${NETWORK}?` });
   await expect(del.getByText(new RegExp(`virsh .*net-undefine ${NETWORK}`))).toBeVisible();
   await del.getByRole('button', { name: 'Confirm' }).click();

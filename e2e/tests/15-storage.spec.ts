@@ -76,7 +76,8 @@ test('as admin: create a dir pool, see its capacity, create and delete a qcow2 v
   expect(fs.existsSync(`${DIR}/${VOLUME}`)).toBe(true);
 
   // Delete the volume, then the pool.
-  await volRow.getByRole('button', { name: `Delete ${VOLUME}` }).click();
+  await volRow.getByRole('button', { name: `Actions for ${VOLUME}` }).click();
+  await page.getByRole('menuitem', { name: 'Delete' }).click();
   await page
     .getByRole('alertdialog', { name: `Delete the volume "${VOLUME}"?` })
     .getByRole('button', { name: 'Confirm' })

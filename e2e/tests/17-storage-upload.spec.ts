@@ -78,7 +78,8 @@ test('as admin: upload a file into a pool with visible progress, find it listed 
   expect(fs.statSync(volPath).size).toBe(SIZE);
   expect(fs.readFileSync(volPath).equals(fs.readFileSync(file))).toBe(true);
 
-  await volRow.getByRole('button', { name: `Delete ${FILE}` }).click();
+  await volRow.getByRole('button', { name: `Actions for ${FILE}` }).click();
+  await page.getByRole('menuitem', { name: 'Delete' }).click();
   await page
     .getByRole('alertdialog', { name: `Delete the volume "${FILE}"?` })
     .getByRole('button', { name: 'Confirm' })

@@ -47,7 +47,7 @@ export interface BulkTarget<T> {
   key: string;
   label: string;
   item: T;
-  /** The exact command line this target's request runs on its host. */
+  /** The exact command line this target's request runs on its host (lines joined by `\n` when it runs several). */
   command: string;
 }
 
