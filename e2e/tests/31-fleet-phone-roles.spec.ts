@@ -1,19 +1,23 @@
 import { execFileSync } from 'node:child_process';
 import { expect, test, type Page } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
-import { ADMIN, readLab } from '../support/env';
+import { ADMIN, LAB_HOST_NAME, readLab } from '../support/env';
+import { virsh } from '../support/virsh';
 
 /**
  * The UI at fleet size, on a phone, and for every role (issue 13): two lab containers stopped and
  * started with one confirmation listing both and their docker commands; no page wider than a 390 px
  * phone, in light and dark; a viewer is not offered what would answer 403 (terminal, audit export,
  * the dashboard's recent activity), and no main page asks the server for something it would refuse.
+ * A value the server refuses in the run form or the VM wizard is focused where the user must fix it.
  */
 const lab = readLab();
 const IMAGE = String(lab.dockerImage ?? 'labbox:latest');
 const RUN = `e2e31-${process.pid}`;
 const NAMES = [`${RUN}-a`, `${RUN}-b`];
 const VIEWER = { username: 'e2e-viewer31', password: 'e2e-Viewer31-passw0rd' };
+/** A 1 MiB "ISO" in the lab's default pool, so the wizard's preview passes (removed after the spec). */
+const ISO = `mirtest-e2e31-${process.pid}.iso`;
 
 const docker = (...args: string[]) =>
   execFileSync('docker', args, { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
@@ -69,9 +73,12 @@ const overflowOf = (page: Page) =>
   });
 
 test.beforeAll(() => {
-  for (const n of NAMES) docker('run', '-d', '--name', n, '--label', 'mirador.test=e2e', IMAGE, 'sh', '-c', 'sleep 900');
+  // Run by image ID: the container page then shows a 71-character sha256 that must wrap on a phone.
+  const imageId = docker('image', 'inspect', '-f', '{{.Id}}', IMAGE);
+  for (const n of NAMES) docker('run', '-d', '--name', n, '--label', 'mirador.test=e2e', imageId, 'sh', '-c', 'sleep 900');
 });
 test.afterAll(() => {
+  virsh('vol-delete', ISO, '--pool', 'default');
   for (const n of NAMES) {
     try {
       docker('rm', '-f', n);
@@ -214,4 +221,68 @@ test('a viewer is offered nothing that answers 403', async ({ page, browser }) =
   await expect(page.getByRole('menuitem', { name: 'Terminal' })).toHaveCount(0);
 
   expect(refused, refused.join('\n')).toEqual([]);
+});
+
+/**
+ * The server refuses a value the form let through: the request goes out with a name only the server
+ * checks the way it does here (the form's own check would have stopped it), and the server's real
+ * 400 `{ code, field, message, params }` comes back.
+ */
+async function sendRefusedName(page: Page, path: RegExp, name: string): Promise<void> {
+  await page.route(path, async (route) => {
+    if (route.request().method() !== 'POST') return route.fallback();
+    const body = route.request().postDataJSON() as Record<string, unknown>;
+    await route.continue({ postData: JSON.stringify({ ...body, name }) });
+  });
+}
+
+test('a value the server refuses is focused: the run form, and the VM wizard from its review step', async ({ page }) => {
+  test.setTimeout(180_000);
+  await loginViaApi(page, ADMIN);
+  await page.setViewportSize({ width: 390, height: 800 });
+
+  // The run form: the refused name is scrolled to and focused; editing it clears the message.
+  const engines = (await (await page.request.get('/api/docker/engines')).json()) as { items: Array<{ hostId: string; transport: string }> };
+  const engine = engines.items.find((e) => e.transport === 'socket')!.hostId;
+  await page.goto(`/containers/new?host=${encodeURIComponent(engine)}`);
+  await page.getByLabel('Image', { exact: true }).fill(IMAGE);
+  const ctName = page.getByLabel('Name', { exact: true });
+  await ctName.fill(`${RUN}-refused`);
+  await sendRefusedName(page, /\/api\/hosts\/[^/]+\/containers$/, 'not a name');
+  await page.getByTestId('container-form').locator('button[type="submit"]').click();
+  await expect(ctName).toBeFocused();
+  await expect(ctName).toHaveAttribute('aria-invalid', 'true');
+  await expect(ctName).toBeInViewport();
+  await ctName.press('End');
+  await ctName.press('x');
+  await expect(ctName).not.toHaveAttribute('aria-invalid', 'true');
+  await page.unrouteAll();
+
+  // The wizard: refused at "Create VM" (step 2), it goes back to the form with the name focused.
+  const hosts = (await (await page.request.get('/api/hosts')).json()) as Array<{ id: string; name: string }>;
+  const host = hosts.find((h) => h.name === LAB_HOST_NAME)!;
+  virsh('vol-create-as', 'default', ISO, '1M', '--format', 'raw');
+  const isoPath = virsh('vol-path', '--pool', 'default', ISO).trim();
+  expect(isoPath, 'the ISO volume exists').toMatch(/^\/.+\.iso$/);
+  await page.goto(`/vms/new?hostId=${host.id}`);
+  const vmName = page.getByLabel('Name', { exact: true });
+  await vmName.fill(`mirtest-e2e31-${process.pid}`);
+  await page.getByLabel('Domain type').selectOption('qemu');
+  await page.getByLabel('ISO path', { exact: true }).fill(isoPath);
+  await page.getByRole('radio', { name: /No disk/ }).check();
+  await page.getByRole('radio', { name: /No network/ }).check();
+  await page.getByLabel(/Start the VM after creating it/).uncheck();
+  await page.getByRole('button', { name: 'Review' }).click();
+  const create = page.getByRole('button', { name: 'Create VM' });
+  await expect(create).toBeVisible({ timeout: 30_000 });
+  await sendRefusedName(page, /\/api\/hosts\/[^/]+\/vms$/, 'not a name!');
+  await create.click();
+  await expect(vmName).toBeFocused();
+  await expect(vmName).toHaveAttribute('aria-invalid', 'true');
+  await expect(vmName).toBeInViewport();
+  await vmName.press('End');
+  await vmName.press('x');
+  await expect(vmName).not.toHaveAttribute('aria-invalid', 'true');
+  await page.unrouteAll();
+  expect(virsh('dominfo', `mirtest-e2e31-${process.pid}`), 'no VM was made').toBe('');
 });

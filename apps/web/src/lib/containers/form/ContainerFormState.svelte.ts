@@ -5,9 +5,10 @@
  * Construct it during component initialisation (it owns live resources and the preview effect).
  */
 import type { CreateContainerBody, DockerEngine, Task } from '@mirador/contract';
-import { tick, untrack } from 'svelte';
+import { untrack } from 'svelte';
 import { goto } from '$app/navigation';
 import { api, ApiError, errorMessage, type ApiData } from '$lib/api';
+import { focusFirstInvalid } from '$lib/components/focusError';
 import { FollowedTask } from '$lib/docker/followedTask.svelte';
 import { t } from '$lib/i18n/index.svelte';
 import { LiveResource } from '$lib/live/liveResource.svelte';
@@ -59,6 +60,8 @@ export class ContainerFormState {
   serverError = $state<{ slot: string | null; message: string; body: string } | null>(null);
   attempted = $state(false);
   busy = $state(false);
+  /** The form element (ContainerForm binds it): a refused submit scrolls to and focuses its invalid input there. */
+  root: HTMLElement | undefined = undefined;
   /** A missing image is pulled first as a visible task (layer by layer), as `docker run` would. */
   readonly pull = new FollowedTask();
   #pullDone: ((task: Task) => void) | null = null;
@@ -185,6 +188,14 @@ export class ContainerFormState {
     return mine && (this.attempted || EAGER_SLOTS.has(slot)) ? mine : null;
   }
 
+  /**
+   * An input was edited: when it is the one the server refused (marked invalid), its complaint goes at
+   * once (a stale error must not outlive the fix; the next preview or submit judges the new value).
+   */
+  edited(input: EventTarget | null): void {
+    if (this.serverError?.slot && input instanceof Element && input.getAttribute('aria-invalid') === 'true') this.serverError = null;
+  }
+
   /** The id of the message under an input, for its `aria-describedby`. */
   describedBy(slot: string): string | undefined {
     return this.err(slot) ? `${this.uid}-${slot.replace(/\./g, '-')}-err` : undefined;
@@ -205,8 +216,7 @@ export class ContainerFormState {
   async submit(): Promise<void> {
     this.attempted = true;
     if (this.clientErrorCount > 0 || !this.values.hostId) {
-      await tick();
-      document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+      void focusFirstInvalid(this.root);
       return;
     }
     this.busy = true;
@@ -225,8 +235,7 @@ export class ContainerFormState {
     } catch (err) {
       const slot = err instanceof ApiError ? errorSlot(err.field, this.built.index) : null;
       this.serverError = { slot, message: errorMessage(err), body: this.bodyJson };
-      await tick();
-      if (slot) document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+      if (slot) void focusFirstInvalid(this.root);
     } finally {
       this.busy = false;
       this.pull.reset();

@@ -6,10 +6,11 @@
 import type { CreateVmBody, Host } from '@mirador/contract';
 import { tick, untrack } from 'svelte';
 import { api, errorMessage, type ApiData } from '$lib/api';
+import { focusFirstInvalid, withoutError } from '$lib/components/focusError';
 import { FollowedTask } from '$lib/docker/followedTask.svelte';
 import { LiveResource } from '$lib/live/liveResource.svelte';
 import { freeDiskVolumes, isoVolumes, loadHostVolumes, volumeRef } from './hostVolumes';
-import { buildVmBody, defaultVmValues, validateVm, vmErrorField, type VmFormValues } from './vmForm';
+import { buildVmBody, defaultVmValues, staleErrorKeys, validateVm, vmErrorField, type VmFormValues } from './vmForm';
 
 export type VmStep = 'form' | 'review' | 'progress';
 export type VmPreview = ApiData<'post', '/api/hosts/{hostId}/vms/preview'>;
@@ -25,6 +26,8 @@ export class CreateVmForm {
   errors = $state<Record<string, string>>({});
   formError = $state<string | null>(null);
   busy = $state(false);
+  /** The step-1 form element (StepForm binds it): a refused value is scrolled to and focused there. */
+  root: HTMLElement | undefined = undefined;
   preview = $state<VmPreview | null>(null);
   /** What the review shows and "Create" sends (the values may be edited again later). */
   body = $state<CreateVmBody | null>(null);
@@ -59,6 +62,15 @@ export class CreateVmForm {
       const wanted = hosts.find((h) => h.id === initialHostId) ?? hosts.find((h) => h.status === 'online') ?? hosts[0];
       if (wanted) this.values.hostId = wanted.id;
     });
+
+    // A fixed input loses its error at once (not at the next review): the errors its change makes stale go.
+    let before = { ...untrack(() => this.values) };
+    $effect(() => {
+      const now = { ...this.values };
+      const changed = new Set((Object.keys(now) as (keyof VmFormValues)[]).filter((k) => now[k] !== before[k]));
+      before = now;
+      if (changed.size) untrack(() => (this.errors = withoutError(this.errors, ...staleErrorKeys(changed))));
+    });
   }
 
   /** Check the values, then ask the server what would run. */
@@ -66,8 +78,7 @@ export class CreateVmForm {
     this.formError = null;
     this.errors = validateVm(this.values, this.freeVolumes.map(volumeRef));
     if (Object.keys(this.errors).length) {
-      await tick();
-      document.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+      void focusFirstInvalid(this.root);
       return;
     }
     this.busy = true;
@@ -78,7 +89,7 @@ export class CreateVmForm {
       this.step = 'review';
       window.scrollTo({ top: 0 });
     } catch (err) {
-      this.#showError(err);
+      await this.#showError(err);
     } finally {
       this.busy = false;
     }
@@ -95,9 +106,9 @@ export class CreateVmForm {
       this.task.start(started);
       this.step = 'progress';
     } catch (err) {
-      // Back to the form with the field highlighted (e.g. the name already exists).
-      this.#showError(err);
+      // Back to the form with the field highlighted and focused (e.g. the name was taken meanwhile).
       if (vmErrorField(err)) this.step = 'form';
+      await this.#showError(err);
     } finally {
       this.busy = false;
     }
@@ -109,11 +120,16 @@ export class CreateVmForm {
     this.preview = null;
   }
 
-  #showError(err: unknown): void {
+  /** The server's refusal under the input it names, scrolled to and focused; else for the whole form. */
+  async #showError(err: unknown): Promise<void> {
     const field = vmErrorField(err);
     if (field) {
       this.errors = { [field]: errorMessage(err) };
       this.formError = null;
-    } else this.formError = errorMessage(err);
+      // The form may only now be back on screen (from the review): let it mount and bind first.
+      await tick();
+      if (await focusFirstInvalid(this.root)) return;
+    }
+    this.formError = errorMessage(err);
   }
 }

@@ -1,7 +1,7 @@
 import type { StorageVolume } from '@mirador/contract';
 import { describe, expect, test } from 'vitest';
 import { freeDiskVolumes, isoVolumes, parseVolumeRef, volumeRef, type PoolVolume } from './hostVolumes';
-import { buildVmBody, defaultVmValues, validateVm, vmErrorField, type VmFormValues } from './vmForm';
+import { buildVmBody, defaultVmValues, staleErrorKeys, validateVm, vmErrorField, type VmFormValues } from './vmForm';
 import { ApiError } from '$lib/api';
 
 function vol(pool: string, name: string, more: Partial<StorageVolume> = {}): PoolVolume {
@@ -93,5 +93,20 @@ describe('create-VM form', () => {
     expect(vmErrorField(err('source.url'))).toBe('install.url');
     expect(vmErrorField(err('/install/extraArgs'))).toBe('install.extraArgs');
     expect(vmErrorField(err('disk.volume'))).toBe('disk.volume');
+  });
+  test('an edited input makes the errors it feeds stale, and only those', () => {
+    expect(staleErrorKeys(new Set(['name']))).toEqual(['name']);
+    expect(staleErrorKeys(new Set(['pool']))).toEqual(['disk.pool']);
+    // Another install source or network kind voids what was said about the previous one.
+    expect(staleErrorKeys(new Set(['installKind']))).toEqual(
+      expect.arrayContaining(['install', 'install.kernel', 'install.iso', 'install.url']) as string[],
+    );
+    expect(staleErrorKeys(new Set(['bridgeName']))).toEqual(['network.name']);
+    expect(staleErrorKeys(new Set(['start']))).toEqual([]);
+    // Whatever the client check reports, some input clears it.
+    const all = new Set(Object.keys(defaultVmValues()) as (keyof VmFormValues)[]);
+    const reported = Object.keys(validateVm({ ...defaultVmValues(), memoryMiB: 'x', vcpus: 'x', installKind: 'kernel', diskKind: 'path' }));
+    expect(reported.length).toBeGreaterThan(4);
+    expect(staleErrorKeys(all)).toEqual(expect.arrayContaining(reported) as string[]);
   });
 });

@@ -232,29 +232,41 @@ const ALIASES: Record<string, string> = {
   'disk.kind': 'disk',
   'network.kind': 'network',
 };
-const FIELD_KEYS = new Set([
-  'hostId',
-  'name',
-  'memoryMiB',
-  'vcpus',
-  'osinfoId',
-  'domainType',
-  'disk',
-  'disk.pool',
-  'disk.sizeGiB',
-  'disk.path',
-  'disk.volume',
-  'disk.format',
-  'install',
-  'install.kernel',
-  'install.initrd',
-  'install.cmdline',
-  'install.iso',
-  'install.url',
-  'install.extraArgs',
-  'network',
-  'network.name',
-]);
+
+/** The inputs behind each error key: an error goes as soon as one of them changes. */
+const FIELD_INPUTS: Record<string, readonly (keyof VmFormValues)[]> = {
+  hostId: ['hostId'],
+  name: ['name'],
+  memoryMiB: ['memoryMiB'],
+  vcpus: ['vcpus'],
+  osinfoId: ['osinfoId'],
+  domainType: ['domainType'],
+  disk: ['diskKind'],
+  'disk.pool': ['pool', 'diskKind'],
+  'disk.sizeGiB': ['sizeGiB', 'diskKind'],
+  'disk.path': ['diskPath', 'diskKind'],
+  'disk.volume': ['volumeRef', 'diskKind'],
+  'disk.format': ['diskFormat', 'diskKind'],
+  install: ['installKind', 'diskKind'],
+  'install.kernel': ['kernel', 'installKind'],
+  'install.initrd': ['initrd', 'installKind'],
+  'install.cmdline': ['cmdline', 'installKind'],
+  'install.iso': ['iso', 'installKind'],
+  'install.url': ['locationUrl', 'installKind'],
+  'install.extraArgs': ['extraArgs', 'installKind'],
+  network: ['netKind'],
+  'network.name': ['netName', 'bridgeName', 'netKind'],
+};
+
+/** The form keys that show an error (the rest of a server `field` is read up to one of them). */
+const FIELD_KEYS = new Set(Object.keys(FIELD_INPUTS));
+
+/** The error keys that `changed` inputs make stale (a stale error must not outlive the fix). */
+export function staleErrorKeys(changed: ReadonlySet<keyof VmFormValues>): string[] {
+  return Object.entries(FIELD_INPUTS)
+    .filter(([, inputs]) => inputs.some((i) => changed.has(i)))
+    .map(([key]) => key);
+}
 
 /** The form key an API error points at (`install.kernel`, `/disk/pool`, `boot.kernel`…), if one is shown. */
 export function vmErrorField(err: unknown): string | null {
