@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
+import { localDocker, removeDockerObjectsNamed } from '../support/docker';
 
 /** Names this spec creates start with this, so cleanup finds leftovers of failed runs. */
 const PREFIX = 'mirador-test-e2e-res-';
@@ -8,18 +8,7 @@ const SUFFIX = Math.random().toString(36).slice(2, 8);
 const NETWORK = `${PREFIX}net-${SUFFIX}`;
 const VOLUME = `${PREFIX}vol-${SUFFIX}`;
 
-function docker(...args: string[]): string {
-  try {
-    return execFileSync('docker', args, { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  } catch {
-    return '';
-  }
-}
-
-test.afterAll(() => {
-  for (const n of docker('network', 'ls', '--format', '{{.Name}}').split('\n')) if (n.startsWith(PREFIX)) docker('network', 'rm', n);
-  for (const v of docker('volume', 'ls', '--format', '{{.Name}}').split('\n')) if (v.startsWith(PREFIX)) docker('volume', 'rm', '-f', v);
-});
+test.afterAll(() => removeDockerObjectsNamed(PREFIX, ['network', 'volume']));
 
 async function localEngine(page: import('@playwright/test').Page): Promise<string> {
   let hostId = '';
@@ -58,7 +47,7 @@ test('create an isolated network and a volume from the UI, see images, then remo
   await expect(row).toBeVisible({ timeout: 15_000 });
   await expect(row.getByText('ICC off')).toBeVisible();
   expect(
-    docker(
+    localDocker(
       'network',
       'inspect',
       '-f',
@@ -69,15 +58,16 @@ test('create an isolated network and a volume from the UI, see images, then remo
 
   // A network made behind Mirador's back shows up by itself (engine events, no reload).
   const outside = `${PREFIX}outside-${SUFFIX}`;
-  docker('network', 'create', outside);
+  localDocker('network', 'create', outside);
   await expect(page.getByRole('row', { name: new RegExp(outside) })).toBeVisible({ timeout: 10_000 });
-  docker('network', 'rm', outside);
+  localDocker('network', 'rm', outside);
   await expect(page.getByRole('row', { name: new RegExp(outside) })).toHaveCount(0, { timeout: 10_000 });
 
-  await row.getByRole('button', { name: `Remove network ${NETWORK}` }).click();
+  await row.getByRole('button', { name: `Actions for ${NETWORK}` }).click();
+  await page.getByRole('menuitem', { name: 'Remove' }).click();
   await page.getByRole('alertdialog').getByRole('button', { name: 'Remove', exact: true }).click();
   await expect(page.getByRole('row', { name: new RegExp(NETWORK) })).toHaveCount(0, { timeout: 15_000 });
-  expect(docker('network', 'ls', '-q', '--filter', `name=${NETWORK}`)).toBe('');
+  expect(localDocker('network', 'ls', '-q', '--filter', `name=${NETWORK}`)).toBe('');
 
   // Volumes.
   await page.goto(`/volumes?host=${hostId}`);
@@ -86,8 +76,9 @@ test('create an isolated network and a volume from the UI, see images, then remo
   await page.getByRole('dialog').getByRole('button', { name: 'Create volume' }).click();
   const vrow = page.getByRole('row', { name: new RegExp(VOLUME) });
   await expect(vrow).toBeVisible({ timeout: 15_000 });
-  expect(docker('volume', 'inspect', '-f', '{{.Name}}', VOLUME)).toBe(VOLUME);
-  await vrow.getByRole('button', { name: `Remove volume ${VOLUME}` }).click();
+  expect(localDocker('volume', 'inspect', '-f', '{{.Name}}', VOLUME)).toBe(VOLUME);
+  await vrow.getByRole('button', { name: `Actions for ${VOLUME}` }).click();
+  await page.getByRole('menuitem', { name: 'Remove' }).click();
   await page.getByRole('alertdialog').getByRole('button', { name: 'Remove', exact: true }).click();
   await expect(page.getByRole('row', { name: new RegExp(VOLUME) })).toHaveCount(0, { timeout: 15_000 });
 

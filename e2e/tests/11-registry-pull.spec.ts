@@ -1,9 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
+import { docker, localDocker, pushToRegistryOnly } from '../support/docker';
 import { readLab } from '../support/env';
 
 /**
@@ -13,14 +10,6 @@ import { readLab } from '../support/env';
 const SUFFIX = Math.random().toString(36).slice(2, 8);
 const NAME = `mirador-test-e2e-ct-reg-${SUFFIX}`;
 
-function docker(args: string[], config?: string): string {
-  return execFileSync('docker', config ? ['--config', config, ...args] : args, {
-    encoding: 'utf8',
-    timeout: 120_000,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  }).trim();
-}
-
 test('run a container from a private registry image: credentials from Mirador, pull progress on screen', async ({ page }) => {
   test.setTimeout(240_000);
   const lab = readLab() as ReturnType<typeof readLab> & {
@@ -28,19 +17,9 @@ test('run a container from a private registry image: credentials from Mirador, p
     dockerImage: string;
   };
   const image = `${lab.registry.address}/e2e/box-${SUFFIX}:1`;
-  // Put the image in the registry with a throwaway CLI login, then make sure the engine lacks it.
-  const cfg = mkdtempSync(join(tmpdir(), 'mirador-e2e-docker-'));
-  try {
-    execFileSync('docker', ['--config', cfg, 'login', '-u', lab.registry.username, '--password-stdin', lab.registry.address], {
-      input: lab.registry.password,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    docker(['tag', lab.dockerImage, image]);
-    docker(['push', image], cfg);
-    docker(['rmi', image]);
-  } finally {
-    rmSync(cfg, { recursive: true, force: true });
-  }
+  // Put the image in the registry, then make sure the engine lacks it.
+  docker(['tag', lab.dockerImage, image]);
+  pushToRegistryOnly(image, lab.registry);
 
   try {
     await loginViaApi(page);
@@ -78,11 +57,7 @@ test('run a container from a private registry image: credentials from Mirador, p
     }>;
     expect(tasks.find((t) => t.target.name === image)?.status).toBe('ok');
   } finally {
-    try {
-      docker(['rm', '-f', NAME]);
-      docker(['rmi', image]);
-    } catch {
-      /* already gone */
-    }
+    localDocker('rm', '-f', NAME);
+    localDocker('rmi', image);
   }
 });

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import { createServer, connect, type Socket } from 'node:net';
@@ -7,6 +6,7 @@ import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { reportFault } from '../../apps/server/test/faults/fault-report';
 import { loginViaApi } from '../support/auth';
+import { docker, localDocker, pushToRegistryOnly } from '../support/docker';
 import { E2E_VM_PREFIX, LAB_HOST_NAME, readLab } from '../support/env';
 import { virsh } from '../support/virsh';
 
@@ -29,13 +29,6 @@ const DATA_DIR = process.env.MIRADOR_E2E_DATA_DIR!;
 
 type Lab = ReturnType<typeof readLab> & { registry: { address: string; username: string; password: string }; dockerImage: string };
 
-function docker(args: string[], config?: string): string {
-  return execFileSync('docker', config ? ['--config', config, ...args] : args, {
-    encoding: 'utf8',
-    timeout: 120_000,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  }).trim();
-}
 const imageExists = (ref: string) => {
   try {
     docker(['image', 'inspect', ref]);
@@ -88,22 +81,10 @@ test('close the browser mid-pull and mid-upload: the pull finishes on the server
   // An image with a layer of its own (8 MB of random bytes) in the lab registry, absent from the engine.
   const repo = `e2e/fault-${SUFFIX}`;
   const pushed = `${lab.registry.address}/${repo}:1`;
-  execFileSync('docker', ['build', '-q', '--network', 'none', '-t', pushed, '-'], {
+  docker(['build', '-q', '--network', 'none', '-t', pushed, '-'], {
     input: `FROM ${lab.dockerImage}\nRUN head -c 8000000 /dev/urandom > /blob\n`,
-    stdio: ['pipe', 'pipe', 'pipe'],
-    timeout: 120_000,
   });
-  const cfg = fs.mkdtempSync(path.join(os.tmpdir(), 'mirador-e2e-docker-'));
-  try {
-    execFileSync('docker', ['--config', cfg, 'login', '-u', lab.registry.username, '--password-stdin', lab.registry.address], {
-      input: lab.registry.password,
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    docker(['push', pushed], cfg);
-    docker(['rmi', pushed]);
-  } finally {
-    fs.rmSync(cfg, { recursive: true, force: true });
-  }
+  pushToRegistryOnly(pushed, lab.registry);
   const proxy = await slowRegistry(lab.registry.address);
   const image = `${proxy.address}/${repo}:1`;
   const file = path.join(DIR, FILE);
@@ -172,11 +153,13 @@ test('close the browser mid-pull and mid-upload: the pull finishes on the server
     const audit = async () =>
       (
         (await (await again.request.get('/api/audit?action=storage.volume.upload&limit=20')).json()) as {
-          items: Array<{ result: string; target: { name: string | null }; errorMessage: string | null }>;
+          items: Array<{ result: string; target: { name: string | null }; errorMessage: string | null; errorCode?: string }>;
         }
       ).items.find((e) => e.target.name === FILE);
     await expect.poll(async () => (await audit())?.result, { timeout: 15_000 }).toBe('error');
     const uploadAudit = await audit();
+    // Recorded with the code the audit page translates (how many bytes arrived; the partial volume deleted).
+    expect(uploadAudit?.errorCode).toBe('storage.uploadCutShort');
     // The pull: a server task, it finishes without the page.
     await expect.poll(async () => (await pullTask(again))?.status, { timeout: 90_000 }).toBe('ok');
     const pullDoneMs = Date.now() - closedAt;
@@ -213,12 +196,6 @@ test('close the browser mid-pull and mid-upload: the pull finishes on the server
     });
   } finally {
     await proxy.close();
-    for (const ref of [image, pushed]) {
-      try {
-        docker(['rmi', '-f', ref]);
-      } catch {
-        /* not there */
-      }
-    }
+    for (const ref of [image, pushed]) localDocker('rmi', '-f', ref);
   }
 });

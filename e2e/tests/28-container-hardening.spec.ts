@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { expect, test } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
+import { localDocker, removeContainersNamed } from '../support/docker';
 
 /**
  * Issue #13: the run form's "Security & limits" — an invalid name is explained in the preview, the
@@ -11,19 +11,7 @@ const E2E_CONTAINER_PREFIX = 'mirador-test-e2e-ct-';
 const NAME = `${E2E_CONTAINER_PREFIX}hard-${Math.random().toString(36).slice(2, 8)}`;
 const IMAGE = 'labbox:latest';
 
-function docker(...args: string[]): string {
-  try {
-    return execFileSync('docker', args, { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
-  } catch {
-    return '';
-  }
-}
-
-test.afterAll(() => {
-  for (const name of docker('ps', '-a', '--filter', `name=${NAME}`, '--format', '{{.Names}}').split('\n').filter(Boolean)) {
-    docker('rm', '-f', name.trim());
-  }
-});
+test.afterAll(() => removeContainersNamed(NAME));
 
 test('hardening options: preview explains errors, shows the options, creates them, and the page shows health', async ({ page }) => {
   test.setTimeout(240_000);
@@ -79,7 +67,9 @@ test('hardening options: preview explains errors, shows the options, creates the
   await expect(page).toHaveURL(new RegExp(`/containers/${hostId}/${NAME}$`), { timeout: 120_000 });
 
   // The engine has the options; the page shows the health and its probes, updating by itself.
-  const inspect = JSON.parse(docker('inspect', NAME))[0] as { HostConfig: { PidsLimit: number; ReadonlyRootfs: boolean; Tmpfs: object } };
+  const inspect = JSON.parse(localDocker('inspect', NAME))[0] as {
+    HostConfig: { PidsLimit: number; ReadonlyRootfs: boolean; Tmpfs: object };
+  };
   expect(inspect.HostConfig.PidsLimit).toBe(64);
   expect(inspect.HostConfig.ReadonlyRootfs).toBe(true);
   expect(inspect.HostConfig.Tmpfs).toEqual({ '/tmp': 'noexec,nosuid' });

@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
 import { en } from '../../apps/web/src/lib/i18n/en';
 import { es } from '../../apps/web/src/lib/i18n/es';
 import { loginViaApi } from '../support/auth';
+import { localDocker, removeDockerObjectsNamed } from '../support/docker';
 import { REPO_ROOT } from '../support/env';
 import { virsh } from '../support/virsh';
 import { createKernelVmViaApi, labHost } from '../support/vms';
@@ -25,23 +25,8 @@ const VOLUME = `${PREFIX}vol-${SUFFIX}`;
 const IMAGE = 'labbox:latest';
 const VM = `mirtest-es-${SUFFIX}`;
 
-function docker(...args: string[]): string {
-  try {
-    return execFileSync('docker', args, {
-      encoding: 'utf8',
-      timeout: 60_000,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' },
-    }).trim();
-  } catch {
-    return '';
-  }
-}
-
 test.afterAll(() => {
-  for (const n of docker('ps', '-a', '--format', '{{.Names}}').split('\n')) if (n.startsWith(PREFIX)) docker('rm', '-f', n);
-  for (const n of docker('network', 'ls', '--format', '{{.Name}}').split('\n')) if (n.startsWith(PREFIX)) docker('network', 'rm', n);
-  for (const v of docker('volume', 'ls', '--format', '{{.Name}}').split('\n')) if (v.startsWith(PREFIX)) docker('volume', 'rm', '-f', v);
+  removeDockerObjectsNamed(PREFIX, ['container', 'network', 'volume']);
   virsh('destroy', VM);
   virsh('undefine', VM, '--nvram');
 });
@@ -217,10 +202,10 @@ test('in Spanish, no page shows English', async ({ page }) => {
       { timeout: 60_000 },
     )
     .toBe('ok');
-  const containerId = docker('run', '-d', '--name', CONTAINER, '--label', 'mirador.test=e2e', IMAGE, 'sh', '-c', 'sleep 900');
+  const containerId = localDocker('run', '-d', '--name', CONTAINER, '--label', 'mirador.test=e2e', IMAGE, 'sh', '-c', 'sleep 900');
   expect(containerId, 'docker run').toMatch(/^[0-9a-f]{64}$/);
-  expect(docker('network', 'create', NETWORK), 'docker network create').not.toBe('');
-  expect(docker('volume', 'create', VOLUME), 'docker volume create').toBe(VOLUME);
+  expect(localDocker('network', 'create', NETWORK), 'docker network create').not.toBe('');
+  expect(localDocker('volume', 'create', VOLUME), 'docker volume create').toBe(VOLUME);
   const tasks = (await (await page.request.get('/api/tasks?limit=20')).json()) as { id: string; target: { name: string | null } }[];
   const vmTask = tasks.find((x) => x.target.name === VM);
   expect(vmTask, 'the VM creation task').toBeTruthy();

@@ -19,8 +19,17 @@ export interface TestApp {
   /** Creates the first admin through the API and returns its session cookie. */
   setupAdmin(username?: string, password?: string): Promise<string>;
   login(username: string, password: string): Promise<string>;
+  /**
+   * Creates a user with `role` (as the admin from setupAdmin, or `options.admin`), logs them in and returns
+   * their session cookie. The name defaults to olga (operator), vic (viewer) or ada (admin); the password to
+   * `<name>-password`.
+   */
+  userSession(role: UserRole, username?: string, options?: { password?: string; admin?: string }): Promise<string>;
   close(): Promise<void>;
 }
+
+export type UserRole = 'admin' | 'operator' | 'viewer';
+const DEFAULT_NAMES: Record<UserRole, string> = { admin: 'ada', operator: 'olga', viewer: 'vic' };
 
 export interface TestAppOptions {
   /** Reuse this data dir (a restart of an earlier app) instead of a fresh temp dir. */
@@ -91,6 +100,10 @@ export async function startTestApp(overrides: Partial<Config> = {}, options: Tes
     if (!c) throw new Error(`no session cookie (HTTP ${res.statusCode}: ${res.body})`);
     return `mirador_session=${c.value}`;
   };
+  const login: TestApp['login'] = async (username, password) =>
+    cookieOf(await call({ method: 'POST', url: '/api/auth/login', payload: { username, password } }));
+  // The first admin's session, kept for userSession (the tests' usual author of other accounts).
+  let adminCookie: string | undefined;
 
   return {
     app,
@@ -98,10 +111,15 @@ export async function startTestApp(overrides: Partial<Config> = {}, options: Tes
     dataDir,
     call,
     async setupAdmin(username = 'admin', password = 'correct horse battery') {
-      return cookieOf(await call({ method: 'POST', url: '/api/setup', payload: { username, password } }));
+      adminCookie = cookieOf(await call({ method: 'POST', url: '/api/setup', payload: { username, password } }));
+      return adminCookie;
     },
-    async login(username, password) {
-      return cookieOf(await call({ method: 'POST', url: '/api/auth/login', payload: { username, password } }));
+    login,
+    async userSession(role, username = DEFAULT_NAMES[role], { password = `${username}-password`, admin = adminCookie } = {}) {
+      if (!admin) throw new Error('userSession needs an admin: call setupAdmin() first or pass options.admin');
+      const res = await call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username, password, role } });
+      if (res.statusCode !== 201) throw new Error(`could not create user ${username} (HTTP ${res.statusCode}): ${res.body}`);
+      return login(username, password);
     },
     async close() {
       await app.close();

@@ -88,11 +88,3 @@ export async function createKernelVm(
   await waitForTask(t, cookie, id);
   return id;
 }
-
-/** Creates a user with `role` and logs them in; returns their session cookie. */
-export async function addUser(t: TestApp, admin: string, username: string, role: 'viewer' | 'operator' | 'admin'): Promise<string> {
-  const password = `${username}-password`;
-  const res = await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username, password, role } });
-  if (res.statusCode !== 201) throw new Error(`could not create user ${username}: ${res.body}`);
-  return t.login(username, password);
-}

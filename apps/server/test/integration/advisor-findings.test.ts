@@ -62,13 +62,7 @@ beforeAll(async () => {
   admin = await t.setupAdmin();
   // One more account only (password hashing dominates this file's set-up): reads need no more than an
   // operator's session, and the authorisation matrix holds the roles of every route.
-  await t.call({
-    method: 'POST',
-    url: '/api/users',
-    cookie: admin,
-    payload: { username: 'olga', password: 'olga-password-1', role: 'operator' },
-  });
-  operator = await t.login('olga', 'olga-password-1');
+  operator = await t.userSession('operator', 'olga');
   const hosts = (await t.call({ method: 'GET', url: '/api/hosts', cookie: admin })).json<Array<{ id: string; kind: string }>>();
   hostId = hosts.find((h) => h.kind === 'local')!.id;
 }, 60_000);

@@ -14,14 +14,7 @@ describe('audit targets declared by the routes', () => {
   beforeAll(async () => {
     t = await startTestApp();
     admin = await t.setupAdmin();
-    const made = await t.call({
-      method: 'POST',
-      url: '/api/users',
-      cookie: admin,
-      payload: { username: 'otto', password: 'operator-pass', role: 'operator' },
-    });
-    expect(made.statusCode, made.body).toBe(201);
-    operator = await t.login('otto', 'operator-pass');
+    operator = await t.userSession('operator', 'otto');
   });
   afterAll(async () => t.close());
 

@@ -326,13 +326,7 @@ describe('containers on the local engine', () => {
     expect(res.statusCode, res.body).toBe(201);
     type Msg = { type: string; data?: string; readOnly?: boolean; message?: string; command?: string };
     const ws = await wsConnect<Msg>(`ws://${base}/api/hosts/${hostId}/containers/${RUN}-it/attach?cols=80&rows=24`, admin);
-    await t.call({
-      method: 'POST',
-      url: '/api/users',
-      cookie: admin,
-      payload: { username: 'vera', password: 'viewer-pass', role: 'viewer' },
-    });
-    const vera = await t.login('vera', 'viewer-pass');
+    const vera = await t.userSession('viewer', 'vera');
     const watcher = await wsConnect<Msg>(`ws://${base}/api/hosts/${hostId}/containers/${RUN}-it/attach`, vera);
     try {
       ws.ws.on('message', (raw) => {
@@ -446,13 +440,7 @@ describe('bad input and the engine policy', () => {
   });
 
   it("refuses a non-admin's bind mount of / and of the Docker socket, even when allow-listed; admins may", async () => {
-    await t.call({
-      method: 'POST',
-      url: '/api/users',
-      cookie: admin,
-      payload: { username: 'olga', password: 'operator-pass', role: 'operator' },
-    });
-    const olga = await t.login('olga', 'operator-pass');
+    const olga = await t.userSession('operator', 'olga');
     const dir = mkdtempSync(join(tmpdir(), 'mirador-allowed-'));
     try {
       const put = await t.call({

@@ -50,13 +50,7 @@ beforeAll(async () => {
   admin = await t.setupAdmin();
   const hosts = (await t.call({ method: 'GET', url: '/api/hosts', cookie: admin })).json<Array<{ id: string; kind: string }>>();
   hostId = hosts.find((h) => h.kind === 'local')!.id;
-  await t.call({
-    method: 'POST',
-    url: '/api/users',
-    cookie: admin,
-    payload: { username: 'olga', password: 'operator-pass', role: 'operator' },
-  });
-  olga = await t.login('olga', 'operator-pass');
+  olga = await t.userSession('operator', 'olga');
 });
 
 afterAll(async () => {

@@ -82,14 +82,7 @@ beforeAll(async () => {
   const hosts = (await t.call({ method: 'GET', url: '/api/hosts', cookie: admin })).json<Array<{ id: string; kind: string }>>();
   hostId = hosts.find((h) => h.kind === 'local')!.id;
   expect(hostId).toBeTruthy();
-  const made = await t.call({
-    method: 'POST',
-    url: '/api/users',
-    cookie: admin,
-    payload: { username: 'olga', password: 'operator-pass', role: 'operator' },
-  });
-  expect(made.statusCode, made.body).toBe(201);
-  olga = await t.login('olga', 'operator-pass');
+  olga = await t.userSession('operator', 'olga');
 });
 
 afterAll(async () => {

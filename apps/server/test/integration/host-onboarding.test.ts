@@ -33,14 +33,7 @@ const auditOf = async (action: string) =>
 beforeAll(async () => {
   t = await startTestApp({ dockerSocket: lab.dockerSocket }, { logStream: { write: (l) => void logs.push(l) } });
   admin = await t.setupAdmin();
-  const made = await t.call({
-    method: 'POST',
-    url: '/api/users',
-    cookie: admin,
-    payload: { username: 'olga', password: 'operator-pass', role: 'operator' },
-  });
-  expect(made.statusCode, made.body).toBe(201);
-  olga = await t.login('olga', 'operator-pass');
+  olga = await t.userSession('operator', 'olga');
 });
 afterAll(async () => t?.close());
 

@@ -49,13 +49,7 @@ describe('tasks and realtime', () => {
   });
 
   it('keeps the audit topic for admins', async () => {
-    await t.call({
-      method: 'POST',
-      url: '/api/users',
-      cookie: admin,
-      payload: { username: 'val', password: 'viewer-pass', role: 'viewer' },
-    });
-    const viewer = await t.login('val', 'viewer-pass');
+    const viewer = await t.userSession('viewer', 'val');
     const c = await connect(wsUrl, viewer);
     c.send({ type: 'subscribe', topic: 'audit' });
     expect(await c.waitFor((m) => m.type === 'error')).toMatchObject({ topic: 'audit' });

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { readLab, type Lab } from '../helpers/lab.js';
-import { addLabHost, addUser, createKernelVm } from '../helpers/lab-vm.js';
+import { addLabHost, createKernelVm } from '../helpers/lab-vm.js';
 import { wsConnect } from '../helpers/ws-client.js';
 
 function virsh(...args: string[]): string {
@@ -59,7 +59,7 @@ describe('VM devices: hot-plug disks and NICs', { timeout: 300_000 }, () => {
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     base = `127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
     hostId = await addLabHost(t, admin, lab);
-    viewer = await addUser(t, admin, 'vic', 'viewer');
+    viewer = await t.userSession('viewer', 'vic');
     await createKernelVm(t, admin, hostId, lab, name);
     console_ = await wsConnect<Msg>(`ws://${base}/api/hosts/${hostId}/vms/${name}/console`, admin);
     await console_.waitFor((m) => m.type === 'status' && m.state === 'attached', 60_000);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { readLab, type Lab } from '../helpers/lab.js';
-import { addLabHost, addUser } from '../helpers/lab-vm.js';
+import { addLabHost } from '../helpers/lab-vm.js';
 import { wsConnect } from '../helpers/ws-client.js';
 
 function virsh(...args: string[]): string {
@@ -104,7 +104,7 @@ describe('VM snapshots against the lab libvirt', { timeout: 300_000 }, () => {
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     base = `127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
     hostId = await addLabHost(t, admin, lab);
-    viewer = await addUser(t, admin, 'vic', 'viewer');
+    viewer = await t.userSession('viewer', 'vic');
     await createVm(name, { disk: { kind: 'new', pool: lab.storagePool, sizeGiB: 1 } });
   });
 

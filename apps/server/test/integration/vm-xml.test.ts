@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.js';
 import { readLab, type Lab } from '../helpers/lab.js';
-import { addLabHost, addUser } from '../helpers/lab-vm.js';
+import { addLabHost } from '../helpers/lab-vm.js';
 
 function virsh(...args: string[]): string {
   return execFileSync('virsh', ['-c', 'qemu:///system', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -34,7 +34,7 @@ describe('VM XML editor', { timeout: 180_000 }, () => {
     t = await startTestApp();
     admin = await t.setupAdmin();
     hostId = await addLabHost(t, admin, lab);
-    operator = await addUser(t, admin, 'olga', 'operator');
+    operator = await t.userSession('operator', 'olga');
     const res = await t.call({
       method: 'POST',
       url: `/api/hosts/${hostId}/vms`,

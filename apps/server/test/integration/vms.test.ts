@@ -157,14 +157,7 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
   });
 
   it('holds operators to files in the storage pools or the boot directory, resolved on the host', async () => {
-    const made = await t.call({
-      method: 'POST',
-      url: '/api/users',
-      cookie: admin,
-      payload: { username: 'vm-operator', password: 'operator pass 1234', role: 'operator' },
-    });
-    expect(made.statusCode, made.body).toBe(201);
-    const operator = await t.login('vm-operator', 'operator pass 1234');
+    const operator = await t.userSession('operator', 'vm-operator');
     const base = { name: `${name}-paths`, memoryMiB: 64, vcpus: 1, domainType: 'qemu', network: { kind: 'none' }, start: false };
     const kernelBoot = { kind: 'kernel', kernel: lab.vmKit.kernel, initrd: lab.vmKit.initrd };
     const preview = (payload: object, cookie = operator) =>
@@ -329,20 +322,8 @@ describe('virtual machines on the lab libvirt over SSH', { timeout: 180_000 }, (
 
   it('shares one serial console between viewers: typing, replay for late joiners, read-only viewers', async () => {
     const url = `ws://${base}/api/hosts/${hostId}/vms/${name}/console`;
-    await t.call({
-      method: 'POST',
-      url: '/api/users',
-      cookie: admin,
-      payload: { username: 'olga', password: 'operator-pass', role: 'operator' },
-    });
-    await t.call({
-      method: 'POST',
-      url: '/api/users',
-      cookie: admin,
-      payload: { username: 'vic', password: 'viewer-pass', role: 'viewer' },
-    });
-    const operator = await t.login('olga', 'operator-pass');
-    const viewerCookie = await t.login('vic', 'viewer-pass');
+    const operator = await t.userSession('operator', 'olga');
+    const viewerCookie = await t.userSession('viewer', 'vic');
 
     const a = await wsConnect<Msg>(url, admin);
     await a

@@ -50,13 +50,8 @@ describe('graphical console (VNC) through the host SSH connection', { timeout: 2
     await t.app.listen({ host: '127.0.0.1', port: 0 });
     base = `127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
     hostId = await addLabHost(t, admin, lab);
-    for (const [username, role] of [
-      ['olga', 'operator'],
-      ['vic', 'viewer'],
-    ])
-      await t.call({ method: 'POST', url: '/api/users', cookie: admin, payload: { username, password: `${username}-password`, role } });
-    operator = await t.login('olga', 'olga-password');
-    viewer = await t.login('vic', 'vic-password');
+    operator = await t.userSession('operator', 'olga');
+    viewer = await t.userSession('viewer', 'vic');
     createTask = await createVm(name, {});
   });
 

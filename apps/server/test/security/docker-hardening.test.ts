@@ -31,12 +31,7 @@ async function engineState(): Promise<string> {
 beforeAll(async () => {
   live = await startLiveServer({ dockerSocket: lab.dockerSocket });
   admin = await live.test.setupAdmin('admin', 'admin-pass-sec-hard');
-  const res = await live.request('POST', '/api/users', {
-    cookie: admin,
-    body: { username: 'sec-hard-operator', password: 'operator-pass-sec-hard', role: 'operator' },
-  });
-  expect(res.status, res.body).toBe(201);
-  operator = await live.test.login('sec-hard-operator', 'operator-pass-sec-hard');
+  operator = await live.test.userSession('operator', 'sec-hard-operator');
   const hosts = (await live.request('GET', '/api/hosts', { cookie: admin })).json<Array<{ id: string; kind: string }>>();
   hostId = hosts.find((h) => h.kind === 'local')!.id;
 }, 120_000);

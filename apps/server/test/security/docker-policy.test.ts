@@ -91,15 +91,8 @@ async function sleeper(
 beforeAll(async () => {
   live = await startLiveServer({ dockerSocket: lab.dockerSocket });
   admin = await live.test.setupAdmin('admin', 'admin-pass-sec-docker');
-  for (const role of ['operator', 'viewer'] as const) {
-    const res = await live.request('POST', '/api/users', {
-      cookie: admin,
-      body: { username: `sec-docker-${role}`, password: `${role}-pass-sec-docker`, role },
-    });
-    expect(res.status, res.body).toBe(201);
-  }
-  operator = await live.test.login('sec-docker-operator', 'operator-pass-sec-docker');
-  viewer = await live.test.login('sec-docker-viewer', 'viewer-pass-sec-docker');
+  operator = await live.test.userSession('operator', 'sec-docker-operator');
+  viewer = await live.test.userSession('viewer', 'sec-docker-viewer');
   const hosts = (await live.request('GET', '/api/hosts', { cookie: admin })).json<Array<{ id: string; kind: string }>>();
   hostId = hosts.find((h) => h.kind === 'local')!.id;
 
@@ -636,12 +629,7 @@ describe('secrets baked into images (ENV, ARG defaults, build arguments)', () =>
 async function serverWithRoot(engineRoot: string, allowList: string[]) {
   const other = await startLiveServer({ dockerSocket: lab.dockerSocket, engineRoot });
   const adm = await other.test.setupAdmin('admin', 'admin-pass-sec-docker-root');
-  const made = await other.request('POST', '/api/users', {
-    cookie: adm,
-    body: { username: 'sec-docker-root-op', password: 'operator-pass-sec-docker-root', role: 'operator' },
-  });
-  expect(made.status, made.body).toBe(201);
-  const op = await other.test.login('sec-docker-root-op', 'operator-pass-sec-docker-root');
+  const op = await other.test.userSession('operator', 'sec-docker-root-op');
   const hosts = (await other.request('GET', '/api/hosts', { cookie: adm })).json<Array<{ id: string; kind: string }>>();
   const local = hosts.find((h) => h.kind === 'local')!.id;
   const put = await other.request('PUT', `/api/hosts/${local}/docker/policy`, {

@@ -51,14 +51,7 @@ describe('test-driver files with the directory set by the admin', () => {
   beforeAll(async () => {
     t = await startTestApp({ libvirtTestDir: allowed });
     admin = await t.setupAdmin();
-    const made = await t.call({
-      method: 'POST',
-      url: '/api/users',
-      cookie: admin,
-      payload: { username: 'fleet-operator', password: 'operator-pass-1', role: 'operator' },
-    });
-    expect(made.statusCode).toBe(201);
-    operator = await t.login('fleet-operator', 'operator-pass-1');
+    operator = await t.userSession('operator', 'fleet-operator');
   });
   afterAll(async () => t.close());
 
