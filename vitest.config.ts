@@ -20,6 +20,8 @@ const FAULTS = ['apps/server/test/faults/**/*.test.ts'];
  * followers below it, its own sockets — need a process of their own: in a shared one, what an earlier file
  * left open would be counted as theirs. (The pure unit tests among them stay in the unit project; the
  * fault-injection project keeps a process per file too: its files kill and restart what it is connected to.)
+ * Since each counts only what is below its own process, they run in the first group, beside the unit
+ * tests, instead of after the shared server process (~40 s of mostly waiting on the lab sshd).
  */
 const OWN_PROCESS = [
   'apps/server/test/integration/live-inventory.test.ts',
@@ -33,15 +35,16 @@ const OWN_PROCESS = [
  * loading, Prisma's query compiler, the first app's lazy imports). Each file still builds its own app on
  * its own fresh database and lab objects named after it; only the loaded code is shared.
  */
-const lab = (name: string, include: string[], exclude: string[] = [], { shared = false } = {}) => ({
+const lab = (name: string, include: string[], exclude: string[] = [], { shared = false, firstGroup = false } = {}) => ({
   extends: true as const,
   test: {
     name,
     include,
     exclude: ['**/node_modules/**', ...exclude],
-    maxWorkers: 1,
+    // Vitest runs a group with one worker count for all its projects: the first group's is 2.
+    maxWorkers: firstGroup ? 2 : 1,
     isolate: !shared,
-    sequence: { groupOrder: 1 },
+    sequence: { groupOrder: firstGroup ? 0 : 1 },
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
@@ -74,7 +77,7 @@ export default defineConfig({
       lab('server', ['packages/*/test/**/*.test.ts', 'apps/server/test/**/*.test.ts'], [...PURE, ...SECURITY, ...FAULTS, ...OWN_PROCESS], {
         shared: true,
       }),
-      lab('server-own-process', OWN_PROCESS, PURE),
+      lab('server-own-process', OWN_PROCESS, PURE, { firstGroup: true }),
       lab('security', SECURITY, [], { shared: true }),
       lab('faults', FAULTS),
     ],
