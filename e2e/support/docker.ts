@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect, type Page } from '@playwright/test';
 
 /** The lab's engine is always the local system daemon (scripts/lab.sh), whatever the caller's DOCKER_HOST says. */
 const LOCAL_ENGINE = 'unix:///var/run/docker.sock';
@@ -87,4 +88,23 @@ export function pushToRegistryOnly(image: string, registry: LabRegistry): void {
   } finally {
     rmSync(config, { recursive: true, force: true });
   }
+}
+
+/** The id of the host whose engine Mirador reaches over the local socket, once Mirador reads it as up. */
+export async function localEngineHostId(page: Page, timeoutMs = 60_000): Promise<string> {
+  let hostId = '';
+  await expect
+    .poll(
+      async () => {
+        const res = await page.request.get('/api/docker/engines');
+        const local = ((await res.json()) as { items: Array<{ hostId: string; transport: string; state: string }> }).items.find(
+          (e) => e.transport === 'socket',
+        );
+        hostId = local?.hostId ?? '';
+        return local?.state ?? 'none';
+      },
+      { timeout: timeoutMs },
+    )
+    .toBe('ok');
+  return hostId;
 }

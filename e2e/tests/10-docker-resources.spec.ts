@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
-import { localDocker, removeDockerObjectsNamed } from '../support/docker';
+import { localDocker, localEngineHostId, removeDockerObjectsNamed } from '../support/docker';
 
 /** Names this spec creates start with this, so cleanup finds leftovers of failed runs. */
 const PREFIX = 'mirador-test-e2e-res-';
@@ -10,28 +10,10 @@ const VOLUME = `${PREFIX}vol-${SUFFIX}`;
 
 test.afterAll(() => removeDockerObjectsNamed(PREFIX, ['network', 'volume']));
 
-async function localEngine(page: import('@playwright/test').Page): Promise<string> {
-  let hostId = '';
-  await expect
-    .poll(
-      async () => {
-        const res = await page.request.get('/api/docker/engines');
-        const local = ((await res.json()) as { items: Array<{ hostId: string; transport: string; state: string }> }).items.find(
-          (e) => e.transport === 'socket',
-        );
-        hostId = local?.hostId ?? '';
-        return local?.state ?? 'none';
-      },
-      { timeout: 60_000 },
-    )
-    .toBe('ok');
-  return hostId;
-}
-
 test('create an isolated network and a volume from the UI, see images, then remove them', async ({ page }) => {
   test.setTimeout(180_000);
   await loginViaApi(page);
-  const hostId = await localEngine(page);
+  const hostId = await localEngineHostId(page);
 
   // Networks: create a bridge with its own subnet and inter-container traffic off.
   await page.goto(`/networks?host=${hostId}`);

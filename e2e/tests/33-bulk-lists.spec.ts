@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
-import { localDocker, removeContainersNamed } from '../support/docker';
+import { docker as labDocker, localDocker, localEngineHostId, removeContainersNamed } from '../support/docker';
 import { E2E_VM_PREFIX, LAB_HOST_NAME, readLab } from '../support/env';
 import { virsh } from '../support/virsh';
 
@@ -29,8 +29,7 @@ const SVOL = { free: `${P}-a.qcow2`, used: `${P}-b.qcow2` };
 const VM = `${E2E_VM_PREFIX}bulk-${SUFFIX}`;
 
 /** docker that must work (setup); cleanup uses `localDocker`, which never throws. */
-const docker = (...args: string[]) =>
-  execFileSync('docker', args, { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const docker = (...args: string[]) => labDocker(args);
 /** `docker <kind> inspect <name>` answers (prints JSON) only while the object exists. */
 const exists = (...args: string[]) => localDocker(...args).trim() !== '';
 
@@ -112,20 +111,7 @@ test.beforeAll(() => {
 test.afterAll(cleanup);
 
 async function hostIds(page: Page): Promise<{ engine: string; libvirt: string }> {
-  let engine = '';
-  await expect
-    .poll(
-      async () => {
-        const res = await page.request.get('/api/docker/engines');
-        const local = ((await res.json()) as { items: Array<{ hostId: string; transport: string; state: string }> }).items.find(
-          (e) => e.transport === 'socket',
-        );
-        engine = local?.hostId ?? '';
-        return local?.state ?? 'none';
-      },
-      { timeout: 30_000 },
-    )
-    .toBe('ok');
+  const engine = await localEngineHostId(page, 30_000);
   const hosts = (await (await page.request.get('/api/hosts')).json()) as { id: string; name: string }[];
   const libvirt = hosts.find((h) => h.name === LAB_HOST_NAME)?.id ?? '';
   expect(libvirt, `host ${LAB_HOST_NAME}`).not.toBe('');
