@@ -98,6 +98,9 @@ describe('a request that starts a task, and the task’s end', () => {
       action: 'task.image.build',
       result: 'error',
       errorMessage: end.errorMessage,
+      // The code the audit page translates the reason with (the engine's words are its value).
+      errorCode: 'task.failed',
+      errorParams: { detail: end.errorMessage },
     });
 
     // Filters: the request is accepted, not ok; the end is an error.
