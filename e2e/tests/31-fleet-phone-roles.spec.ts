@@ -156,10 +156,11 @@ test('no main page overflows a 390 px phone or a 1440 px desktop, in Spanish, li
       { th: theme, lo: locale },
     );
     for (const path of [...MAIN_PAGES, ...(await detailPages(page))]) {
-      // Live pages never go network-idle (websocket, polling): wait for the heading, then for data to land.
+      // Live pages never go network-idle (websocket, polling): wait for the heading, then for data to land
+      // (nothing busy or loading any more), not for a fixed second per page.
       await page.goto(path, { waitUntil: 'domcontentloaded' });
       await expect(page.getByRole('heading', { level: 1 }).first()).toBeVisible();
-      await page.waitForTimeout(1000);
+      await dataLanded(page);
       const over = await overflowOf(page);
       widths.push(`${scheme} ${path}: ${over > 0 ? `${over}px too wide` : 'fits'}`);
       if (over > 0) report.push(`${scheme} ${path}: ${over}px too wide`);
@@ -169,6 +170,17 @@ test('no main page overflows a 390 px phone or a 1440 px desktop, in Spanish, li
   console.log(widths.join('\n'));
   expect(report, report.join('\n')).toEqual([]);
 });
+
+/** The page's reads answered: no region busy, no "Loading…" left (bounded: a page stuck loading is measured as it is). */
+async function dataLanded(page: Page) {
+  await page
+    .waitForFunction(() => !document.querySelector('[aria-busy="true"]') && !/Cargando…|Loading…/.test(document.body.innerText), null, {
+      timeout: 10_000,
+    })
+    .catch(() => undefined);
+  // One more frame for layout after the last rows render.
+  await page.waitForTimeout(200);
+}
 
 test('a viewer is offered nothing that answers 403', async ({ page, browser }) => {
   test.setTimeout(180_000);
