@@ -61,12 +61,11 @@ export function chainHash(prevHash: string, f: ChainedFields): string {
 
 /**
  * The keyed link. It also covers the scheme and the sequence number, so a record cannot be
- * renumbered into a gap or passed off as a legacy one without breaking its MAC. A v1 record's MAC
- * never covered the outcome code columns: one with a code in them was written by someone else.
+ * renumbered into a gap or passed off as a legacy one without breaking its MAC. A v1 link does not
+ * cover the outcome code columns (they did not exist): verify() refuses an older record carrying one.
  */
 export function chainMac(key: Buffer, seq: number, prevHash: string, f: ChainedFields, scheme: string = KEYED_SCHEME): string {
   const fields = scheme === KEYED_V1_SCHEME ? fieldList(f) : [...fieldList(f), f.errorCode, f.errorParams];
-  if (scheme === KEYED_V1_SCHEME && (f.errorCode !== null || f.errorParams !== null)) fields.push('codes added later');
   return createHmac('sha256', key)
     .update(JSON.stringify([scheme, seq, prevHash, ...fields]))
     .digest('hex');

@@ -1,5 +1,5 @@
 import type { AuditVerify } from '@mirador/contract';
-import { GENESIS_HASH, LEGACY_SCHEME, chainHash, chainMac, isKeyedScheme, type ChainedFields } from './chain.js';
+import { GENESIS_HASH, KEYED_SCHEME, LEGACY_SCHEME, chainHash, chainMac, isKeyedScheme, type ChainedFields } from './chain.js';
 import type { HeadRead } from './head-file.js';
 
 export interface Link {
@@ -45,6 +45,9 @@ export async function verifyChain(opts: {
   });
 
   for await (const r of opts.rows) {
+    // Outcome codes came with the v2 link: an older record carrying one was changed after it was written.
+    if (r.scheme !== KEYED_SCHEME && (r.errorCode !== null || r.errorParams !== null))
+      return result(r.seq, `Record ${r.seq} was modified after it was written (it carries an outcome code its link predates)`);
     if (r.scheme === LEGACY_SCHEME) {
       if (sawKeyed || (head && r.seq >= head.keyedFrom)) {
         return result(
@@ -54,9 +57,7 @@ export async function verifyChain(opts: {
       }
       if (r.prevHash !== prev)
         return result(r.seq, `Record ${r.seq} does not link to the record before it (a record was removed or reordered)`);
-      // Legacy records were written before outcome codes existed: one carrying a code was changed.
-      if (chainHash(prev, r) !== r.hash || r.errorCode !== null || r.errorParams !== null)
-        return result(r.seq, `Record ${r.seq} was modified after it was written`);
+      if (chainHash(prev, r) !== r.hash) return result(r.seq, `Record ${r.seq} was modified after it was written`);
       legacyChecked++;
     } else if (isKeyedScheme(r.scheme)) {
       if (chainMac(key, r.seq, r.prevHash, r, r.scheme) !== r.hash) {
