@@ -16,8 +16,10 @@ import { labVirsh, removeLabVms } from '../helpers/lab-vm.js';
  * connection the pool would make → this machine's libvirt, dockerd, sshd and apt). ONE probe run serves every assertion; each finding's evidence is checked
  * against the real files and commands, read here independently. Throwaway pieces, removed after:
  * two defined-never-started `mirtest-` domains (VNC on 0.0.0.0 without password / on loopback with
- * one), and an sshd of this test's own with PasswordAuthentication yes on a free loopback port (the
- * lab's own sshd stays untouched and is the negative case).
+ * one), an sshd of this test's own with PasswordAuthentication yes on a free loopback port (the
+ * lab's own sshd stays untouched and is the negative case), and a dockerd of its own serving its API on
+ * loopback TCP without TLS (no iptables, its own data and exec roots, the fault lab's bridge; the lab's
+ * dockerd, on its unix socket only, is the negative case).
  */
 const TAG = randomBytes(3).toString('hex');
 const OPEN = `mirtest-h2vnc-open-${TAG}`;
@@ -40,6 +42,26 @@ async function freePort(): Promise<number> {
   throw new Error('no free loopback port in 22600-22699');
 }
 
+/** The `--bridge=…` flag of the fault lab's dockerd (its bridge has no uplink and no containers of ours go on it). */
+function faultBridge(): string {
+  const doc = JSON.parse(readFileSync(join(import.meta.dirname, '../../../../.lab/lab.json'), 'utf8')) as {
+    faultDocker?: { command?: string[] };
+  };
+  const flag = doc.faultDocker?.command?.find((a) => a.startsWith('--bridge='));
+  if (!flag || flag === '--bridge=none')
+    throw new Error('the fault lab (scripts/lab/fault-docker.sh) names no bridge of its own in .lab/lab.json');
+  return flag;
+}
+
+/** Waits until something listens on the loopback port (bounded). */
+async function listening(port: number, what: string): Promise<void> {
+  const until = Date.now() + 20_000;
+  while (!execFileSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' }).trim()) {
+    if (Date.now() > until) throw new Error(`${what} did not start listening on 127.0.0.1:${port}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 const secModels = () =>
   [
     ...execFileSync('virsh', ['-c', 'qemu:///system', 'capabilities'], { encoding: 'utf8' }).matchAll(
@@ -56,6 +78,8 @@ describe('host advisor on the lab host', { timeout: 150_000 }, () => {
   let sshdDir: string;
   let sshdConf: string;
   let sshd: ChildProcess | null = null;
+  let dockerd: ChildProcess | null = null;
+  let dockerdPort: number;
 
   beforeAll(async () => {
     lab = readLab();
@@ -99,11 +123,33 @@ describe('host advisor on the lab host', { timeout: 150_000 }, () => {
       ].join('\n'),
     );
     sshd = spawn('/usr/sbin/sshd', ['-D', '-f', sshdConf], { stdio: 'ignore' });
-    const until = Date.now() + 10_000;
-    while (!execFileSync('ss', ['-Hltn', `sport = :${port}`], { encoding: 'utf8' }).trim()) {
-      if (Date.now() > until) throw new Error('the test sshd did not start listening');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await listening(port, 'the test sshd');
+
+    // A dockerd of our own with its API on loopback TCP and no TLS: what "never expose the Docker daemon" is about.
+    dockerdPort = await freePort();
+    dockerd = spawn(
+      'dockerd',
+      [
+        '-H',
+        `unix://${join(dir, 'd.sock')}`,
+        '-H',
+        `tcp://127.0.0.1:${dockerdPort}`,
+        '--data-root',
+        join(dir, 'd-data'),
+        '--exec-root',
+        join(dir, 'd-exec'),
+        '--pidfile',
+        join(dir, 'd.pid'),
+        // Never --bridge=none: a dockerd started so deletes docker0, the lab engine's bridge (moby's
+        // removeDefaultBridgeInterface). The fault lab's own bridge (scripts/lab/fault-docker.sh) is used as is.
+        faultBridge(),
+        '--iptables=false',
+        '--ip6tables=false',
+        '--ip-masq=false',
+      ],
+      { stdio: 'ignore' },
+    );
+    await listening(dockerdPort, 'the test dockerd');
 
     // The connection the pool makes for an SSH host (pinned key, lab login); the app is not needed to judge a host.
     conn = new SshHostConnection({
@@ -127,6 +173,12 @@ describe('host advisor on the lab host', { timeout: 150_000 }, () => {
 
   afterAll(async () => {
     if (sshd?.pid) sshd.kill('SIGTERM');
+    // Its data root is removed with the temp dir: wait for it to be gone first (it stops its containerd too).
+    if (dockerd?.pid && dockerd.exitCode === null) {
+      const gone = new Promise((r) => dockerd!.once('exit', r));
+      dockerd.kill('SIGTERM');
+      await Promise.race([gone, new Promise((r) => setTimeout(r, 15_000))]);
+    }
     removeLabVms(lab, OPEN, SAFE);
     if (sshdDir) rmSync(sshdDir, { recursive: true, force: true });
     await conn?.close();
@@ -200,10 +252,19 @@ describe('host advisor on the lab host', { timeout: 150_000 }, () => {
     expect(m![3]).not.toBe(installed);
   });
 
-  it('the lab has neither libvirt nor Docker on plain TCP, and the probe agrees', () => {
+  it('Docker on TCP without TLS: our dockerd on loopback TCP is flagged high with its command line; the lab dockerd is not', () => {
+    const [f, ...more] = find('host.docker-tcp-without-tls');
+    expect(more).toEqual([]);
+    expect(f).toMatchObject({ severity: 'high', params: { hosts: `127.0.0.1:${dockerdPort}` } });
+    expect(f!.evidence).toContain(`dockerd (pid ${dockerd!.pid}): dockerd -H unix://`);
+    expect(f!.evidence).toContain(`-H tcp://127.0.0.1:${dockerdPort}`);
+    // Only ours: the lab's dockerd (unix socket only) is the negative case.
+    expect(f!.evidence.match(/dockerd \(pid \d+\)/g)).toHaveLength(1);
+  });
+
+  it('the lab has neither libvirt nor Docker on its standard TCP ports, and the probe agrees', () => {
     const listening = execFileSync('ss', ['-Hltn'], { encoding: 'utf8' });
     expect(listening).not.toMatch(/:(16509|2375)\s/);
     expect(find('libvirt.tcp-without-tls')).toEqual([]);
-    expect(find('host.docker-tcp-without-tls')).toEqual([]);
   });
 });
