@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { expect, test, type Page } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
+import { openPage } from '../support/open-page';
 import { ADMIN, LAB_HOST_NAME, readLab } from '../support/env';
 import { virsh } from '../support/virsh';
 
@@ -92,7 +93,8 @@ test('bulk stop then start two containers with one confirmation listing both com
   test.setTimeout(120_000);
   await loginViaApi(page, ADMIN);
   await page.setViewportSize({ width: 1440, height: 900 });
-  await page.goto(await localListUrl(page));
+  // Our containers were just made (new host interfaces): the first load may be cut off (see openPage).
+  await openPage(page, await localListUrl(page));
   for (const n of NAMES) await expect(page.getByRole('link', { name: n, exact: true })).toBeVisible({ timeout: 30_000 });
 
   // Select all shown (the filter leaves exactly our two).

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { loginViaApi } from '../support/auth';
+import { openPage } from '../support/open-page';
 import { docker as labDocker, localDocker, localEngineHostId, removeContainersNamed } from '../support/docker';
 import { E2E_VM_PREFIX, LAB_HOST_NAME, readLab } from '../support/env';
 import { virsh } from '../support/virsh';
@@ -140,23 +141,6 @@ async function oneFailed(dialog: Locator, failed: string, done: string, reason: 
 }
 
 const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/**
- * Creating networks (ours, and other specs' on the shared lab) changes host interfaces, and Chromium then
- * aborts loads with ERR_NETWORK_CHANGED: load the page again until it is there.
- */
-async function openPage(page: Page, url: string): Promise<void> {
-  const heading = page.getByRole('heading', { level: 1 }).first();
-  for (let attempt = 0; attempt < 3; attempt++) {
-    await page.goto(url, { waitUntil: 'domcontentloaded' }).catch(() => undefined);
-    const ok = await heading.waitFor({ timeout: 15_000 }).then(
-      () => true,
-      () => false,
-    );
-    if (ok && !(await page.getByRole('heading', { level: 1, name: 'Something went wrong' }).isVisible())) return;
-  }
-  throw new Error(`${url} did not load`);
-}
 
 test('bulk remove on the Docker lists: the free one goes, the one in use is refused and says why', async ({ page }) => {
   test.setTimeout(90_000);
